@@ -1,0 +1,264 @@
+"""The action vocabulary: immutable, validated, JSON-serialisable plan steps.
+
+An investigation returns actions; it never performs writes itself. Each action class
+declares how the engine must schedule it (class attributes below), so a third party can
+add a type with :func:`register_action_type` without any change to the core.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar, TypeVar
+
+import attrs
+import cattrs
+
+from cad_core.errors import ActionValidationError
+
+SEVERITIES = ("Info", "Warning", "Major", "Critical")
+INCIDENT_LANE = "incident"
+
+_TYPES: dict[str, type[Action]] = {}
+A = TypeVar("A", bound="type[Action]")
+
+
+class Action:
+    """Base of every action. Subclasses are ``attrs.frozen`` and set ``type_id``.
+
+    Scheduling declarations:
+
+    * ``writes_notes``: appends lines to the run notes (runs before any note reader);
+    * ``reads_notes``: reads the run notes at execution time (runs after every writer);
+    * ``lane``: actions sharing a lane run one at a time in plan order;
+    * ``needs_incident``: meaningless without an incident (dropped in manual runs);
+    * ``guard_label``: set on customer-facing or silencing actions that must not run on an
+      infrastructure cluster; it names the action in the replacement note.
+    """
+
+    type_id: ClassVar[str] = ""
+    writes_notes: ClassVar[bool] = False
+    lane: ClassVar[str | None] = None
+    needs_incident: ClassVar[bool] = False
+    guard_label: ClassVar[str | None] = None
+
+    @property
+    def reads_notes(self) -> bool:
+        return False
+
+    def summary_line(self) -> str:
+        """One line for people: used in text output and dry-run listings."""
+        return self.type_id
+
+
+def register_action_type(cls: A) -> A:
+    """Class decorator: make an action type known to the converter and the engine."""
+    type_id = getattr(cls, "type_id", "")
+    if not type_id:
+        raise ValueError(f"{cls.__name__} must set a non-empty type_id")
+    if not attrs.has(cls):
+        raise TypeError(f"{cls.__name__} must be an attrs class (use @attrs.frozen)")
+    existing = _TYPES.get(type_id)
+    if existing is not None and existing.__qualname__ != cls.__qualname__:
+        raise ValueError(
+            f"action type {type_id!r} is already defined by "
+            f"{existing.__module__}.{existing.__qualname__}"
+        )
+    _TYPES[type_id] = cls
+    return cls
+
+
+def action_types() -> Mapping[str, type[Action]]:
+    return dict(_TYPES)
+
+
+def _not_blank(instance: Action, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, str) or not value.strip():
+        raise ActionValidationError(
+            f"{instance.type_id}: {attribute.name} must be a non-empty string"
+        )
+
+
+def _text(instance: Action, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, str):
+        raise ActionValidationError(f"{instance.type_id}: {attribute.name} must be a string")
+
+
+def _severity(instance: Action, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value not in SEVERITIES:
+        raise ActionValidationError(
+            f"{instance.type_id}: severity {value!r} is not one of {', '.join(SEVERITIES)}"
+        )
+
+
+def _bool(instance: Action, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, bool):
+        raise ActionValidationError(f"{instance.type_id}: {attribute.name} must be true or false")
+
+
+@register_action_type
+@attrs.frozen
+class ServiceLog(Action):
+    """A service log on the cluster, visible to the customer unless ``internal_only``."""
+
+    type_id: ClassVar[str] = "service_log"
+    writes_notes: ClassVar[bool] = True
+    guard_label: ClassVar[str | None] = "service log"
+
+    severity: str = attrs.field(validator=_severity)
+    summary: str = attrs.field(validator=_not_blank)
+    description: str = attrs.field(validator=_not_blank)
+    service_name: str = attrs.field(default="SREManualAction", validator=_not_blank)
+    internal_only: bool = attrs.field(default=False, validator=_bool)
+    reason: str = attrs.field(default="", validator=_text)
+
+    def summary_line(self) -> str:
+        return f"service log ({self.severity}): {self.summary}"
+
+
+@register_action_type
+@attrs.frozen
+class LimitedSupport(Action):
+    """A limited-support reason on the cluster. ``context`` labels the metric."""
+
+    type_id: ClassVar[str] = "limited_support"
+    writes_notes: ClassVar[bool] = True
+    guard_label: ClassVar[str | None] = "limited support"
+
+    summary: str = attrs.field(validator=_not_blank)
+    details: str = attrs.field(validator=_not_blank)
+    context: str = attrs.field(default="", validator=_text)
+
+    def summary_line(self) -> str:
+        return f"limited support: {self.summary}"
+
+
+@register_action_type
+@attrs.frozen
+class IncidentNote(Action):
+    """A note on the incident. ``content=None`` means the run notes, read at execution."""
+
+    type_id: ClassVar[str] = "incident_note"
+    lane: ClassVar[str | None] = INCIDENT_LANE
+    needs_incident: ClassVar[bool] = True
+
+    content: str | None = attrs.field(default=None)
+
+    @content.validator
+    def _content(self, attribute: attrs.Attribute[Any], value: object) -> None:
+        if value is not None:
+            _not_blank(self, attribute, value)
+
+    @property
+    def reads_notes(self) -> bool:
+        return self.content is None
+
+    def summary_line(self) -> str:
+        return "incident note (the run notes)" if self.content is None else "incident note"
+
+
+@register_action_type
+@attrs.frozen
+class SilenceIncident(Action):
+    """Move the incident to the silent escalation policy."""
+
+    type_id: ClassVar[str] = "silence_incident"
+    lane: ClassVar[str | None] = INCIDENT_LANE
+    needs_incident: ClassVar[bool] = True
+    guard_label: ClassVar[str | None] = "silence"
+
+    reason: str = attrs.field(default="", validator=_text)
+
+    def summary_line(self) -> str:
+        return f"silence the incident: {self.reason}" if self.reason else "silence the incident"
+
+
+@register_action_type
+@attrs.frozen
+class EscalateIncident(Action):
+    """Escalate the incident to the next level so a human looks at it."""
+
+    type_id: ClassVar[str] = "escalate_incident"
+    lane: ClassVar[str | None] = INCIDENT_LANE
+    needs_incident: ClassVar[bool] = True
+
+    reason: str = attrs.field(default="", validator=_text)
+
+    def summary_line(self) -> str:
+        return f"escalate the incident: {self.reason}" if self.reason else "escalate the incident"
+
+
+@register_action_type
+@attrs.frozen
+class IncidentTitle(Action):
+    """Prefix the incident title once (e.g. ``[CAD Investigated]``)."""
+
+    type_id: ClassVar[str] = "incident_title"
+    lane: ClassVar[str | None] = INCIDENT_LANE
+    needs_incident: ClassVar[bool] = True
+
+    prefix: str = attrs.field(default="[CAD Investigated]", validator=_not_blank)
+
+    def summary_line(self) -> str:
+        return f"prefix the incident title with {self.prefix}"
+
+
+@register_action_type
+@attrs.frozen
+class ClusterReport(Action):
+    """A backplane cluster report holding the investigation's findings."""
+
+    type_id: ClassVar[str] = "cluster_report"
+    writes_notes: ClassVar[bool] = True
+
+    cluster_id: str = attrs.field(validator=_not_blank)
+    summary: str = attrs.field(validator=_not_blank)
+    data: str = attrs.field(validator=_not_blank)
+
+    def summary_line(self) -> str:
+        return f"cluster report: {self.summary}"
+
+
+# One private converter: every action round-trips through it, tagged by ``type``.
+_converter = cattrs.Converter()
+
+
+def to_dict(action: Action) -> dict[str, Any]:
+    body: dict[str, Any] = _converter.unstructure(action)
+    return {"type": action.type_id, **body}
+
+
+def from_dict(data: Mapping[str, Any]) -> Action:
+    """Build an action from its tagged JSON form; unknown types and bad fields are errors."""
+    if not isinstance(data, Mapping):
+        raise ActionValidationError("an action must be a JSON object with a 'type'")
+    fields = dict(data)
+    type_id = fields.pop("type", None)
+    cls = _TYPES.get(str(type_id))
+    if cls is None:
+        known = ", ".join(sorted(_TYPES))
+        raise ActionValidationError(f"unknown action type {type_id!r}; known types: {known}")
+    try:
+        action: Action = _converter.structure(fields, cls)
+    except cattrs.BaseValidationError as error:
+        own = [e for e in error.exceptions if isinstance(e, ActionValidationError)]
+        if own:
+            raise own[0] from None
+        details = "; ".join(str(e) for e in cattrs.transform_error(error))
+        raise ActionValidationError(f"{type_id}: {details}") from None
+    except (TypeError, KeyError) as error:
+        raise ActionValidationError(f"{type_id}: {error}") from None
+    return action
+
+
+def to_json(action: Action) -> str:
+    return json.dumps(to_dict(action), sort_keys=True)
+
+
+def from_json(text: str) -> Action:
+    return from_dict(json.loads(text))
+
+
+def builder(type_id: str) -> Callable[..., Action]:
+    """The class for a type id, for code that builds actions by name."""
+    return _TYPES[type_id]

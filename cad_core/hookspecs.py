@@ -1,0 +1,167 @@
+"""The hooks a CAD plugin implements.
+
+Every hook takes no arguments and returns (or yields) registration objects from
+:mod:`cad_core.registrations`. The plugin manager gathers them, attributes each to its
+distribution, and resolves them by key. Keep plugin modules thin: import heavy
+libraries inside the callables you register, not at module import time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import pluggy
+
+from cad_core.registrations import (
+    ActionExecutor,
+    AlertSource,
+    Command,
+    Investigation,
+    MetricsSink,
+    Resource,
+)
+
+PROJECT = "cad"
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+
+@hookspec
+def cad_investigations() -> Iterable[Investigation]:
+    """Register investigations. Called once when the plugin manager is built.
+
+    Yield :class:`~cad_core.registrations.Investigation` objects, keyed by ``name``;
+    ``aliases`` are short names accepted by ``cad run -i``.
+
+    Example::
+
+        from cad_core import Investigation, InvestigationResult, EscalateIncident, hookimpl
+
+        def run(ctx):
+            ctx.notes.warning("nothing automatic to do here")
+            return InvestigationResult([EscalateIncident(reason="needs a human")])
+
+        @hookimpl
+        def cad_investigations():
+            yield Investigation(name="example", run=run, aliases=("ex",),
+                                description="escalates every time")
+    """
+
+
+@hookspec
+def cad_action_executors() -> Iterable[ActionExecutor]:
+    """Register executors. Called once when the plugin manager is built.
+
+    Yield :class:`~cad_core.registrations.ActionExecutor` objects; each claims one or more
+    action type ids. Two executors claiming one type is a start-up error unless the
+    routing config picks one under ``executors:``.
+
+    Example::
+
+        from cad_core import ActionExecutor, hookimpl
+
+        def post_to_chat(action, ctx):
+            requests.post(CHAT_URL, json={"text": action.text}, timeout=10)
+
+        @hookimpl
+        def cad_action_executors():
+            yield ActionExecutor(name="chat", action_types=("chat_message",),
+                                 execute=post_to_chat,
+                                 describe=lambda a, ctx: f"post {a.text!r} to chat")
+    """
+
+
+@hookspec
+def cad_metrics_sinks() -> Iterable[MetricsSink]:
+    """Register metrics sinks. Called once when the plugin manager is built.
+
+    Every :class:`~cad_core.metrics.MetricEvent` of a run goes to every sink's ``record``;
+    ``flush`` runs once at the end. A sink that raises is logged and ignored.
+
+    Example::
+
+        from cad_core import MetricsSink, hookimpl
+
+        seen = []
+
+        @hookimpl
+        def cad_metrics_sinks():
+            yield MetricsSink(name="memory", record=seen.append)
+    """
+
+
+@hookspec
+def cad_alert_sources() -> Iterable[AlertSource]:
+    """Register alert sources. Called once when the plugin manager is built.
+
+    For ``cad run --payload-path``, each source's ``parse(payload_bytes)`` is tried in
+    turn; the first to return an :class:`~cad_core.context.Alert` wins.
+
+    Example::
+
+        import json
+        from cad_core import Alert, AlertSource, hookimpl
+
+        def parse(payload):
+            data = json.loads(payload)
+            if "my_alert" not in data:
+                return None
+            return Alert(source="mine", id=data["my_alert"]["id"],
+                         title=data["my_alert"]["title"],
+                         cluster_id=data["my_alert"]["cluster"])
+
+        @hookimpl
+        def cad_alert_sources():
+            yield AlertSource(name="mine", parse=parse)
+    """
+
+
+@hookspec
+def cad_resources() -> Iterable[Resource]:
+    """Register resources: lazily built facts and clients shared by a run's investigations.
+
+    A factory receives the run's :class:`~cad_core.context.Resources` and may ask it for
+    other resources; the result is cached for the run, a failure is not (a retry builds
+    it again). Objects with ``close()`` are closed when the run ends.
+
+    Example::
+
+        from cad_core import Resource, hookimpl
+
+        def build_cluster(resources):
+            return ocm_client().get_cluster(resources.cluster_id)
+
+        @hookimpl
+        def cad_resources():
+            yield Resource(name="cluster", factory=build_cluster,
+                           description="the OCM cluster object")
+    """
+
+
+@hookspec
+def cad_commands() -> Iterable[Command]:
+    """Register extra ``cad`` sub-commands (click commands).
+
+    Example::
+
+        import click
+        from cad_core import Command, hookimpl
+
+        @click.command("hello")
+        def hello():
+            click.echo("hello from a plugin")
+
+        @hookimpl
+        def cad_commands():
+            yield Command(name="hello", command=hello)
+    """
+
+
+HOOK_NAMES = (
+    "cad_investigations",
+    "cad_action_executors",
+    "cad_metrics_sinks",
+    "cad_alert_sources",
+    "cad_resources",
+    "cad_commands",
+)

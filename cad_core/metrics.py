@@ -1,0 +1,121 @@
+"""Metric events and the built-in sinks (log, Prometheus Pushgateway).
+
+Events are plain data so that any sink can interpret them; the Prometheus sink maps them
+onto the upstream counter names, and a failing sink never fails a run.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+
+log = logging.getLogger("cad.metrics")
+
+# Event kinds the core emits.
+ALERT_RECEIVED = "alert_received"  # labels: alert_type
+ALERT_FILTERED = "alert_filtered"  # labels: alert_type
+ACTION = "action"  # labels: type, executor, status, investigation, context
+MANUAL_STARTED = "manual_started"  # labels: alert_type, dry_run
+MANUAL_COMPLETED = "manual_completed"  # labels: alert_type, status, dry_run
+INVESTIGATION = "investigation"  # labels: investigation, status
+
+
+@attrs.frozen
+class MetricEvent:
+    """One thing that happened: a kind, string labels, and an optional duration."""
+
+    kind: str
+    labels: Mapping[str, str] = attrs.field(factory=dict)
+    duration: float | None = None
+
+
+def log_sink_record(event: MetricEvent) -> None:
+    extra = f" in {event.duration:.3f}s" if event.duration is not None else ""
+    labels = " ".join(f"{k}={v}" for k, v in sorted(event.labels.items()))
+    log.debug("metric %s %s%s", event.kind, labels, extra)
+
+
+def _labels(event: MetricEvent, *names: str) -> dict[str, str]:
+    return {name: str(event.labels.get(name, "")) for name in names}
+
+
+class PrometheusSink:
+    """Counts events in a private registry and pushes them once, at flush.
+
+    Pushes with "add" semantics (HTTP POST) to ``CAD_PROMETHEUS_PUSHGATEWAY``, job ``cad``,
+    as the upstream does. Unset: nothing is pushed (the run logs why once).
+    """
+
+    def __init__(self, gateway: str | None) -> None:
+        self.gateway = gateway
+        self._metrics: dict[str, Any] | None = None
+        self._registry: Any = None
+
+    def _ensure(self) -> dict[str, Any]:
+        if self._metrics is None:
+            # Imported lazily: prometheus_client is not needed for `cad --help`.
+            from prometheus_client import CollectorRegistry, Counter, Histogram
+
+            reg = CollectorRegistry()
+            ns = {"namespace": "cad", "subsystem": "investigate", "registry": reg}
+            self._registry = reg
+            self._metrics = {
+                "alerts": Counter("alerts_total", "Alerts CAD started a chain for",
+                                  ["alert_type"], **ns),
+                "filtered": Counter("alerts_filtered_total", "Alerts or entries filtered out",
+                                    ["alert_type"], **ns),
+                "ls": Counter("limitedsupport_set_total", "Limited support reasons set",
+                              ["alert_type", "ls_summary"], **ns),
+                "sl": Counter("servicelog_sent_total", "Service logs sent", ["alert_type"], **ns),
+                "manual_started": Counter("manual_started_total", "Manual runs started",
+                                          ["alert_type", "dry_run"], **ns),
+                "manual_completed": Counter("manual_completed_total", "Manual runs completed",
+                                            ["alert_type", "status", "dry_run"], **ns),
+                "actions": Counter("actions_total", "Action outcomes by type and status",
+                                   ["type", "status"], **ns),
+                "duration": Histogram("action_duration_seconds", "Time to carry out an action",
+                                      ["type", "status"], **ns),
+            }
+        return self._metrics
+
+    def record(self, event: MetricEvent) -> None:
+        m = self._ensure()
+        if event.kind == ALERT_RECEIVED:
+            m["alerts"].labels(**_labels(event, "alert_type")).inc()
+        elif event.kind == ALERT_FILTERED:
+            m["filtered"].labels(**_labels(event, "alert_type")).inc()
+        elif event.kind == MANUAL_STARTED:
+            m["manual_started"].labels(**_labels(event, "alert_type", "dry_run")).inc()
+        elif event.kind == MANUAL_COMPLETED:
+            m["manual_completed"].labels(**_labels(event, "alert_type", "status", "dry_run")).inc()
+        elif event.kind == ACTION:
+            self._record_action(m, event)
+
+    @staticmethod
+    def _record_action(m: dict[str, Any], event: MetricEvent) -> None:
+        kind, status = event.labels.get("type", ""), event.labels.get("status", "")
+        m["actions"].labels(type=kind, status=status).inc()
+        if event.duration is not None:
+            m["duration"].labels(type=kind, status=status).observe(event.duration)
+        if status != "succeeded":
+            return  # a skipped duplicate was not sent, so it is not counted as sent
+        alert_type = event.labels.get("investigation", "")
+        if kind == "service_log":
+            m["sl"].labels(alert_type=alert_type).inc()
+        elif kind == "limited_support":
+            # Upstream labels ls_summary with the action's context, not its summary.
+            m["ls"].labels(alert_type=alert_type, ls_summary=event.labels.get("context", "")).inc()
+
+    def flush(self) -> None:
+        if self._metrics is None:
+            return
+        if not self.gateway:
+            log.info("CAD_PROMETHEUS_PUSHGATEWAY is not set; metrics were not pushed")
+            return
+        from prometheus_client import pushadd_to_gateway
+
+        pushadd_to_gateway(self.gateway, job="cad", registry=self._registry, timeout=10)
+        log.info("pushed metrics to the Pushgateway at %s", self.gateway)
