@@ -31,6 +31,8 @@ class Action:
     * ``writes_notes``: appends lines to the run notes (runs before any note reader);
     * ``reads_notes``: reads the run notes at execution time (runs after every writer);
     * ``lane``: actions sharing a lane run one at a time in plan order;
+    * ``after_note_writers``: waits for every note writer of the plan (incident actions
+      do, so the incident is silenced or escalated only once the findings are posted);
     * ``needs_incident``: meaningless without an incident (dropped in manual runs);
     * ``guard_label``: set on customer-facing or silencing actions that must not run on an
       infrastructure cluster; it names the action in the replacement note.
@@ -39,6 +41,7 @@ class Action:
     type_id: ClassVar[str] = ""
     writes_notes: ClassVar[bool] = False
     lane: ClassVar[str | None] = None
+    after_note_writers: ClassVar[bool] = False
     needs_incident: ClassVar[bool] = False
     guard_label: ClassVar[str | None] = None
 
@@ -140,6 +143,7 @@ class IncidentNote(Action):
 
     type_id: ClassVar[str] = "incident_note"
     lane: ClassVar[str | None] = INCIDENT_LANE
+    after_note_writers: ClassVar[bool] = True
     needs_incident: ClassVar[bool] = True
 
     content: str | None = attrs.field(default=None)
@@ -164,6 +168,7 @@ class SilenceIncident(Action):
 
     type_id: ClassVar[str] = "silence_incident"
     lane: ClassVar[str | None] = INCIDENT_LANE
+    after_note_writers: ClassVar[bool] = True
     needs_incident: ClassVar[bool] = True
     guard_label: ClassVar[str | None] = "silence"
 
@@ -180,6 +185,7 @@ class EscalateIncident(Action):
 
     type_id: ClassVar[str] = "escalate_incident"
     lane: ClassVar[str | None] = INCIDENT_LANE
+    after_note_writers: ClassVar[bool] = True
     needs_incident: ClassVar[bool] = True
 
     reason: str = attrs.field(default="", validator=_text)
@@ -195,6 +201,7 @@ class IncidentTitle(Action):
 
     type_id: ClassVar[str] = "incident_title"
     lane: ClassVar[str | None] = INCIDENT_LANE
+    after_note_writers: ClassVar[bool] = True
     needs_incident: ClassVar[bool] = True
 
     prefix: str = attrs.field(default="[CAD Investigated]", validator=_not_blank)

@@ -113,9 +113,35 @@ class PrometheusSink:
         if self._metrics is None:
             return
         if not self.gateway:
+            self._metrics = self._registry = None
             log.info("CAD_PROMETHEUS_PUSHGATEWAY is not set; metrics were not pushed")
             return
         from prometheus_client import pushadd_to_gateway
 
-        pushadd_to_gateway(self.gateway, job="cad", registry=self._registry, timeout=10)
+        registry, self._metrics, self._registry = self._registry, None, None
+        # Counts restart after each push: with "add" semantics a long-lived process (the
+        # interceptor, a test session) would otherwise push the same increments twice.
+        pushadd_to_gateway(self.gateway, job="cad", registry=registry, timeout=10)
         log.info("pushed metrics to the Pushgateway at %s", self.gateway)
+
+
+class Dispatcher:
+    """Sends events to every sink; a sink that fails is logged and never fails the run."""
+
+    def __init__(self, sinks: Mapping[str, Any]) -> None:
+        self.sinks = dict(sinks)
+
+    def emit(self, kind: str, duration: float | None = None, **labels: str) -> None:
+        event = MetricEvent(kind, labels, duration)
+        for name, sink in self.sinks.items():
+            try:
+                sink.record(event)
+            except Exception as error:
+                log.warning("metrics sink %s failed to record %s: %s", name, kind, error)
+
+    def flush(self) -> None:
+        for name, sink in self.sinks.items():
+            try:
+                sink.flush()
+            except Exception as error:
+                log.warning("metrics sink %s failed to flush: %s", name, error)

@@ -27,7 +27,8 @@ class Notes:
 
     @property
     def header(self) -> str:
-        return f"{AUTOMATION} Automated pre-investigation by CAD: {self.name} {AUTOMATION}\n{RULE}\n"
+        title = f"Automated pre-investigation by CAD: {self.name}"
+        return f"{AUTOMATION} {title} {AUTOMATION}\n{RULE}\n"
 
     def _append(self, marker: str, text: str) -> None:
         line = f"{marker} {text}" if marker else text

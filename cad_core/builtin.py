@@ -1,0 +1,18 @@
+"""Built-in plugin: the log and Prometheus metrics sinks."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+from cad_core.hookspecs import hookimpl
+from cad_core.registrations import MetricsSink
+
+
+@hookimpl
+def cad_metrics_sinks() -> Iterator[MetricsSink]:
+    from cad_core.metrics import PrometheusSink, log_sink_record
+
+    yield MetricsSink(name="log", record=log_sink_record)
+    prometheus = PrometheusSink(os.environ.get("CAD_PROMETHEUS_PUSHGATEWAY"))
+    yield MetricsSink(name="prometheus", record=prometheus.record, flush=prometheus.flush)

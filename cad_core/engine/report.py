@@ -1,0 +1,53 @@
+"""Per-action outcomes: what the run record and the metrics are built from."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+
+from cad_core.actions import Action, to_dict
+
+
+class Status:
+    SUCCEEDED = "succeeded"
+    SKIPPED_DUPLICATE = "skipped_duplicate"
+    FAILED = "failed"
+    DRY_RUN = "dry_run"
+    DROPPED_BY_POLICY = "dropped_by_policy"
+    REPLACED_BY_POLICY = "replaced_by_policy"
+    NOT_RUN = "not_run"
+
+    ALL = (SUCCEEDED, SKIPPED_DUPLICATE, FAILED, DRY_RUN, DROPPED_BY_POLICY,
+           REPLACED_BY_POLICY, NOT_RUN)
+
+
+@attrs.define
+class ActionOutcome:
+    """What happened to one planned action."""
+
+    action: Action
+    status: str = Status.NOT_RUN
+    executor: str = ""
+    attempts: int = 0
+    duration: float = 0.0
+    error: str | None = None
+    reason: str = ""
+    investigation: str = ""
+
+    @property
+    def type(self) -> str:
+        return self.action.type_id
+
+    def to_record(self) -> dict[str, Any]:
+        return {
+            "type": self.type,
+            "executor": self.executor or None,
+            "status": self.status,
+            "attempts": self.attempts,
+            "duration_s": round(self.duration, 4),
+            "error": self.error,
+            "reason": self.reason or None,
+            "investigation": self.investigation or None,
+            "payload": to_dict(self.action),
+        }

@@ -1,0 +1,93 @@
+"""The one retry layer: exponential backoff with jitter, server delays, a run deadline.
+
+Client libraries' own loops are bounded or off, so a transient failure reaches this
+layer after a single request and is retried here, visibly, under one budget.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable, Generator
+from typing import Any, TypeVar
+
+import attrs
+import backoff
+
+from cad_core.errors import TransientError
+
+log = logging.getLogger("cad.retry")
+T = TypeVar("T")
+
+TRANSIENT = (TransientError, ConnectionError, TimeoutError)
+
+
+@attrs.frozen
+class RetryPolicy:
+    """``max_attempts`` per action; ``deadline`` seconds for the whole run."""
+
+    max_attempts: int = 4
+    base_delay: float = 1.0
+    max_delay: float = 30.0
+    deadline: float = 120.0
+
+
+class Deadline:
+    """A point in time shared by every action of one run."""
+
+    def __init__(self, seconds: float) -> None:
+        self.at = time.monotonic() + seconds
+
+    def remaining(self) -> float:
+        return max(0.0, self.at - time.monotonic())
+
+
+def _server_delay(error: BaseException) -> float | None:
+    delay = getattr(error, "retry_after", None)
+    return float(delay) if delay is not None else None
+
+
+def _delays(policy: RetryPolicy) -> Generator[float, BaseException, None]:
+    """backoff wait generator: the server's delay when given, else jittered exponential."""
+    error = yield 0.0  # primed by backoff
+    attempt = 0
+    while True:
+        server = _server_delay(error)
+        if server is not None:
+            delay = server
+        else:
+            ceiling = min(policy.max_delay, policy.base_delay * 2**attempt)
+            delay = random.uniform(ceiling / 2, ceiling)  # "equal jitter": never near zero
+        attempt += 1
+        error = yield delay
+
+
+def call_with_retry(
+    func: Callable[[], T],
+    policy: RetryPolicy,
+    deadline: Deadline,
+    what: str,
+    on_attempt: Callable[[int], None] = lambda n: None,
+) -> T:
+    """Call ``func`` until it succeeds, fails permanently, or the budget runs out."""
+
+    def too_late(error: BaseException) -> bool:
+        server = _server_delay(error)
+        return server is not None and server > deadline.remaining()
+
+    def progress(details: Any) -> None:
+        log.warning("%s failed (attempt %d): %s; retrying in %.1fs", what, details["tries"],
+                    details["exception"], details["wait"])
+
+    @backoff.on_exception(
+        _delays, TRANSIENT, max_tries=policy.max_attempts, max_time=deadline.remaining,
+        jitter=None, giveup=too_late, on_backoff=progress, logger=None, policy=policy,
+    )
+    def attempt() -> T:
+        attempt.count += 1  # type: ignore[attr-defined]
+        on_attempt(attempt.count)  # type: ignore[attr-defined]
+        return func()
+
+    attempt.count = 0  # type: ignore[attr-defined]
+    return attempt()
