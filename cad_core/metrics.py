@@ -63,21 +63,37 @@ class PrometheusSink:
             ns = {"namespace": "cad", "subsystem": "investigate", "registry": reg}
             self._registry = reg
             self._metrics = {
-                "alerts": Counter("alerts_total", "Alerts CAD started a chain for",
-                                  ["alert_type"], **ns),
-                "filtered": Counter("alerts_filtered_total", "Alerts or entries filtered out",
-                                    ["alert_type"], **ns),
-                "ls": Counter("limitedsupport_set_total", "Limited support reasons set",
-                              ["alert_type", "ls_summary"], **ns),
+                "alerts": Counter(
+                    "alerts_total", "Alerts CAD started a chain for", ["alert_type"], **ns
+                ),
+                "filtered": Counter(
+                    "alerts_filtered_total", "Alerts or entries filtered out", ["alert_type"], **ns
+                ),
+                "ls": Counter(
+                    "limitedsupport_set_total",
+                    "Limited support reasons set",
+                    ["alert_type", "ls_summary"],
+                    **ns,
+                ),
                 "sl": Counter("servicelog_sent_total", "Service logs sent", ["alert_type"], **ns),
-                "manual_started": Counter("manual_started_total", "Manual runs started",
-                                          ["alert_type", "dry_run"], **ns),
-                "manual_completed": Counter("manual_completed_total", "Manual runs completed",
-                                            ["alert_type", "status", "dry_run"], **ns),
-                "actions": Counter("actions_total", "Action outcomes by type and status",
-                                   ["type", "status"], **ns),
-                "duration": Histogram("action_duration_seconds", "Time to carry out an action",
-                                      ["type", "status"], **ns),
+                "manual_started": Counter(
+                    "manual_started_total", "Manual runs started", ["alert_type", "dry_run"], **ns
+                ),
+                "manual_completed": Counter(
+                    "manual_completed_total",
+                    "Manual runs completed",
+                    ["alert_type", "status", "dry_run"],
+                    **ns,
+                ),
+                "actions": Counter(
+                    "actions_total", "Action outcomes by type and status", ["type", "status"], **ns
+                ),
+                "duration": Histogram(
+                    "action_duration_seconds",
+                    "Time to carry out an action",
+                    ["type", "status"],
+                    **ns,
+                ),
             }
         return self._metrics
 

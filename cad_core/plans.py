@@ -17,7 +17,10 @@ def report_and_note(ctx: InvestigationContext, cluster_id: str | None = None) ->
     """
     stamp = datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
     return [
-        ClusterReport(cluster_id=cluster_id or ctx.cluster_id,
-                      summary=f"{stamp} : {ctx.name}", data=ctx.notes.text()),
+        ClusterReport(
+            cluster_id=cluster_id or ctx.cluster_id,
+            summary=f"{stamp} : {ctx.name}",
+            data=ctx.notes.text(),
+        ),
         IncidentNote(),
     ]

@@ -224,8 +224,9 @@ def _distinct(regs: list[Registered]) -> list[Registered]:
     """Drop equal duplicates: the same registration from the same distribution."""
     out: list[Registered] = []
     for reg in regs:
-        if not any(o.item == reg.item and o.plugin.distribution == reg.plugin.distribution
-                   for o in out):
+        if not any(
+            o.item == reg.item and o.plugin.distribution == reg.plugin.distribution for o in out
+        ):
             out.append(reg)
     return out
 

@@ -70,11 +70,21 @@ def cad_registry() -> Iterator[Callable[..., Registry]]:
     set_registry(None)
 
 
-def make_execution_context(registry: Registry, cluster_id: str = "", alert: Alert | None = None,
-                           notes_name: str = "test", dry_run: bool = False) -> ExecutionContext:
+def make_execution_context(
+    registry: Registry,
+    cluster_id: str = "",
+    alert: Alert | None = None,
+    notes_name: str = "test",
+    dry_run: bool = False,
+) -> ExecutionContext:
     resources = Resources(registry.resources(), cluster_id=cluster_id, alert=alert)
-    return ExecutionContext(cluster_id=cluster_id, resources=resources, notes=Notes(notes_name),
-                            alert=alert, dry_run=dry_run)
+    return ExecutionContext(
+        cluster_id=cluster_id,
+        resources=resources,
+        notes=Notes(notes_name),
+        alert=alert,
+        dry_run=dry_run,
+    )
 
 
 @pytest.fixture

@@ -51,13 +51,15 @@ def validate(actions: Sequence[Action]) -> None:
         raise ActionValidationError("the plan's ordering constraints form a cycle") from None
 
 
-def resolve(actions: Sequence[Action], registry: Registry,
-            selection: Mapping[str, str]) -> list[Registered]:
+def resolve(
+    actions: Sequence[Action], registry: Registry, selection: Mapping[str, str]
+) -> list[Registered]:
     return [registry.executor_for(a.type_id, selection) for a in actions]
 
 
-def _attempt(action: Action, executor: ActionExecutor, ctx: ExecutionContext,
-             outcome: ActionOutcome) -> None:
+def _attempt(
+    action: Action, executor: ActionExecutor, ctx: ExecutionContext, outcome: ActionOutcome
+) -> None:
     """One try: check idempotency first, so a retry never repeats a write that landed."""
     if executor.already_applied is not None:
         reason = executor.already_applied(action, ctx)
@@ -70,8 +72,9 @@ def _attempt(action: Action, executor: ActionExecutor, ctx: ExecutionContext,
     outcome.status = Status.SUCCEEDED
 
 
-def run_action(action: Action, reg: Registered, ctx: ExecutionContext,
-               policy: RetryPolicy, deadline: Deadline) -> ActionOutcome:
+def run_action(
+    action: Action, reg: Registered, ctx: ExecutionContext, policy: RetryPolicy, deadline: Deadline
+) -> ActionOutcome:
     executor: ActionExecutor = reg.item
     outcome = ActionOutcome(action, executor=executor.name, investigation=ctx.investigation)
     started = time.monotonic()
@@ -80,8 +83,13 @@ def run_action(action: Action, reg: Registered, ctx: ExecutionContext,
         outcome.attempts = n
 
     try:
-        call_with_retry(lambda: _attempt(action, executor, ctx, outcome), policy, deadline,
-                        f"{action.type_id} via {executor.name}", on_attempt=count)
+        call_with_retry(
+            lambda: _attempt(action, executor, ctx, outcome),
+            policy,
+            deadline,
+            f"{action.type_id} via {executor.name}",
+            on_attempt=count,
+        )
     except ActionSkipped as skip:
         outcome.status, outcome.reason = Status.SKIPPED_DUPLICATE, skip.reason
     except Exception as error:  # executor bugs must become a failed outcome, not a crash
@@ -95,12 +103,18 @@ def run_action(action: Action, reg: Registered, ctx: ExecutionContext,
 def _dry_run(action: Action, reg: Registered, ctx: ExecutionContext) -> ActionOutcome:
     executor: ActionExecutor = reg.item
     text = executor.describe(action, ctx) if executor.describe else action.summary_line()
-    return ActionOutcome(action, Status.DRY_RUN, executor=executor.name, reason=text,
-                         investigation=ctx.investigation)
+    return ActionOutcome(
+        action, Status.DRY_RUN, executor=executor.name, reason=text, investigation=ctx.investigation
+    )
 
 
-def _schedule(actions: Sequence[Action], regs: Sequence[Registered], ctx: ExecutionContext,
-              settings: EngineSettings, deadline: Deadline) -> list[ActionOutcome]:
+def _schedule(
+    actions: Sequence[Action],
+    regs: Sequence[Registered],
+    ctx: ExecutionContext,
+    settings: EngineSettings,
+    deadline: Deadline,
+) -> list[ActionOutcome]:
     deps = dependencies(actions)
     results: dict[int, ActionOutcome] = {}
     running: dict[cf.Future[ActionOutcome], int] = {}
@@ -109,8 +123,9 @@ def _schedule(actions: Sequence[Action], regs: Sequence[Registered], ctx: Execut
             for index in range(len(actions)):
                 ready = index not in results and index not in running.values()
                 if ready and deps[index] <= results.keys():
-                    future = pool.submit(run_action, actions[index], regs[index], ctx,
-                                         settings.retry, deadline)
+                    future = pool.submit(
+                        run_action, actions[index], regs[index], ctx, settings.retry, deadline
+                    )
                     running[future] = index
             done, _ = cf.wait(running, return_when=cf.FIRST_COMPLETED)
             for future in done:
@@ -134,8 +149,15 @@ def execute_plan(
         validate(planned)
         regs = resolve(planned, registry, settings.selection)
     except (ActionValidationError, BadInputError) as error:
-        rejected = [ActionOutcome(a, Status.NOT_RUN, error=f"plan rejected: {one_line(error)}",
-                                  investigation=ctx.investigation) for a in planned]
+        rejected = [
+            ActionOutcome(
+                a,
+                Status.NOT_RUN,
+                error=f"plan rejected: {one_line(error)}",
+                investigation=ctx.investigation,
+            )
+            for a in planned
+        ]
         return _finish(rewritten.outcomes + rejected, ctx, metrics)
     if ctx.dry_run:
         outcomes = [_dry_run(a, r, ctx) for a, r in zip(planned, regs, strict=True)]
@@ -144,12 +166,18 @@ def execute_plan(
     return _finish(rewritten.outcomes + outcomes, ctx, metrics)
 
 
-def _finish(outcomes: list[ActionOutcome], ctx: ExecutionContext,
-            metrics: Dispatcher) -> list[ActionOutcome]:
+def _finish(
+    outcomes: list[ActionOutcome], ctx: ExecutionContext, metrics: Dispatcher
+) -> list[ActionOutcome]:
     for outcome in outcomes:
         outcome.investigation = outcome.investigation or ctx.investigation
-        metrics.emit(ACTION, duration=outcome.duration or None, type=outcome.type,
-                     executor=outcome.executor, status=outcome.status,
-                     investigation=outcome.investigation,
-                     context=getattr(outcome.action, "context", ""))
+        metrics.emit(
+            ACTION,
+            duration=outcome.duration or None,
+            type=outcome.type,
+            executor=outcome.executor,
+            status=outcome.status,
+            investigation=outcome.investigation,
+            context=getattr(outcome.action, "context", ""),
+        )
     return outcomes

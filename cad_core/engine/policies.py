@@ -50,11 +50,15 @@ def _guard_note(uncertain_reason: str, labels: str, confirmed: bool) -> str:
     if confirmed:
         opening = "⚠️ This cluster is an infrastructure cluster (hive, management or service)."
     else:
-        opening = (f"⚠️ CAD could not confirm that this is a customer cluster: {uncertain_reason}. "
-                   "To be safe it is treated as an infrastructure cluster.")
-    return (f"{opening} CAD held back the planned {labels} and is escalating instead. "
-            "Please confirm the cluster's role and take any of those steps by hand if they "
-            "are still right.")
+        opening = (
+            f"⚠️ CAD could not confirm that this is a customer cluster: {uncertain_reason}. "
+            "To be safe it is treated as an infrastructure cluster."
+        )
+    return (
+        f"{opening} CAD held back the planned {labels} and is escalating instead. "
+        "Please confirm the cluster's role and take any of those steps by hand if they "
+        "are still right."
+    )
 
 
 def guard_infrastructure(actions: list[Action], ctx: ExecutionContext) -> Rewritten:
@@ -70,16 +74,23 @@ def guard_infrastructure(actions: list[Action], ctx: ExecutionContext) -> Rewrit
     labels = join_labels([a.guard_label for a in guarded if a.guard_label])
     kept.append(IncidentNote(content=_guard_note(why, labels, confirmed)))
     if not any(isinstance(a, EscalateIncident) for a in actions):
-        kept.append(EscalateIncident(reason=f"{labels} withheld on a possible infrastructure "
-                                            "cluster; a human needs to decide"))
+        kept.append(
+            EscalateIncident(
+                reason=f"{labels} withheld on a possible infrastructure "
+                "cluster; a human needs to decide"
+            )
+        )
     return Rewritten(kept, outcomes)
 
 
 def drop_incident_actions(actions: list[Action]) -> Rewritten:
     reason = "manual run: there is no incident to act on"
     kept = [a for a in actions if not a.needs_incident]
-    dropped = [ActionOutcome(a, Status.DROPPED_BY_POLICY, reason=reason)
-               for a in actions if a.needs_incident]
+    dropped = [
+        ActionOutcome(a, Status.DROPPED_BY_POLICY, reason=reason)
+        for a in actions
+        if a.needs_incident
+    ]
     return Rewritten(kept, dropped)
 
 

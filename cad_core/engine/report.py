@@ -18,8 +18,15 @@ class Status:
     REPLACED_BY_POLICY = "replaced_by_policy"
     NOT_RUN = "not_run"
 
-    ALL = (SUCCEEDED, SKIPPED_DUPLICATE, FAILED, DRY_RUN, DROPPED_BY_POLICY,
-           REPLACED_BY_POLICY, NOT_RUN)
+    ALL = (
+        SUCCEEDED,
+        SKIPPED_DUPLICATE,
+        FAILED,
+        DRY_RUN,
+        DROPPED_BY_POLICY,
+        REPLACED_BY_POLICY,
+        NOT_RUN,
+    )
 
 
 @attrs.define

@@ -77,12 +77,24 @@ def call_with_retry(
         return server is not None and server > deadline.remaining()
 
     def progress(details: Any) -> None:
-        log.warning("%s failed (attempt %d): %s; retrying in %.1fs", what, details["tries"],
-                    details["exception"], details["wait"])
+        log.warning(
+            "%s failed (attempt %d): %s; retrying in %.1fs",
+            what,
+            details["tries"],
+            details["exception"],
+            details["wait"],
+        )
 
     @backoff.on_exception(
-        _delays, TRANSIENT, max_tries=policy.max_attempts, max_time=deadline.remaining,
-        jitter=None, giveup=too_late, on_backoff=progress, logger=None, policy=policy,
+        _delays,
+        TRANSIENT,
+        max_tries=policy.max_attempts,
+        max_time=deadline.remaining,
+        jitter=None,
+        giveup=too_late,
+        on_backoff=progress,
+        logger=None,
+        policy=policy,
     )
     def attempt() -> T:
         attempt.count += 1  # type: ignore[attr-defined]

@@ -1,0 +1,115 @@
+"""Glue between the CLI and the runner: load everything a run needs, then run it."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+
+import attrs
+
+from cad_core.config import RoutingConfig, config_path, experimental_enabled, load_config
+from cad_core.context import Alert, Resources
+from cad_core.engine.retry import Deadline, call_with_retry
+from cad_core.errors import BadInputError, CadError, one_line
+from cad_core.plugins import Registry, get_registry
+from cad_core.record import RunRecord
+from cad_core.runner import Run, run_incident, run_manual
+from cad_core.settings import RunSettings
+
+log = logging.getLogger("cad.app")
+
+
+@attrs.frozen
+class RunRequest:
+    payload: bytes | None = None
+    cluster_id: str = ""
+    investigation: str = ""
+    params: Mapping[str, str] = attrs.field(factory=dict)
+    dry_run: bool = False
+    with_filtering: bool = False
+    config: str | None = None
+
+
+def known_investigations(registry: Registry) -> tuple[list[str], dict[str, str]]:
+    names, aliases = [], {}
+    for reg in registry.registrations("cad_investigations"):
+        names.append(reg.item.name)
+        aliases.update({alias: reg.item.name for alias in reg.item.aliases})
+    return names, aliases
+
+
+def load_routing(registry: Registry, flag: str | None, required: bool) -> RoutingConfig:
+    path = config_path(flag)
+    if path is None:
+        if required:
+            raise BadInputError(
+                "incident mode needs a routing config: pass --config FILE or set "
+                "CAD_INVESTIGATION_CONFIG_PATH (contrib/config/routing.yaml is an example)"
+            )
+        return RoutingConfig()
+    names, aliases = known_investigations(registry)
+    return load_config(path, names, aliases)
+
+
+def check_plugins(registry: Registry, config: RoutingConfig) -> None:
+    problems = registry.conflicts(config.executors)
+    if problems:
+        raise BadInputError(" | ".join(problems))
+
+
+def parse_alert(registry: Registry, payload: bytes, settings: RunSettings) -> Alert:
+    """The first alert source that recognises the payload wins; transient errors retry."""
+    sources = registry.unique("cad_alert_sources")
+    deadline = Deadline(settings.retry.deadline)
+    for name, reg in sources.items():
+        alert = call_with_retry(
+            lambda reg=reg: reg.item.parse(payload),
+            settings.retry,
+            deadline,
+            f"alert source {name}",
+        )
+        if alert is not None:
+            log.info(
+                "alert %s from %s: %r (cluster %s)", alert.id, name, alert.title, alert.cluster_id
+            )
+            return alert
+    tried = ", ".join(sources) or "none installed (install cad-pagerduty)"
+    raise BadInputError(f"no alert source recognises the payload; formats tried: {tried}")
+
+
+def execute(request: RunRequest) -> RunRecord:
+    """Run one request end to end. BadInputError escapes (exit 2); failures are in the record."""
+    registry = get_registry()
+    settings = RunSettings.from_env()
+    incident = request.payload is not None
+    config = load_routing(registry, request.config, required=incident)
+    check_plugins(registry, config)
+    record = RunRecord(mode="incident" if incident else "manual", dry_run=request.dry_run)
+    if incident:
+        assert request.payload is not None
+        try:
+            record.alert = parse_alert(registry, request.payload, settings)
+        except BadInputError:
+            raise
+        except CadError as error:
+            record.errors.append(f"reading the alert failed: {one_line(error)}")
+            return record
+        cluster_id = record.alert.cluster_id
+    else:
+        registry.investigation(request.investigation)  # unknown names fail before any call
+        cluster_id = request.cluster_id
+    resources = Resources(
+        registry.resources(), cluster_id=cluster_id, alert=record.alert, params=request.params
+    )
+    run = Run(registry, config, settings, record, resources)
+    try:
+        if record.alert is not None:
+            run_incident(record.alert, run, experimental_enabled())
+        else:
+            run_manual(
+                registry.investigation(request.investigation).name, run, request.with_filtering
+            )
+    finally:
+        resources.close()
+        run.metrics.flush()
+    return record

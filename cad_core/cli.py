@@ -1,0 +1,186 @@
+"""The ``cad`` command. Heavy modules load inside commands so ``cad --help`` stays fast."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import click
+
+from cad_core import __version__
+from cad_core.errors import BadInputError, one_line
+
+OUTPUT = click.Choice(["text", "json"])
+
+
+class PluginGroup(click.Group):
+    """Adds commands that plugins register through ``cad_commands``."""
+
+    def _plugin_commands(self) -> dict[str, Any]:
+        from cad_core.plugins import get_registry
+
+        return {key: reg.item.command for key, reg in get_registry().unique("cad_commands").items()}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self._plugin_commands()})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        return super().get_command(ctx, name) or self._plugin_commands().get(name)
+
+
+@click.group(cls=PluginGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="cad")
+def cli() -> None:
+    """CAD: investigate managed OpenShift alerts and carry out a safe plan."""
+
+
+def _params(values: tuple[str, ...]) -> dict[str, str]:
+    params = {}
+    for item in values:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise BadInputError(f"--param {item!r} is not of the form KEY=VALUE")
+        params[key.strip()] = value
+    return params
+
+
+@cli.command()
+@click.option("--payload-path", "-P", help="Webhook body (raw JSON or base64): incident mode.")
+@click.option("--cluster-id", "-c", help="Cluster id, external id or name: manual mode.")
+@click.option("--investigation", "-i", help="Investigation name or alias: manual mode.")
+@click.option("--param", "-p", "params", multiple=True, help="KEY=VALUE for the investigation.")
+@click.option("--dry-run", "-d", is_flag=True, help="Plan only: no executor writes anything.")
+@click.option("--with-filtering", is_flag=True, help="Evaluate 'when' filters in manual mode.")
+@click.option("--config", help="Routing config (default: $CAD_INVESTIGATION_CONFIG_PATH).")
+@click.option("--output", "-o", type=OUTPUT, default="text", show_default=True)
+@click.option("--log-level", "-l", help="debug, info, warn, error (default: $LOG_LEVEL or info).")
+def run(
+    payload_path: str | None,
+    cluster_id: str | None,
+    investigation: str | None,
+    params: tuple[str, ...],
+    dry_run: bool,
+    with_filtering: bool,
+    config: str | None,
+    output: str,
+    log_level: str | None,
+) -> None:
+    """Investigate one incident (--payload-path) or one cluster (-c CLUSTER -i NAME)."""
+    from cad_core.app import RunRequest, execute
+    from cad_core.logs import setup_logging
+    from cad_core.payload import read_payload
+
+    setup_logging(log_level)
+    if payload_path and (cluster_id or investigation):
+        raise BadInputError("use either --payload-path (incident mode) or -c/-i (manual mode)")
+    if not payload_path and not (cluster_id and investigation):
+        raise BadInputError("give --payload-path FILE, or both --cluster-id and --investigation")
+    request = RunRequest(
+        payload=read_payload(payload_path) if payload_path else None,
+        cluster_id=cluster_id or "",
+        investigation=investigation or "",
+        params=_params(params),
+        dry_run=dry_run,
+        with_filtering=with_filtering,
+        config=config,
+    )
+    record = execute(request)
+    emit_record(record, output)
+    sys.exit(1 if record.failed else 0)
+
+
+def emit_record(record: Any, output: str, extra: dict[str, Any] | None = None) -> None:
+    from cad_core.logs import redact
+    from cad_core.render import render_text
+
+    if output == "json":
+        body = {**record.to_record(), **(extra or {})}
+        click.echo(redact(json.dumps(body, indent=2, default=str)))
+    else:
+        click.echo(redact(render_text(record)))
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def plugins(as_json: bool) -> None:
+    """Installed plugins: distribution, version, status, hooks and what they claim."""
+    from cad_core.inventory import plugin_inventory, render_inventory
+
+    inventory = plugin_inventory()
+    click.echo(json.dumps(inventory, indent=2) if as_json else render_inventory(inventory))
+
+
+@cli.command()
+def investigations() -> None:
+    """Installed investigations with their aliases."""
+    from cad_core.plugins import get_registry
+
+    for reg in sorted(
+        get_registry().registrations("cad_investigations"), key=lambda r: r.item.name
+    ):
+        inv = reg.item
+        aliases = f" (alias: {', '.join(inv.aliases)})" if inv.aliases else ""
+        click.echo(
+            f"{inv.name}{aliases} - {inv.description or 'no description'} [{reg.plugin.label}]"
+        )
+
+
+@cli.group("config")
+def config_group() -> None:
+    """Routing config tools."""
+
+
+@config_group.command("check")
+@click.argument("file")
+def config_check(file: str) -> None:
+    """Validate FILE and show which chain each alert title runs."""
+    from cad_core.inventory import check_config
+
+    click.echo(check_config(file))
+
+
+@cli.command()
+@click.option("--payload-path", "-P", required=True, help="Webhook body (JSON or base64).")
+@click.option("--config", help="Routing config (default: $CAD_INVESTIGATION_CONFIG_PATH).")
+@click.option("--log-level", "-l", help="debug, info, warn, error.")
+def route(payload_path: str, config: str | None, log_level: str | None) -> None:
+    """Which alert entry matches a payload and why, and the chain that would run (no writes)."""
+    from cad_core.inventory import explain_route
+    from cad_core.logs import setup_logging
+
+    setup_logging(log_level or "warn")
+    click.echo(explain_route(payload_path, config))
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: bad input is one line on stderr and exit code 2, never a traceback."""
+    try:
+        cli.main(args=argv, prog_name="cad", standalone_mode=False)
+    except click.exceptions.Exit as done:
+        sys.exit(done.exit_code)
+    except click.Abort:
+        click.echo("cad: aborted", err=True)
+        sys.exit(130)
+    except click.ClickException as error:
+        click.echo(f"cad: error: {one_line(Exception(error.format_message()))}", err=True)
+        sys.exit(2)
+    except BadInputError as error:
+        from cad_core.logs import redact
+
+        click.echo(f"cad: error: {redact(one_line(error))}", err=True)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except Exception as error:  # the last line of defence: no traceback reaches a user
+        from cad_core.logs import redact
+
+        click.echo(
+            f"cad: internal error: {redact(one_line(error))} "
+            "(run with LOG_LEVEL=debug and report this)",
+            err=True,
+        )
+        import logging
+
+        logging.getLogger("cad").debug("internal error", exc_info=True)
+        sys.exit(1)

@@ -1,0 +1,112 @@
+"""Read-only operator views: installed plugins, config checks, routing explanations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cad_core.plugins import HOOK_KINDS, Registry, get_registry
+
+
+def plugin_inventory(registry: Registry | None = None) -> dict[str, Any]:
+    registry = registry or get_registry()
+    plugins = []
+    for info in registry.plugins.values():
+        claims: dict[str, list[str]] = {}
+        for hook in HOOK_KINDS:
+            for reg in registry.registrations(hook):
+                if reg.plugin is info:
+                    claims.setdefault(hook.removeprefix("cad_"), []).extend(_claim(reg.item))
+        plugins.append(
+            {
+                "name": info.name,
+                "distribution": info.distribution,
+                "version": info.version,
+                "status": info.status,
+                "error": info.error or None,
+                "hooks": info.hooks,
+                "registrations": claims,
+            }
+        )
+    return {"plugins": plugins, "conflicts": registry.conflicts()}
+
+
+def _claim(item: Any) -> list[str]:
+    types = getattr(item, "action_types", None)
+    if types:
+        return [f"{item.name}: {', '.join(types)}"]
+    return [item.name]
+
+
+def render_inventory(inventory: dict[str, Any]) -> str:
+    lines = []
+    for plugin in inventory["plugins"]:
+        version = f" {plugin['version']}" if plugin["version"] else ""
+        lines.append(f"{plugin['distribution']}{version} [{plugin['name']}]: {plugin['status']}")
+        if plugin["error"]:
+            lines.append(f"    error: {plugin['error']}")
+        for kind, names in plugin["registrations"].items():
+            lines.append(f"    {kind}: {'; '.join(names)}")
+    for conflict in inventory["conflicts"]:
+        lines.append(f"CONFLICT: {conflict}")
+    return "\n".join(lines)
+
+
+def check_config(path: str) -> str:
+    from cad_core.app import known_investigations
+    from cad_core.config import load_config
+
+    registry = get_registry()
+    names, aliases = known_investigations(registry)
+    config = load_config(path, names, aliases)
+    lines = [
+        f"{path}: valid, {len(config.alerts)} alert entr{'y' if len(config.alerts) == 1 else 'ies'}"
+    ]
+    for route in config.alerts:
+        chain = " -> ".join(e.name for e in route.investigations)
+        flags = " (experimental)" if route.experimental else ""
+        lines.append(f"  {route.alert_title!r}{flags}: {chain}")
+    lines.extend(_warnings(registry, config))
+    return "\n".join(lines)
+
+
+def _warnings(registry: Registry, config: Any) -> list[str]:
+    from cad_core.actions import action_types
+
+    warnings = []
+    claimed = set(registry.by_hook["cad_action_executors"])
+    for type_id in sorted(set(action_types()) - claimed):
+        warnings.append(f"  warning: no installed executor claims action type {type_id!r}")
+    for type_id, name in config.executors.items():
+        regs = registry.by_hook["cad_action_executors"].get(type_id, [])
+        if name not in {r.item.name for r in regs}:
+            warnings.append(
+                f"  warning: executors.{type_id} names {name!r}, which is not installed"
+            )
+    warnings.extend(f"  conflict: {c}" for c in registry.conflicts(config.executors))
+    return warnings
+
+
+def explain_route(payload_path: str, config_flag: str | None) -> str:
+    from cad_core.app import load_routing, parse_alert
+    from cad_core.config import experimental_enabled
+    from cad_core.payload import read_payload
+    from cad_core.settings import RunSettings
+
+    registry = get_registry()
+    config = load_routing(registry, config_flag, required=True)
+    alert = parse_alert(registry, read_payload(payload_path), RunSettings.from_env())
+    experimental = experimental_enabled()
+    lines = [f"alert: {alert.title!r} (incident {alert.id}, cluster {alert.cluster_id})"]
+    for route, why in config.explain(alert.title, experimental):
+        lines.append(f"  {route.alert_title!r}: {why}")
+    route = config.match(alert.title, experimental)
+    if route is None:
+        lines.append("no entry matches: CAD would escalate with a note saying it has no automation")
+        return "\n".join(lines)
+    if route.when is not None:
+        lines.append(f"  alert-level filter: {route.when} (evaluated against OCM data at run time)")
+    for entry in route.investigations:
+        condition = f" when {entry.when}" if entry.when else ""
+        lines.append(f"  runs: {entry.name}{condition}")
+    lines.append(f"chain {route.name!r} would run, then the title gets its prefix")
+    return "\n".join(lines)

@@ -1,0 +1,40 @@
+"""Reading the webhook payload: raw JSON, or base64 as the Tekton interceptor hands it over."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from pathlib import Path
+
+from cad_core.errors import BadInputError
+
+MAX_PAYLOAD = 5 * 1024 * 1024
+
+
+def decode_payload(data: bytes, name: str = "payload") -> bytes:
+    """The JSON body bytes; base64 input is decoded. Anything else is a BadInputError."""
+    text = data.strip()
+    if not text:
+        raise BadInputError(f"{name} is empty; expected a webhook body (JSON or base64)")
+    if not text.startswith((b"{", b"[")):
+        try:
+            text = base64.b64decode(text, validate=True).strip()
+        except (binascii.Error, ValueError):
+            raise BadInputError(f"{name} is neither JSON nor base64-encoded JSON") from None
+    try:
+        json.loads(text)
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise BadInputError(f"{name} is not valid JSON: {error}") from None
+    return text
+
+
+def read_payload(path: str) -> bytes:
+    try:
+        file = Path(path)
+        if file.stat().st_size > MAX_PAYLOAD:
+            raise BadInputError(f"payload {path} is larger than {MAX_PAYLOAD} bytes")
+        data = file.read_bytes()
+    except OSError as error:
+        raise BadInputError(f"cannot read payload {path}: {error.strerror or error}") from None
+    return decode_payload(data, f"payload {path}")

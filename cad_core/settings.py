@@ -1,0 +1,49 @@
+"""Run settings from the environment, each with a sensible default and a clear error."""
+
+from __future__ import annotations
+
+import os
+
+import attrs
+
+from cad_core.engine.retry import RetryPolicy
+from cad_core.errors import BadInputError
+
+
+def _number(name: str, default: float, minimum: float = 0.0) -> float:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise BadInputError(f"{name}={raw!r} is not a number") from None
+    if value < minimum:
+        raise BadInputError(f"{name}={raw!r} must be at least {minimum:g}")
+    return value
+
+
+@attrs.frozen
+class RunSettings:
+    """Budgets for one run. All come from ``CAD_*`` variables (see docs/configuration.md)."""
+
+    retry: RetryPolicy = RetryPolicy()
+    investigation_attempts: int = 4
+    investigation_delay: float = 1.0  # 1 s, 2 s, 4 s, ... capped at 10 s, as upstream
+    investigation_delay_cap: float = 10.0
+    workers: int = 4
+
+    @classmethod
+    def from_env(cls) -> RunSettings:
+        retry = RetryPolicy(
+            max_attempts=int(_number("CAD_RETRY_MAX_ATTEMPTS", 4, 1)),
+            base_delay=_number("CAD_RETRY_BASE_DELAY", 1.0),
+            max_delay=_number("CAD_RETRY_MAX_DELAY", 30.0),
+            deadline=_number("CAD_RUN_DEADLINE_SECONDS", 120.0, 1),
+        )
+        return cls(
+            retry=retry,
+            investigation_attempts=int(_number("CAD_INVESTIGATION_ATTEMPTS", 4, 1)),
+            investigation_delay=_number("CAD_INVESTIGATION_RETRY_DELAY", 1.0),
+            workers=int(_number("CAD_MAX_PARALLEL_ACTIONS", 4, 1)),
+        )

@@ -1,0 +1,58 @@
+"""YAML loading that remembers line numbers, so errors can point at the line to fix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from cad_core.errors import BadInputError
+
+
+class LineDict(dict[str, Any]):
+    """A mapping that knows the line of itself and of each of its keys (1-based)."""
+
+    line: int = 0
+    key_lines: dict[str, int]
+
+
+class _LineLoader(yaml.SafeLoader):
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> LineDict:
+        mapping = LineDict(super().construct_mapping(node, deep=deep))
+        mapping.line = node.start_mark.line + 1
+        mapping.key_lines = {
+            str(key_node.value): key_node.start_mark.line + 1 for key_node, _ in node.value
+        }
+        return mapping
+
+
+_LineLoader.add_constructor(
+    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
+    lambda loader, node: loader.construct_mapping(node, deep=True),  # type: ignore[arg-type]
+)
+
+
+def line_of(mapping: object, key: str | None = None) -> int:
+    if isinstance(mapping, LineDict):
+        return mapping.key_lines.get(key, mapping.line) if key else mapping.line
+    return 0
+
+
+def load_yaml(path: str | Path, what: str) -> Any:
+    """Parse a YAML file; unreadable or malformed files are one-line BadInputErrors."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as error:
+        raise BadInputError(f"cannot read {what} {path}: {error.strerror or error}") from None
+    return parse_yaml(text, str(path), what)
+
+
+def parse_yaml(text: str, name: str, what: str) -> Any:
+    try:
+        return yaml.load(text, Loader=_LineLoader)  # noqa: S506 - SafeLoader subclass
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f":{mark.line + 1}" if mark is not None else ""
+        problem = getattr(error, "problem", None) or "not valid YAML"
+        raise BadInputError(f"{name}{where}: {what} is not valid YAML ({problem})") from None
