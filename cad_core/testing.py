@@ -47,8 +47,13 @@ class RecordingSink:
 
         self.plugin = inline_plugin("recording-sink", cad_metrics_sinks=sinks)
 
-    def _flush(self) -> None:
+    def record(self, event: MetricEvent) -> None:
+        self.events.append(event)
+
+    def flush(self) -> None:
         self.flushed += 1
+
+    _flush = flush
 
     def of_kind(self, kind: str) -> list[MetricEvent]:
         return [e for e in self.events if e.kind == kind]
