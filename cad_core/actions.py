@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, TypeVar, cast
 
 import attrs
 import cattrs
@@ -59,7 +59,7 @@ def register_action_type(cls: A) -> A:
     type_id = getattr(cls, "type_id", "")
     if not type_id:
         raise ValueError(f"{cls.__name__} must set a non-empty type_id")
-    if not attrs.has(cls):
+    if not attrs.has(cast(type, cls)):
         raise TypeError(f"{cls.__name__} must be an attrs class (use @attrs.frozen)")
     existing = _TYPES.get(type_id)
     if existing is not None and existing.__qualname__ != cls.__qualname__:
@@ -67,7 +67,7 @@ def register_action_type(cls: A) -> A:
             f"action type {type_id!r} is already defined by "
             f"{existing.__module__}.{existing.__qualname__}"
         )
-    _TYPES[type_id] = cls
+    _TYPES[type_id] = cast("type[Action]", cls)
     return cls
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from functools import partial
 
 import attrs
 
@@ -13,6 +14,7 @@ from cad_core.engine.retry import Deadline, call_with_retry
 from cad_core.errors import BadInputError, CadError, one_line
 from cad_core.plugins import Registry, get_registry
 from cad_core.record import RunRecord
+from cad_core.registrations import AlertSource
 from cad_core.runner import Run, run_incident, run_manual
 from cad_core.settings import RunSettings
 
@@ -62,11 +64,9 @@ def parse_alert(registry: Registry, payload: bytes, settings: RunSettings) -> Al
     sources = registry.unique("cad_alert_sources")
     deadline = Deadline(settings.retry.deadline)
     for name, reg in sources.items():
+        source: AlertSource = reg.item
         alert = call_with_retry(
-            lambda reg=reg: reg.item.parse(payload),
-            settings.retry,
-            deadline,
-            f"alert source {name}",
+            partial(source.parse, payload), settings.retry, deadline, f"alert source {name}"
         )
         if alert is not None:
             log.info(

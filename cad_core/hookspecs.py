@@ -27,7 +27,7 @@ hookimpl = pluggy.HookimplMarker(PROJECT)
 
 
 @hookspec
-def cad_investigations() -> Iterable[Investigation]:
+def cad_investigations() -> Iterable[Investigation]:  # type: ignore[empty-body]
     """Register investigations. Called once when the plugin manager is built.
 
     Yield :class:`~cad_core.registrations.Investigation` objects, keyed by ``name``;
@@ -49,7 +49,7 @@ def cad_investigations() -> Iterable[Investigation]:
 
 
 @hookspec
-def cad_action_executors() -> Iterable[ActionExecutor]:
+def cad_action_executors() -> Iterable[ActionExecutor]:  # type: ignore[empty-body]
     """Register executors. Called once when the plugin manager is built.
 
     Yield :class:`~cad_core.registrations.ActionExecutor` objects; each claims one or more
@@ -72,7 +72,7 @@ def cad_action_executors() -> Iterable[ActionExecutor]:
 
 
 @hookspec
-def cad_metrics_sinks() -> Iterable[MetricsSink]:
+def cad_metrics_sinks() -> Iterable[MetricsSink]:  # type: ignore[empty-body]
     """Register metrics sinks. Called once when the plugin manager is built.
 
     Every :class:`~cad_core.metrics.MetricEvent` of a run goes to every sink's ``record``;
@@ -91,7 +91,7 @@ def cad_metrics_sinks() -> Iterable[MetricsSink]:
 
 
 @hookspec
-def cad_alert_sources() -> Iterable[AlertSource]:
+def cad_alert_sources() -> Iterable[AlertSource]:  # type: ignore[empty-body]
     """Register alert sources. Called once when the plugin manager is built.
 
     For ``cad run --payload-path``, each source's ``parse(payload_bytes)`` is tried in
@@ -117,7 +117,7 @@ def cad_alert_sources() -> Iterable[AlertSource]:
 
 
 @hookspec
-def cad_resources() -> Iterable[Resource]:
+def cad_resources() -> Iterable[Resource]:  # type: ignore[empty-body]
     """Register resources: lazily built facts and clients shared by a run's investigations.
 
     A factory receives the run's :class:`~cad_core.context.Resources` and may ask it for
@@ -139,7 +139,7 @@ def cad_resources() -> Iterable[Resource]:
 
 
 @hookspec
-def cad_commands() -> Iterable[Command]:
+def cad_commands() -> Iterable[Command]:  # type: ignore[empty-body]
     """Register extra ``cad`` sub-commands (click commands).
 
     Example::

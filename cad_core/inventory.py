@@ -99,14 +99,16 @@ def explain_route(payload_path: str, config_flag: str | None) -> str:
     lines = [f"alert: {alert.title!r} (incident {alert.id}, cluster {alert.cluster_id})"]
     for route, why in config.explain(alert.title, experimental):
         lines.append(f"  {route.alert_title!r}: {why}")
-    route = config.match(alert.title, experimental)
-    if route is None:
+    matched = config.match(alert.title, experimental)
+    if matched is None:
         lines.append("no entry matches: CAD would escalate with a note saying it has no automation")
         return "\n".join(lines)
-    if route.when is not None:
-        lines.append(f"  alert-level filter: {route.when} (evaluated against OCM data at run time)")
-    for entry in route.investigations:
+    if matched.when is not None:
+        lines.append(
+            f"  alert-level filter: {matched.when} (evaluated against OCM data at run time)"
+        )
+    for entry in matched.investigations:
         condition = f" when {entry.when}" if entry.when else ""
         lines.append(f"  runs: {entry.name}{condition}")
-    lines.append(f"chain {route.name!r} would run, then the title gets its prefix")
+    lines.append(f"chain {matched.name!r} would run, then the title gets its prefix")
     return "\n".join(lines)

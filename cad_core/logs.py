@@ -43,9 +43,8 @@ def level_from(value: str | None) -> int:
         from cad_core.errors import BadInputError
 
         raise BadInputError(f"log level {name!r} is not one of {', '.join(LEVELS[:5])}")
-    return {"warn": logging.WARNING, "fatal": logging.CRITICAL}.get(
-        name, logging.getLevelName(name.upper())
-    )
+    special = {"warn": logging.WARNING, "fatal": logging.CRITICAL}
+    return special.get(name) or int(logging.getLevelName(name.upper()))
 
 
 def setup_logging(level: str | None) -> None:

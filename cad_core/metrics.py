@@ -60,39 +60,42 @@ class PrometheusSink:
             from prometheus_client import CollectorRegistry, Counter, Histogram
 
             reg = CollectorRegistry()
-            ns = {"namespace": "cad", "subsystem": "investigate", "registry": reg}
+
+            def counter(name: str, doc: str, labels: list[str]) -> Counter:
+                return Counter(
+                    name, doc, labels, namespace="cad", subsystem="investigate", registry=reg
+                )
+
             self._registry = reg
             self._metrics = {
-                "alerts": Counter(
-                    "alerts_total", "Alerts CAD started a chain for", ["alert_type"], **ns
+                "alerts": counter("alerts_total", "Alerts CAD started a chain for", ["alert_type"]),
+                "filtered": counter(
+                    "alerts_filtered_total", "Alerts or entries filtered out", ["alert_type"]
                 ),
-                "filtered": Counter(
-                    "alerts_filtered_total", "Alerts or entries filtered out", ["alert_type"], **ns
-                ),
-                "ls": Counter(
+                "ls": counter(
                     "limitedsupport_set_total",
                     "Limited support reasons set",
                     ["alert_type", "ls_summary"],
-                    **ns,
                 ),
-                "sl": Counter("servicelog_sent_total", "Service logs sent", ["alert_type"], **ns),
-                "manual_started": Counter(
-                    "manual_started_total", "Manual runs started", ["alert_type", "dry_run"], **ns
+                "sl": counter("servicelog_sent_total", "Service logs sent", ["alert_type"]),
+                "manual_started": counter(
+                    "manual_started_total", "Manual runs started", ["alert_type", "dry_run"]
                 ),
-                "manual_completed": Counter(
+                "manual_completed": counter(
                     "manual_completed_total",
                     "Manual runs completed",
                     ["alert_type", "status", "dry_run"],
-                    **ns,
                 ),
-                "actions": Counter(
-                    "actions_total", "Action outcomes by type and status", ["type", "status"], **ns
+                "actions": counter(
+                    "actions_total", "Action outcomes by type and status", ["type", "status"]
                 ),
                 "duration": Histogram(
                     "action_duration_seconds",
                     "Time to carry out an action",
                     ["type", "status"],
-                    **ns,
+                    namespace="cad",
+                    subsystem="investigate",
+                    registry=reg,
                 ),
             }
         return self._metrics

@@ -18,8 +18,10 @@ class LineDict(dict[str, Any]):
 
 
 class _LineLoader(yaml.SafeLoader):
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> LineDict:
-        mapping = LineDict(super().construct_mapping(node, deep=deep))
+    def construct_mapping(  # type: ignore[override]  # a dict subclass, keys as YAML gives
+        self, node: yaml.MappingNode, deep: bool = False
+    ) -> LineDict:
+        mapping = LineDict(super().construct_mapping(node, deep=deep))  # type: ignore[arg-type]
         mapping.line = node.start_mark.line + 1
         mapping.key_lines = {
             str(key_node.value): key_node.start_mark.line + 1 for key_node, _ in node.value

@@ -30,8 +30,15 @@ from cad_core.errors import ActionValidationError
 
 text = st.text(min_size=1).filter(lambda s: s.strip())
 ACTIONS = st.one_of(
-    st.builds(ServiceLog, severity=st.sampled_from(SEVERITIES), summary=text, description=text,
-              service_name=text, internal_only=st.booleans(), reason=st.text()),
+    st.builds(
+        ServiceLog,
+        severity=st.sampled_from(SEVERITIES),
+        summary=text,
+        description=text,
+        service_name=text,
+        internal_only=st.booleans(),
+        reason=st.text(),
+    ),
     st.builds(LimitedSupport, summary=text, details=text, context=st.text()),
     st.builds(IncidentNote, content=st.none() | text),
     st.builds(SilenceIncident, reason=st.text()),
@@ -50,47 +57,75 @@ def test_every_action_round_trips_through_json(action: Any) -> None:
 
 def test_the_seven_design_types_are_registered() -> None:
     assert set(action_types()) >= {
-        "service_log", "limited_support", "incident_note", "silence_incident",
-        "escalate_incident", "incident_title", "cluster_report",
+        "service_log",
+        "limited_support",
+        "incident_note",
+        "silence_incident",
+        "escalate_incident",
+        "incident_title",
+        "cluster_report",
     }
 
 
 def test_service_log_defaults() -> None:
     log = ServiceLog(severity="Info", summary="s", description="d")
     assert to_dict(log) == {
-        "type": "service_log", "severity": "Info", "summary": "s", "description": "d",
-        "service_name": "SREManualAction", "internal_only": False, "reason": "",
+        "type": "service_log",
+        "severity": "Info",
+        "summary": "s",
+        "description": "d",
+        "service_name": "SREManualAction",
+        "internal_only": False,
+        "reason": "",
     }
 
 
-@pytest.mark.parametrize("build, message", [
-    (lambda: ServiceLog(severity="Urgent", summary="s", description="d"),
-     "service_log: severity 'Urgent' is not one of Info, Warning, Major, Critical"),
-    (lambda: ServiceLog(severity="Info", summary=" ", description="d"),
-     "service_log: summary must be a non-empty string"),
-    (lambda: LimitedSupport(summary="s", details=""),
-     "limited_support: details must be a non-empty string"),
-    (lambda: IncidentNote(content="   "), "incident_note: content must be a non-empty string"),
-    (lambda: IncidentTitle(prefix=""), "incident_title: prefix must be a non-empty string"),
-    (lambda: ClusterReport(cluster_id="", summary="s", data="d"),
-     "cluster_report: cluster_id must be a non-empty string"),
-    (lambda: ServiceLog(severity="Info", summary="s", description="d", internal_only="no"),
-     "service_log: internal_only must be true or false"),
-])
+@pytest.mark.parametrize(
+    "build, message",
+    [
+        (
+            lambda: ServiceLog(severity="Urgent", summary="s", description="d"),
+            "service_log: severity 'Urgent' is not one of Info, Warning, Major, Critical",
+        ),
+        (
+            lambda: ServiceLog(severity="Info", summary=" ", description="d"),
+            "service_log: summary must be a non-empty string",
+        ),
+        (
+            lambda: LimitedSupport(summary="s", details=""),
+            "limited_support: details must be a non-empty string",
+        ),
+        (lambda: IncidentNote(content="   "), "incident_note: content must be a non-empty string"),
+        (lambda: IncidentTitle(prefix=""), "incident_title: prefix must be a non-empty string"),
+        (
+            lambda: ClusterReport(cluster_id="", summary="s", data="d"),
+            "cluster_report: cluster_id must be a non-empty string",
+        ),
+        (
+            lambda: ServiceLog(severity="Info", summary="s", description="d", internal_only="no"),
+            "service_log: internal_only must be true or false",
+        ),
+    ],
+)
 def test_invalid_actions_name_the_field(build: Any, message: str) -> None:
     with pytest.raises(ActionValidationError) as error:
         build()
     assert str(error.value) == message
 
 
-@pytest.mark.parametrize("data, message", [
-    ({"type": "nope"}, "unknown action type 'nope'"),
-    ({"summary": "s"}, "unknown action type None"),
-    ({"type": "service_log", "summary": "s"}, "required field missing @ $.severity"),
-    ({"type": "service_log", "severity": "Loud", "summary": "s", "description": "d"},
-     "severity 'Loud' is not one of"),
-    ("not a mapping", "must be a JSON object"),
-])
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        ({"type": "nope"}, "unknown action type 'nope'"),
+        ({"summary": "s"}, "unknown action type None"),
+        ({"type": "service_log", "summary": "s"}, "required field missing @ $.severity"),
+        (
+            {"type": "service_log", "severity": "Loud", "summary": "s", "description": "d"},
+            "severity 'Loud' is not one of",
+        ),
+        ("not a mapping", "must be a JSON object"),
+    ],
+)
 def test_bad_json_actions_are_rejected_clearly(data: Any, message: str) -> None:
     with pytest.raises(ActionValidationError, match=message.replace("$", r"\$")):
         from_dict(data)
@@ -113,6 +148,7 @@ def test_third_parties_can_add_types() -> None:
 
     assert from_dict({"type": "test_chat_message", "text": "hi"}) == ChatMessage("hi")
     with pytest.raises(ValueError, match="already defined"):
+
         @register_action_type
         @attrs.frozen
         class Impostor(Action):

@@ -64,21 +64,29 @@ class Recorder:
 
     def plugin(self, infra: Callable[[Any], object] | None = lambda r: False) -> Any:
         def executors() -> Iterator[ActionExecutor]:
-            yield ActionExecutor(name="recorder", action_types=tuple(action_types()),
-                                 execute=self.execute, already_applied=self.already_applied,
-                                 describe=lambda a, ctx: f"would {a.type_id}")
+            yield ActionExecutor(
+                name="recorder",
+                action_types=tuple(action_types()),
+                execute=self.execute,
+                already_applied=self.already_applied,
+                describe=lambda a, ctx: f"would {a.type_id}",
+            )
 
         def resources() -> Iterator[Resource]:
             if infra is not None:
                 yield Resource(name="infra_cluster", factory=infra)
 
-        return inline_plugin("recorder", cad_action_executors=executors,
-                             cad_resources=resources)
+        return inline_plugin("recorder", cad_action_executors=executors, cad_resources=resources)
 
 
-def run(registry: Registry, plan: list[Action], alert: Alert | None = ALERT,
-        dry_run: bool = False, sinks: dict[str, Any] | None = None,
-        engine: EngineSettings = FAST) -> list[Any]:
+def run(
+    registry: Registry,
+    plan: list[Action],
+    alert: Alert | None = ALERT,
+    dry_run: bool = False,
+    sinks: dict[str, Any] | None = None,
+    engine: EngineSettings = FAST,
+) -> list[Any]:
     ctx = make_execution_context(registry, cluster_id="c1", alert=alert, dry_run=dry_run)
     return execute_plan(plan, ctx, registry, Dispatcher(sinks or {}), engine)
 
@@ -96,13 +104,20 @@ def service_log() -> ServiceLog:
 
 
 BUILDERS: list[Callable[[], Action]] = [
-    report, limited, service_log, IncidentNote, lambda: IncidentNote(content="fixed text"),
-    lambda: SilenceIncident(reason="r"), lambda: EscalateIncident(reason="r"), IncidentTitle,
+    report,
+    limited,
+    service_log,
+    IncidentNote,
+    lambda: IncidentNote(content="fixed text"),
+    lambda: SilenceIncident(reason="r"),
+    lambda: EscalateIncident(reason="r"),
+    IncidentTitle,
 ]
 
 
-@settings(max_examples=60, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(st.lists(st.sampled_from(range(len(BUILDERS))), min_size=1, max_size=9))
 def test_every_plan_respects_declared_ordering(cad_registry: Any, picks: list[int]) -> None:
     recorder = Recorder()
@@ -130,16 +145,26 @@ def test_note_reads_every_writer_line(cad_registry: Any) -> None:
     def note(action: Action, c: Any) -> None:
         seen.append(c.notes.text())
 
-    registry_note = inline_plugin("note", cad_action_executors=lambda: [
-        ActionExecutor(name="note", action_types=("incident_note",), execute=note)])
+    registry_note = inline_plugin(
+        "note",
+        cad_action_executors=lambda: [
+            ActionExecutor(name="note", action_types=("incident_note",), execute=note)
+        ],
+    )
     registry = cad_registry(recorder.plugin(), registry_note)
-    execute_plan(plan, ctx, registry, Dispatcher({}),
-                 EngineSettings(retry=FAST.retry, selection={"incident_note": "note"}))
+    execute_plan(
+        plan,
+        ctx,
+        registry,
+        Dispatcher({}),
+        EngineSettings(retry=FAST.retry, selection={"incident_note": "note"}),
+    )
     assert "cluster_report done" in seen[0] and "limited_support done" in seen[0]
 
 
-def test_transient_error_retried_with_server_delay(cad_registry: Any,
-                                                   caplog: pytest.LogCaptureFixture) -> None:
+def test_transient_error_retried_with_server_delay(
+    cad_registry: Any, caplog: pytest.LogCaptureFixture
+) -> None:
     recorder = Recorder()
     recorder.fail["limited_support"] = [TransientError("429", retry_after=0.2)]
     registry = cad_registry(recorder.plugin())
@@ -182,7 +207,10 @@ def test_permanent_error_is_not_retried(cad_registry: Any) -> None:
     registry = cad_registry(recorder.plugin())
     [outcome] = run(registry, [service_log()])
     assert (outcome.status, outcome.attempts, outcome.error) == (
-        Status.FAILED, 1, "401: token rejected")
+        Status.FAILED,
+        1,
+        "401: token rejected",
+    )
 
 
 def test_idempotent_skip_writes_nothing(cad_registry: Any) -> None:
@@ -206,13 +234,17 @@ def test_dry_run_calls_no_write_path(cad_registry: Any) -> None:
     assert all(o.executor == "recorder" for o in outcomes)
 
 
-@pytest.mark.parametrize("infra, confirmed", [
-    (lambda r: True, True),
-    (lambda r: (_ for _ in ()).throw(TransientError("ocm down")), False),
-    (None, False),
-])
-def test_infrastructure_guard_replaces_guarded_actions(cad_registry: Any, infra: Any,
-                                                       confirmed: bool) -> None:
+@pytest.mark.parametrize(
+    "infra, confirmed",
+    [
+        (lambda r: True, True),
+        (lambda r: (_ for _ in ()).throw(TransientError("ocm down")), False),
+        (None, False),
+    ],
+)
+def test_infrastructure_guard_replaces_guarded_actions(
+    cad_registry: Any, infra: Any, confirmed: bool
+) -> None:
     recorder = Recorder()
     registry = cad_registry(recorder.plugin(infra=infra))
     plan = [report(), limited(), service_log(), SilenceIncident(reason="r")]
@@ -237,19 +269,26 @@ def test_guard_keeps_an_existing_escalation(cad_registry: Any) -> None:
 def test_manual_run_drops_incident_actions(cad_registry: Any) -> None:
     recorder = Recorder()
     registry = cad_registry(recorder.plugin())
-    outcomes = run(registry, [report(), IncidentNote(), SilenceIncident(), IncidentTitle()],
-                   alert=None)
+    outcomes = run(
+        registry, [report(), IncidentNote(), SilenceIncident(), IncidentTitle()], alert=None
+    )
     statuses = {o.type: o.status for o in outcomes}
-    assert statuses == {"cluster_report": Status.SUCCEEDED,
-                        "incident_note": Status.DROPPED_BY_POLICY,
-                        "silence_incident": Status.DROPPED_BY_POLICY,
-                        "incident_title": Status.DROPPED_BY_POLICY}
+    assert statuses == {
+        "cluster_report": Status.SUCCEEDED,
+        "incident_note": Status.DROPPED_BY_POLICY,
+        "silence_incident": Status.DROPPED_BY_POLICY,
+        "incident_title": Status.DROPPED_BY_POLICY,
+    }
 
 
 def test_unclaimed_type_rejects_the_whole_plan(cad_registry: Any) -> None:
     recorder = Recorder()
-    only_notes = inline_plugin("notes", cad_action_executors=lambda: [
-        ActionExecutor(name="n", action_types=("incident_note",), execute=recorder.execute)])
+    only_notes = inline_plugin(
+        "notes",
+        cad_action_executors=lambda: [
+            ActionExecutor(name="n", action_types=("incident_note",), execute=recorder.execute)
+        ],
+    )
     registry = cad_registry(only_notes)
     outcomes = run(registry, [IncidentNote(content="x"), EscalateIncident()])
     assert recorder.calls == []

@@ -28,11 +28,14 @@ def pushgateway() -> Iterator[str]:
     if BINARY is None:
         if os.environ.get("CI"):
             pytest.fail("prometheus-pushgateway is not installed; .ci/run installs it")
-        pytest.skip("prometheus-pushgateway is not installed (apt-get install prometheus-pushgateway)")
+        pytest.skip(
+            "prometheus-pushgateway is not installed (apt-get install prometheus-pushgateway)"
+        )
     port = free_port()
     process = subprocess.Popen(
         [BINARY, f"--web.listen-address=127.0.0.1:{port}"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -56,8 +59,13 @@ def scrape(url: str) -> str:
 
 
 def action(status: str, kind: str = "limited_support") -> MetricEvent:
-    labels = {"type": kind, "status": status, "investigation": "chgm",
-              "context": "StoppedInstances", "executor": "x"}
+    labels = {
+        "type": kind,
+        "status": status,
+        "investigation": "chgm",
+        "context": "StoppedInstances",
+        "executor": "x",
+    }
     return MetricEvent(ACTION, labels, 0.25)
 
 
@@ -67,19 +75,30 @@ def test_counters_reach_the_pushgateway(pushgateway: str) -> None:
     sink.record(action("succeeded"))
     sink.record(action("skipped_duplicate"))
     sink.record(action("succeeded", "service_log"))
-    sink.record(MetricEvent(MANUAL_COMPLETED, {"alert_type": "chgm", "status": "success",
-                                               "dry_run": "false"}))
+    sink.record(
+        MetricEvent(
+            MANUAL_COMPLETED, {"alert_type": "chgm", "status": "success", "dry_run": "false"}
+        )
+    )
     sink.flush()
     text = scrape(pushgateway)
     assert 'cad_investigate_alerts_total{alert_type="chgm",instance="",job="cad"} 1' in text
-    assert ('cad_investigate_limitedsupport_set_total{alert_type="chgm",instance="",job="cad",'
-            'ls_summary="StoppedInstances"} 1') in text
-    assert 'cad_investigate_servicelog_sent_total{alert_type="chgm",instance="",job="cad"} 1' in text
-    assert ('cad_investigate_actions_total{instance="",job="cad",status="skipped_duplicate",'
-            'type="limited_support"} 1') in text
-    assert 'cad_investigate_action_duration_seconds_count{' in text
-    assert ('cad_investigate_manual_completed_total{alert_type="chgm",dry_run="false",'
-            'instance="",job="cad",status="success"} 1') in text
+    assert (
+        'cad_investigate_limitedsupport_set_total{alert_type="chgm",instance="",job="cad",'
+        'ls_summary="StoppedInstances"} 1'
+    ) in text
+    assert (
+        'cad_investigate_servicelog_sent_total{alert_type="chgm",instance="",job="cad"} 1' in text
+    )
+    assert (
+        'cad_investigate_actions_total{instance="",job="cad",status="skipped_duplicate",'
+        'type="limited_support"} 1'
+    ) in text
+    assert "cad_investigate_action_duration_seconds_count{" in text
+    assert (
+        'cad_investigate_manual_completed_total{alert_type="chgm",dry_run="false",'
+        'instance="",job="cad",status="success"} 1'
+    ) in text
 
 
 def test_unset_gateway_pushes_nothing_and_does_not_fail() -> None:

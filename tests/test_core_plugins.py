@@ -58,6 +58,11 @@ def install(site: Path, dist: str, version: str, module: str, source: str) -> No
 
 @pytest.fixture
 def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh site folder; the plugins really installed here are disabled for isolation."""
+    from importlib import metadata
+
+    installed = {ep.name for ep in metadata.entry_points(group="cad")}
+    monkeypatch.setenv("CAD_DISABLE_PLUGINS", ",".join(sorted(installed)))
     monkeypatch.syspath_prepend(str(tmp_path))
     return tmp_path
 
@@ -118,12 +123,16 @@ def test_wrong_registration_type_fails_that_plugin(site: Path) -> None:
     install(site, "cad-wrong", "0.1", "wrong_plugin", WRONG_TYPE)
     info = build_registry().plugins["wrong_plugin"]
     assert (info.status, info.error) == (
-        "failed", "cad_investigations yielded str, expected Investigation")
+        "failed",
+        "cad_investigations yielded str, expected Investigation",
+    )
 
 
 def test_disable_plugins_by_name(site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     install(site, "cad-hello", "1.2.3", "hello_plugin", GOOD)
-    monkeypatch.setenv("CAD_DISABLE_PLUGINS", " other , cad-hello")
+    import os
+
+    monkeypatch.setenv("CAD_DISABLE_PLUGINS", os.environ["CAD_DISABLE_PLUGINS"] + ", cad-hello ")
     registry = build_registry()
     assert registry.plugins["hello_plugin"].status == "disabled"
     with pytest.raises(BadInputError, match="unknown investigation 'hello'"):

@@ -85,8 +85,8 @@ def call_with_retry(
             details["wait"],
         )
 
-    @backoff.on_exception(
-        _delays,
+    @backoff.on_exception(  # backoff's stubs predate wait generators that receive errors
+        _delays,  # type: ignore[arg-type]
         TRANSIENT,
         max_tries=policy.max_attempts,
         max_time=deadline.remaining,
