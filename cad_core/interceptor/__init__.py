@@ -1,0 +1,1 @@
+"""``cad interceptor``: the webhook front door for Tekton Triggers (a ClusterInterceptor)."""
