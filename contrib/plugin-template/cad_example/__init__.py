@@ -1,0 +1,1 @@
+"""Template CAD plugin: a chat_message action, its executor and an investigation."""

@@ -1,0 +1,33 @@
+"""Hook implementations only; logic lives in sibling modules."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import cad_example.actions  # noqa: F401  (registers the chat_message type)
+from cad_core import ActionExecutor, Investigation, hookimpl
+
+
+@hookimpl
+def cad_action_executors() -> Iterator[ActionExecutor]:
+    from cad_example import chat
+
+    yield ActionExecutor(
+        name="example-chat",
+        action_types=("chat_message",),
+        execute=chat.post_message,
+        already_applied=chat.already_posted,
+        describe=chat.describe,
+    )
+
+
+@hookimpl
+def cad_investigations() -> Iterator[Investigation]:
+    from cad_example.investigation import hello
+
+    yield Investigation(
+        name="example-hello",
+        run=hello,
+        aliases=("hello",),
+        description="posts a chat message about the cluster",
+    )

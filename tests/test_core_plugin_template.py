@@ -1,0 +1,120 @@
+"""contrib/plugin-template installs into a fresh virtualenv and runs through `cad`."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import site
+import subprocess
+import sysconfig
+import venv
+from pathlib import Path
+
+import pytest
+
+TEMPLATE = Path(__file__).resolve().parents[1] / "contrib" / "plugin-template"
+OTHER_PLUGINS = "ocm,pagerduty,chgm,errorbudgetburn,sandbox"
+
+
+@pytest.fixture(scope="module")
+def fresh_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A new venv that sees this environment's packages (no downloads), plus the template."""
+    root = tmp_path_factory.mktemp("template")
+    env_dir = root / "venv"
+    venv.EnvBuilder(with_pip=False).create(env_dir)
+    python = env_dir / "bin" / "python"
+    purelib = subprocess.run(
+        [python, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    # addsitedir (not a bare path) so the editable installs' own .pth files are processed too.
+    ours = dict.fromkeys([sysconfig.get_path("purelib"), *site.getsitepackages()])
+    lines = "".join(f"import site; site.addsitedir({path!r})\n" for path in ours)
+    Path(purelib, "outer-environment.pth").write_text(lines)
+    source = root / "cad-example"
+    shutil.copytree(TEMPLATE, source, ignore=shutil.ignore_patterns("*.egg-info", "build"))
+    subprocess.run(
+        [
+            python,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--no-index",
+            "--no-build-isolation",
+            str(source),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return env_dir
+
+
+def cad(env_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "CAD_DISABLE_PLUGINS": OTHER_PLUGINS}
+    return subprocess.run(
+        [env_dir / "bin" / "python", "-c", "from cad_core.cli import main; main()", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+
+
+def test_cad_plugins_lists_the_template(fresh_venv: Path) -> None:
+    result = cad(fresh_venv, "plugins", "--json")
+    assert result.returncode == 0, result.stderr
+    [plugin] = [p for p in json.loads(result.stdout)["plugins"] if p["name"] == "example"]
+    assert (plugin["distribution"], plugin["status"]) == ("cad-example", "loaded")
+    assert plugin["registrations"]["action_executors"] == ["example-chat: chat_message"]
+
+
+def test_cad_run_plans_the_new_action_type(fresh_venv: Path) -> None:
+    result = cad(
+        fresh_venv,
+        "run",
+        "-c",
+        "c1",
+        "-i",
+        "hello",
+        "-p",
+        "channel=ops",
+        "--dry-run",
+        "--output",
+        "json",
+    )
+    assert result.returncode == 0, result.stderr
+    [action] = json.loads(result.stdout)["actions"]
+    assert action["status"] == "dry_run" and action["executor"] == "example-chat"
+    assert action["payload"] == {
+        "type": "chat_message",
+        "channel": "ops",
+        "text": "CAD looked at c1",
+    }
+    assert action["reason"] == "would post to #ops: 'CAD looked at c1'"
+
+
+def test_the_template_passes_its_own_tests(fresh_venv: Path) -> None:
+    env = {**os.environ, "CAD_DISABLE_PLUGINS": OTHER_PLUGINS}
+    result = subprocess.run(
+        [
+            fresh_venv / "bin" / "python",
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            str(TEMPLATE / "tests"),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        cwd=TEMPLATE,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "1 passed" in result.stdout
