@@ -1,0 +1,121 @@
+"""Backplane: cloud credentials, cluster reports and kube-API access through remediations.
+
+Backplane accepts the same OCM access token, so these clients share the OCM client's
+session and token cache.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import threading
+from collections.abc import Mapping
+from typing import Any
+
+from cad_core.errors import PermanentError
+
+from cad_ocm.http import ApiClient, json_body
+from cad_ocm.ocm import OcmClient
+
+
+class BackplaneClient(ApiClient):
+    def __init__(self, ocm: OcmClient, backplane_url: str) -> None:
+        super().__init__(backplane_url, ocm.tokens, ocm.session, service="backplane")
+
+    # -- cloud credentials -----------------------------------------------------------
+
+    def cloud_credentials(self, cluster_id: str) -> dict[str, Any]:
+        """The raw reply: ``credentials`` (a JSON string) and ``region``. Never log it."""
+        return self.get(f"/backplane/cloud/credentials/{cluster_id}")
+
+    # -- cluster reports -------------------------------------------------------------
+
+    def reports_path(self, cluster_id: str) -> str:
+        return f"/backplane/cluster/{cluster_id}/reports"
+
+    def create_report(self, cluster_id: str, summary: str, data: str) -> str:
+        """Store a report; returns its ``report_id``. Backplane answers 201 on success."""
+        path = self.reports_path(cluster_id)
+        body = {"summary": summary, "data": base64.b64encode(data.encode()).decode()}
+        response = self.request("POST", path, json=body)
+        what = f"backplane POST {path}"
+        if response.status_code != 201:
+            raise PermanentError(f"{what} answered HTTP {response.status_code} instead of 201: "
+                                 f"{response.text[:500]}")
+        report_id = json_body(response, what).get("report_id")
+        if not isinstance(report_id, str) or not report_id:
+            raise PermanentError(f"{what} created a report but returned no report_id")
+        return report_id
+
+    def report_contents(self, cluster_id: str) -> list[tuple[str, str]]:
+        """(report id, decoded data) of the cluster's recent reports.
+
+        The list endpoint may leave ``data`` out (backplane's API lists id, summary and
+        time only); then each report is fetched by id.
+        """
+        path = self.reports_path(cluster_id)
+        found = []
+        for report in self.get(path).get("reports") or []:
+            report_id = str(report.get("report_id", ""))
+            data = report.get("data")
+            if data is None and report_id:
+                data = self.get(f"{path}/{report_id}").get("data")
+            decoded = _decode(data)
+            if decoded is not None:
+                found.append((report_id, decoded))
+        return found
+
+    # -- kube API through a remediation ----------------------------------------------
+
+    def open_remediation(self, cluster_id: str, remediation: str) -> KubeClient:
+        path = f"/backplane/remediation/{cluster_id}"
+        response = self.request("POST", path, params={"remediationName": remediation})
+        body = json_body(response, f"backplane POST {path}")
+        proxy_uri = body.get("proxy_uri")
+        instance = body.get("remediationInstanceId")
+        if not isinstance(proxy_uri, str) or not proxy_uri:
+            raise PermanentError(f"backplane POST {path} returned no proxy_uri")
+        return KubeClient(self, cluster_id, remediation, proxy_uri, str(instance or ""))
+
+
+def _decode(data: object) -> str | None:
+    if not isinstance(data, str):
+        return None
+    try:
+        return base64.b64decode(data, validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+
+
+class KubeClient:
+    """The cluster's kube API through backplane, as the remediation's service account.
+
+    ``close()`` deletes the remediation (its service account and RBAC on the cluster);
+    the core calls it when the run ends.
+    """
+
+    def __init__(self, backplane: BackplaneClient, cluster_id: str, remediation: str,
+                 proxy_uri: str, instance_id: str) -> None:
+        credential = f"backplane remediation {remediation!r} (RBAC from its metadata)"
+        self._api = ApiClient(backplane.base_url + proxy_uri.rstrip("/"), backplane.tokens,
+                              backplane.session, service="kube API", credential=credential)
+        self._backplane = backplane
+        self.cluster_id = cluster_id
+        self.remediation = remediation
+        self.instance_id = instance_id
+        self._closed = False
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"KubeClient(cluster={self.cluster_id!r}, remediation={self.remediation!r})"
+
+    def get(self, path: str, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        return self._api.get("/" + path.lstrip("/"), params)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._closed or not self.instance_id:
+                return
+            self._closed = True
+        self._backplane.delete(f"/backplane/remediation/{self.cluster_id}",
+                               {"remediationInstanceId": self.instance_id})

@@ -1,0 +1,164 @@
+"""Executors for ``service_log``, ``limited_support`` and ``cluster_report``.
+
+Each has an idempotency check (``already_applied``) the engine runs before every
+attempt, so re-running an investigation or retrying an action never writes twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from cad_core.actions import ClusterReport, LimitedSupport, ServiceLog
+from cad_core.context import ExecutionContext
+from cad_core.errors import ActionSkipped, PermanentError, ResourceError
+from cad_core.registrations import ActionExecutor
+
+from cad_ocm.docs_guard import check_documentation, cluster_product, find_mismatch
+from cad_ocm.paths import SERVICE_LOGS, limited_support_path
+from cad_ocm.resources import backplane
+
+UNINSTALLING = "Operation is not allowed for a cluster in 'uninstalling' state"
+
+
+def _unwrapped(build: Callable[[], Any]) -> Any:
+    """Build failures unwrapped, so the engine sees the typed cause (a transient OCM
+    error must stay retryable)."""
+    try:
+        return build()
+    except ResourceError as error:
+        raise error.cause from error
+
+
+def _resource(ctx: ExecutionContext, name: str) -> Any:
+    return _unwrapped(lambda: ctx.resource(name))
+
+
+def _backplane(ctx: ExecutionContext) -> Any:
+    return _unwrapped(lambda: backplane(ctx.resources))
+
+
+def _guard_preview(ctx: ExecutionContext, text: str) -> str:
+    """For dry runs: warn about a documentation mismatch if the cluster is already known
+    (a dry run must not call OCM just to describe an action)."""
+    if not ctx.resources.is_built("cluster"):
+        return ""
+    product = cluster_product(ctx.resource("cluster"))
+    mismatch = find_mismatch(text, product) if product else None
+    if mismatch is None:
+        return ""
+    return f" - WARNING: would be refused, it links {mismatch[1].upper()} docs ({mismatch[0]})"
+
+
+# -- service log --------------------------------------------------------------------
+
+def service_log_applied(action: ServiceLog, ctx: ExecutionContext) -> str | None:
+    cluster = _resource(ctx, "cluster")
+    ocm = _resource(ctx, "ocm")
+    # Narrow the search by summary when it can be quoted; compare exactly either way.
+    query = "" if "'" in action.summary else f"summary='{action.summary}'"
+    for entry in ocm.service_logs(cluster, query):
+        if (entry.get("summary"), entry.get("description")) == (action.summary,
+                                                                action.description):
+            return f"the cluster already has the service log '{action.summary}'"
+    return None
+
+
+def post_service_log(action: ServiceLog, ctx: ExecutionContext) -> None:
+    cluster = _resource(ctx, "cluster")
+    check_documentation("service log", action.summary, action.description, cluster)
+    _resource(ctx, "ocm").post(SERVICE_LOGS, {
+        "kind": "LogEntry",
+        "severity": action.severity,
+        "service_name": action.service_name,
+        "summary": action.summary,
+        "description": action.description,
+        "internal_only": action.internal_only,
+        "cluster_id": cluster["id"],
+    })
+    ctx.log.info("service log %r sent (%s)", action.summary, action.reason or "no reason given")
+    ctx.notes.automation(f"Sent a service log to the customer: '{action.summary}'"
+                         if not action.internal_only
+                         else f"Added an internal service log: '{action.summary}'")
+
+
+def describe_service_log(action: ServiceLog, ctx: ExecutionContext) -> str:
+    audience = "internal only" if action.internal_only else "visible to the customer"
+    return (f"send a {action.severity} service log '{action.summary}' to cluster "
+            f"{ctx.cluster_id} ({audience})"
+            + _guard_preview(ctx, action.description))
+
+
+# -- limited support ----------------------------------------------------------------
+
+def limited_support_applied(action: LimitedSupport, ctx: ExecutionContext) -> str | None:
+    path = limited_support_path(_resource(ctx, "cluster"))
+    for reason in _resource(ctx, "ocm").list_items(path):
+        if (reason.get("summary"), reason.get("details")) == (action.summary, action.details):
+            return f"the cluster is already in limited support for '{action.summary}'"
+    return None
+
+
+def post_limited_support(action: LimitedSupport, ctx: ExecutionContext) -> None:
+    cluster = _resource(ctx, "cluster")
+    check_documentation("limited support reason", action.summary, action.details, cluster)
+    body = {"kind": "LimitedSupportReason", "summary": action.summary,
+            "details": action.details, "detection_type": "manual"}
+    try:
+        _resource(ctx, "ocm").post(limited_support_path(cluster), body)
+    except PermanentError as error:
+        # OCM's own text is the only signal for this refusal.
+        if UNINSTALLING in str(getattr(error, "reason", "") or error):
+            raise ActionSkipped("the cluster is uninstalling, so OCM takes no limited "
+                                "support reason; nothing to do") from error
+        raise
+    ctx.notes.automation(f"Put the cluster in limited support: '{action.summary}'")
+
+
+def describe_limited_support(action: LimitedSupport, ctx: ExecutionContext) -> str:
+    return (f"put cluster {ctx.cluster_id} in limited support: '{action.summary}'"
+            + _guard_preview(ctx, action.details))
+
+
+# -- cluster report -----------------------------------------------------------------
+
+def _report_cluster_id(action: ClusterReport, ctx: ExecutionContext) -> str:
+    """Backplane keys reports by the internal id; the run's own cluster may have been
+    named by external id or name, so translate that one."""
+    if action.cluster_id == ctx.cluster_id:
+        return str(_resource(ctx, "cluster")["id"])
+    return action.cluster_id
+
+
+def report_applied(action: ClusterReport, ctx: ExecutionContext) -> str | None:
+    cluster_id = _report_cluster_id(action, ctx)
+    for report_id, data in _backplane(ctx).report_contents(cluster_id):
+        if data == action.data:
+            return f"backplane already holds these findings as report {report_id}"
+    return None
+
+
+def create_report(action: ClusterReport, ctx: ExecutionContext) -> None:
+    cluster_id = _report_cluster_id(action, ctx)
+    report_id = _backplane(ctx).create_report(cluster_id, action.summary, action.data)
+    ctx.notes.automation(
+        "Saved these findings as a cluster report. View it with:\n"
+        f"osdctl cluster reports get --cluster-id {cluster_id} --report-id {report_id}"
+    )
+
+
+def describe_report(action: ClusterReport, ctx: ExecutionContext) -> str:
+    return (f"save a backplane report '{action.summary}' for cluster {action.cluster_id} "
+            f"({len(action.data)} characters of findings)")
+
+
+def registrations() -> Iterator[ActionExecutor]:
+    yield ActionExecutor(name="ocm-service-log", action_types=("service_log",),
+                         execute=post_service_log, already_applied=service_log_applied,
+                         describe=describe_service_log)
+    yield ActionExecutor(name="ocm-limited-support", action_types=("limited_support",),
+                         execute=post_limited_support, already_applied=limited_support_applied,
+                         describe=describe_limited_support)
+    yield ActionExecutor(name="backplane-report", action_types=("cluster_report",),
+                         execute=create_report, already_applied=report_applied,
+                         describe=describe_report)

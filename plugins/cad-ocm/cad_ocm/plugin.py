@@ -1,0 +1,34 @@
+"""Hook implementations of the ``cad-ocm`` plugin (entry point ``cad: ocm``).
+
+Only hooks live here, and they import lazily, so loading the plugin for ``cad --help``
+pulls in neither ``requests`` nor ``boto3``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from cad_core.hookspecs import hookimpl
+from cad_core.registrations import ActionExecutor, Investigation, Resource
+
+
+@hookimpl
+def cad_resources() -> Iterator[Resource]:
+    from cad_ocm import resources
+
+    yield from resources.registrations()
+
+
+@hookimpl
+def cad_action_executors() -> Iterator[ActionExecutor]:
+    from cad_ocm import executors
+
+    yield from executors.registrations()
+
+
+@hookimpl
+def cad_investigations() -> Iterator[Investigation]:
+    from cad_ocm import ccam, precheck
+
+    yield precheck.INVESTIGATION
+    yield ccam.INVESTIGATION

@@ -1,0 +1,172 @@
+"""Resource factories: the contract of ``docs/resources.md``.
+
+Each factory builds on the others through ``resources.get``, so one run fetches the
+cluster once however many resources and investigations need it. Nothing here imports
+``requests`` or ``boto3`` at module level: the plugin's hooks import this module.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from cad_core.context import Resources
+from cad_core.errors import BadInputError, NotFoundError, PermanentError
+from cad_core.registrations import Resource
+
+from cad_ocm.aws import session_from_reply
+from cad_ocm.hibernation import QUERY as HIBERNATION_QUERY
+from cad_ocm.hibernation import hibernation_periods
+from cad_ocm.paths import ACCESS_PROTECTION, ACCOUNTS, SUBSCRIPTIONS, cluster_path
+from cad_ocm.settings import Settings
+
+INFRA_LABELS = {
+    ("ext-hypershift.openshift.io/cluster-type", "management-cluster"),
+    ("ext-hypershift.openshift.io/cluster-type", "service-cluster"),
+    ("ext-managed.openshift.io/hive-shard", "true"),
+}
+
+
+def build_ocm(resources: Resources) -> Any:
+    from cad_ocm.ocm import OcmClient
+
+    return OcmClient.from_env()
+
+
+def backplane(resources: Resources) -> Any:
+    """The backplane client; checks every needed setting first so all are named at once."""
+    from cad_ocm.backplane import BackplaneClient
+
+    settings = Settings.from_env(backplane=True)
+    return BackplaneClient(resources.get("ocm"), settings.backplane_url)
+
+
+def build_cluster(resources: Resources) -> dict[str, Any]:
+    cluster: dict[str, Any] = resources.get("ocm").find_cluster(resources.cluster_id)
+    return cluster
+
+
+def _cluster_path(resources: Resources, suffix: str) -> str:
+    return cluster_path(resources.get("cluster"), suffix)
+
+
+def build_cluster_deployment(resources: Resources) -> dict[str, Any]:
+    path = _cluster_path(resources, "/resources/live")
+    live = resources.get("ocm").get(path).get("resources") or {}
+    raw = live.get("cluster_deployment")
+    if not raw:
+        raise NotFoundError(f"OCM GET {path} holds no cluster_deployment")
+    try:
+        deployment = json.loads(raw) if isinstance(raw, str) else raw
+    except ValueError:
+        raise PermanentError(f"OCM GET {path}: cluster_deployment is not valid JSON") from None
+    if not isinstance(deployment, dict):
+        raise PermanentError(f"OCM GET {path}: cluster_deployment is not an object")
+    return deployment
+
+
+def build_machine_pools(resources: Resources) -> list[dict[str, Any]]:
+    pools: list[dict[str, Any]] = resources.get("ocm").list_items(
+        _cluster_path(resources, "/machine_pools"))
+    return pools
+
+
+class ServiceLogs:
+    """The ``service_logs`` resource: searches the cluster's service logs on demand."""
+
+    def __init__(self, resources: Resources) -> None:
+        self._ocm = resources.get("ocm")
+        self._cluster = resources.get("cluster")
+
+    def search(self, query: str = "") -> list[dict[str, Any]]:
+        """Matching entries, oldest first. ``query`` is OCM search syntax."""
+        logs: list[dict[str, Any]] = self._ocm.service_logs(self._cluster, query)
+        return logs
+
+
+def build_hibernation_periods(resources: Resources) -> list[dict[str, Any]]:
+    return hibernation_periods(resources.get("service_logs").search(HIBERNATION_QUERY))
+
+
+def build_infra_cluster(resources: Resources) -> bool:
+    """Hive, management or service cluster? HCP clusters never are (and OCM has no
+    labels endpoint for them). Errors propagate so the core's guard fails closed."""
+    cluster = resources.get("cluster")
+    if (cluster.get("hypershift") or {}).get("enabled"):
+        return False
+    path = _cluster_path(resources, "/external_configuration/labels")
+    labels = resources.get("ocm").list_items(path)
+    return any((label.get("key"), label.get("value")) in INFRA_LABELS for label in labels)
+
+
+def _subscription(resources: Resources) -> dict[str, Any] | None:
+    sub_id = (resources.get("cluster").get("subscription") or {}).get("id")
+    if not sub_id:
+        return None
+    ocm = resources.get("ocm")
+    subscription: dict[str, Any] = ocm.get_cached(f"{SUBSCRIPTIONS}/{sub_id}")
+    return subscription
+
+
+def build_organization_id(resources: Resources) -> str:
+    subscription = _subscription(resources) or {}
+    return str(subscription.get("organization_id") or "")
+
+
+def build_owner(resources: Resources) -> dict[str, Any]:
+    subscription = _subscription(resources)
+    if subscription is None:
+        raise NotFoundError("the cluster has no subscription, so its owner is unknown")
+    creator_id = (subscription.get("creator") or {}).get("id")
+    if not creator_id:
+        raise NotFoundError(f"subscription {subscription.get('id')} names no creator")
+    account: dict[str, Any] = resources.get("ocm").get(f"{ACCOUNTS}/{creator_id}")
+    return account
+
+
+def build_access_protected(resources: Resources) -> bool:
+    cluster_id = resources.get("cluster")["id"]
+    body = resources.get("ocm").get(ACCESS_PROTECTION, {"clusterId": cluster_id})
+    if not isinstance(body.get("enabled"), bool):
+        raise PermanentError(f"OCM GET {ACCESS_PROTECTION} did not say whether access "
+                             "protection is enabled")
+    return bool(body["enabled"])
+
+
+def build_aws_session(resources: Resources) -> Any:
+    """boto3 session from backplane's cloud credentials. A failure keeps backplane's own
+    text (e.g. the missing support role), which ``ccam`` matches on."""
+    client = backplane(resources)
+    cluster = resources.get("cluster")
+    reply = client.cloud_credentials(cluster["id"])
+    return session_from_reply(reply, (cluster.get("region") or {}).get("id", ""))
+
+
+def build_kube(resources: Resources) -> Any:
+    if not resources.investigation:
+        raise BadInputError("the kube resource needs a running investigation: its name "
+                            "selects the backplane remediation (and so the RBAC)")
+    client = backplane(resources)
+    return client.open_remediation(resources.get("cluster")["id"], resources.investigation)
+
+
+def registrations() -> Iterator[Resource]:
+    yield Resource("ocm", build_ocm, "the OCM API client")
+    yield Resource("cluster", build_cluster, "the OCM cluster object")
+    yield Resource("cluster_deployment", build_cluster_deployment,
+                   "the Hive ClusterDeployment (from resources/live)")
+    yield Resource("machine_pools", build_machine_pools, "the cluster's OCM machine pools")
+    yield Resource("service_logs", ServiceLogs, "search the cluster's service logs")
+    yield Resource("hibernation_periods", build_hibernation_periods,
+                   "hibernation periods from cluster-state service logs")
+    yield Resource("infra_cluster", build_infra_cluster,
+                   "whether this is a hive, management or service cluster")
+    yield Resource("organization_id", build_organization_id, "the owning organization's id")
+    yield Resource("owner", build_owner, "the subscription creator's account")
+    yield Resource("access_protected", build_access_protected,
+                   "whether access protection is enabled")
+    yield Resource("aws_session", build_aws_session,
+                   "boto3 session for the customer's AWS account (backplane credentials)")
+    yield Resource("kube", build_kube,
+                   "the cluster's kube API through a backplane remediation")

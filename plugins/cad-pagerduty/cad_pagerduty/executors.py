@@ -1,0 +1,184 @@
+"""Executors for the incident actions: note, silence, escalate, title.
+
+Each has ``already_applied`` (asked by the engine before every attempt, so a retry never
+repeats a write that landed), ``execute`` (the write) and ``describe`` (dry-run text).
+Reasons given to silence and escalate are posted on the incident, where the responder
+reads them, not only logged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from cad_core.actions import EscalateIncident, IncidentNote, IncidentTitle, SilenceIncident
+from cad_core.context import ExecutionContext
+from cad_core.errors import ActionSkipped, PermanentError
+from cad_core.registrations import ActionExecutor
+from cad_pagerduty import incidents, settings
+from cad_pagerduty.errors import RESOLVED_REASON
+from cad_pagerduty.source import SOURCE
+
+SILENCE_NOTE = ("🤖 CAD is moving this incident to the silent escalation policy, so nobody "
+                "is paged for it. Reason: {reason}")
+ESCALATE_NOTE = ("🤖 CAD is escalating this incident so that a person can take a look. "
+                 "Reason: {reason}")
+ESCALATIONS = "cad_pagerduty.escalations"  # ctx.shared key: incident id -> progress
+
+
+def incident_id(ctx: ExecutionContext) -> str:
+    alert = ctx.alert
+    if alert is None:
+        raise PermanentError("this run has no PagerDuty incident to act on (a manual run?)")
+    if alert.source != SOURCE:
+        raise PermanentError(
+            f"the alert came from the {alert.source!r} source, not from PagerDuty, so there "
+            "is no PagerDuty incident to act on"
+        )
+    return alert.id
+
+
+def _target(ctx: ExecutionContext) -> str:
+    """The incident for dry-run texts, which must not fail."""
+    return f"PagerDuty incident {ctx.alert.id}" if ctx.alert else "the PagerDuty incident"
+
+
+# -- incident_note --------------------------------------------------------------------
+
+def _note_content(action: IncidentNote, ctx: ExecutionContext) -> str:
+    # None means "the run notes", read now so that lines added by earlier actions count.
+    return action.content if action.content is not None else ctx.notes.text()
+
+
+def note_already_applied(action: Any, ctx: ExecutionContext) -> str | None:
+    if incidents.has_note(incident_id(ctx), _note_content(action, ctx)):
+        return "an identical note is already on the incident"
+    return None
+
+
+def note_execute(action: Any, ctx: ExecutionContext) -> None:
+    incidents.add_note(incident_id(ctx), _note_content(action, ctx))
+
+
+def note_describe(action: Any, ctx: ExecutionContext) -> str:
+    what = "the run notes" if action.content is None else "a note"
+    content = _note_content(action, ctx)
+    return f"post {what} on {_target(ctx)} ({len(content)} characters):\n{content}"
+
+
+# -- silence_incident -----------------------------------------------------------------
+
+def silence_already_applied(action: Any, ctx: ExecutionContext) -> str | None:
+    policy = settings.silent_policy()
+    incident = incidents.get_incident(incident_id(ctx))
+    if incidents.is_resolved(incident):
+        return RESOLVED_REASON
+    if incidents.policy_id(incident) == policy:
+        return f"the incident is already on the silent escalation policy {policy}"
+    return None
+
+
+def silence_execute(action: Any, ctx: ExecutionContext) -> None:
+    incident_ref, policy = incident_id(ctx), settings.silent_policy()
+    settings.require_sender()  # fail before the note rather than between note and move
+    if action.reason:
+        incidents.add_note_once(incident_ref, SILENCE_NOTE.format(reason=action.reason))
+    incidents.move_to_policy(incident_ref, policy)
+
+
+def silence_describe(action: Any, ctx: ExecutionContext) -> str:
+    policy = settings.silent_policy_or_none() or f"named by {settings.SILENT_POLICY} (not set)"
+    text = f"move {_target(ctx)} to the silent escalation policy {policy}"
+    return text + _note_suffix(SILENCE_NOTE, action.reason)
+
+
+def _note_suffix(template: str, reason: str) -> str:
+    return f", after posting the note: {template.format(reason=reason)}" if reason else ""
+
+
+# -- escalate_incident ----------------------------------------------------------------
+# ctx.shared[ESCALATIONS][incident id] = {"target": level, "done": bool}. The target
+# level is chosen once per run, so a retry after a reply that got lost re-sends the same
+# level instead of climbing one more.
+
+def _progress(ctx: ExecutionContext, incident: str, **update: Any) -> dict[str, Any]:
+    with ctx.shared_lock:
+        state = ctx.shared.setdefault(ESCALATIONS, {}).setdefault(incident, {})
+        state.update(update)
+        return dict(state)
+
+
+def escalate_already_applied(action: Any, ctx: ExecutionContext) -> str | None:
+    incident_ref = incident_id(ctx)
+    progress = _progress(ctx, incident_ref)
+    if progress.get("done"):
+        return "CAD already escalated this incident earlier in this run"
+    incident = incidents.get_incident(incident_ref)
+    level = incidents.escalation_level(incident)
+    if incidents.is_resolved(incident):
+        return RESOLVED_REASON
+    if progress.get("target") and level >= progress["target"]:
+        _progress(ctx, incident_ref, done=True)
+        return f"the incident is already at escalation level {level}"
+    if action.reason and level > 1 and incidents.has_note(
+            incident_ref, ESCALATE_NOTE.format(reason=action.reason)):
+        # An earlier run posted this reason and the incident has moved up since.
+        return f"CAD already escalated this incident for this reason (now at level {level})"
+    return None
+
+
+def escalate_execute(action: Any, ctx: ExecutionContext) -> None:
+    incident_ref = incident_id(ctx)
+    settings.require_sender()
+    level = _progress(ctx, incident_ref).get("target")
+    if level is None:
+        level = incidents.escalation_level(incidents.get_incident(incident_ref)) + 1
+        _progress(ctx, incident_ref, target=level)
+    if action.reason:
+        incidents.add_note_once(incident_ref, ESCALATE_NOTE.format(reason=action.reason))
+    incidents.set_escalation_level(incident_ref, level)
+    _progress(ctx, incident_ref, done=True)
+
+
+def escalate_describe(action: Any, ctx: ExecutionContext) -> str:
+    text = f"escalate {_target(ctx)} to its next escalation level"
+    return text + _note_suffix(ESCALATE_NOTE, action.reason)
+
+
+# -- incident_title -------------------------------------------------------------------
+
+def _current_title(ctx: ExecutionContext) -> str:
+    title = incidents.get_incident(incident_id(ctx)).get("title")
+    return title if isinstance(title, str) else ""
+
+
+def title_already_applied(action: Any, ctx: ExecutionContext) -> str | None:
+    if action.prefix in _current_title(ctx):
+        return f"the title already contains {action.prefix}"
+    return None
+
+
+def title_execute(action: Any, ctx: ExecutionContext) -> None:
+    title = _current_title(ctx)  # the title now, which someone may have edited
+    if action.prefix in title:
+        raise ActionSkipped(f"the title already contains {action.prefix}")
+    incidents.set_title(incident_id(ctx), f"{action.prefix} {title}".strip())
+
+
+def title_describe(action: Any, ctx: ExecutionContext) -> str:
+    return f"prefix the title of {_target(ctx)} with {action.prefix!r}"
+
+
+def registrations() -> Iterator[ActionExecutor]:
+    yield ActionExecutor(name="pagerduty-note", action_types=(IncidentNote.type_id,),
+                         execute=note_execute, already_applied=note_already_applied,
+                         describe=note_describe)
+    yield ActionExecutor(name="pagerduty-silence", action_types=(SilenceIncident.type_id,),
+                         execute=silence_execute, already_applied=silence_already_applied,
+                         describe=silence_describe)
+    yield ActionExecutor(name="pagerduty-escalate", action_types=(EscalateIncident.type_id,),
+                         execute=escalate_execute, already_applied=escalate_already_applied,
+                         describe=escalate_describe)
+    yield ActionExecutor(name="pagerduty-title", action_types=(IncidentTitle.type_id,),
+                         execute=title_execute, already_applied=title_already_applied,
+                         describe=title_describe)

@@ -1,0 +1,24 @@
+"""Hook implementations only. Everything heavy is imported inside the hooks, so that
+loading this plugin (for ``cad --help``) costs next to nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from cad_core.hookspecs import hookimpl
+from cad_core.registrations import ActionExecutor, AlertSource
+
+
+@hookimpl
+def cad_alert_sources() -> Iterator[AlertSource]:
+    from cad_pagerduty.source import SOURCE, parse
+
+    yield AlertSource(name=SOURCE, parse=parse,
+                      description="PagerDuty incident webhooks (V3 and Event Orchestration)")
+
+
+@hookimpl
+def cad_action_executors() -> Iterator[ActionExecutor]:
+    from cad_pagerduty.executors import registrations
+
+    yield from registrations()
