@@ -23,6 +23,7 @@ class Notes:
     def __init__(self, name: str) -> None:
         self.name = name
         self._lines: list[str] = []
+        self._sealed_at: int | None = None
         self._lock = threading.Lock()
 
     @property
@@ -59,6 +60,19 @@ class Notes:
     def __bool__(self) -> bool:
         with self._lock:
             return bool(self._lines)
+
+    def seal(self) -> None:
+        """Mark the end of the findings; later lines report what executors did."""
+        with self._lock:
+            if self._sealed_at is None:
+                self._sealed_at = len(self._lines)
+
+    def findings_text(self) -> str:
+        """Header and findings only: equal on a re-run even when executors then skip."""
+        with self._lock:
+            end = len(self._lines) if self._sealed_at is None else self._sealed_at
+            body = "".join(f"{line}\n" for line in self._lines[:end])
+        return self.header + body
 
     def text(self) -> str:
         """The full note as posted: header, then one line per entry."""

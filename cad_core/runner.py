@@ -168,6 +168,7 @@ class Run:
             rec.status, rec.error = "failed", one_line(error)
             raise
         notes = self.notebooks[-1]
+        notes.seal()
         outcomes = self.execute(result.actions, notes, rec.name) if result.actions else []
         rec.notes = notes.lines
         rec.status = (

@@ -53,6 +53,11 @@ def _note_content(action: IncidentNote, ctx: ExecutionContext) -> str:
 def note_already_applied(action: Any, ctx: ExecutionContext) -> str | None:
     if incidents.has_note(incident_id(ctx), _note_content(action, ctx)):
         return "an identical note is already on the incident"
+    if action.content is None and incidents.has_note_starting(
+        incident_id(ctx), ctx.notes.findings_text()
+    ):
+        # A re-run finds the same things; only the executors' lines differ (they skip).
+        return "a note with the same findings is already on the incident"
     return None
 
 

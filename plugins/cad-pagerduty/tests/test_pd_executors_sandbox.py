@@ -225,3 +225,20 @@ def test_dry_run_describes_without_calling(pd_registry, monkeypatch):
     assert "silent escalation policy PSILENT" in texts[1] and "Reason: quiet" in texts[1]
     assert "next escalation level" in texts[2]
     assert "'[CAD Investigated]'" in texts[3]
+
+
+def test_run_notes_with_the_same_findings_are_not_posted_again(run, pd_registry, pd_sandbox):
+    """A re-run finds the same things; its executors then skip, so only their lines differ."""
+    box = pd_sandbox()
+    first = new_context(pd_registry, incident_alert())
+    first.notes.warning("instances were stopped")
+    first.notes.seal()
+    first.notes.automation("put the cluster in limited support")
+    assert statuses(run(IncidentNote(), ctx=first)) == [("incident_note", "succeeded")]
+    second = new_context(pd_registry, incident_alert())
+    second.notes.warning("instances were stopped")
+    second.notes.seal()
+    [outcome] = run(IncidentNote(), ctx=second)
+    assert (outcome.status, outcome.reason) == (
+        "skipped_duplicate", "a note with the same findings is already on the incident")
+    assert len(pd_incident(box)["notes"]) == 1
