@@ -90,13 +90,27 @@ def run(
     sys.exit(1 if record.failed else 0)
 
 
+def redact_values(value: Any) -> Any:
+    """Every string inside ``value`` with secrets replaced."""
+    from cad_core.logs import redact
+
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {redact_values(k): redact_values(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [redact_values(v) for v in value]
+    return value
+
+
 def emit_record(record: Any, output: str, extra: dict[str, Any] | None = None) -> None:
     from cad_core.logs import redact
     from cad_core.render import render_text
 
     if output == "json":
         body = {**record.to_record(), **(extra or {})}
-        click.echo(redact(json.dumps(body, indent=2, default=str)))
+        # Redact the values before encoding: JSON escaping would hide a secret from redact().
+        click.echo(json.dumps(redact_values(body), indent=2, default=str))
     else:
         click.echo(redact(render_text(record)))
 
@@ -193,7 +207,10 @@ def main(argv: list[str] | None = None) -> None:
         click.echo("cad: aborted", err=True)
         sys.exit(130)
     except click.ClickException as error:
-        click.echo(f"cad: error: {one_line(Exception(error.format_message()))}", err=True)
+        from cad_core.logs import redact
+
+        message = one_line(Exception(error.format_message()))
+        click.echo(f"cad: error: {redact(message)}", err=True)
         sys.exit(2)
     except BadInputError as error:
         from cad_core.logs import redact

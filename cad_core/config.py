@@ -17,7 +17,7 @@ import attrs
 
 from cad_core import filters
 from cad_core.errors import BadInputError
-from cad_core.yamlload import line_of, load_yaml
+from cad_core.yamlload import item_line, line_of, load_yaml
 
 ALERT_KEYS = {"alert_title", "name", "experimental", "when", "investigations"}
 TOP_KEYS = {"alerts", "executors", "ai_agent"}
@@ -158,7 +158,7 @@ def _parse_alerts(
         route = _parse_alert(item, index, problems, known, aliases)
         if route is None:
             continue
-        if route.alert_title in titles:
+        if route.alert_title and route.alert_title in titles:
             problems.add(
                 route.line,
                 f"alert_title {route.alert_title!r} appears twice; keep one entry per title",
@@ -224,7 +224,7 @@ def _parse_chain(
     for index, entry in enumerate(raw):
         entry_where = f"{where}.investigations[{index}]"
         name, when = (entry, None) if isinstance(entry, str) else _entry_parts(entry)
-        line = line_of(entry) or line_of(item, "investigations")
+        line = line_of(entry) or item_line(raw, index) or line_of(item, "investigations")
         if not isinstance(name, str) or not name.strip():
             problems.add(line, f"{entry_where}: needs an investigation name")
             continue

@@ -39,7 +39,7 @@ class ChainFailed(CadError):
 
 def retryable(error: BaseException) -> bool:
     """Infrastructure errors, and resources that failed for a transient reason."""
-    if isinstance(error, InfrastructureError | TRANSIENT):
+    if isinstance(error, (InfrastructureError, *TRANSIENT)):
         return True
     return isinstance(error, ResourceError) and isinstance(error.cause, TRANSIENT)
 
@@ -105,12 +105,13 @@ class Run:
 
     def investigate(self, entry: ChainEntry, rec: InvestigationRecord) -> InvestigationResult:
         inv = self.registry.investigation(entry.name)
-        notes = Notes(inv.name)
-        self.notebooks.append(notes)
+        self.notebooks.append(Notes(inv.name))
         self.resources.investigation = inv.name
         delay = self.settings.investigation_delay
         while True:
             rec.attempts += 1
+            # Fresh notes per attempt: a retried attempt must not repeat the failed one's lines.
+            notes = self.notebooks[-1] = Notes(inv.name)
             ctx = InvestigationContext(
                 name=inv.name,
                 cluster_id=self.resources.cluster_id,

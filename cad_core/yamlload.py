@@ -17,7 +17,20 @@ class LineDict(dict[str, Any]):
     key_lines: dict[str, int]
 
 
+class LineList(list[Any]):
+    """A sequence that knows the line of each item (1-based)."""
+
+    item_lines: list[int]
+
+
 class _LineLoader(yaml.SafeLoader):
+    def construct_sequence(  # a list subclass, items as YAML gives
+        self, node: yaml.SequenceNode, deep: bool = False
+    ) -> LineList:
+        items = LineList(super().construct_sequence(node, deep=deep))
+        items.item_lines = [child.start_mark.line + 1 for child in node.value]
+        return items
+
     def construct_mapping(  # type: ignore[override]  # a dict subclass, keys as YAML gives
         self, node: yaml.MappingNode, deep: bool = False
     ) -> LineDict:
@@ -30,9 +43,19 @@ class _LineLoader(yaml.SafeLoader):
 
 
 _LineLoader.add_constructor(
+    yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG,
+    lambda loader, node: loader.construct_sequence(node, deep=True),  # type: ignore[arg-type]
+)
+_LineLoader.add_constructor(
     yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
     lambda loader, node: loader.construct_mapping(node, deep=True),  # type: ignore[arg-type]
 )
+
+
+def item_line(sequence: object, index: int) -> int:
+    if isinstance(sequence, LineList) and index < len(sequence.item_lines):
+        return sequence.item_lines[index]
+    return 0
 
 
 def line_of(mapping: object, key: str | None = None) -> int:
@@ -47,6 +70,8 @@ def load_yaml(path: str | Path, what: str) -> Any:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as error:
         raise BadInputError(f"cannot read {what} {path}: {error.strerror or error}") from None
+    except UnicodeDecodeError:
+        raise BadInputError(f"{what} {path} is not UTF-8 text") from None
     return parse_yaml(text, str(path), what)
 
 

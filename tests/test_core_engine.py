@@ -323,3 +323,10 @@ def test_executor_bug_becomes_a_failed_outcome(cad_registry: Any) -> None:
     registry = cad_registry(recorder.plugin())
     outcomes = run(registry, [report(), IncidentNote()])
     assert [o.status for o in outcomes] == [Status.FAILED, Status.SUCCEEDED]
+
+
+def test_guard_note_comes_before_an_existing_escalation(cad_registry: Any) -> None:
+    recorder = Recorder()
+    registry = cad_registry(recorder.plugin(infra=lambda r: True))
+    run(registry, [EscalateIncident(reason="mine"), service_log()])
+    assert [t for t, _ in recorder.calls] == ["incident_note", "escalate_incident"]

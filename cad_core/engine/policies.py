@@ -72,14 +72,13 @@ def guard_infrastructure(actions: list[Action], ctx: ExecutionContext) -> Rewrit
     kept = [a for a in actions if not a.guard_label]
     outcomes = [ActionOutcome(a, Status.REPLACED_BY_POLICY, reason=why) for a in guarded]
     labels = join_labels([a.guard_label for a in guarded if a.guard_label])
-    kept.append(IncidentNote(content=_guard_note(why, labels, confirmed)))
-    if not any(isinstance(a, EscalateIncident) for a in actions):
-        kept.append(
-            EscalateIncident(
-                reason=f"{labels} withheld on a possible infrastructure "
-                "cluster; a human needs to decide"
-            )
-        )
+    note = IncidentNote(content=_guard_note(why, labels, confirmed))
+    escalations = [i for i, a in enumerate(kept) if isinstance(a, EscalateIncident)]
+    if escalations:  # say why before the incident is escalated, not after
+        kept.insert(escalations[0], note)
+    else:
+        reason = f"{labels} withheld on a possible infrastructure cluster; a human needs to decide"
+        kept += [note, EscalateIncident(reason=reason)]
     return Rewritten(kept, outcomes)
 
 

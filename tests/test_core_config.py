@@ -1,0 +1,666 @@
+"""The routing config: loading, validation (every problem, with its line) and routing."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import pytest
+
+from cad_core import Investigation, InvestigationResult
+from cad_core.app import known_investigations, load_routing
+from cad_core.config import (
+    RoutingConfig,
+    config_path,
+    experimental_enabled,
+    load_config,
+)
+from cad_core.errors import BadInputError
+from cad_core.testing import inline_plugin
+
+INSTALLED = ("precheck", "ccam", "chgm", "clustermonitoringerrorbudgetburn")
+ALIASES = {"cmbb": "clustermonitoringerrorbudgetburn"}
+EXAMPLE = Path(__file__).resolve().parents[1] / "contrib" / "config" / "routing.yaml"
+
+
+def _investigations() -> Iterator[Investigation]:
+    def nothing(ctx: object) -> InvestigationResult:
+        return InvestigationResult()
+
+    yield Investigation(name="precheck", run=nothing)
+    yield Investigation(name="ccam", run=nothing)
+    yield Investigation(name="chgm", run=nothing, aliases=("chgm",))
+    yield Investigation(name="clustermonitoringerrorbudgetburn", run=nothing, aliases=("cmbb",))
+
+
+INVESTIGATIONS = inline_plugin("config-test-investigations", cad_investigations=_investigations)
+
+
+def write(tmp_path: Path, text: str, name: str = "routing.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+    return path
+
+
+def line(path: Path, needle: str, occurrence: int = 1) -> int:
+    """1-based line of the n-th line containing ``needle`` (so tests survive edits)."""
+    seen = 0
+    for number, text in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if needle in text:
+            seen += 1
+            if seen == occurrence:
+                return number
+    raise AssertionError(f"{needle!r} not in {path}")
+
+
+def problems(
+    path: Path,
+    known: Sequence[str] | None = INSTALLED,
+    aliases: dict[str, str] | None = None,
+) -> list[str]:
+    """The problems of one failed load, split from the one-line message."""
+    with pytest.raises(BadInputError) as caught:
+        load_config(path, known, ALIASES if aliases is None else aliases)
+    message = str(caught.value)
+    assert "\n" not in message, "every problem must be on one line"
+    head, _, rest = message.partition(": ")
+    count = int(head.split()[0])
+    items = rest.split(" | ")
+    assert head == f"{count} problem{'s' if count > 1 else ''} in the routing config"
+    assert len(items) == count
+    return items
+
+
+def test_valid_config_loads_every_key(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        """
+        alerts:
+          - alert_title: "has gone missing"
+            name: chgm
+            experimental: false
+            when:
+              field: ClusterState
+              operator: notin
+              values: ["uninstalling"]
+            investigations:
+              - precheck
+              - {name: ccam}
+              - name: chgm
+                when: {operator: sample, values: ["0.5"]}
+        executors:
+          incident_note: "  PagerDuty-Note "
+        ai_agent:
+          runtime_arn: arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/x
+          user_id: cad
+          region: us-east-1
+          invoker_role_arn: arn:aws:iam::123456789012:role/invoker
+        """,
+    )
+    config = load_config(path, INSTALLED, ALIASES)
+    (route,) = config.alerts
+    assert (route.alert_title, route.name, route.experimental) == (
+        "has gone missing",
+        "chgm",
+        False,
+    )
+    assert route.when == {"field": "ClusterState", "operator": "notin", "values": ["uninstalling"]}
+    assert [e.name for e in route.investigations] == ["precheck", "ccam", "chgm"]
+    assert [e.when for e in route.investigations] == [
+        None,
+        None,
+        {"operator": "sample", "values": ["0.5"]},
+    ]
+    assert route.line == line(path, "alert_title")
+    assert config.executors == {"incident_note": "pagerduty-note"}
+    assert config.source == str(path)
+
+
+def test_name_defaults_to_alert_title_and_empty_files_are_valid(tmp_path: Path) -> None:
+    path = write(tmp_path, "alerts:\n  - alert_title: Foo\n    investigations: [precheck]\n")
+    assert load_config(path, INSTALLED).alerts[0].name == "Foo"
+    for text in ("", "alerts: []\n", "# only a comment\n"):
+        assert load_config(write(tmp_path, text), INSTALLED) == RoutingConfig(source=str(path))
+
+
+def test_unknown_top_level_key(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        """
+        alerts: []
+        alert:
+          - alert_title: typo
+        """,
+    )
+    assert problems(path) == [
+        f"{path}:{line(path, 'alert:')}: unknown key 'alert'; allowed: ai_agent, alerts, executors"
+    ]
+
+
+def test_unknown_alert_key(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        """
+        alerts:
+          - alert_title: Foo
+            investigation: [precheck]
+            investigations: [precheck]
+        """,
+    )
+    assert problems(path) == [
+        f"{path}:{line(path, 'investigation:')}: alerts[0]: unknown key 'investigation'; "
+        "allowed: alert_title, experimental, investigations, name, when"
+    ]
+
+
+@pytest.mark.parametrize(
+    "title", ["", "'   '", "null", "''"], ids=["empty", "blank", "null", "quoted"]
+)
+def test_blank_or_missing_alert_title(tmp_path: Path, title: str) -> None:
+    path = write(tmp_path, f"alerts:\n  - investigations: [precheck]\n    alert_title: {title}\n")
+    assert problems(path) == [
+        f"{path}:{line(path, 'investigations')}: alerts[0]: alert_title is required "
+        "(a substring of the incident title)"
+    ]
+    missing = write(tmp_path, "alerts:\n  - name: x\n    investigations: [precheck]\n")
+    assert problems(missing) == [
+        f"{missing}:2: alerts[0]: alert_title is required (a substring of the incident title)"
+    ]
+
+
+def test_duplicate_alert_title_points_at_the_second_entry(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        """
+        alerts:
+          - alert_title: Foo
+            investigations: [precheck]
+          - alert_title: foo
+            investigations: [precheck]
+          - alert_title: Foo
+            investigations: [ccam]
+        """,
+    )
+    # Exact string comparison, as upstream: "foo" is not a duplicate of "Foo".
+    assert problems(path) == [
+        f"{path}:{line(path, 'alert_title: Foo', 2)}: alert_title 'Foo' appears twice; "
+        "keep one entry per title"
+    ]
+
+
+def test_two_entries_without_title_are_not_reported_as_duplicates(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        """
+        alerts:
+          - investigations: [precheck]
+          - investigations: [ccam]
+        """,
+    )
+    assert problems(path) == [
+        f"{path}:2: alerts[0]: alert_title is required (a substring of the incident title)",
+        f"{path}:3: alerts[1]: alert_title is required (a substring of the incident title)",
+    ]
+
+
+@pytest.mark.parametrize(
+    "investigations",
+    ["[]", "null", "precheck", "{name: precheck}"],
+    ids=["empty", "null", "string", "mapping"],
+)
+def test_investigations_must_be_a_non_empty_list(tmp_path: Path, investigations: str) -> None:
+    path = write(tmp_path, f"alerts:\n  - alert_title: Foo\n    investigations: {investigations}\n")
+    assert problems(path) == [
+        f"{path}:3: alerts[0]: investigations must be a non-empty list",
+    ]
+    absent = write(tmp_path, "alerts:\n  - alert_title: Foo\n")
+    assert problems(absent) == [f"{absent}:2: alerts[0]: investigations must be a non-empty list"]
+
+
+def test_unknown_investigation_lists_the_installed_ones(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        """
+        alerts:
+          - alert_title: Foo
+            investigations: [precheck, chgmm]
+          - alert_title: Bar
+            investigations:
+              - precheck
+              - {name: nope}
+        """,
+    )
+    installed = "ccam, chgm, clustermonitoringerrorbudgetburn, precheck"
+    assert problems(path) == [
+        f"{path}:{line(path, 'chgmm')}: alerts[0].investigations[1]: unknown investigation "
+        f"'chgmm'; installed: {installed}",
+        f"{path}:{line(path, 'nope')}: alerts[1].investigations[1]: unknown investigation "
+        f"'nope'; installed: {installed}",
+    ]
+
+
+def test_unknown_plain_string_entry_is_reported_at_its_own_line(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        """
+        alerts:
+          - alert_title: Foo
+            investigations:
+              - precheck
+              - ccam
+              - chgmm
+        """,
+    )
+    (problem,) = problems(path)
+    assert problem.startswith(f"{path}:{line(path, 'chgmm')}: ")
+
+
+def test_entry_without_a_name(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        """
+        alerts:
+          - alert_title: Foo
+            investigations:
+              - {when: {operator: sample, values: ["1"]}}
+              - {name: precheck, whenn: {}}
+          - alert_title: Bar
+            investigations: [precheck, 7, "  "]
+        """,
+    )
+    flow = line(path, "[precheck, 7")
+    assert problems(path) == [
+        f"{path}:{line(path, 'when: {operator')}: alerts[0].investigations[0]: needs an "
+        "investigation name",
+        f"{path}:{line(path, 'whenn')}: alerts[0].investigations[1]: needs an investigation name",
+        f"{path}:{flow}: alerts[1].investigations[1]: needs an investigation name",
+        f"{path}:{flow}: alerts[1].investigations[2]: needs an investigation name",
+    ]
+
+
+def test_aliases_resolve_to_the_investigation_name(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        """
+        alerts:
+          - alert_title: ClusterMonitoringErrorBudgetBurnSRE
+            investigations: [precheck, CMBB, {name: " cmbb "}]
+        """,
+    )
+    route = load_config(path, INSTALLED, ALIASES).alerts[0]
+    assert [e.name for e in route.investigations] == [
+        "precheck",
+        "clustermonitoringerrorbudgetburn",
+        "clustermonitoringerrorbudgetburn",
+    ]
+
+
+def test_installed_investigations_and_aliases_come_from_the_registry(
+    tmp_path: Path, cad_registry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    registry = cad_registry(INVESTIGATIONS)
+    names, aliases = known_investigations(registry)
+    assert sorted(names) == sorted(INSTALLED)
+    assert aliases == {"chgm": "chgm", "cmbb": "clustermonitoringerrorbudgetburn"}
+    path = write(tmp_path, "alerts:\n  - alert_title: x\n    investigations: [cmbb, ghost]\n")
+    with pytest.raises(BadInputError, match="unknown investigation 'ghost'; installed: ccam, chgm"):
+        load_routing(registry, str(path), required=True)
+    monkeypatch.setenv("CAD_INVESTIGATION_CONFIG_PATH", str(EXAMPLE))
+    assert [r.name for r in load_routing(registry, None, required=True).alerts] == [
+        "chgm",
+        "clustermonitoringerrorbudgetburn",
+    ]
+
+
+def test_missing_config_in_incident_mode_is_one_clear_error(
+    cad_registry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("CAD_INVESTIGATION_CONFIG_PATH", raising=False)
+    registry = cad_registry(INVESTIGATIONS)
+    assert load_routing(registry, None, required=False) == RoutingConfig()
+    with pytest.raises(BadInputError) as caught:
+        load_routing(registry, None, required=True)
+    assert "--config" in str(caught.value)
+    assert "CAD_INVESTIGATION_CONFIG_PATH" in str(caught.value)
+
+
+def test_config_path_flag_wins_over_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CAD_INVESTIGATION_CONFIG_PATH", raising=False)
+    assert config_path(None) is None
+    assert config_path("") is None
+    monkeypatch.setenv("CAD_INVESTIGATION_CONFIG_PATH", "/env.yaml")
+    assert config_path(None) == "/env.yaml"
+    assert config_path("/flag.yaml") == "/flag.yaml"
+    monkeypatch.setenv("CAD_INVESTIGATION_CONFIG_PATH", "")
+    assert config_path(None) is None
+
+
+BAD_WHEN = [
+    ("{and: [], or: []}", "when: has both 'and' and 'or'; nest one inside the other"),
+    (
+        "{and: [{operator: sample, values: ['1']}], operator: in}",
+        "when: mixes 'and' with 'operator'; use one per node",
+    ),
+    ("{}", "when: needs 'and', 'or' or 'operator'"),
+    ("{field: ClusterID}", "when: needs 'and', 'or' or 'operator'"),
+    ("[x]", "when: must be a mapping with 'and', 'or' or 'operator'"),
+    ("{or: []}", "when.or: must be a non-empty list of filters"),
+    ("{and: {field: HCP}}", "when.and: must be a non-empty list of filters"),
+    (
+        "{and: [{operator: sample, values: ['1']}], extra: 1}",
+        "when: unexpected key(s) extra",
+    ),
+    (
+        "{field: HCP, operator: eq, values: ['true']}",
+        "when: unknown operator 'eq'; use one of in, notin, matches, notmatches, sample",
+    ),
+    (
+        "{field: Cluster, operator: in, values: [a]}",
+        "when.field: 'Cluster' is not a field; use one of ClusterID, ClusterName, "
+        "OrganizationID, OwnerID, OwnerEmail, CloudProvider, HCP, ClusterState, AlertName, "
+        "AlertTitle, ServiceName",
+    ),
+    (
+        "{operator: in, values: [a]}",
+        "when.field: None is not a field; use one of ClusterID",
+    ),
+    ("{field: HCP, operator: in, values: []}", "when.values: must be a non-empty list of strings"),
+    ("{field: HCP, operator: in}", "when.values: must be a non-empty list of strings"),
+    (
+        "{field: HCP, operator: in, values: [false]}",
+        "when.values: must be a non-empty list of strings (quote numbers)",
+    ),
+    (
+        "{field: HCP, operator: in, values: [a], op: x}",
+        "when: unexpected key(s) op",
+    ),
+    (
+        "{field: ClusterName, operator: matches, values: ['(']}",
+        "when.values: '(' is not a valid regex: missing ), unterminated subpattern",
+    ),
+    (
+        "{field: ClusterName, operator: notmatches, values: ['ok', '[z-a]']}",
+        "when.values: '[z-a]' is not a valid regex: bad character range",
+    ),
+    (
+        "{field: ClusterID, operator: sample, values: ['0.5']}",
+        "when: 'sample' takes no field",
+    ),
+    ("{operator: sample, values: ['0.1', '0.2']}", "when.values: 'sample' takes exactly one rate"),
+    ("{operator: sample, values: ['ten']}", "when.values: sample rate 'ten' is not a number"),
+    ("{operator: sample, values: ['1.5']}", "when.values: sample rate 1.5 must be between 0 and 1"),
+    ("{operator: sample, values: [0.5]}", "when.values: must be a non-empty list of strings"),
+    (
+        "{and: [{operator: sample, values: ['1']}, {or: [{field: X, operator: in, values: [a]}]}]}",
+        "when.and[1].or[0].field: 'X' is not a field",
+    ),
+]
+
+
+@pytest.mark.parametrize(("when", "expected"), BAD_WHEN)
+def test_bad_alert_level_when(tmp_path: Path, when: str, expected: str) -> None:
+    path = write(
+        tmp_path,
+        f"""
+        alerts:
+          - alert_title: Foo
+            investigations: [precheck]
+            when: {when}
+        """,
+    )
+    (problem,) = problems(path)
+    assert problem.startswith(f"{path}:{line(path, 'when:')}: alerts[0].{expected}")
+
+
+@pytest.mark.parametrize(("when", "expected"), BAD_WHEN[:6])
+def test_bad_entry_level_when(tmp_path: Path, when: str, expected: str) -> None:
+    path = write(
+        tmp_path,
+        f"""
+        alerts:
+          - alert_title: Foo
+            investigations:
+              - precheck
+              - name: ccam
+                when: {when}
+        """,
+    )
+    (problem,) = problems(path)
+    assert problem.startswith(
+        f"{path}:{line(path, 'name: ccam')}: alerts[0].investigations[1].{expected}"
+    )
+
+
+def test_experimental_must_be_a_boolean(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        """
+        alerts:
+          - alert_title: Foo
+            investigations: [precheck]
+            experimental: "true"
+        """,
+    )
+    assert problems(path) == [
+        f"{path}:{line(path, 'experimental')}: alerts[0]: experimental must be true or false"
+    ]
+
+
+def test_ai_agent_needs_every_required_field(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        """
+        alerts: []
+        ai_agent:
+          runtime_arn: arn:x
+          region: "  "
+          timeout_seconds: 0
+        """,
+    )
+    where = f"{path}:{line(path, 'runtime_arn')}"
+    assert problems(path) == [
+        f"{where}: ai_agent.region is required",
+        f"{where}: ai_agent.user_id is required",
+        f"{where}: ai_agent.invoker_role_arn is required",
+    ]
+    scalar = write(tmp_path, "ai_agent: yes\n")
+    assert problems(scalar) == [f"{scalar}:1: ai_agent must be a mapping"]
+
+
+@pytest.mark.parametrize(
+    "executors",
+    ["[pagerduty-note]", "pagerduty-note", "{incident_note: 5}", "{incident_note: [a, b]}"],
+)
+def test_bad_executors_mapping(tmp_path: Path, executors: str) -> None:
+    path = write(tmp_path, f"alerts: []\nexecutors: {executors}\n")
+    assert problems(path) == [
+        f"{path}:2: executors must map action types to executor names, e.g. "
+        "{incident_note: pagerduty-note}"
+    ]
+
+
+def test_every_problem_is_reported_at_once_on_one_line(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        """
+        bogus: 1
+        executors: [x]
+        ai_agent: {region: r}
+        alerts:
+          - alert_title: Foo
+            investigations: [precheck, nope]
+            colour: red
+          - alert_title: Foo
+            investigations: []
+            when: {field: Nope, operator: in, values: [a]}
+        """,
+    )
+    found = problems(path)
+    expected_fragments = [
+        "unknown key 'bogus'",
+        "executors must map action types to executor names",
+        "ai_agent.runtime_arn is required",
+        "ai_agent.user_id is required",
+        "ai_agent.invoker_role_arn is required",
+        "alerts[0]: unknown key 'colour'",
+        "alerts[0].investigations[1]: unknown investigation 'nope'",
+        "alerts[1]: investigations must be a non-empty list",
+        "alerts[1].when.field: 'Nope' is not a field",
+        "alert_title 'Foo' appears twice",
+    ]
+    assert len(found) == len(expected_fragments)
+    for fragment in expected_fragments:
+        assert sum(fragment in p for p in found) == 1, fragment
+    assert all(p.startswith(f"{path}:") for p in found)
+
+
+def test_a_non_mapping_document_is_one_error(tmp_path: Path) -> None:
+    path = write(tmp_path, "- alert_title: Foo\n")
+    with pytest.raises(BadInputError) as caught:
+        load_config(path, INSTALLED)
+    assert str(caught.value) == f"{path}: the routing config must be a mapping with 'alerts'"
+    listed = write(tmp_path, "alerts: {alert_title: Foo}\n")
+    assert problems(listed) == [f"{listed}:1: alerts must be a list"]
+
+
+@pytest.mark.parametrize(
+    ("text", "bad_line", "problem"),
+    [
+        ("alerts:\n  - alert_title: [Foo\n", 3, "expected ',' or ']'"),
+        ("alerts:\n  - alert_title: Foo\n    investigations: a: b\n", 3, "mapping values"),
+        ("alerts:\n\t- x\n", 2, "found character '\\t' that cannot start any token"),
+        ("alerts: 'open\n", 2, "found unexpected end of stream"),
+    ],
+)
+def test_invalid_yaml_names_the_line(
+    tmp_path: Path, text: str, bad_line: int, problem: str
+) -> None:
+    path = write(tmp_path, text)
+    with pytest.raises(BadInputError) as caught:
+        load_config(path, INSTALLED)
+    message = str(caught.value)
+    assert message.startswith(f"{path}:{bad_line}: routing config is not valid YAML (")
+    assert problem in message
+    assert "\n" not in message
+
+
+def test_unreadable_file_is_one_clear_error(tmp_path: Path) -> None:
+    missing = tmp_path / "nope.yaml"
+    with pytest.raises(BadInputError) as caught:
+        load_config(missing, INSTALLED)
+    assert str(caught.value) == f"cannot read routing config {missing}: No such file or directory"
+    with pytest.raises(BadInputError) as caught:
+        load_config(tmp_path, INSTALLED)
+    assert str(caught.value) == f"cannot read routing config {tmp_path}: Is a directory"
+
+
+def test_a_file_that_is_not_utf8_is_bad_input(tmp_path: Path) -> None:
+    binary = tmp_path / "binary.yaml"
+    binary.write_bytes(b"\xff\xfe\x00alerts: []\n")
+    with pytest.raises(BadInputError, match=str(binary)):
+        load_config(binary, INSTALLED)
+
+
+# -- routing --------------------------------------------------------------------------
+
+
+ROUTES = """
+alerts:
+  - alert_title: gone missing
+    name: first
+    investigations: [precheck]
+  - alert_title: HAS GONE MISSING
+    name: second
+    investigations: [chgm]
+  - alert_title: ErrorBudgetBurn
+    name: budget-experimental
+    experimental: true
+    investigations: [precheck]
+  - alert_title: errorbudgetburnsre
+    name: budget
+    investigations: [cmbb]
+"""
+
+
+@pytest.fixture
+def routes(tmp_path: Path) -> RoutingConfig:
+    return load_config(write(tmp_path, ROUTES), INSTALLED, ALIASES)
+
+
+@pytest.mark.parametrize(
+    ("title", "experimental", "expected"),
+    [
+        ("cluster-a has gone missing", False, "first"),
+        ("CLUSTER-A HAS GONE MISSING", False, "first"),
+        ("cluster-a has gone Missing", True, "first"),
+        ("ClusterMonitoringErrorBudgetBurnSRE Critical (1)", False, "budget"),
+        ("ClusterMonitoringErrorBudgetBurnSRE Critical (1)", True, "budget-experimental"),
+        ("ErrorBudgetBurn (no SRE suffix)", False, None),
+        ("ErrorBudgetBurn (no SRE suffix)", True, "budget-experimental"),
+        ("gone  missing", False, None),
+        ("", False, None),
+    ],
+)
+def test_first_match_in_file_order_case_insensitive_substring(
+    routes: RoutingConfig, title: str, experimental: bool, expected: str | None
+) -> None:
+    match = routes.match(title, experimental)
+    assert (match.name if match else None) == expected
+
+
+def test_explain_gives_each_entry_up_to_the_match(routes: RoutingConfig) -> None:
+    title = "ClusterMonitoringErrorBudgetBurnSRE"
+    assert [(r.name, why) for r, why in routes.explain(title, False)] == [
+        ("first", "title does not contain alert_title"),
+        ("second", "title does not contain alert_title"),
+        ("budget-experimental", "experimental, and CAD_EXPERIMENTAL_ENABLED is off"),
+        ("budget", "matches"),
+    ]
+    assert [why for _r, why in routes.explain("cluster-a has gone missing", False)] == ["matches"]
+    assert RoutingConfig().match("anything", True) is None
+
+
+@pytest.mark.parametrize("value", ["1", "t", "T", "TRUE", "true", "True"])
+def test_experimental_truth_values(
+    routes: RoutingConfig, monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    monkeypatch.setenv("CAD_EXPERIMENTAL_ENABLED", value)
+    assert experimental_enabled() is True
+    match = routes.match("ErrorBudgetBurnSRE", experimental_enabled())
+    assert match is not None and match.name == "budget-experimental"
+
+
+@pytest.mark.parametrize(
+    "value", ["", "0", "f", "false", "False", "yes", "on", "tRUE", "TrUe", " true", "true ", "2"]
+)
+def test_experimental_other_values_are_off(
+    routes: RoutingConfig, monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    monkeypatch.setenv("CAD_EXPERIMENTAL_ENABLED", value)
+    assert experimental_enabled() is False
+    match = routes.match("ErrorBudgetBurnSRE", experimental_enabled())
+    assert match is not None and match.name == "budget"
+
+
+def test_experimental_unset_is_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CAD_EXPERIMENTAL_ENABLED", raising=False)
+    assert experimental_enabled() is False
+
+
+def test_the_contrib_example_is_valid_and_routes_the_standard_alerts() -> None:
+    config = load_config(EXAMPLE, INSTALLED, ALIASES)
+    chains = {r.name: [e.name for e in r.investigations] for r in config.alerts}
+    assert chains == {
+        "chgm": ["precheck", "ccam", "chgm"],
+        "clustermonitoringerrorbudgetburn": [
+            "precheck",
+            "ccam",
+            "clustermonitoringerrorbudgetburn",
+        ],
+    }
+    missing = config.match("cluster-a has gone missing", False)
+    assert missing is not None and missing.name == "chgm"
+    budget = config.match("ClusterMonitoringErrorBudgetBurnSRE Critical (1)", False)
+    assert budget is not None and budget.name == "clustermonitoringerrorbudgetburn"
+    assert config.executors == {}
