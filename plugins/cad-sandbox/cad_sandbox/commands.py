@@ -1,0 +1,177 @@
+"""``cad sandbox``: run CAD's real pipeline against a simulated world."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sys
+from collections.abc import Iterator, Mapping
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import attrs
+import click
+
+OUTPUT = click.Choice(["text", "json"])
+
+
+@contextlib.contextmanager
+def environment(values: Mapping[str, str]) -> Iterator[None]:
+    """Point the real clients at the simulators, and put everything back afterwards."""
+    saved = {key: os.environ.get(key) for key in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, old in saved.items():
+            if old is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = old
+
+
+def default_config() -> str:
+    return str(resources.files("cad_sandbox") / "routing.yaml")
+
+
+def resolve_scenario(name: str) -> str:
+    """A path, or the name of a bundled example (``chgm-customer-stopped-instances``)."""
+    from cad_sandbox.scenario import bundled_examples
+
+    if Path(name).exists():
+        return name
+    examples = bundled_examples()
+    if name in examples:
+        return str(examples[name])
+    from cad_core.errors import BadInputError
+
+    raise BadInputError(
+        f"scenario {name!r} is neither a file nor a bundled example ({', '.join(examples)})"
+    )
+
+
+def run_once(body: bytes, config: str, dry_run: bool) -> tuple[int, dict[str, Any], Any]:
+    from cad_core.app import RunRequest, execute
+
+    record = execute(RunRequest(payload=body, config=config, dry_run=dry_run))
+    return (1 if record.failed else 0), record.to_record(), record
+
+
+@attrs.frozen
+class SandboxResult:
+    """What one ``cad sandbox run`` did: every run against one world, and the world after."""
+
+    scenario: Any
+    runs: list[tuple[int, dict[str, Any], Any]]
+    world: dict[str, Any]
+    requests: list[dict[str, Any]]
+
+    @property
+    def exit_code(self) -> int:
+        return max(code for code, _, _ in self.runs)
+
+    def check(self) -> list[str]:
+        """Mismatches with ``expect:``: the first run's actions, the world after all runs."""
+        from cad_sandbox.check import compare
+
+        code, record, _ = self.runs[0]
+        return compare(self.scenario.expect, code, record, self.world)
+
+
+def run_scenario(
+    scenario: str, config: str | None = None, dry_run: bool = False, runs: int = 1
+) -> SandboxResult:
+    """Start the world of ``scenario``, run CAD's pipeline ``runs`` times, stop the world."""
+    from cad_sandbox.harness import Sandbox
+    from cad_sandbox.scenario import load_scenario
+
+    loaded = load_scenario(resolve_scenario(scenario))
+    with Sandbox(loaded) as world, environment(world.env()):
+        results = [
+            run_once(loaded.webhook_body(), config or default_config(), dry_run)
+            for _ in range(runs)
+        ]
+        return SandboxResult(loaded, results, world.world.to_json(), world.world.requests())
+
+
+@click.group("sandbox")
+def sandbox() -> None:
+    """Simulated PagerDuty, OCM, AWS and kube API for trying CAD without accounts."""
+
+
+@sandbox.command("run")
+@click.argument("scenario")
+@click.option("--output", "-o", type=OUTPUT, default="text", show_default=True)
+@click.option("--config", help="Routing config (default: the sandbox's example config).")
+@click.option("--dry-run", is_flag=True, help="Plan only; the world must see no writes.")
+@click.option(
+    "--runs",
+    type=click.IntRange(1, 100),
+    default=1,
+    show_default=True,
+    help="Run N times against one world (an idempotency check).",
+)
+@click.option(
+    "--check", is_flag=True, help="Compare with the scenario's expect: (exit 1 on mismatch)."
+)
+@click.option("--log-level", "-l", help="debug, info, warn, error (default: warn).")
+def run_command(
+    scenario: str,
+    output: str,
+    config: str | None,
+    dry_run: bool,
+    runs: int,
+    check: bool,
+    log_level: str | None,
+) -> None:
+    """Run CAD on the incident of SCENARIO (a YAML file or a bundled example name)."""
+    from cad_core.cli import emit_record
+    from cad_core.logs import setup_logging
+
+    from cad_sandbox.render import render_world
+
+    setup_logging(log_level or "warn")
+    result = run_scenario(scenario, config, dry_run, runs)
+    extra: dict[str, Any] = {"sandbox": {"world": result.world, "requests": result.requests}}
+    if runs > 1:
+        extra["runs"] = [record for _, record, _ in result.runs]
+    emit_record(result.runs[-1][2], output, extra if output == "json" else None)
+    if output == "text":
+        click.echo(render_world(result.world, result.requests))
+    sys.exit(_check(result) if check else result.exit_code)
+
+
+def _check(result: SandboxResult) -> int:
+    problems = result.check()
+    for problem in problems:
+        click.echo(f"check: {problem}", err=True)
+    verdict = "FAILED" if problems else "passed"
+    click.echo(f"check: {result.scenario.name}: {verdict}", err=True)
+    return 1 if problems else 0
+
+
+@sandbox.command("serve")
+@click.argument("scenario")
+def serve_command(scenario: str) -> None:
+    """Keep the world of SCENARIO up and print the environment to use it by hand."""
+    import shlex
+    import tempfile
+    import threading
+
+    from cad_sandbox.harness import Sandbox
+    from cad_sandbox.scenario import load_scenario
+
+    loaded = load_scenario(resolve_scenario(scenario))
+    with Sandbox(loaded) as world, tempfile.TemporaryDirectory() as folder:
+        payload = Path(folder) / "payload.json"
+        payload.write_bytes(loaded.webhook_body())
+        for key, value in sorted(world.env().items()):
+            click.echo(f"export {key}={shlex.quote(value)}")
+        click.echo(f"export CAD_INVESTIGATION_CONFIG_PATH={shlex.quote(default_config())}")
+        click.echo(f"# then: cad run --payload-path {payload}")
+        click.echo("# Ctrl-C stops the world", err=True)
+        with contextlib.suppress(KeyboardInterrupt):
+            threading.Event().wait()
+        click.echo(json.dumps(world.world.to_json(), indent=2), err=True)

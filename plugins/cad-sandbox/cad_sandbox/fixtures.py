@@ -1,0 +1,46 @@
+"""pytest plugin: ``sandbox`` starts simulators for a scenario, ``sandbox_env`` points the
+environment at them. Loaded in every pytest session of an install, so imports stay lazy."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from cad_sandbox.harness import Sandbox
+
+
+@pytest.fixture
+def sandbox() -> Iterator[Callable[..., Sandbox]]:
+    """Factory: ``sandbox(scenario_dict_or_path, **options)`` returns a started Sandbox.
+
+    Options are those of :class:`cad_sandbox.harness.Sandbox` (``now``, ``timeout_sleep_s``,
+    ``pd_rate_limit_per_minute``). Every sandbox started is stopped at teardown.
+    """
+    from cad_sandbox.harness import Sandbox
+
+    started: list[Sandbox] = []
+
+    def start(scenario: Any, **options: Any) -> Sandbox:
+        box = Sandbox(scenario, **options)
+        started.append(box)
+        return box.start()
+
+    yield start
+    for box in reversed(started):
+        box.stop()
+
+
+@pytest.fixture
+def sandbox_env(monkeypatch: pytest.MonkeyPatch) -> Callable[[Sandbox], dict[str, str]]:
+    """``sandbox_env(box)`` sets ``box.env()`` for the test (undone at teardown); returns it."""
+
+    def apply(box: Sandbox) -> dict[str, str]:
+        settings = box.env()
+        for name, value in settings.items():
+            monkeypatch.setenv(name, value)
+        return settings
+
+    return apply

@@ -1,0 +1,175 @@
+"""Start the simulators for one scenario and tell real clients how to reach them.
+
+Usage::
+
+    with Sandbox("scenario.yaml") as sandbox:
+        os.environ.update(sandbox.env())  # or monkeypatch in tests
+        ...  # run the real pipeline on sandbox.webhook_body()
+        sandbox.world.to_json(), sandbox.requests
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shlex
+import shutil
+import ssl
+import sys
+import tempfile
+import threading
+from collections.abc import Mapping
+from datetime import datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from cad_sandbox.scenario import Scenario, load_scenario
+from cad_sandbox.simulators.server import LoopbackServer
+from cad_sandbox.simulators.sites import EGRESS_PATH, Secrets, build_servers
+from cad_sandbox.simulators.sso import TOKEN_PATH
+from cad_sandbox.tls import ThrowawayCA
+from cad_sandbox.webhook import webhook_body
+from cad_sandbox.world import World
+
+PD_FROM = "cad-sandbox@example.com"
+REGION = "us-east-1"
+
+
+class Sandbox:
+    """All simulators for one scenario, sharing one :class:`World`; a context manager.
+
+    ``scenario`` is a loaded :class:`Scenario`, a path or a dict; ``now`` resolves the
+    relative times of a path or dict (a loaded scenario keeps its own).
+    """
+
+    def __init__(
+        self,
+        scenario: Scenario | str | os.PathLike[str] | Mapping[str, Any],
+        now: datetime | None = None,
+        *,
+        timeout_sleep_s: float | None = None,
+        pd_rate_limit_per_minute: int | None = None,
+    ) -> None:
+        if not isinstance(scenario, Scenario):
+            scenario = load_scenario(scenario, now=now)
+        self.scenario = scenario
+        self.world = World(scenario)
+        if timeout_sleep_s is not None:
+            self.world.timeout_sleep_s = timeout_sleep_s
+        self.world.pd_rate_limit_per_minute = pd_rate_limit_per_minute
+        self.secrets = Secrets(
+            pd_token=secrets.token_urlsafe(24),
+            ocm_client_id="cad-sandbox",
+            ocm_client_secret=secrets.token_urlsafe(24),
+        )
+        self._ca: ThrowawayCA | None = None
+        self._folder: Path | None = None
+        self._servers: dict[str, LoopbackServer] = {}
+        self.ca_path: Path | None = None
+
+    # --- lifecycle --------------------------------------------------------------------------
+
+    def start(self) -> Sandbox:
+        if self._servers:
+            return self
+        try:
+            self._folder = Path(tempfile.mkdtemp(prefix="cad-sandbox-"))
+            self._ca = ThrowawayCA()
+            self.ca_path = self._ca.write_ca_pem(self._folder)
+            self._servers = build_servers(self.world, self.secrets, self._ca.server_context())
+            for server in self._servers.values():
+                server.start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def stop(self) -> None:
+        """Wake sleeping handlers, stop every server, join threads, remove temp files."""
+        self.world.stop_event.set()
+        servers, self._servers = self._servers, {}
+        # In parallel: each stop waits up to one poll interval for its accept loop.
+        stoppers = [threading.Thread(target=server.stop) for server in servers.values()]
+        for stopper in stoppers:
+            stopper.start()
+        for stopper in stoppers:
+            stopper.join()
+        if self._folder is not None:
+            shutil.rmtree(self._folder, ignore_errors=True)
+            self._folder = None
+
+    def __enter__(self) -> Sandbox:
+        return self.start()
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    # --- what clients need ------------------------------------------------------------------
+
+    @property
+    def urls(self) -> dict[str, str]:
+        self._require_started()
+        base = {name: server.base_url for name, server in self._servers.items()}
+        return {
+            **base,
+            "sso_token": base["ocm"] + TOKEN_PATH,
+            "egress": base["backplane"] + EGRESS_PATH,
+        }
+
+    @property
+    def requests(self) -> list[dict[str, Any]]:
+        return self.world.requests()
+
+    def env(self) -> dict[str, str]:
+        """Environment settings that point the real clients (and CAD) at this sandbox."""
+        urls = self.urls
+        ca = str(self.ca_path)
+        pagerduty = self.scenario.pagerduty
+        return {
+            "CAD_PD_URL": urls["pagerduty"],
+            "CAD_PD_TOKEN": self.secrets.pd_token,
+            "CAD_PD_FROM": PD_FROM,
+            "CAD_SILENT_POLICY": pagerduty.silent_policy if pagerduty else "PSILENT",
+            "CAD_OCM_URL": urls["ocm"],
+            "CAD_OCM_TOKEN_URL": urls["sso_token"],
+            "CAD_OCM_CLIENT_ID": self.secrets.ocm_client_id,
+            "CAD_OCM_CLIENT_SECRET": self.secrets.ocm_client_secret,
+            "BACKPLANE_URL": urls["backplane"],
+            "AWS_ENDPOINT_URL": urls["aws"],
+            # Service-specific settings beat the general one, so pin them too.
+            "AWS_ENDPOINT_URL_EC2": urls["aws"],
+            "AWS_ENDPOINT_URL_CLOUDTRAIL": urls["aws"],
+            "AWS_DEFAULT_REGION": REGION,
+            # Dummy keys stop boto3 searching profiles or instance metadata for real ones.
+            "AWS_ACCESS_KEY_ID": "AKIASANDBOXDUMMYKEY0",
+            "AWS_SECRET_ACCESS_KEY": "sandbox-dummy-secret-not-checked",
+            "AWS_EC2_METADATA_DISABLED": "true",
+            "SSL_CERT_FILE": ca,
+            "REQUESTS_CA_BUNDLE": ca,
+            "AWS_CA_BUNDLE": ca,
+            # A proxy in the caller's environment must not intercept loopback calls.
+            "NO_PROXY": "127.0.0.1,localhost",
+            "no_proxy": "127.0.0.1,localhost",
+            "CAD_NETWORK_VERIFIER": shlex.join([sys.executable, "-m", "cad_sandbox.fake_verifier"]),
+            "CAD_SANDBOX_EGRESS_URL": urls["egress"],
+        }
+
+    def webhook_body(self) -> bytes:
+        """The scenario's webhook, with ``self`` links pointing at this sandbox."""
+        return webhook_body(self.scenario, api_url=self.urls["pagerduty"])
+
+    def client_ssl_context(self) -> ssl.SSLContext:
+        """A client TLS context trusting only this sandbox's CA."""
+        self._require_started()
+        assert self._ca is not None
+        return self._ca.client_context()
+
+    def _require_started(self) -> None:
+        if not self._servers:
+            raise RuntimeError("the sandbox is not running; call start() or use it with 'with'")

@@ -1,0 +1,393 @@
+"""Scenario files (schema version 1): the world a sandbox run starts from.
+
+Loading is strict: an unknown key, a wrong type or a bad time is a ``BadInputError`` naming
+the file and line, so a typo never silently changes the world. Relative times (``-40m``)
+are resolved once, against the ``now`` given to the loader.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+from cad_core.errors import BadInputError
+
+from cad_sandbox import strict_yaml
+from cad_sandbox.webhook import webhook_body
+
+__all__ = ["Scenario", "bundled_examples", "load_scenario", "parse_scenario", "webhook_body"]
+
+SERVICES = ("pagerduty", "sso", "ocm", "backplane", "kube", "aws", "egress")
+ServiceName = Literal["pagerduty", "sso", "ocm", "backplane", "kube", "aws", "egress"]
+IncidentStatus = Literal["triggered", "acknowledged", "resolved"]
+ClusterState = Literal[
+    "error",
+    "hibernating",
+    "installing",
+    "pending",
+    "powering_down",
+    "ready",
+    "resuming",
+    "uninstalling",
+    "unknown",
+    "updating",
+    "validating",
+    "waiting",
+]
+Severity = Literal[
+    "Debug",
+    "Info",
+    "Warning",
+    "Error",
+    "Fatal",
+    "Major",
+    "Critical",
+    "Important",
+    "Moderate",
+    "Low",
+]
+InstanceState = Literal["pending", "running", "shutting-down", "terminated", "stopping", "stopped"]
+HttpMethod = Literal["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"]
+ActionStatus = Literal[
+    "succeeded",
+    "skipped_duplicate",
+    "failed",
+    "dry_run",
+    "dropped_by_policy",
+    "replaced_by_policy",
+    "not_run",
+]
+
+
+# --- pagerduty ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class ServiceRef:
+    id: str
+    summary: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Incident:
+    id: str
+    title: str
+    service: ServiceRef
+    status: IncidentStatus = "triggered"
+    escalation_level: int = 1
+    escalation_policy: str = "PDEFAULT"
+
+    def validate(self) -> None:
+        if self.escalation_level < 1:
+            raise ValueError("escalation_level must be 1 or more")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Alert:
+    details: Any = None  # left out on purpose to simulate an alert without details
+
+    def validate(self) -> None:
+        try:
+            json.dumps(self.details)
+        except (TypeError, ValueError):
+            raise ValueError("details must be plain JSON data (quote timestamps)") from None
+
+
+@dataclass(frozen=True, kw_only=True)
+class PagerDuty:
+    incident: Incident
+    alerts: tuple[Alert, ...] = ()
+    webhook: Literal["v3", "event_orchestration"] = "v3"
+    silent_policy: str = "PSILENT"
+
+
+# --- ocm ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class Nodes:
+    master: int = 3
+    infra: int = 2
+    compute: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Autoscaling:
+    min_replicas: int
+    max_replicas: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class MachinePool:
+    id: str
+    replicas: int | None = None
+    autoscaling: Autoscaling | None = None  # a pool with neither is legal: CAD must cope
+
+
+@dataclass(frozen=True, kw_only=True)
+class ServiceLog:
+    summary: str
+    description: str = ""
+    severity: Severity = "Info"
+    service_name: str = "SREManualAction"
+    internal_only: bool = False
+    log_type: str | None = None
+    username: str = ""
+    timestamp: datetime | None = None  # None: the scenario's now
+
+
+@dataclass(frozen=True, kw_only=True)
+class LimitedSupportReason:
+    summary: str
+    details: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Hibernation:
+    hibernated: datetime
+    resumed: datetime | None = None  # None: still hibernating
+
+    def validate(self) -> None:
+        if self.resumed is not None and self.resumed < self.hibernated:
+            raise ValueError("resumed must not be before hibernated")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Cluster:
+    id: str
+    external_id: str | None = None  # None: derived from id
+    name: str | None = None  # None: the id
+    state: ClusterState = "ready"
+    product: str = "rosa"
+    cloud_provider: Literal["aws", "gcp"] = "aws"
+    ccs: bool = True
+    hcp: bool = False
+    nodes: Nodes = field(default_factory=Nodes)
+    machine_pools: tuple[MachinePool, ...] = ()
+    infra_id: str | None = None
+    infra_cluster: bool | Literal["error"] = False  # "error": the labels endpoint answers 500
+    organization_id: str = "org-sandbox"
+    access_protected: bool = False
+    service_logs: tuple[ServiceLog, ...] = ()
+    limited_support_reasons: tuple[LimitedSupportReason, ...] = ()
+    hibernation: tuple[Hibernation, ...] = ()
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.id
+
+
+@dataclass(frozen=True, kw_only=True)
+class Ocm:
+    clusters: tuple[Cluster, ...] = ()
+
+    def validate(self) -> None:
+        for label, values in (
+            ("id", [c.id for c in self.clusters]),
+            ("external_id", [c.external_id for c in self.clusters if c.external_id]),
+        ):
+            repeated = sorted({v for v in values if values.count(v) > 1})
+            if repeated:
+                raise ValueError(f"cluster {label} used more than once: {', '.join(repeated)}")
+
+
+# --- aws, kube, egress ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class Instance:
+    id: str
+    name: str
+    state: InstanceState = "running"
+    stopped_at: datetime | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class CloudTrailEvent:
+    event: str
+    instances: tuple[str, ...]
+    at: datetime | None = None  # None: the scenario's now
+    username: str = ""
+    issuer: str = ""  # the assumed role's name; empty for an IAM user
+    event_version: str = "1.08"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Aws:
+    instances: tuple[Instance, ...] = ()
+    cloudtrail: tuple[CloudTrailEvent, ...] = ()
+    credentials: Literal["ok", "denied"] = "ok"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Condition:
+    type: str
+    status: Literal["True", "False", "Unknown"]
+    reason: str = ""
+    message: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ClusterOperator:
+    conditions: tuple[Condition, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class Kube:
+    clusteroperators: dict[str, ClusterOperator] = field(default_factory=dict)
+    api: Literal["ok", "unavailable"] = "ok"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Egress:
+    result: Literal["success", "failure", "error"] = "success"
+    unreachable: tuple[str, ...] = ()
+
+    def validate(self) -> None:
+        if self.result == "failure" and not self.unreachable:
+            raise ValueError("result: failure needs at least one unreachable target")
+        if self.result != "failure" and self.unreachable:
+            raise ValueError("unreachable is only meaningful with result: failure")
+
+
+# --- faults, latency, expectations ------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class Fault:
+    service: ServiceName
+    path: str  # exact, or an fnmatch glob such as /api/clusters_mgmt/v1/clusters/*
+    method: HttpMethod | None = None  # None: any method
+    status: int | None = None
+    headers: dict[str, str | int | float] = field(default_factory=dict)
+    times: int | None = None  # None: every matching request
+    kind: Literal["status", "timeout", "reset"] = "status"
+
+    def validate(self) -> None:
+        if not self.path.startswith(("/", "*")):
+            raise ValueError(
+                f"path must start with / (or be a glob such as */alerts): {self.path!r}"
+            )
+        if self.kind == "status" and self.status is None:
+            raise ValueError("a fault of kind status needs a status")
+        if self.status is not None and not 100 <= self.status <= 599:
+            raise ValueError(f"status must be an HTTP status (100-599), got {self.status}")
+        if self.times is not None and self.times < 1:
+            raise ValueError("times must be 1 or more (leave it out for every request)")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Latency:
+    pagerduty: float = 0
+    ocm: float = 0
+    backplane: float = 0
+    aws: float = 0
+    kube: float = 0
+
+    def validate(self) -> None:
+        negative = [f.name for f in dataclasses.fields(self) if getattr(self, f.name) < 0]
+        if negative:
+            raise ValueError(f"latency must not be negative: {', '.join(negative)}")
+
+    def for_service(self, service: str) -> float:
+        """Milliseconds for a service; SSO rides on OCM's server and egress on backplane's."""
+        alias = {"sso": "ocm", "egress": "backplane"}
+        return float(getattr(self, alias.get(service, service), 0))
+
+
+@dataclass(frozen=True, kw_only=True)
+class ExpectedAction:
+    type: str
+    status: ActionStatus
+
+
+@dataclass(frozen=True, kw_only=True)
+class Expect:
+    exit_code: int | None = None
+    actions: tuple[ExpectedAction, ...] | None = None
+    world: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Scenario:
+    name: str = ""  # empty: the file name without extension
+    description: str = ""
+    version: Literal[1] = 1
+    pagerduty: PagerDuty | None = None
+    ocm: Ocm = field(default_factory=Ocm)
+    aws: Aws = field(default_factory=Aws)
+    kube: Kube = field(default_factory=Kube)
+    egress: Egress = field(default_factory=Egress)
+    faults: tuple[Fault, ...] = ()
+    latency_ms: Latency = field(default_factory=Latency)
+    expect: Expect | None = None
+    # Filled by the loader, never read from YAML:
+    now: datetime = field(default=datetime.fromtimestamp(0, UTC), metadata={"internal": True})
+    source: str = field(default="", metadata={"internal": True})
+
+    def cluster(self, cluster_id: str) -> Cluster | None:
+        return next((c for c in self.ocm.clusters if c.id == cluster_id), None)
+
+    def webhook_body(self) -> bytes:
+        """The PagerDuty webhook this scenario's incident implies (see :mod:`webhook`)."""
+        return webhook_body(self)
+
+
+# --- loading --------------------------------------------------------------------------------
+
+
+def load_scenario(
+    source: str | os.PathLike[str] | Mapping[str, Any], *, now: datetime | None = None
+) -> Scenario:
+    """Load a scenario from a YAML file path or a dict, resolving times against ``now``."""
+    if isinstance(source, Mapping):
+        node = strict_yaml.nodes_from_data(dict(source))
+        return _build(node, "(dict)", "", now)
+    path = Path(source)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise BadInputError(f"scenario {path}: cannot read it: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise BadInputError(f"scenario {path}: not UTF-8 text") from None
+    return parse_scenario(text, str(path), now=now, default_name=path.stem)
+
+
+def parse_scenario(
+    text: str, source: str, *, now: datetime | None = None, default_name: str = ""
+) -> Scenario:
+    """Parse scenario YAML text; ``source`` names it in error messages."""
+    return _build(strict_yaml.load_nodes(text, source), source, default_name, now)
+
+
+def bundled_examples() -> dict[str, Path]:
+    """The example scenarios shipped in this package, by name."""
+    folder = resources.files("cad_sandbox") / "examples"
+    return {
+        Path(item.name).stem: Path(str(item))
+        for item in sorted(folder.iterdir(), key=lambda i: i.name)
+        if item.name.endswith(".yaml")
+    }
+
+
+def _build(node: Any, source: str, default_name: str, now: datetime | None) -> Scenario:
+    now = _utc(now)
+    scenario: Scenario = strict_yaml.convert(node, Scenario, source, strict_yaml.Context(now=now))
+    return dataclasses.replace(
+        scenario, name=scenario.name or default_name or "scenario", now=now, source=source
+    )
+
+
+def _utc(now: datetime | None) -> datetime:
+    if now is None:
+        return datetime.now(UTC).replace(microsecond=0)
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware (UTC)")
+    return now.astimezone(UTC)

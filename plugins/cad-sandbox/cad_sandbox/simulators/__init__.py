@@ -1,0 +1,1 @@
+"""The loopback simulators: one module per service, plus the shared server and wire code."""

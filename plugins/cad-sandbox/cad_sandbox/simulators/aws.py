@@ -1,0 +1,95 @@
+"""One AWS endpoint for EC2 (Query protocol) and CloudTrail (JSON 1.1), as botocore sends
+both to ``AWS_ENDPOINT_URL``. Signatures are not checked: the sandbox holds no secrets.
+
+Requests are logged as ``/<Operation>`` (``/DescribeInstances``, ``/LookupEvents``): every
+AWS call goes to ``/``, so the operation is what tells them apart in logs and faults.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from cad_sandbox.simulators import cloudtrail, ec2
+from cad_sandbox.simulators.wire import (
+    BaseSimulator,
+    HttpProblem,
+    Request,
+    Response,
+    Router,
+    json_response,
+)
+
+CLOUDTRAIL_TARGET = "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101."
+JSON_CONTENT_TYPE = "application/x-amz-json-1.1"
+XML_CONTENT_TYPE = "text/xml;charset=UTF-8"
+EC2_CODES = {
+    400: "InvalidParameterValue",
+    401: "AuthFailure",
+    403: "UnauthorizedOperation",
+    429: "RequestLimitExceeded",
+    500: "InternalError",
+    503: "Unavailable",
+}
+CLOUDTRAIL_CODES = {
+    400: "ValidationException",
+    403: "AccessDeniedException",
+    429: "ThrottlingException",
+    500: "InternalFailure",
+    503: "ServiceUnavailableException",
+}
+
+
+def operation_of(request: Request) -> str:
+    """The AWS operation a request asks for, or '' when it names none."""
+    target = request.headers.get("X-Amz-Target") or ""
+    if target:
+        return target.rpartition(".")[2]
+    if request.method == "POST":
+        return request.form().get("Action", "")
+    return ""
+
+
+class AwsSimulator(BaseSimulator):
+    def add_routes(self, router: Router) -> None:
+        pass  # dispatch is by operation, not by path
+
+    def handle(self, request: Request) -> Response:
+        operation = operation_of(request)
+        if _is_cloudtrail(request):
+            if operation != "LookupEvents":
+                raise HttpProblem(
+                    400, f"Unsupported operation {operation}", aws_code="UnknownOperationException"
+                )
+            body = cloudtrail.lookup_events(self.world.scenario, _json_body(request))
+            return json_response(200, body, content_type=JSON_CONTENT_TYPE)
+        if operation != "DescribeInstances":
+            raise HttpProblem(
+                400, f"Unsupported action {operation or '(none)'}", aws_code="InvalidAction"
+            )
+        xml = ec2.describe_instances(self.world.scenario, request.form())
+        return Response(200, xml, XML_CONTENT_TYPE)
+
+    def error(self, request: Request, status: int, message: str, **details: Any) -> Response:
+        if _is_cloudtrail(request):
+            code = details.get("aws_code") or CLOUDTRAIL_CODES.get(status, "InternalFailure")
+            body = {"__type": code, "message": message}
+            return json_response(status, body, {"x-amzn-ErrorType": code}, JSON_CONTENT_TYPE)
+        code = details.get("aws_code") or EC2_CODES.get(status, "InternalError")
+        return Response(status, ec2.ec2_error_xml(code, message), XML_CONTENT_TYPE)
+
+
+def _is_cloudtrail(request: Request) -> bool:
+    return (request.headers.get("X-Amz-Target") or "").startswith(CLOUDTRAIL_TARGET)
+
+
+def _json_body(request: Request) -> dict[str, Any]:
+    try:
+        body = json.loads(request.body or b"{}")
+    except ValueError:
+        raise HttpProblem(
+            400, "Request body is not JSON", aws_code="SerializationException"
+        ) from None
+    if not isinstance(body, dict):
+        raise HttpProblem(400, "Request body must be an object", aws_code="SerializationException")
+    return body

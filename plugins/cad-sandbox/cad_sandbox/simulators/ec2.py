@@ -1,0 +1,187 @@
+"""EC2 DescribeInstances over the Query protocol, answered in EC2's XML."""
+
+from __future__ import annotations
+
+import base64
+import fnmatch
+import uuid
+import zlib
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+from xml.etree import ElementTree
+
+from cad_sandbox.scenario import Instance, Scenario
+from cad_sandbox.simulators.ocm_payloads import AWS_ACCOUNT, REGION
+from cad_sandbox.simulators.wire import HttpProblem
+
+XML_NAMESPACE = "http://ec2.amazonaws.com/doc/2016-11-15/"
+STATE_CODES = {
+    "pending": 0,
+    "running": 16,
+    "shutting-down": 32,
+    "terminated": 48,
+    "stopping": 64,
+    "stopped": 80,
+}
+STOPPED_STATES = ("stopping", "stopped", "shutting-down", "terminated")
+
+InstanceFilter = Callable[[Instance, dict[str, str]], bool]
+
+
+def describe_instances(scenario: Scenario, form: dict[str, str]) -> bytes:
+    instances = _select(scenario, form)
+    start, page_size = _paging(form)
+    page = instances[start : start + page_size] if page_size else instances[start:]
+    root = ElementTree.Element("DescribeInstancesResponse", xmlns=XML_NAMESPACE)
+    _text(root, "requestId", str(uuid.uuid4()))
+    reservations = ElementTree.SubElement(root, "reservationSet")
+    for instance in page:
+        _reservation(reservations, instance, scenario)
+    if page_size and start + page_size < len(instances):
+        _text(root, "nextToken", _token(start + page_size))
+    return _xml(root)
+
+
+def ec2_error_xml(code: str, message: str) -> bytes:
+    root = ElementTree.Element("Response")
+    error = ElementTree.SubElement(ElementTree.SubElement(root, "Errors"), "Error")
+    _text(error, "Code", code)
+    _text(error, "Message", message)
+    _text(root, "RequestID", str(uuid.uuid4()))
+    return _xml(root)
+
+
+def instance_tags(instance: Instance, scenario: Scenario) -> dict[str, str]:
+    """A Name tag, and the owner tag of every cluster whose infra id starts the name."""
+    tags = {"Name": instance.name}
+    for cluster in scenario.ocm.clusters:
+        if cluster.infra_id and instance.name.startswith(cluster.infra_id):
+            tags[f"kubernetes.io/cluster/{cluster.infra_id}"] = "owned"
+    return tags
+
+
+def _select(scenario: Scenario, form: dict[str, str]) -> list[Instance]:
+    wanted_ids = _numbered(form, "InstanceId")
+    filters = _filters(form)
+    selected = []
+    for instance in scenario.aws.instances:
+        if wanted_ids and instance.id not in wanted_ids:
+            continue
+        tags = instance_tags(instance, scenario)
+        if all(matches(instance, tags) for matches in filters):
+            selected.append(instance)
+    return selected
+
+
+def _filters(form: dict[str, str]) -> list[InstanceFilter]:
+    filters = []
+    for number in _indexes(form, "Filter", ".Name"):
+        name = form[f"Filter.{number}.Name"]
+        values = _numbered(form, f"Filter.{number}.Value")
+        filters.append(_filter(name, values))
+    return filters
+
+
+def _filter(name: str, values: list[str]) -> InstanceFilter:
+    def any_value(text: str) -> bool:
+        return any(fnmatch.fnmatchcase(text, value) for value in values)
+
+    if name.startswith("tag:"):
+        key = name[4:]
+        return lambda instance, tags: key in tags and any_value(tags[key])
+    if name == "tag-key":
+        return lambda instance, tags: any(any_value(key) for key in tags)
+    if name == "instance-state-name":
+        return lambda instance, tags: instance.state in values
+    if name == "instance-id":
+        return lambda instance, tags: any_value(instance.id)
+    raise HttpProblem(400, f"The filter '{name}' is invalid", aws_code="InvalidParameterValue")
+
+
+def _indexes(form: dict[str, str], prefix: str, suffix: str = "") -> list[str]:
+    numbers = [
+        key[len(prefix) + 1 : len(key) - len(suffix)]
+        for key in form
+        if key.startswith(f"{prefix}.")
+        and key.endswith(suffix)
+        and key[len(prefix) + 1 : len(key) - len(suffix)].isdigit()
+    ]
+    return sorted(numbers, key=int)
+
+
+def _numbered(form: dict[str, str], prefix: str) -> list[str]:
+    return [form[f"{prefix}.{number}"] for number in _indexes(form, prefix)]
+
+
+def _paging(form: dict[str, str]) -> tuple[int, int]:
+    size = form.get("MaxResults")
+    token = form.get("NextToken")
+    try:
+        start = int(base64.b64decode(token).decode()) if token else 0
+    except ValueError:
+        raise HttpProblem(400, "Invalid NextToken", aws_code="InvalidParameterValue") from None
+    if size is None:
+        return start, 0
+    if not size.isdigit() or not 5 <= int(size) <= 1000:
+        message = "MaxResults must be between 5 and 1000"
+        raise HttpProblem(400, message, aws_code="InvalidParameterValue")
+    return start, int(size)
+
+
+def _token(position: int) -> str:
+    return base64.b64encode(str(position).encode()).decode()
+
+
+def _reservation(parent: ElementTree.Element, instance: Instance, scenario: Scenario) -> None:
+    item = ElementTree.SubElement(parent, "item")
+    _text(item, "reservationId", "r-" + instance.id.removeprefix("i-"))
+    _text(item, "ownerId", AWS_ACCOUNT)
+    ElementTree.SubElement(item, "groupSet")
+    instances = ElementTree.SubElement(item, "instancesSet")
+    _instance(ElementTree.SubElement(instances, "item"), instance, scenario)
+
+
+def _instance(item: ElementTree.Element, instance: Instance, scenario: Scenario) -> None:
+    launched = scenario.now - timedelta(days=7)
+    _text(item, "instanceId", instance.id)
+    _text(item, "imageId", "ami-0sandbox000000000")
+    state = ElementTree.SubElement(item, "instanceState")
+    _text(state, "code", str(STATE_CODES[instance.state]))
+    _text(state, "name", instance.state)
+    host = zlib.crc32(instance.id.encode()) % 250 + 1  # stable across runs, unlike hash()
+    _text(item, "privateDnsName", f"ip-10-0-0-{host}.ec2.internal")
+    _text(item, "dnsName", "")
+    _text(item, "reason", _transition_reason(instance))
+    _text(item, "amiLaunchIndex", "0")
+    _text(item, "instanceType", "m5.xlarge")
+    _text(item, "launchTime", launched.strftime("%Y-%m-%dT%H:%M:%S.000Z"))
+    placement = ElementTree.SubElement(item, "placement")
+    _text(placement, "availabilityZone", f"{REGION}a")
+    _text(placement, "tenancy", "default")
+    if instance.state in STOPPED_STATES and instance.stopped_at is not None:
+        reason = ElementTree.SubElement(item, "stateReason")
+        _text(reason, "code", "Client.UserInitiatedShutdown")
+        _text(reason, "message", "Client.UserInitiatedShutdown: User initiated shutdown")
+    tag_set = ElementTree.SubElement(item, "tagSet")
+    for key, value in instance_tags(instance, scenario).items():
+        tag = ElementTree.SubElement(tag_set, "item")
+        _text(tag, "key", key)
+        _text(tag, "value", value)
+
+
+def _transition_reason(instance: Instance) -> str:
+    """EC2's wording, with the stop time CHGM parses out of it."""
+    if instance.state not in STOPPED_STATES or instance.stopped_at is None:
+        return ""
+    return f"User initiated ({instance.stopped_at.strftime('%Y-%m-%d %H:%M:%S')} GMT)"
+
+
+def _text(parent: ElementTree.Element, tag: str, value: str) -> Any:
+    element = ElementTree.SubElement(parent, tag)
+    element.text = value
+    return element
+
+
+def _xml(root: ElementTree.Element) -> bytes:
+    return bytes(ElementTree.tostring(root, encoding="UTF-8", xml_declaration=True))

@@ -1,0 +1,99 @@
+"""The four loopback hosts and which simulator answers which path on each.
+
+* pagerduty: the REST API at the root;
+* ocm: SSO's token endpoint under ``/auth/`` and OCM's APIs under ``/api/``;
+* backplane: backplane, the kube API behind ``/backplane/remediation-proxy/<instance>/``
+  (logged as ``kube`` with the path after that prefix) and ``/egress``;
+* aws: EC2 and CloudTrail.
+"""
+
+from __future__ import annotations
+
+import ssl
+from dataclasses import dataclass
+
+from cad_sandbox.simulators.aws import AwsSimulator, operation_of
+from cad_sandbox.simulators.backplane import PROXY_PREFIX, BackplaneSimulator, EgressSimulator
+from cad_sandbox.simulators.kube import KubeSimulator
+from cad_sandbox.simulators.ocm import OcmSimulator
+from cad_sandbox.simulators.pagerduty import PagerDutySimulator
+from cad_sandbox.simulators.server import LoopbackServer, Mount
+from cad_sandbox.simulators.sso import SsoSimulator
+from cad_sandbox.simulators.wire import Request, Simulator
+from cad_sandbox.world import World
+
+EGRESS_PATH = "/egress"
+
+
+@dataclass(frozen=True)
+class Secrets:
+    pd_token: str
+    ocm_client_id: str
+    ocm_client_secret: str
+
+
+def build_servers(world: World, secrets: Secrets, tls: ssl.SSLContext) -> dict[str, LoopbackServer]:
+    """Create (not start) one server per host, all sharing ``world``."""
+    return {
+        "pagerduty": LoopbackServer("pagerduty", world, _pagerduty_mount(world, secrets), tls),
+        "ocm": LoopbackServer("ocm", world, _ocm_mount(world, secrets), tls),
+        "backplane": LoopbackServer("backplane", world, _backplane_mount(world), tls),
+        "aws": LoopbackServer("aws", world, _aws_mount(world), tls),
+    }
+
+
+def _pagerduty_mount(world: World, secrets: Secrets) -> Mount:
+    pagerduty = PagerDutySimulator(world, secrets.pd_token)
+
+    def mount(request: Request) -> Simulator:
+        return _mounted(request, "pagerduty", request.raw_path, pagerduty)
+
+    return mount
+
+
+def _ocm_mount(world: World, secrets: Secrets) -> Mount:
+    sso = SsoSimulator(world, secrets.ocm_client_id, secrets.ocm_client_secret)
+    ocm = OcmSimulator(world)
+
+    def mount(request: Request) -> Simulator:
+        if request.raw_path.startswith("/auth/"):
+            return _mounted(request, "sso", request.raw_path, sso)
+        return _mounted(request, "ocm", request.raw_path, ocm)
+
+    return mount
+
+
+def _backplane_mount(world: World) -> Mount:
+    backplane, kube, egress = (
+        BackplaneSimulator(world),
+        KubeSimulator(world),
+        EgressSimulator(world),
+    )
+
+    def mount(request: Request) -> Simulator:
+        path = request.raw_path
+        if path.startswith(PROXY_PREFIX):
+            instance_id, _, rest = path[len(PROXY_PREFIX) :].partition("/")
+            request.context["instance_id"] = instance_id
+            return _mounted(request, "kube", "/" + rest, kube)
+        if path == EGRESS_PATH:
+            return _mounted(request, "egress", path, egress)
+        return _mounted(request, "backplane", path, backplane)
+
+    return mount
+
+
+def _aws_mount(world: World) -> Mount:
+    aws = AwsSimulator(world)
+
+    def mount(request: Request) -> Simulator:
+        operation = operation_of(request)
+        return _mounted(request, "aws", f"/{operation}" if operation else request.raw_path, aws)
+
+    return mount
+
+
+def _mounted(request: Request, service: str, path: str, simulator: Simulator) -> Simulator:
+    request.service = service
+    request.path = path
+    return simulator
