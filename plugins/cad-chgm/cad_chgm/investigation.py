@@ -1,0 +1,195 @@
+"""The chgm decision table (docs/investigations/chgm.md): one function per outcome.
+
+Every outcome that returns a plan starts with the cluster report and the incident note
+(``report_and_note``), so the responder always sees what CAD found. chgm never stops the
+chain: a later investigation (e.g. must-gather) may still be useful.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from cad_core import (
+    EscalateIncident,
+    InvestigationContext,
+    InvestigationResult,
+    LimitedSupport,
+    ServiceLog,
+    SilenceIncident,
+)
+from cad_core.errors import (
+    BadInputError,
+    FindingError,
+    InfrastructureError,
+    ResourceError,
+    one_line,
+)
+from cad_core.plans import report_and_note
+
+from cad_chgm import messages, settings
+from cad_chgm.egress import (
+    FAILURE,
+    SUCCESS,
+    UNDEFINED,
+    EgressResult,
+    run_verifier,
+    session_environment,
+)
+from cad_chgm.egress import target_for as verifier_target_for
+from cad_chgm.hibernation import SOP_LINK, recently_resumed
+from cad_chgm.settings import Settings
+from cad_chgm.stopped import StopVerdict, check_stopped_instances, infra_id_of
+
+
+def run(ctx: InvestigationContext) -> InvestigationResult:
+    config = settings.load()
+    # Rows 1-2: a resource that cannot be built, or an InfrastructureError, propagates.
+    cluster = ctx.resource("cluster")
+    deployment = ctx.resource("cluster_deployment")
+    session = ctx.resource("aws_session")
+    facts: list[str] = []
+    try:
+        verdict = check_stopped_instances(
+            ctx, cluster, infra_id_of(deployment), session, config.cloudtrail_wait_seconds, facts
+        )
+    except (InfrastructureError, ResourceError, BadInputError):
+        raise
+    except FindingError as finding:
+        _write(ctx, facts)
+        ctx.notes.warning(messages.check_stopped_early(finding.detail))
+        return _escalate(ctx, cluster, messages.ESCALATE_INCOMPLETE)
+    except Exception as error:  # row 4: an unforeseen failure still reaches a human
+        ctx.log.exception("chgm: the stopped-instance check failed")
+        _write(ctx, facts)
+        ctx.notes.warning(messages.check_failed(one_line(error)))
+        return _escalate(ctx, cluster, messages.ESCALATE_ERROR)
+    _write(ctx, facts)
+    if verdict.customer_stopped:
+        return _customer_stopped(ctx, cluster, verdict)
+    _note_no_customer_stops(ctx, verdict)
+    _check_hibernation(ctx)
+    return _plan_for_egress(ctx, cluster, _verify_egress(ctx, cluster, session, config))
+
+
+def _write(ctx: InvestigationContext, facts: list[str]) -> None:
+    for fact in facts:
+        ctx.notes.line(fact)
+
+
+def _plan(
+    ctx: InvestigationContext, cluster: Mapping[str, Any], *actions: Any
+) -> InvestigationResult:
+    return InvestigationResult([*report_and_note(ctx, cluster_id=cluster.get("id")), *actions])
+
+
+def _escalate(
+    ctx: InvestigationContext, cluster: Mapping[str, Any], reason: str
+) -> InvestigationResult:
+    return _plan(ctx, cluster, EscalateIncident(reason=reason))
+
+
+def _customer_stopped(
+    ctx: InvestigationContext, cluster: Mapping[str, Any], verdict: StopVerdict
+) -> InvestigationResult:
+    """Row 5: limited support, then silence; the customer has to start the instances."""
+    stopped_ids = [i.id for i in verdict.stopped]
+    event = verdict.culprit_event
+    when = event.time.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    ctx.notes.warning(
+        messages.customer_stopped(verdict.culprit.describe(), event.name, when, event.event_id)
+    )
+    return _plan(
+        ctx, cluster,
+        LimitedSupport(summary=messages.STOPPED_LS_SUMMARY,
+                       details=messages.stopped_ls_details(stopped_ids),
+                       context="StoppedInstances"),
+        SilenceIncident(reason=messages.SILENCE_CUSTOMER_STOPPED),
+    )
+
+
+def _note_no_customer_stops(ctx: InvestigationContext, verdict: StopVerdict) -> None:
+    if verdict.stopped:
+        ctx.notes.success(messages.authorized_stops([i.id for i in verdict.stopped]))
+    else:
+        ctx.notes.success(messages.NO_CUSTOMER_STOPS)
+
+
+def _check_hibernation(ctx: InvestigationContext) -> None:
+    """A note only: a cluster fresh out of hibernation often just needs CSRs approved."""
+    try:
+        periods = ctx.resource("hibernation_periods")
+    except ResourceError as error:
+        ctx.log.warning("chgm: hibernation history unavailable: %s", one_line(error))
+        ctx.notes.warning(messages.hibernation_unknown(one_line(error.cause)))
+        return
+    resumed = recently_resumed(periods, datetime.now(UTC))
+    if resumed is not None:
+        stamp = resumed.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+        ctx.notes.warning(messages.resumed_from_hibernation(stamp, SOP_LINK))
+
+
+def _verify_egress(
+    ctx: InvestigationContext, cluster: Mapping[str, Any], session: Any, config: Settings
+) -> EgressResult:
+    target = verifier_target_for(cluster)
+    if target is None:
+        result = EgressResult(UNDEFINED, error="the cluster's region is unknown to OCM")
+    else:
+        try:
+            env = session_environment(session, target.region)
+        except Exception as error:  # e.g. credentials that can no longer be refreshed
+            env, result = None, EgressResult(UNDEFINED, error=f"no AWS credentials: {error}")
+        if env is not None:
+            result = run_verifier(
+                config.verifier_command, target, env, config.verifier_timeout_seconds
+            )
+    if result.outcome == UNDEFINED:
+        ctx.notes.warning(messages.egress_not_verified(result.error))
+    return result
+
+
+def _plan_for_egress(
+    ctx: InvestigationContext, cluster: Mapping[str, Any], egress: EgressResult
+) -> InvestigationResult:
+    """Rows 6-9."""
+    if egress.outcome == FAILURE:
+        if any(messages.DEADMANSSNITCH_HOST in target for target in egress.blocked):
+            return _deadmanssnitch_blocked(ctx, cluster, egress)
+        return _other_egress_blocked(ctx, cluster, egress)
+    if egress.outcome == SUCCESS:
+        ctx.notes.success(messages.EGRESS_OK)
+    return _escalate(ctx, cluster, messages.ESCALATE_NOTHING_TO_FIX)
+
+
+def _deadmanssnitch_blocked(
+    ctx: InvestigationContext, cluster: Mapping[str, Any], egress: EgressResult
+) -> InvestigationResult:
+    """Row 6: the heartbeat cannot leave the cluster; the customer must reopen egress."""
+    ctx.notes.warning(messages.deadmanssnitch_blocked(egress.blocked))
+    return _plan(
+        ctx, cluster,
+        LimitedSupport(summary=messages.EGRESS_LS_SUMMARY,
+                       details=messages.egress_ls_details(egress.blocked),
+                       context="EgressBlocked"),
+        SilenceIncident(reason=messages.SILENCE_DEADMANSSNITCH),
+    )
+
+
+def _other_egress_blocked(
+    ctx: InvestigationContext, cluster: Mapping[str, Any], egress: EgressResult
+) -> InvestigationResult:
+    """Row 7: tell the customer what is blocked, but the missing heartbeat needs a human."""
+    ctx.notes.warning(messages.OTHER_EGRESS_BLOCKED)
+    ctx.notes.warning(messages.LOOK_AT_CLUSTER)
+    ctx.notes.line(messages.unreachable_listing(egress.blocked))
+    product = (cluster.get("product") or {}).get("id")
+    return _plan(
+        ctx, cluster,
+        ServiceLog(severity="Critical", summary=messages.EGRESS_SL_SUMMARY,
+                   description=messages.egress_sl_description(
+                       egress.blocked, messages.privatelink_firewall_docs(product)),
+                   reason=messages.OTHER_EGRESS_BLOCKED),
+        EscalateIncident(reason=messages.ESCALATE_OTHER_EGRESS),
+    )

@@ -1,0 +1,18 @@
+"""Hook implementations only: the investigation's logic lives in sibling modules."""
+
+from cad_core import Investigation, hookimpl
+
+from cad_chgm.investigation import run
+
+
+@hookimpl
+def cad_investigations():
+    yield Investigation(
+        name="chgm",
+        aliases=("chgm",),
+        run=run,
+        description=(
+            "Cluster has gone missing: looks for instances stopped outside OpenShift, recent "
+            "hibernation and blocked internet egress"
+        ),
+    )
