@@ -12,7 +12,6 @@ from collections.abc import Callable, Mapping
 from typing import Any, ClassVar, TypeVar, cast
 
 import attrs
-import cattrs
 
 from cad_core.errors import ActionValidationError
 
@@ -226,12 +225,21 @@ class ClusterReport(Action):
         return f"cluster report: {self.summary}"
 
 
-# One private converter: every action round-trips through it, tagged by ``type``.
-_converter = cattrs.Converter()
+_converter: Any = None
+
+
+def _conv() -> Any:
+    """One private cattrs converter, built on first use (cattrs is slow to import)."""
+    global _converter
+    if _converter is None:
+        import cattrs
+
+        _converter = cattrs.Converter()
+    return _converter
 
 
 def to_dict(action: Action) -> dict[str, Any]:
-    body: dict[str, Any] = _converter.unstructure(action)
+    body: dict[str, Any] = _conv().unstructure(action)
     return {"type": action.type_id, **body}
 
 
@@ -245,8 +253,10 @@ def from_dict(data: Mapping[str, Any]) -> Action:
     if cls is None:
         known = ", ".join(sorted(_TYPES))
         raise ActionValidationError(f"unknown action type {type_id!r}; known types: {known}")
+    import cattrs
+
     try:
-        action: Action = _converter.structure(fields, cls)
+        action: Action = _conv().structure(fields, cls)
     except cattrs.BaseValidationError as error:
         own = [e for e in error.exceptions if isinstance(e, ActionValidationError)]
         if own:

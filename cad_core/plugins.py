@@ -8,11 +8,9 @@ bad registration is marked failed and left out; the others keep working.
 from __future__ import annotations
 
 import importlib
-import logging
 import os
 import threading
 from collections.abc import Callable, Iterable, Mapping
-from importlib import metadata
 from types import ModuleType
 from typing import Any
 
@@ -20,6 +18,8 @@ import attrs
 import pluggy
 
 from cad_core import hookspecs
+from cad_core.epcache import CachedEntryPoint, cached_entry_points
+from cad_core.epcache import load as load_entry_point
 from cad_core.errors import BadInputError, one_line
 from cad_core.registrations import (
     ActionExecutor,
@@ -29,8 +29,6 @@ from cad_core.registrations import (
     MetricsSink,
     Resource,
 )
-
-log = logging.getLogger("cad.plugins")
 
 BUILTIN_PLUGINS = ("cad_core.builtin",)
 ENTRY_POINT_GROUP = "cad"
@@ -48,14 +46,41 @@ HOOK_KINDS: dict[str, tuple[type, str]] = {
 
 @attrs.define
 class PluginInfo:
-    """One plugin as ``cad plugins`` shows it."""
+    """One plugin as ``cad plugins`` shows it.
+
+    ``source`` is the installed distribution's ``*.dist-info`` folder, or a
+    ``(name, version)`` pair; metadata is parsed only when asked for, since `cad --help`
+    never needs it.
+    """
 
     name: str
-    distribution: str
-    version: str
+    source: Any
     status: str = "loaded"  # loaded | failed | disabled
     error: str = ""
     hooks: list[str] = attrs.field(factory=list)
+    _resolved: tuple[str, str] | None = None
+
+    def _resolve(self) -> tuple[str, str]:
+        if self._resolved is None:
+            if isinstance(self.source, tuple):
+                self._resolved = self.source
+            elif self.source is None:
+                self._resolved = (self.name, "")
+            else:  # a *.dist-info folder: importlib.metadata loads only when needed
+                from importlib.metadata import PathDistribution
+                from pathlib import Path
+
+                dist = PathDistribution(Path(self.source))
+                self._resolved = (dist.metadata["Name"], dist.version)
+        return self._resolved
+
+    @property
+    def distribution(self) -> str:
+        return self._resolve()[0]
+
+    @property
+    def version(self) -> str:
+        return self._resolve()[1]
 
     @property
     def label(self) -> str:
@@ -95,7 +120,10 @@ class Registry:
         self.pm = pluggy.PluginManager(hookspecs.PROJECT)
         self.pm.add_hookspecs(hookspecs)
         self.plugins: dict[str, PluginInfo] = {}
-        self.by_hook: dict[str, dict[str, list[Registered]]] = {h: {} for h in HOOK_KINDS}
+        # Hooks are called on first use, per hook: `cad --help` only needs cad_commands,
+        # so it never imports the plugins' investigation or executor code.
+        self._gathered: dict[str, dict[str, list[Registered]]] = {}
+        self._gather_lock = threading.RLock()
 
     # -- loading -----------------------------------------------------------------
 
@@ -104,19 +132,18 @@ class Registry:
         if info.name in self.plugins and self.plugins[info.name].status == "loaded":
             return  # the same plugin reached twice (e.g. editable and regular install)
         self.plugins[info.name] = info
-        if info.name.lower() in _disabled() or info.distribution.lower() in _disabled():
+        disabled = _disabled()
+        if disabled and (info.name.lower() in disabled or info.distribution.lower() in disabled):
             info.status = "disabled"
             return
         try:
             self.pm.register(module, name=info.name)
             self._check_hook_names(info.name)
-            gathered = self._gather(info)
         except Exception as error:
             self._fail(info, error)
             return
-        for reg in gathered:
-            for key in reg.keys:
-                self.by_hook[reg.hook].setdefault(key, []).append(reg)
+        info.hooks = [hook for hook, _ in self._impls_of(info.name)]
+        self._gathered.clear()  # a later plugin may add to hooks already gathered
 
     def _check_hook_names(self, name: str) -> None:
         plugin = self.pm.get_plugin(name)
@@ -131,18 +158,37 @@ class Registry:
         except pluggy.PluginValidationError as error:
             raise BadInputError(str(error)) from None
 
-    def _gather(self, info: PluginInfo) -> list[Registered]:
-        gathered: list[Registered] = []
-        for impl in self._impls_of(info.name):
-            cls, _attr = HOOK_KINDS[impl[0]]
-            info.hooks.append(impl[0])
-            for item in impl[1]() or ():
-                if not isinstance(item, cls):
-                    raise BadInputError(
-                        f"{impl[0]} yielded {type(item).__name__}, expected {cls.__name__}"
-                    )
-                gathered.append(Registered(item, info))
-        return gathered
+    def keyed(self, hook: str) -> dict[str, list[Registered]]:
+        """Key -> registrations for one hook, calling the plugins' hook on first use."""
+        with self._gather_lock:
+            if hook not in self._gathered:
+                self._gather_hook(hook)
+            return self._gathered[hook]
+
+    @property
+    def by_hook(self) -> dict[str, dict[str, list[Registered]]]:
+        return {hook: self.keyed(hook) for hook in HOOK_KINDS}
+
+    def _gather_hook(self, hook: str) -> None:
+        cls, _attr = HOOK_KINDS[hook]
+        keyed: dict[str, list[Registered]] = {}
+        for impl in getattr(self.pm.hook, hook).get_hookimpls():  # in registration order
+            info = self.plugins[impl.plugin_name]
+            try:
+                items = [item for item in impl.function() or ()]
+                for item in items:
+                    if not isinstance(item, cls):
+                        raise BadInputError(
+                            f"{hook} yielded {type(item).__name__}, expected {cls.__name__}"
+                        )
+            except Exception as error:  # this plugin is out; the others keep working
+                self._fail(info, error)
+                continue
+            for item in items:
+                reg = Registered(item, info)
+                for key in reg.keys:
+                    keyed.setdefault(key, []).append(reg)
+        self._gathered[hook] = keyed
 
     def _impls_of(self, plugin_name: str) -> list[tuple[str, Callable[[], Iterable[Any]]]]:
         impls = []
@@ -154,21 +200,30 @@ class Registry:
 
     def _fail(self, info: PluginInfo, error: BaseException) -> None:
         info.status, info.error = "failed", one_line(error)
-        log.warning("plugin %s (%s) failed to load: %s", info.name, info.label, info.error)
+        import logging  # only on this rare path: `cad --help` never pays for it
+
+        logging.getLogger("cad.plugins").warning(
+            "plugin %s (%s) failed to load: %s", info.name, info.label, info.error
+        )
         if self.pm.get_plugin(info.name) is not None:
             self.pm.unregister(name=info.name)
+        for keyed in self._gathered.values():  # drop what it registered for other hooks
+            for key in list(keyed):
+                keyed[key] = [r for r in keyed[key] if r.plugin is not info]
+                if not keyed[key]:
+                    del keyed[key]
 
     # -- lookups -----------------------------------------------------------------
 
     def registrations(self, hook: str) -> list[Registered]:
         seen: list[Registered] = []
-        for regs in self.by_hook[hook].values():
+        for regs in self.keyed(hook).values():
             seen.extend(r for r in regs if r not in seen)
         return seen
 
     def unique(self, hook: str) -> dict[str, Registered]:
         """Key -> registration, for kinds where a key must have one owner."""
-        return {key: _distinct(regs)[0] for key, regs in self.by_hook[hook].items()}
+        return {key: _distinct(regs)[0] for key, regs in self.keyed(hook).items()}
 
     def conflicts(self, selection: Mapping[str, str] | None = None) -> list[str]:
         """Every key claimed by more than one distinct registration, with the remedy."""
@@ -196,9 +251,9 @@ class Registry:
         raise BadInputError(f"unknown investigation {name!r}; installed: {choices or 'none'}")
 
     def executor_for(self, type_id: str, selection: Mapping[str, str] | None = None) -> Registered:
-        regs = _distinct(self.by_hook["cad_action_executors"].get(type_id, []))
+        regs = _distinct(self.keyed("cad_action_executors").get(type_id, []))
         if not regs:
-            claimed = ", ".join(sorted(self.by_hook["cad_action_executors"])) or "none"
+            claimed = ", ".join(sorted(self.keyed("cad_action_executors"))) or "none"
             raise BadInputError(
                 f"no installed executor claims action type {type_id!r} "
                 f"(claimed types: {claimed}); install the plugin that provides it"
@@ -240,15 +295,10 @@ def _conflict_message(hook: str, key: str, regs: list[Registered]) -> str:
     return f"{kind} {key!r} is claimed by {who}; {remedy}"
 
 
-def _entry_points() -> list[metadata.EntryPoint]:
-    return sorted(metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda ep: ep.name)
-
-
-def _info_for(ep: metadata.EntryPoint) -> PluginInfo:
-    dist = ep.dist
-    name = dist.metadata["Name"] if dist is not None else ep.module
-    version = dist.version if dist is not None else ""
-    return PluginInfo(name=ep.name, distribution=name, version=version)
+def _info_for(ep: CachedEntryPoint) -> PluginInfo:
+    if ep.dist_path is None:
+        return PluginInfo(name=ep.name, source=(ep.value.partition(":")[0], ""))
+    return PluginInfo(name=ep.name, source=ep.dist_path)
 
 
 def build_registry(
@@ -259,12 +309,12 @@ def build_registry(
 
     registry = Registry()
     for path in BUILTIN_PLUGINS:
-        registry.add(importlib.import_module(path), PluginInfo(path, "cad-core", __version__))
+        registry.add(importlib.import_module(path), PluginInfo(path, ("cad-core", __version__)))
     if entry_points:
-        for ep in _entry_points():
+        for ep in cached_entry_points(ENTRY_POINT_GROUP):
             info = _info_for(ep)
             try:
-                module = ep.load()
+                module = load_entry_point(ep)
             except Exception as error:  # a broken plugin must not take the others down
                 registry.plugins[info.name] = info
                 registry._fail(info, error)
@@ -272,7 +322,7 @@ def build_registry(
             registry.add(module, info)
     for index, module in enumerate(modules):
         name = getattr(module, "__name__", f"inline-{index}")
-        registry.add(module, PluginInfo(name, "inline", ""))
+        registry.add(module, PluginInfo(name, ("inline", "")))
     return registry
 
 

@@ -121,7 +121,9 @@ def test_misspelled_hook_fails_that_plugin(site: Path) -> None:
 
 def test_wrong_registration_type_fails_that_plugin(site: Path) -> None:
     install(site, "cad-wrong", "0.1", "wrong_plugin", WRONG_TYPE)
-    info = build_registry().plugins["wrong_plugin"]
+    registry = build_registry()
+    assert registry.registrations("cad_investigations") == []  # hooks run on first use
+    info = registry.plugins["wrong_plugin"]
     assert (info.status, info.error) == (
         "failed",
         "cad_investigations yielded str, expected Investigation",

@@ -2,11 +2,12 @@
 
 from cad_core import Investigation, hookimpl
 
-from cad_chgm.investigation import run
-
 
 @hookimpl
 def cad_investigations():
+    # Imported here, not at module level: loading plugins for `cad --help` stays cheap.
+    from cad_chgm.investigation import run
+
     yield Investigation(
         name="chgm",
         aliases=("chgm",),
