@@ -36,8 +36,9 @@ PROBE = (
 
 def wall(args: list[str]) -> float:
     started = time.perf_counter()
-    subprocess.run([sys.executable, *args], stdout=subprocess.DEVNULL,
-                   stderr=subprocess.DEVNULL, check=False)
+    subprocess.run(
+        [sys.executable, *args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False
+    )
     return time.perf_counter() - started
 
 
@@ -69,8 +70,10 @@ def main() -> int:
             passed = ratio <= GOAL_HELP and not heavy
             ok &= passed
             verdict = f"  goal <= {GOAL_HELP}x, no heavy imports: {'PASS' if passed else 'FAIL'}"
-        print(f"{name}: {median * 1000:.0f} ms = {ratio:.2f}x baseline; "
-              f"heavy modules: {', '.join(heavy) or 'none'}{verdict}")
+        print(
+            f"{name}: {median * 1000:.0f} ms = {ratio:.2f}x baseline; "
+            f"heavy modules: {', '.join(heavy) or 'none'}{verdict}"
+        )
     return 0 if ok else 1
 
 

@@ -96,7 +96,8 @@ def run_action(
         outcome.status, outcome.error = Status.FAILED, one_line(error)
         if not isinstance(error, CadError):
             ctx.log.exception("executor %s raised unexpectedly", executor.name)
-    outcome.duration = time.monotonic() - started
+    outcome.started, outcome.finished = started, time.monotonic()
+    outcome.duration = outcome.finished - started
     return outcome
 
 

@@ -41,6 +41,8 @@ class ActionOutcome:
     error: str | None = None
     reason: str = ""
     investigation: str = ""
+    started: float = 0.0  # time.monotonic() when the engine began it (0: never ran)
+    finished: float = 0.0
 
     @property
     def type(self) -> str:

@@ -51,11 +51,11 @@ def _note_content(action: IncidentNote, ctx: ExecutionContext) -> str:
 
 
 def note_already_applied(action: Any, ctx: ExecutionContext) -> str | None:
-    if incidents.has_note(incident_id(ctx), _note_content(action, ctx)):
+    existing = [note.strip() for note in incidents.note_contents(incident_id(ctx))]
+    if _note_content(action, ctx).strip() in existing:
         return "an identical note is already on the incident"
-    if action.content is None and incidents.has_note_starting(
-        incident_id(ctx), ctx.notes.findings_text()
-    ):
+    findings = ctx.notes.findings_text().strip()
+    if action.content is None and any(note.startswith(findings) for note in existing):
         # A re-run finds the same things; only the executors' lines differ (they skip).
         return "a note with the same findings is already on the incident"
     return None
@@ -129,6 +129,8 @@ def escalate_already_applied(action: Any, ctx: ExecutionContext) -> str | None:
             incident_ref, ESCALATE_NOTE.format(reason=action.reason)):
         # An earlier run posted this reason and the incident has moved up since.
         return f"CAD already escalated this incident for this reason (now at level {level})"
+    if not progress.get("target"):  # chosen here, once: execute() need not read it again
+        _progress(ctx, incident_ref, target=level + 1)
     return None
 
 
@@ -152,19 +154,26 @@ def escalate_describe(action: Any, ctx: ExecutionContext) -> str:
 
 # -- incident_title -------------------------------------------------------------------
 
+TITLE_SEEN = "pagerduty-title-seen"
+
 def _current_title(ctx: ExecutionContext) -> str:
     title = incidents.get_incident(incident_id(ctx)).get("title")
     return title if isinstance(title, str) else ""
 
 
 def title_already_applied(action: Any, ctx: ExecutionContext) -> str | None:
-    if action.prefix in _current_title(ctx):
+    title = _current_title(ctx)
+    if action.prefix in title:
         return f"the title already contains {action.prefix}"
+    with ctx.shared_lock:  # execute() follows at once: spare it a second read
+        ctx.shared[(TITLE_SEEN, incident_id(ctx))] = title
     return None
 
 
 def title_execute(action: Any, ctx: ExecutionContext) -> None:
-    title = _current_title(ctx)  # the title now, which someone may have edited
+    with ctx.shared_lock:
+        seen = ctx.shared.pop((TITLE_SEEN, incident_id(ctx)), None)
+    title = seen if seen is not None else _current_title(ctx)
     if action.prefix in title:
         raise ActionSkipped(f"the title already contains {action.prefix}")
     incidents.set_title(incident_id(ctx), f"{action.prefix} {title}".strip())

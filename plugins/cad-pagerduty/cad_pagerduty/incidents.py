@@ -55,12 +55,6 @@ def has_note(incident_id: str, content: str) -> bool:
     return any(existing.strip() == wanted for existing in note_contents(incident_id))
 
 
-def has_note_starting(incident_id: str, prefix: str) -> bool:
-    """Whether a note begins with ``prefix`` (run notes: the same findings)."""
-    wanted = prefix.strip()
-    return any(existing.strip().startswith(wanted) for existing in note_contents(incident_id))
-
-
 def add_note(incident_id: str, content: str) -> None:
     call("POST", _path(incident_id, "notes"), incident_id,
          json={"note": {"content": content}}, write=True)
