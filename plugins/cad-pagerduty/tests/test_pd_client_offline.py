@@ -10,10 +10,10 @@ import time
 
 import httpx2
 import pytest
-from cad_pagerduty import client, settings
-from cad_pagerduty.errors import retry_after
 
 from cad_core.errors import MissingSettingError, TransientError
+from cad_pagerduty import client, settings
+from cad_pagerduty.errors import retry_after
 
 
 def test_loading_the_plugin_does_not_import_the_pagerduty_package():

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+
 from cad_pagerduty.cluster_id import from_alerts, from_details
 from cad_pagerduty.errors import ClusterIdNotFoundError
 
