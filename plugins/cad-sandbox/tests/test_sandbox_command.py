@@ -95,3 +95,58 @@ def test_text_output_shows_the_incident_and_the_world() -> None:
         "[CAD Investigated] cluster-a",
     ):
         assert expected in result.stdout
+
+
+def test_serve_prints_an_environment_that_cad_run_can_use() -> None:
+    import os
+    import shlex
+    import signal
+
+    serve = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "from cad_core.cli import main; main()",
+            "sandbox",
+            "serve",
+            STOPPED,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        env, payload = dict(os.environ), ""
+        assert serve.stdout is not None
+        for line in serve.stdout:
+            if line.startswith("export "):
+                key, _, value = line.removeprefix("export ").strip().partition("=")
+                env[key] = shlex.split(value)[0]
+            elif line.startswith("# then: cad run --payload-path "):
+                payload = line.strip().rsplit(" ", 1)[-1]
+                break
+        run = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "from cad_core.cli import main; main()",
+                "run",
+                "--payload-path",
+                payload,
+                "--output",
+                "json",
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert run.returncode == 0, run.stderr
+        assert json.loads(run.stdout)["outcome"] == "succeeded"
+        serve.send_signal(signal.SIGINT)
+        _, world = serve.communicate(timeout=30)
+    finally:
+        serve.kill()
+    final = json.loads(world[world.index("{") :])
+    [cluster] = final["ocm"]["clusters"].values()
+    assert len(cluster["limited_support_reasons"]) == 1
