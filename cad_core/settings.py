@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 
 import attrs
@@ -10,7 +11,9 @@ from cad_core.engine.retry import RetryPolicy
 from cad_core.errors import BadInputError
 
 
-def _number(name: str, default: float, minimum: float = 0.0) -> float:
+def number_setting(name: str, default: float, minimum: float = 0.0, *,
+                   above_minimum: bool = False) -> float:
+    """A numeric environment setting; anything else is one clear BadInputError naming it."""
     raw = os.environ.get(name, "").strip()
     if not raw:
         return default
@@ -18,8 +21,10 @@ def _number(name: str, default: float, minimum: float = 0.0) -> float:
         value = float(raw)
     except ValueError:
         raise BadInputError(f"{name}={raw!r} is not a number") from None
-    if value < minimum:
-        raise BadInputError(f"{name}={raw!r} must be at least {minimum:g}")
+    too_low = value <= minimum if above_minimum else value < minimum
+    if not math.isfinite(value) or too_low:
+        bound = f"more than {minimum:g}" if above_minimum else f"at least {minimum:g}"
+        raise BadInputError(f"{name}={raw!r} must be {bound}")
     return value
 
 
@@ -36,14 +41,14 @@ class RunSettings:
     @classmethod
     def from_env(cls) -> RunSettings:
         retry = RetryPolicy(
-            max_attempts=int(_number("CAD_RETRY_MAX_ATTEMPTS", 4, 1)),
-            base_delay=_number("CAD_RETRY_BASE_DELAY", 1.0),
-            max_delay=_number("CAD_RETRY_MAX_DELAY", 30.0),
-            deadline=_number("CAD_RUN_DEADLINE_SECONDS", 120.0, 1),
+            max_attempts=int(number_setting("CAD_RETRY_MAX_ATTEMPTS", 4, 1)),
+            base_delay=number_setting("CAD_RETRY_BASE_DELAY", 1.0),
+            max_delay=number_setting("CAD_RETRY_MAX_DELAY", 30.0),
+            deadline=number_setting("CAD_RUN_DEADLINE_SECONDS", 120.0, 1),
         )
         return cls(
             retry=retry,
-            investigation_attempts=int(_number("CAD_INVESTIGATION_ATTEMPTS", 4, 1)),
-            investigation_delay=_number("CAD_INVESTIGATION_RETRY_DELAY", 1.0),
-            workers=int(_number("CAD_MAX_PARALLEL_ACTIONS", 4, 1)),
+            investigation_attempts=int(number_setting("CAD_INVESTIGATION_ATTEMPTS", 4, 1)),
+            investigation_delay=number_setting("CAD_INVESTIGATION_RETRY_DELAY", 1.0),
+            workers=int(number_setting("CAD_MAX_PARALLEL_ACTIONS", 4, 1)),
         )

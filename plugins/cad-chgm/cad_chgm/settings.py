@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import math
 import os
 import shlex
 
 import attrs
 from cad_core.errors import BadInputError
+from cad_core.settings import number_setting
 
 CLOUDTRAIL_WAIT = "CAD_CHGM_CLOUDTRAIL_WAIT_SECONDS"
 VERIFIER_COMMAND = "CAD_NETWORK_VERIFIER"
@@ -19,17 +19,7 @@ DEFAULT_VERIFIER_TIMEOUT = 600.0
 
 
 def _seconds(name: str, default: float, *, allow_zero: bool) -> float:
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise BadInputError(f"{name} must be a number of seconds, got {raw!r}") from None
-    if not math.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
-        lowest = "0 or more" if allow_zero else "more than 0"
-        raise BadInputError(f"{name} must be {lowest} seconds, got {raw!r}")
-    return value
+    return number_setting(name, default, 0.0, above_minimum=not allow_zero)
 
 
 def cloudtrail_wait_seconds() -> float:

@@ -44,3 +44,18 @@ def sandbox_env(monkeypatch: pytest.MonkeyPatch) -> Callable[[Sandbox], dict[str
         return settings
 
     return apply
+
+
+def bundled_scenarios(prefix: str) -> list[str]:
+    """Names of the bundled example scenarios starting with ``prefix`` (e.g. ``chgm-``)."""
+    from cad_sandbox.scenario import bundled_examples
+
+    return sorted(name for name in bundled_examples() if name.startswith(prefix))
+
+
+@pytest.fixture
+def fast_scenario_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Retries and CloudTrail waits in whole-run scenario tests need not take real seconds."""
+    monkeypatch.setenv("CAD_CHGM_CLOUDTRAIL_WAIT_SECONDS", "1")
+    monkeypatch.setenv("CAD_INVESTIGATION_RETRY_DELAY", "0.05")
+    monkeypatch.setenv("CAD_RETRY_BASE_DELAY", "0.05")
