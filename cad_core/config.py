@@ -108,7 +108,7 @@ def parse_config(
         data = {}
     if not isinstance(data, Mapping):
         raise BadInputError(f"{source}: the routing config must be a mapping with 'alerts'")
-    for key in sorted(set(data) - TOP_KEYS):
+    for key in sorted(set(data) - TOP_KEYS, key=str):
         allowed = ", ".join(sorted(TOP_KEYS))
         problems.add(line_of(data, key), f"unknown key {key!r}; allowed: {allowed}")
     _check_ai_agent(data.get("ai_agent"), data, problems)
@@ -180,7 +180,7 @@ def _parse_alert(
         problems.add(0, f"{where} must be a mapping with alert_title and investigations")
         return None
     line = line_of(item)
-    for key in sorted(set(item) - ALERT_KEYS):
+    for key in sorted(set(item) - ALERT_KEYS, key=str):
         problems.add(
             line_of(item, key),
             f"{where}: unknown key {key!r}; allowed: {', '.join(sorted(ALERT_KEYS))}",

@@ -49,7 +49,7 @@ def validate(node: Any, path: str = "when") -> list[str]:
 
 def _validate_branch(node: Mapping[str, Any], key: str, path: str) -> list[str]:
     extra = set(node) - {key}
-    problems = [f"{path}: unexpected key(s) {', '.join(sorted(extra))}"] if extra else []
+    problems = [f"{path}: unexpected key(s) {', '.join(sorted(map(str, extra)))}"] if extra else []
     children = node[key]
     if not isinstance(children, list) or not children:
         return problems + [f"{path}.{key}: must be a non-empty list of filters"]
@@ -61,7 +61,7 @@ def _validate_branch(node: Mapping[str, Any], key: str, path: str) -> list[str]:
 def _validate_leaf(node: Mapping[str, Any], path: str) -> list[str]:
     operator, values = node.get("operator"), node.get("values")
     extra = set(node) - {"field", "operator", "values"}
-    problems = [f"{path}: unexpected key(s) {', '.join(sorted(extra))}"] if extra else []
+    problems = [f"{path}: unexpected key(s) {', '.join(sorted(map(str, extra)))}"] if extra else []
     if operator not in OPERATORS:
         known = ", ".join(OPERATORS)
         return problems + [f"{path}: unknown operator {operator!r}; use one of {known}"]

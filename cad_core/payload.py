@@ -24,8 +24,10 @@ def decode_payload(data: bytes, name: str = "payload") -> bytes:
             raise BadInputError(f"{name} is neither JSON nor base64-encoded JSON") from None
     try:
         json.loads(text)
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+    except ValueError as error:  # also bad UTF-8, and integers too long to convert
         raise BadInputError(f"{name} is not valid JSON: {error}") from None
+    except RecursionError:
+        raise BadInputError(f"{name} is not valid JSON: nested too deeply") from None
     return text
 
 

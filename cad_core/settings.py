@@ -11,8 +11,9 @@ from cad_core.engine.retry import RetryPolicy
 from cad_core.errors import BadInputError
 
 
-def number_setting(name: str, default: float, minimum: float = 0.0, *,
-                   above_minimum: bool = False) -> float:
+def number_setting(
+    name: str, default: float, minimum: float = 0.0, *, above_minimum: bool = False
+) -> float:
     """A numeric environment setting; anything else is one clear BadInputError naming it."""
     raw = os.environ.get(name, "").strip()
     if not raw:

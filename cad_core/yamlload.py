@@ -78,6 +78,11 @@ def load_yaml(path: str | Path, what: str) -> Any:
 def parse_yaml(text: str, name: str, what: str) -> Any:
     try:
         return yaml.load(text, Loader=_LineLoader)  # noqa: S506 - SafeLoader subclass
+    except RecursionError:  # PyYAML composes recursively, once per nesting level
+        raise BadInputError(f"{name}: {what} is not valid YAML (nested too deeply)") from None
+    except (ValueError, TypeError, AttributeError, ArithmeticError) as error:
+        # PyYAML's constructors fail like this on `!!int abc`, `!!timestamp x`, huge ints.
+        raise BadInputError(f"{name}: {what} has a value YAML cannot read ({error})") from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f":{mark.line + 1}" if mark is not None else ""

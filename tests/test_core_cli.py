@@ -544,3 +544,12 @@ def test_route_explains_experimental_entries_and_no_match(
         "  runs: precheck",
         "chain 'SomeNewAlert' would run, then the title gets its prefix",
     ]
+
+
+def test_a_payload_with_a_huge_integer_is_bad_input(tmp_path: Path, capsys: Any) -> None:
+    """Found by the fuzzer: json raises a plain ValueError past 4300 digits."""
+    from cad_core.errors import BadInputError
+    from cad_core.payload import decode_payload
+
+    with pytest.raises(BadInputError, match="is not valid JSON"):
+        decode_payload(b'{"n": ' + b"9" * 5000 + b"}")

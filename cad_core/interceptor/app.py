@@ -147,8 +147,12 @@ def _read_body(environ: Mapping[str, Any]) -> bytes:
 def _unwrap(raw: bytes) -> tuple[bytes, Mapping[str, Any]]:
     try:
         outer = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+    except ValueError as error:  # bad JSON, bad UTF-8, or an integer too long to convert
         raise HttpError("400 Bad Request", "invalid interceptor request", str(error)) from None
+    except RecursionError:
+        raise HttpError(
+            "400 Bad Request", "invalid interceptor request", "nested too deeply"
+        ) from None
     if not isinstance(outer, dict) or not isinstance(outer.get("body"), str):
         raise HttpError(
             "400 Bad Request",

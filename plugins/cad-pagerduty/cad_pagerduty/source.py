@@ -40,7 +40,7 @@ def parse(payload: bytes) -> Alert | None:
     """The alert, or None when the body is not a PagerDuty incident webhook."""
     try:
         body = json.loads(payload)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, RecursionError):  # not JSON (or absurdly nested): not ours
         return None
     if not isinstance(body, dict):
         return None
@@ -76,14 +76,22 @@ def _about_something_else(event: Mapping[str, Any]) -> bool:
 
 def _from_v3(body: Mapping[str, Any]) -> Alert | None:
     if _about_something_else(body["event"]):
-        log.info("ignoring PagerDuty %s event: it is not about an incident",
-                 _lookup(body, "event.event_type"))
+        log.info(
+            "ignoring PagerDuty %s event: it is not about an incident",
+            _lookup(body, "event.event_type"),
+        )
         return None
     event_type, service_id, service_name, title, incident_id, url = (
         _required(body, path, "webhook V3") for path in V3_REQUIRED
     )
-    return _alert(incident_id, title, service_id, service_name, url,
-                  {"webhook": "v3", "event_type": event_type})
+    return _alert(
+        incident_id,
+        title,
+        service_id,
+        service_name,
+        url,
+        {"webhook": "v3", "event_type": event_type},
+    )
 
 
 def _from_orchestration(body: Mapping[str, Any]) -> Alert:
@@ -106,8 +114,22 @@ def _text(value: object) -> str:
     return value if isinstance(value, str) else ""
 
 
-def _alert(incident_id: str, title: str, service_id: str, service_name: str, url: str,
-           extra: dict[str, str]) -> Alert:
+def _alert(
+    incident_id: str,
+    title: str,
+    service_id: str,
+    service_name: str,
+    url: str,
+    extra: dict[str, str],
+) -> Alert:
     found = cluster_id.from_alerts(incidents.list_alerts(incident_id), incident_id)
-    return Alert(source=SOURCE, id=incident_id, title=title, cluster_id=found,
-                 service_id=service_id, service_name=service_name, url=url, extra=extra)
+    return Alert(
+        source=SOURCE,
+        id=incident_id,
+        title=title,
+        cluster_id=found,
+        service_id=service_id,
+        service_name=service_name,
+        url=url,
+        extra=extra,
+    )
