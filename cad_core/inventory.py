@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from cad_core.errors import BadInputError, CadError, one_line
 from cad_core.plugins import HOOK_KINDS, Registry, get_registry
 
 
@@ -94,7 +95,12 @@ def explain_route(payload_path: str, config_flag: str | None) -> str:
 
     registry = get_registry()
     config = load_routing(registry, config_flag, required=True)
-    alert = parse_alert(registry, read_payload(payload_path), RunSettings.from_env())
+    try:
+        alert = parse_alert(registry, read_payload(payload_path), RunSettings.from_env())
+    except BadInputError:
+        raise
+    except CadError as error:  # e.g. PagerDuty has no such incident: a fact, not a crash
+        raise BadInputError(f"reading the alert failed: {one_line(error)}") from None
     experimental = experimental_enabled()
     lines = [f"alert: {alert.title!r} (incident {alert.id}, cluster {alert.cluster_id})"]
     for route, why in config.explain(alert.title, experimental):

@@ -553,3 +553,29 @@ def test_a_payload_with_a_huge_integer_is_bad_input(tmp_path: Path, capsys: Any)
 
     with pytest.raises(BadInputError, match="is not valid JSON"):
         decode_payload(b'{"n": ' + b"9" * 5000 + b"}")
+
+
+def test_route_when_the_alert_cannot_be_read_is_one_line(
+    tmp_path: Path, capsys: Any, cad_registry: Any
+) -> None:
+    """Found by the fuzzer: an alert source's own error (PagerDuty has no such incident)."""
+    from cad_core import AlertSource, NotFoundError
+    from cad_core.cli import main
+    from cad_core.testing import inline_plugin
+
+    def parse(payload: bytes) -> Any:
+        raise NotFoundError("incident Q9 not found")
+
+    cad_registry(
+        inline_plugin("src", cad_alert_sources=lambda: [AlertSource(name="s", parse=parse)])
+    )
+    config = tmp_path / "c.yaml"
+    config.write_text("alerts: []\n")
+    payload = tmp_path / "p.json"
+    payload.write_text("{}")
+    with pytest.raises(SystemExit) as done:
+        main(["route", "--payload-path", str(payload), "--config", str(config)])
+    assert done.value.code == 2
+    assert capsys.readouterr().err.strip().splitlines() == [
+        "cad: error: reading the alert failed: incident Q9 not found"
+    ]

@@ -18,12 +18,14 @@ log = logging.getLogger("cad.interceptor")
 def make_server(app: Any, host: str, port: int, threads: int = 4) -> Any:
     from waitress.server import create_server
 
+    # channel_timeout must outlast clients' keep-alive idle time (Go's default is 90 s):
+    # shorter, and waitress may close an idle connection just as a request arrives on it.
     return create_server(
         app,
         host=host,
         port=port,
         threads=threads,
-        channel_timeout=20,
+        channel_timeout=120,
         max_request_body_size=6 * 1024 * 1024,
         ident="cad-interceptor",
     )
