@@ -52,6 +52,8 @@ def load_nodes(text: str, source: str) -> yaml.Node:
         raise BadInputError(
             f"scenario {source}: invalid YAML: {' '.join(str(exc).split())}"
         ) from None
+    except RecursionError:  # PyYAML's composer recurses once per nesting level
+        raise BadInputError(f"scenario {source}: invalid YAML: nested too deeply") from None
     if node is None:
         raise BadInputError(f"scenario {source}: the file is empty")
     return node
@@ -78,7 +80,10 @@ def convert(node: yaml.Node, hint: Any, source: str, ctx: Context) -> Any:
 def parse_time(value: Any, now: datetime) -> datetime:
     """Resolve ``now``, ``-40m``-style offsets and absolute timestamps to aware UTC datetimes."""
     if isinstance(value, datetime):
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        try:
+            return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        except OverflowError:  # e.g. 0001-01-01T00:00:00+01:00 is before year 1 in UTC
+            raise ValueError(f"time {value.isoformat()} is out of range") from None
     if not isinstance(value, str):
         raise ValueError(f"expected a time ({TIME_FORMS}), got {_describe(value)}")
     text = value.strip()
@@ -87,8 +92,11 @@ def parse_time(value: Any, now: datetime) -> datetime:
     match = _RELATIVE_TIME.match(text)
     if match:
         sign, amount, unit = match.groups()
-        offset = timedelta(**{_UNITS[unit]: int(amount)})
-        return now + offset if sign == "+" else now - offset
+        try:
+            offset = timedelta(**{_UNITS[unit]: int(amount)})
+            return now + offset if sign == "+" else now - offset
+        except OverflowError:
+            raise ValueError(f"time {value!r} is out of range") from None
     try:
         return parse_time(datetime.fromisoformat(text.replace("Z", "+00:00")), now)
     except ValueError:
@@ -225,6 +233,11 @@ def _construct(node: yaml.Node, path: str) -> Any:
         return yaml.constructor.SafeConstructor().construct_document(node)
     except yaml.constructor.ConstructorError as exc:
         raise SchemaError(node, path, " ".join(str(exc.problem).split())) from None
+    except (ValueError, TypeError, AttributeError, ArithmeticError):
+        # PyYAML's own constructors fail this way on values such as a 5,000-digit int,
+        # `!!int abc` or `!!timestamp abc`.
+        kind = node.tag.rsplit(":", 1)[-1]
+        raise SchemaError(node, path, f"cannot read {_shown(node)} as a YAML {kind}") from None
 
 
 def _mapping_key(node: yaml.Node, path: str) -> str:
@@ -286,4 +299,12 @@ def _describe_node(node: yaml.Node) -> str:
         return "a mapping"
     if isinstance(node, yaml.SequenceNode):
         return "a list"
-    return _describe(yaml.constructor.SafeConstructor().construct_document(node))
+    try:
+        return _describe(_construct(node, ""))
+    except SchemaError:
+        return f"the value {_shown(node)}"
+
+
+def _shown(node: yaml.Node) -> str:
+    text = repr(node.value)
+    return text if len(text) <= 60 else text[:57] + "..."
