@@ -1,0 +1,487 @@
+"""Storm: an alert storm through `cad interceptor` and the runner, under PagerDuty's rate limit.
+
+What it measures: N distinct incidents (default 200) are delivered, signed, over real HTTP
+to the interceptor (served in-process by ``cad_core.interceptor.server.make_server`` on an
+ephemeral port of 127.0.0.1, as ``cad interceptor`` serves it). Incidents whose title has a
+chain continue; the bench then runs them the way the Tekton pipeline would: it decodes the
+interceptor's ``payload_base64`` and hands it to the runner (``cad_core.app.execute``), with
+bounded concurrency (``--workers``, default 4). The rest are escalated by the interceptor
+itself. Everything talks to ONE sandbox world whose PagerDuty simulator enforces
+``--pd-rate-limit`` requests per minute (default 960, PagerDuty's documented limit; a request
+over it gets HTTP 429 with ``ratelimit-reset``). Production retry settings are used.
+
+Titles are mixed: 40 % "<cluster> has gone missing" (chain: precheck, ccam, chgm; a customer
+stopped the masters, so limited support + silence), 30 % ClusterMonitoringErrorBudgetBurnSRE
+(chain ending in a service log + silence), 30 % alerts no chain handles (escalated by the
+interceptor). By default every incident has its own cluster (``--clusters`` to share them).
+
+Figures: wall time, throughput (incidents/min), PagerDuty requests, 429s served and the busiest
+60-s window, per-incident latency, action outcomes. Goals (exit 1 when one is missed):
+nothing failed because of HTTP 429 (actions, alert reads, interceptor escalations); every
+incident handled (chain ran and the title is prefixed, or escalated with a note); no
+traceback in the logs.
+
+    .venv/bin/python bench/storm.py --incidents 200
+
+Bounded: about (PagerDuty requests / limit) minutes; 200 incidents take about 80 s on 2 cores
+(~1,800 PagerDuty requests, so the limit is hit once or twice). The bench's HTTP client keeps
+its connection to the interceptor alive between incidents, as HTTP/1.1 clients do by default.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import collections
+import concurrent.futures as cf
+import dataclasses
+import logging
+import os
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import (  # noqa: E402
+    TRACEBACK,
+    Goals,
+    LogCapture,
+    capture_thread_crashes,
+    environ,
+    progress,
+    summary,
+)
+
+SECRET = "storm-bench-signing-secret"
+TITLE_PREFIX = "[CAD Investigated]"
+CHGM, CMBB, OTHER = "chgm", "cmbb", "unhandled"
+MIX = (CHGM, CHGM, CHGM, CHGM, CMBB, CMBB, CMBB, OTHER, OTHER, OTHER)
+UNHANDLED_TITLES = (
+    "KubePersistentVolumeFillingUp CRITICAL (1)",
+    "etcdDatabaseHighFragmentationRatio",
+    "ClusterOperatorDown: dns",
+    "UpgradeConfigSyncFailureOver4HrSRE",
+)
+UWM_BROKEN = (
+    'UserWorkloadInvalidConfiguration: the User Workload Configuration from "config.yaml" '
+    'key in the "openshift-user-workload-monitoring/user-workload-monitoring-config" '
+    "ConfigMap could not be parsed"
+)
+ID_PAD = "0123456789abcdefghijklmnopqrstuvwxyz"
+
+
+def cluster_id(n: int) -> str:
+    head = f"2st{n:05d}"
+    return head + ID_PAD[: 32 - len(head)]
+
+
+def infra_id(n: int) -> str:
+    return f"storm-{n:05d}-x7k2p"
+
+
+def incident_id(i: int) -> str:
+    return f"QSTORM{i:06d}"
+
+
+def kind_of(i: int) -> str:
+    return MIX[i % len(MIX)]
+
+
+def title_of(i: int, cluster: int) -> str:
+    kind = kind_of(i)
+    if kind == CHGM:
+        return f"storm-{cluster:05d} has gone missing"
+    if kind == CMBB:
+        return "ClusterMonitoringErrorBudgetBurnSRE CRITICAL (1)"
+    return UNHANDLED_TITLES[i % len(UNHANDLED_TITLES)]
+
+
+def scenario_data(clusters: int) -> dict[str, Any]:
+    """One world: ``clusters`` clusters whose masters a customer stopped, UWM broken."""
+    instances: list[dict[str, Any]] = []
+    trail: list[dict[str, Any]] = []
+    ocm_clusters = []
+    for n in range(clusters):
+        ocm_clusters.append(
+            {
+                "id": cluster_id(n),
+                "name": f"storm-{n:05d}",
+                "state": "ready",
+                "product": "rosa",
+                "cloud_provider": "aws",
+                "ccs": True,
+                "nodes": {"master": 3, "infra": 2},
+                "machine_pools": [{"id": "worker", "replicas": 3}],
+                "infra_id": infra_id(n),
+                "organization_id": f"org-{n % 7}",
+            }
+        )
+        masters = [f"i-{n:05d}m{k}" for k in range(3)]
+        for k, instance in enumerate(masters):
+            instances.append(
+                {
+                    "id": instance,
+                    "name": f"{infra_id(n)}-master-{k}",
+                    "state": "stopped",
+                    "stopped_at": "-40m",
+                }
+            )
+        for role, count in (("infra", 2), ("worker", 3)):
+            for k in range(count):
+                instances.append(
+                    {"id": f"i-{n:05d}{role[0]}{k}", "name": f"{infra_id(n)}-{role}-{k}"}
+                )
+        trail.append(
+            {"event": "StopInstances", "instances": masters, "at": "-40m", "username": "jdoe"}
+        )
+    return {
+        "name": "storm",
+        "pagerduty": {
+            "incident": {
+                "id": incident_id(0),
+                "title": title_of(0, 0),
+                "service": {"id": "PSTORM1", "summary": "prod-storm"},
+            },
+            "alerts": [{"details": {"cluster_id": cluster_id(0)}}],
+        },
+        "ocm": {"clusters": ocm_clusters},
+        "aws": {"instances": instances, "cloudtrail": trail},
+        "kube": {
+            "clusteroperators": {
+                "monitoring": {
+                    "conditions": [
+                        {"type": "Available", "status": "False", "message": UWM_BROKEN},
+                        {"type": "Degraded", "status": "True"},
+                    ]
+                }
+            }
+        },
+        "egress": {"result": "success"},
+    }
+
+
+def add_incidents(box: Any, count: int, clusters: int) -> None:
+    """Seed incidents 1..count-1 next to the scenario's incident 0 (same shape as the
+    scenario loader builds; the world keeps incidents in a dict keyed by id)."""
+    from cad_sandbox.scenario import Alert
+    from cad_sandbox.world import IncidentState
+
+    seed = box.world.incidents[incident_id(0)]
+    with box.world.lock:
+        for i in range(1, count):
+            n = i % clusters
+            box.world.incidents[incident_id(i)] = IncidentState(
+                id=incident_id(i),
+                title=title_of(i, n),
+                status="triggered",
+                service_id=seed.service_id,
+                service_summary=seed.service_summary,
+                escalation_policy=seed.escalation_policy,
+                escalation_level=1,
+                created_at=seed.created_at,
+                alerts=(Alert(details={"cluster_id": cluster_id(n)}),),
+            )
+
+
+def webhook(box: Any, i: int) -> bytes:
+    """The v3 webhook PagerDuty would deliver for incident ``i`` of the world."""
+    from cad_sandbox.scenario import Incident, ServiceRef
+    from cad_sandbox.webhook import webhook_body
+
+    state = box.world.incidents[incident_id(i)]
+    incident = Incident(
+        id=state.id,
+        title=state.title,
+        service=ServiceRef(id=state.service_id, summary=state.service_summary),
+    )
+    pagerduty = dataclasses.replace(box.scenario.pagerduty, incident=incident)
+    scenario = dataclasses.replace(box.scenario, pagerduty=pagerduty)
+    return webhook_body(scenario, api_url=box.urls["pagerduty"])
+
+
+@dataclasses.dataclass
+class Outcome:
+    index: int
+    kind: str
+    http_status: int = 0
+    answer: dict[str, Any] = dataclasses.field(default_factory=dict)
+    record: dict[str, Any] | None = None
+    error: str = ""
+    intercept_s: float = 0.0
+    total_s: float = 0.0
+
+
+class Storm:
+    def __init__(self, box: Any, url: str, config: str, timeout: float) -> None:
+        self.box, self.url, self.config, self.timeout = box, url, config, timeout
+        self.local = threading.local()
+
+    def session(self) -> Any:
+        import requests
+
+        if not hasattr(self.local, "session"):
+            self.local.session = requests.Session()
+        return self.local.session
+
+    def handle(self, i: int) -> Outcome:
+        import requests
+
+        from cad_core.app import RunRequest, execute
+        from cad_core.interceptor.signature import HEADER, sign
+
+        outcome = Outcome(i, kind_of(i))
+        body = webhook(self.box, i)
+        envelope = {"body": body.decode(), "header": {HEADER: [sign(body, SECRET)]}}
+        started = time.monotonic()
+        try:
+            response = self.session().post(self.url, json=envelope, timeout=self.timeout)
+            outcome.http_status = response.status_code
+            outcome.intercept_s = time.monotonic() - started
+            if response.status_code != 200:
+                outcome.error = f"interceptor HTTP {response.status_code}: {response.text.strip()}"
+                return outcome
+            outcome.answer = response.json()
+            if outcome.answer.get("continue"):
+                payload = base64.b64decode(outcome.answer["extensions"]["payload_base64"])
+                record = execute(RunRequest(payload=payload, config=self.config))
+                outcome.record = record.to_record()
+        except requests.RequestException as error:  # the interceptor's answer never came
+            outcome.error = f"interceptor request failed: {type(error).__name__}: {error}"
+        except Exception as error:  # e.g. the runner raised: the bench reports it and goes on
+            logging.getLogger("storm").exception("incident %d crashed", i)
+            outcome.error = f"{type(error).__name__}: {error}"
+        finally:
+            outcome.total_s = time.monotonic() - started
+        return outcome
+
+
+class Meter:
+    """Samples the world's PagerDuty request count once a second."""
+
+    def __init__(self, world: Any) -> None:
+        self.world = world
+        self.samples: list[tuple[float, int, int]] = []
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self.run, name="storm-meter", daemon=True)
+
+    def count(self) -> tuple[int, int]:
+        pd = [r for r in self.world.requests() if r["service"] == "pagerduty"]
+        return len(pd), sum(1 for r in pd if r["status"] == 429)
+
+    def run(self) -> None:
+        while True:
+            self.samples.append((time.monotonic(), *self.count()))
+            if self.stop.wait(1.0):
+                self.samples.append((time.monotonic(), *self.count()))
+                return
+
+    def busiest_window(self, seconds: float = 60.0) -> int:
+        best = 0
+        for start, count, _ in self.samples:
+            later = [c for t, c, _ in self.samples if t <= start + seconds]
+            best = max(best, later[-1] - count)
+        return best
+
+
+def serve(server: Any, stopping: threading.Event) -> None:
+    """``server.run()`` until closed; as ``serve_forever`` does, the error that closing the
+    listening socket under ``select`` raises is expected once we are stopping."""
+    try:
+        server.run()
+    except (OSError, ValueError):
+        if not stopping.is_set():
+            raise
+
+
+def mentions_429(text: str | None) -> bool:
+    text = (text or "").lower()
+    return "429" in text or "rate limit" in text
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--incidents", type=int, default=200, help="incidents (default 200)")
+    parser.add_argument("--clusters", type=int, default=0, help="clusters (default: one each)")
+    parser.add_argument("--workers", type=int, default=4, help="concurrent incidents (4)")
+    parser.add_argument("--pd-rate-limit", type=int, default=960, help="PD requests/minute")
+    parser.add_argument("--progress-every", type=int, default=20, help="progress line every N")
+    args = parser.parse_args(argv)
+    if args.incidents < 1 or args.workers < 1 or args.pd_rate_limit < 1:
+        parser.error("--incidents, --workers and --pd-rate-limit must be at least 1")
+    clusters = args.clusters or args.incidents
+
+    from cad_core.app import check_plugins, load_routing
+    from cad_core.interceptor.app import Interceptor
+    from cad_core.interceptor.server import make_server
+    from cad_core.plugins import get_registry
+    from cad_sandbox.commands import default_config
+    from cad_sandbox.harness import Sandbox
+
+    logs = LogCapture(logging.INFO).install()
+    capture_thread_crashes(logs)
+    progress(f"building a world with {args.incidents} incidents on {clusters} cluster(s)")
+    box = Sandbox(scenario_data(clusters), pd_rate_limit_per_minute=args.pd_rate_limit)
+    add_incidents(box, args.incidents, clusters)
+    config = default_config()
+    with box, environ({**box.env(), "PD_SIGNATURE": SECRET}):
+        registry = get_registry()  # built once, before any thread needs it
+        routing = load_routing(registry, config, required=True)
+        check_plugins(registry, routing)
+        server = make_server(Interceptor(registry, routing, [SECRET]), "127.0.0.1", 0)
+        stopping = threading.Event()
+        serving = threading.Thread(
+            target=serve, args=(server, stopping), name="storm-interceptor", daemon=True
+        )
+        serving.start()
+        url = f"http://127.0.0.1:{server.effective_port}/"
+        storm = Storm(box, url, config, timeout=600)
+        meter = Meter(box.world)
+        meter.thread.start()
+        progress(f"interceptor on {url}; PagerDuty limit {args.pd_rate_limit}/min")
+        outcomes: list[Outcome] = []
+        started = time.monotonic()
+        try:
+            with cf.ThreadPoolExecutor(args.workers, thread_name_prefix="storm") as pool:
+                futures = [pool.submit(storm.handle, i) for i in range(args.incidents)]
+                for done, future in enumerate(cf.as_completed(futures), start=1):
+                    outcomes.append(future.result())
+                    if done % args.progress_every == 0 or done == args.incidents:
+                        pd, limited = meter.count()
+                        progress(
+                            f"{done}/{args.incidents} incidents in "
+                            f"{time.monotonic() - started:.0f}s; PagerDuty requests {pd}, "
+                            f"429s {limited}"
+                        )
+            wall = time.monotonic() - started
+        finally:
+            meter.stop.set()
+            meter.thread.join()
+            stopping.set()
+            server.close()
+            server.task_dispatcher.shutdown(timeout=5)
+            serving.join(timeout=5)
+        world = box.world.to_json()
+        requests = box.world.requests()
+    return report(args, clusters, outcomes, wall, world, requests, meter, logs.take())
+
+
+def report(
+    args: argparse.Namespace,
+    clusters: int,
+    outcomes: list[Outcome],
+    wall: float,
+    world: dict[str, Any],
+    requests: list[dict[str, Any]],
+    meter: Meter,
+    log_lines: list[str],
+) -> int:
+    outcomes.sort(key=lambda o: o.index)
+    incidents = world["pagerduty"]["incidents"]
+    pd = [r for r in requests if r["service"] == "pagerduty"]
+    served_429 = sum(1 for r in pd if r["status"] == 429)
+    continued = [o for o in outcomes if o.answer.get("continue")]
+    stopped = [o for o in outcomes if o.answer and not o.answer.get("continue")]
+    unreadable = [o for o in stopped if o.answer.get("status", {}).get("code")]
+    broken = [o for o in outcomes if o.error]
+    records = [o.record for o in continued if o.record is not None]
+    actions = collections.Counter(
+        (a["type"], a["status"]) for record in records for a in record["actions"]
+    )
+    failed_actions = [a for record in records for a in record["actions"] if a["status"] == "failed"]
+    failed_429 = [a for a in failed_actions if mentions_429(a["error"])]
+    read_429 = [o for o in unreadable if mentions_429(o.answer["status"].get("message"))]
+    read_429 += [
+        o
+        for o in continued
+        if o.record and any(mentions_429(e) for e in o.record["errors"] if "reading" in e)
+    ]
+    escalation_errors = [
+        line for line in log_lines if "cad.interceptor" in line and "failed" in line
+    ]
+    escalation_429 = [line for line in escalation_errors if mentions_429(line)]
+    tracebacks = [line for line in log_lines if TRACEBACK in line]
+
+    unhandled = []
+    for o in outcomes:
+        state = incidents[incident_id(o.index)]
+        if o.kind == OTHER:
+            ok = state["escalation_level"] >= 2 and any(
+                "no automated investigation" in n for n in state["notes"]
+            )
+        else:
+            ok = state["title"].startswith(TITLE_PREFIX)
+        if not ok or o.error:
+            unhandled.append(o.index)
+
+    retries = sum(max(0, a["attempts"] - 1) for record in records for a in record["actions"])
+    run_failed = [r for r in records if r["outcome"] == "failed"]
+    clusters_json = world["ocm"]["clusters"].values()
+    duplicate_writes = sum(
+        len(items) - len({repr(sorted(i.items())) for i in items})
+        for c in clusters_json
+        for items in (c["service_logs"], c["limited_support_reasons"])
+    )
+    kinds = collections.Counter(o.kind for o in outcomes)
+
+    print(f"storm: {len(outcomes)} incidents, date {time.strftime('%Y-%m-%d')}")
+    print(
+        f"  setup: {clusters} cluster(s), {args.workers} workers, PagerDuty limit "
+        f"{args.pd_rate_limit}/min, production retry settings "
+        f"(CAD_RETRY_* / CAD_RUN_DEADLINE_SECONDS {'set' if _retry_env() else 'unset'})"
+    )
+    print(f"  mix: {dict(kinds)}")
+    print(f"  wall time: {wall:.1f}s")
+    print(f"  throughput: {len(outcomes) / wall * 60:.1f} incidents/min")
+    print(
+        f"  PagerDuty: {len(pd)} requests ({len(pd) / wall * 60:.0f}/min average, busiest 60 s "
+        f"window {meter.busiest_window()}), 429s served {served_429}"
+    )
+    print(f"  latency per incident (interceptor + run): {summary([o.total_s for o in outcomes])}")
+    print(f"  interceptor answer time: {summary([o.intercept_s for o in outcomes])}")
+    print(
+        f"  interceptor: {len(continued)} continued, {len(stopped) - len(unreadable)} escalated "
+        f"as unhandled, {len(unreadable)} unreadable, {len(broken)} errors"
+    )
+    print(f"  runs: {len(records)} ({len(run_failed)} failed); action retries {retries}")
+    for (kind, status), count in sorted(actions.items()):
+        print(f"    {kind:18s} {status:18s} {count}")
+    print(f"  duplicate service logs / limited support reasons on a cluster: {duplicate_writes}")
+    for o in broken[:5]:
+        print(f"  error: incident {o.index}: {o.error}")
+    for a in failed_actions[:5]:
+        print(f"  failed action: {a['type']}: {a['error']}")
+    for line in escalation_errors[:5]:
+        print(f"  interceptor: {line}")
+    for line in tracebacks[:3]:
+        print("  traceback: " + line.replace("\n", "\n    "))
+
+    goals = Goals()
+    goals.check(
+        "no failure caused by HTTP 429",
+        not (failed_429 or read_429 or escalation_429),
+        f"{len(failed_429)} actions, {len(read_429)} alert reads, "
+        f"{len(escalation_429)} interceptor escalations failed on 429 "
+        f"({served_429} 429s served)",
+    )
+    goals.check(
+        "every incident handled",
+        not unhandled,
+        f"{len(outcomes) - len(unhandled)}/{len(outcomes)}"
+        + (f"; not handled: {unhandled[:10]}" if unhandled else ""),
+    )
+    goals.check("no tracebacks in logs", not tracebacks, f"{len(tracebacks)} found")
+    if served_429 == 0:
+        print("note: the rate limit was never reached; raise --incidents or lower --pd-rate-limit")
+    return goals.report()
+
+
+def _retry_env() -> bool:
+    names = ("CAD_RETRY_BASE_DELAY", "CAD_RETRY_MAX_ATTEMPTS", "CAD_RUN_DEADLINE_SECONDS")
+    return any(os.environ.get(n) for n in names)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
