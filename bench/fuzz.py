@@ -42,7 +42,6 @@ import functools
 import io
 import json
 import logging
-import os
 import re
 import sys
 import time
@@ -56,6 +55,11 @@ import yaml
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
+
+from cad_core import filters
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/ itself, for _common
+from _common import environ  # noqa: E402 - needs the line above
 
 REPO = Path(__file__).resolve().parents[1]
 REFERENCE = REPO.parent / "shared" / "reference"
@@ -385,20 +389,7 @@ def payloads(draw: Callable[..., Any], bases: list[Any]) -> bytes:
 # routing configs
 # ---------------------------------------------------------------------------------------------
 
-FIELDS = (
-    "ClusterID",
-    "ClusterName",
-    "OrganizationID",
-    "OwnerID",
-    "OwnerEmail",
-    "CloudProvider",
-    "HCP",
-    "ClusterState",
-    "AlertName",
-    "AlertTitle",
-    "ServiceName",
-)
-OPERATORS = ("in", "notin", "matches", "notmatches", "sample")
+FIELDS, OPERATORS = filters.FIELDS, filters.OPERATORS
 REGEXES = ("^a", "(", "[", "*", "a{2,1}", "(?P<x>", "\\", "(?<=a+)b", "a" * 300, "(a*)*$", ".*")
 FILTER_VALUES = st.one_of(
     st.lists(
@@ -719,24 +710,6 @@ class Verdict:
     ok: bool
     outcome: str  # "success", "bad input" or a failure signature
     detail: str = ""
-
-
-@contextlib.contextmanager
-def environ(values: Mapping[str, str | None]) -> Iterator[None]:
-    saved = {key: os.environ.get(key) for key in values}
-    for key, value in values.items():
-        if value is None:
-            os.environ.pop(key, None)
-        else:
-            os.environ[key] = value
-    try:
-        yield
-    finally:
-        for key, old in saved.items():
-            if old is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = old
 
 
 def run_cli(argv: list[str]) -> tuple[int, str, str]:
