@@ -91,8 +91,15 @@ def forget_clients() -> None:
         client.close()
 
 
-def call(method: str, path: str, incident_id: str, *, json: Any = None,
-         params: dict[str, Any] | None = None, write: bool = False) -> Any:
+def call(
+    method: str,
+    path: str,
+    incident_id: str,
+    *,
+    json: Any = None,
+    params: dict[str, Any] | None = None,
+    write: bool = False,
+) -> Any:
     """One request; returns the decoded JSON body or raises a typed CAD error.
 
     ``write`` requests need the ``From`` header: a missing ``CAD_PD_FROM`` is reported

@@ -19,10 +19,13 @@ from cad_pagerduty import incidents, settings
 from cad_pagerduty.errors import RESOLVED_REASON
 from cad_pagerduty.source import SOURCE
 
-SILENCE_NOTE = ("🤖 CAD is moving this incident to the silent escalation policy, so nobody "
-                "is paged for it. Reason: {reason}")
-ESCALATE_NOTE = ("🤖 CAD is escalating this incident so that a person can take a look. "
-                 "Reason: {reason}")
+SILENCE_NOTE = (
+    "🤖 CAD is moving this incident to the silent escalation policy, so nobody "
+    "is paged for it. Reason: {reason}"
+)
+ESCALATE_NOTE = (
+    "🤖 CAD is escalating this incident so that a person can take a look. Reason: {reason}"
+)
 ESCALATIONS = "cad_pagerduty.escalations"  # ctx.shared key: incident id -> progress
 
 
@@ -44,6 +47,7 @@ def _target(ctx: ExecutionContext) -> str:
 
 
 # -- incident_note --------------------------------------------------------------------
+
 
 def _note_content(action: IncidentNote, ctx: ExecutionContext) -> str:
     # None means "the run notes", read now so that lines added by earlier actions count.
@@ -72,6 +76,7 @@ def note_describe(action: Any, ctx: ExecutionContext) -> str:
 
 
 # -- silence_incident -----------------------------------------------------------------
+
 
 def silence_already_applied(action: Any, ctx: ExecutionContext) -> str | None:
     policy = settings.silent_policy()
@@ -106,6 +111,7 @@ def _note_suffix(template: str, reason: str) -> str:
 # level is chosen once per run, so a retry after a reply that got lost re-sends the same
 # level instead of climbing one more.
 
+
 def _progress(ctx: ExecutionContext, incident: str, **update: Any) -> dict[str, Any]:
     with ctx.shared_lock:
         state = ctx.shared.setdefault(ESCALATIONS, {}).setdefault(incident, {})
@@ -125,8 +131,11 @@ def escalate_already_applied(action: Any, ctx: ExecutionContext) -> str | None:
     if progress.get("target") and level >= progress["target"]:
         _progress(ctx, incident_ref, done=True)
         return f"the incident is already at escalation level {level}"
-    if action.reason and level > 1 and incidents.has_note(
-            incident_ref, ESCALATE_NOTE.format(reason=action.reason)):
+    if (
+        action.reason
+        and level > 1
+        and incidents.has_note(incident_ref, ESCALATE_NOTE.format(reason=action.reason))
+    ):
         # An earlier run posted this reason and the incident has moved up since.
         return f"CAD already escalated this incident for this reason (now at level {level})"
     if not progress.get("target"):  # chosen here, once: execute() need not read it again
@@ -156,6 +165,7 @@ def escalate_describe(action: Any, ctx: ExecutionContext) -> str:
 
 TITLE_SEEN = "pagerduty-title-seen"
 
+
 def _current_title(ctx: ExecutionContext) -> str:
     title = incidents.get_incident(incident_id(ctx)).get("title")
     return title if isinstance(title, str) else ""
@@ -184,15 +194,31 @@ def title_describe(action: Any, ctx: ExecutionContext) -> str:
 
 
 def registrations() -> Iterator[ActionExecutor]:
-    yield ActionExecutor(name="pagerduty-note", action_types=(IncidentNote.type_id,),
-                         execute=note_execute, already_applied=note_already_applied,
-                         describe=note_describe)
-    yield ActionExecutor(name="pagerduty-silence", action_types=(SilenceIncident.type_id,),
-                         execute=silence_execute, already_applied=silence_already_applied,
-                         describe=silence_describe)
-    yield ActionExecutor(name="pagerduty-escalate", action_types=(EscalateIncident.type_id,),
-                         execute=escalate_execute, already_applied=escalate_already_applied,
-                         describe=escalate_describe)
-    yield ActionExecutor(name="pagerduty-title", action_types=(IncidentTitle.type_id,),
-                         execute=title_execute, already_applied=title_already_applied,
-                         describe=title_describe)
+    yield ActionExecutor(
+        name="pagerduty-note",
+        action_types=(IncidentNote.type_id,),
+        execute=note_execute,
+        already_applied=note_already_applied,
+        describe=note_describe,
+    )
+    yield ActionExecutor(
+        name="pagerduty-silence",
+        action_types=(SilenceIncident.type_id,),
+        execute=silence_execute,
+        already_applied=silence_already_applied,
+        describe=silence_describe,
+    )
+    yield ActionExecutor(
+        name="pagerduty-escalate",
+        action_types=(EscalateIncident.type_id,),
+        execute=escalate_execute,
+        already_applied=escalate_already_applied,
+        describe=escalate_describe,
+    )
+    yield ActionExecutor(
+        name="pagerduty-title",
+        action_types=(IncidentTitle.type_id,),
+        execute=title_execute,
+        already_applied=title_already_applied,
+        describe=title_describe,
+    )

@@ -29,8 +29,9 @@ def _field(body: Any, key: str, kind: type, what: str) -> Any:
 
 def get_incident(incident_id: str) -> dict[str, Any]:
     path = _path(incident_id)
-    incident: dict[str, Any] = _field(call("GET", path, incident_id), "incident", dict,
-                                      f"GET {path}")
+    incident: dict[str, Any] = _field(
+        call("GET", path, incident_id), "incident", dict, f"GET {path}"
+    )
     return incident
 
 
@@ -56,8 +57,13 @@ def has_note(incident_id: str, content: str) -> bool:
 
 
 def add_note(incident_id: str, content: str) -> None:
-    call("POST", _path(incident_id, "notes"), incident_id,
-         json={"note": {"content": content}}, write=True)
+    call(
+        "POST",
+        _path(incident_id, "notes"),
+        incident_id,
+        json={"note": {"content": content}},
+        write=True,
+    )
 
 
 def add_note_once(incident_id: str, content: str) -> bool:
@@ -74,8 +80,9 @@ def _update(incident_id: str, fields: dict[str, Any]) -> None:
 
 
 def move_to_policy(incident_id: str, policy_id: str) -> None:
-    _update(incident_id, {"escalation_policy": {"id": policy_id,
-                                                "type": "escalation_policy_reference"}})
+    _update(
+        incident_id, {"escalation_policy": {"id": policy_id, "type": "escalation_policy_reference"}}
+    )
 
 
 def set_escalation_level(incident_id: str, level: int) -> None:
@@ -83,8 +90,13 @@ def set_escalation_level(incident_id: str, level: int) -> None:
 
 
 def set_title(incident_id: str, title: str) -> None:
-    call("PUT", _path(incident_id), incident_id,
-         json={"incident": {"type": "incident", "title": title}}, write=True)
+    call(
+        "PUT",
+        _path(incident_id),
+        incident_id,
+        json={"incident": {"type": "incident", "title": title}},
+        write=True,
+    )
 
 
 def is_resolved(incident: dict[str, Any]) -> bool:

@@ -13,8 +13,11 @@ from cad_core.registrations import ActionExecutor, AlertSource
 def cad_alert_sources() -> Iterator[AlertSource]:
     from cad_pagerduty.source import SOURCE, parse
 
-    yield AlertSource(name=SOURCE, parse=parse,
-                      description="PagerDuty incident webhooks (V3 and Event Orchestration)")
+    yield AlertSource(
+        name=SOURCE,
+        parse=parse,
+        description="PagerDuty incident webhooks (V3 and Event Orchestration)",
+    )
 
 
 @hookimpl

@@ -48,13 +48,20 @@ INCIDENT_ID = "Q1CADTEST00001"
 CLUSTER_ID = "2abc7d0e1f2g3h4i5j6k7l8m9n0o1p2q"
 
 
-def _scenario(*, incident: dict[str, Any] | None = None,
-                alerts: list[dict[str, Any]] | None = None,
-                faults: list[dict[str, Any]] | None = None, webhook: str = "v3",
-                silent_policy: str = "PSILENT") -> dict[str, Any]:
+def _scenario(
+    *,
+    incident: dict[str, Any] | None = None,
+    alerts: list[dict[str, Any]] | None = None,
+    faults: list[dict[str, Any]] | None = None,
+    webhook: str = "v3",
+    silent_policy: str = "PSILENT",
+) -> dict[str, Any]:
     """A scenario (DESIGN §7) holding just one PagerDuty incident."""
-    seed = {"id": INCIDENT_ID, "title": "cluster-a has gone missing",
-            "service": {"id": "PSVC001", "summary": "prod-deadmanssnitch"}}
+    seed = {
+        "id": INCIDENT_ID,
+        "title": "cluster-a has gone missing",
+        "service": {"id": "PSVC001", "summary": "prod-deadmanssnitch"},
+    }
     return {
         "name": "pagerduty-plugin",
         "pagerduty": {
@@ -87,8 +94,9 @@ def pd_scenario() -> Callable[..., dict[str, Any]]:
 
 
 def pd_requests(box: Any) -> list[tuple[str, str, Any]]:
-    return [(r["method"], r["path"], r["status"])
-            for r in box.requests if r["service"] == "pagerduty"]
+    return [
+        (r["method"], r["path"], r["status"]) for r in box.requests if r["service"] == "pagerduty"
+    ]
 
 
 @pytest.fixture

@@ -17,24 +17,33 @@ from cad_pagerduty.errors import retry_after
 
 
 def test_loading_the_plugin_does_not_import_the_pagerduty_package():
-    code = ("import sys\n"
-            "from cad_core.plugins import build_registry\n"
-            "registry = build_registry(entry_points=True)\n"
-            "assert registry.plugins['pagerduty'].status == 'loaded'\n"
-            "print('pagerduty' in sys.modules, 'httpx2' in sys.modules)\n")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            timeout=60, check=True)
+    code = (
+        "import sys\n"
+        "from cad_core.plugins import build_registry\n"
+        "registry = build_registry(entry_points=True)\n"
+        "assert registry.plugins['pagerduty'].status == 'loaded'\n"
+        "print('pagerduty' in sys.modules, 'httpx2' in sys.modules)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
     assert result.stdout.split() == ["False", "False"]
 
 
 def test_the_entry_point_registers_the_source_and_four_executors(pd_registry):
-    assert pd_registry.unique("cad_alert_sources")["pagerduty"].plugin.distribution == \
-        "cad-pagerduty"
-    names = {t: pd_registry.executor_for(t).item.name for t in
-             ("incident_note", "silence_incident", "escalate_incident", "incident_title")}
-    assert names == {"incident_note": "pagerduty-note", "silence_incident": "pagerduty-silence",
-                     "escalate_incident": "pagerduty-escalate",
-                     "incident_title": "pagerduty-title"}
+    assert (
+        pd_registry.unique("cad_alert_sources")["pagerduty"].plugin.distribution == "cad-pagerduty"
+    )
+    names = {
+        t: pd_registry.executor_for(t).item.name
+        for t in ("incident_note", "silence_incident", "escalate_incident", "incident_title")
+    }
+    assert names == {
+        "incident_note": "pagerduty-note",
+        "silence_incident": "pagerduty-silence",
+        "escalate_incident": "pagerduty-escalate",
+        "incident_title": "pagerduty-title",
+    }
 
 
 def test_the_client_retries_nothing_itself(monkeypatch):
@@ -86,13 +95,16 @@ def test_the_silent_policy_is_named_when_missing(monkeypatch):
         settings.silent_policy()
 
 
-@pytest.mark.parametrize(("headers", "expected"), [
-    ({"ratelimit-reset": "7"}, 7.0),
-    ({"ratelimit-reset": "3", "retry-after": "50"}, 3.0),
-    ({"retry-after": "12"}, 12.0),
-    ({"ratelimit-reset": "soon"}, None),
-    ({}, None),
-])
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [
+        ({"ratelimit-reset": "7"}, 7.0),
+        ({"ratelimit-reset": "3", "retry-after": "50"}, 3.0),
+        ({"retry-after": "12"}, 12.0),
+        ({"ratelimit-reset": "soon"}, None),
+        ({}, None),
+    ],
+)
 def test_server_delays(headers, expected):
     assert retry_after(httpx2.Headers(headers)) == expected
 

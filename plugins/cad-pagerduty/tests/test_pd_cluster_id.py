@@ -12,8 +12,10 @@ import pytest
 from cad_pagerduty.cluster_id import from_alerts, from_details
 from cad_pagerduty.errors import ClusterIdNotFoundError
 
-FIRING = ("Labels:\n - alertname = ClusterHasGoneMissing\n - cluster_id = {id}\n"
-          " - severity = critical\nAnnotations:\n - summary = gone\n")
+FIRING = (
+    "Labels:\n - alertname = ClusterHasGoneMissing\n - cluster_id = {id}\n"
+    " - severity = critical\nAnnotations:\n - summary = gone\n"
+)
 
 
 @pytest.fixture
@@ -49,14 +51,19 @@ def test_the_label_may_start_the_text(alert):
 
 
 def test_cluster_id_wins_over_notes_and_firing(alert):
-    details = details_of(alert, notes="cluster_id: from-notes",
-                         firing=FIRING.format(id="from-firing"))
+    details = details_of(
+        alert, notes="cluster_id: from-notes", firing=FIRING.format(id="from-firing")
+    )
     assert from_details(details) == "my-test-cluster-id"
 
 
 def test_notes_win_over_firing(alert):
-    details = details_of(alert, cluster_id=None, notes="cluster_id: from-notes",
-                         firing=FIRING.format(id="from-firing"))
+    details = details_of(
+        alert,
+        cluster_id=None,
+        notes="cluster_id: from-notes",
+        firing=FIRING.format(id="from-firing"),
+    )
     assert from_details(details) == "from-notes"
 
 
@@ -66,8 +73,9 @@ def test_an_empty_cluster_id_falls_through(alert):
 
 
 def test_notes_that_are_not_yaml_fall_through_to_firing(alert):
-    details = details_of(alert, cluster_id=None, notes="runbook: [unclosed",
-                         firing=FIRING.format(id="from-firing"))
+    details = details_of(
+        alert, cluster_id=None, notes="runbook: [unclosed", firing=FIRING.format(id="from-firing")
+    )
     assert from_details(details) == "from-firing"
 
 
@@ -91,8 +99,9 @@ def test_an_alert_without_details_is_named(alert):
 
 
 def test_no_alerts_means_no_cluster_id():
-    with pytest.raises(ClusterIdNotFoundError, match="no cluster id found in the alerts of "
-                                                     "PagerDuty incident Q1"):
+    with pytest.raises(
+        ClusterIdNotFoundError, match="no cluster id found in the alerts of PagerDuty incident Q1"
+    ):
         from_alerts([], "Q1")
 
 

@@ -22,13 +22,20 @@ from cad_core.testing import make_execution_context
 INCIDENT = "Q1CADTEST00001"
 NOTES = f"/incidents/{INCIDENT}/notes"
 ONE = f"/incidents/{INCIDENT}"
-FAST = EngineSettings(retry=RetryPolicy(max_attempts=3, base_delay=0.01, max_delay=0.05,
-                                        deadline=20))
+FAST = EngineSettings(
+    retry=RetryPolicy(max_attempts=3, base_delay=0.01, max_delay=0.05, deadline=20)
+)
 
 
 def incident_alert(incident_id: str = INCIDENT) -> Alert:
-    return Alert(source="pagerduty", id=incident_id, title="cluster-a has gone missing",
-                 cluster_id="2abc", service_id="PSVC001", service_name="prod-deadmanssnitch")
+    return Alert(
+        source="pagerduty",
+        id=incident_id,
+        title="cluster-a has gone missing",
+        cluster_id="2abc",
+        service_id="PSVC001",
+        service_name="prod-deadmanssnitch",
+    )
 
 
 @pytest.fixture
@@ -48,8 +55,7 @@ def new_context(registry: Any, alert: Alert) -> Any:
     # A customer cluster, so the core's infrastructure guard lets silencing through
     # without asking another plugin.
     customer = Resource(name="infra_cluster", factory=lambda resources: False)
-    ctx.resources = Resources({"infra_cluster": customer}, cluster_id=alert.cluster_id,
-                              alert=alert)
+    ctx.resources = Resources({"infra_cluster": customer}, cluster_id=alert.cluster_id, alert=alert)
     return ctx
 
 
@@ -67,6 +73,7 @@ def writes(log: list[tuple[str, str, Any]]) -> list[tuple[str, str, Any]]:
 
 # -- incident_note ------------------------------------------------------------------------
 
+
 def test_a_note_is_posted_once(run, pd_sandbox, requests_of):
     box = pd_sandbox()
     [first] = run(IncidentNote(content="✅ checked the cluster"))
@@ -77,8 +84,10 @@ def test_a_note_is_posted_once(run, pd_sandbox, requests_of):
     assert note["user"]["summary"] == "cad-sandbox@example.com"  # our From header
 
     [again] = run(IncidentNote(content="✅ checked the cluster"))
-    assert (again.status, again.reason) == ("skipped_duplicate",
-                                            "an identical note is already on the incident")
+    assert (again.status, again.reason) == (
+        "skipped_duplicate",
+        "an identical note is already on the incident",
+    )
     assert writes(requests_of(box)) == [("POST", NOTES, 201)]
 
 
@@ -96,6 +105,7 @@ def test_the_run_notes_are_read_when_the_note_runs(run, pd_registry, pd_sandbox)
 
 # -- silence_incident ---------------------------------------------------------------------
 
+
 def test_silencing_posts_the_reason_then_moves_the_incident(run, pd_sandbox, requests_of):
     box = pd_sandbox()
     [outcome] = run(SilenceIncident(reason="the customer stopped the instances"))
@@ -108,7 +118,9 @@ def test_silencing_posts_the_reason_then_moves_the_incident(run, pd_sandbox, req
 
     [again] = run(SilenceIncident(reason="the customer stopped the instances"))
     assert (again.status, again.reason) == (
-        "skipped_duplicate", "the incident is already on the silent escalation policy PSILENT")
+        "skipped_duplicate",
+        "the incident is already on the silent escalation policy PSILENT",
+    )
     assert len(writes(requests_of(box))) == 2
 
 
@@ -131,6 +143,7 @@ def test_silencing_needs_the_policy_setting(run, pd_sandbox, requests_of, monkey
 
 # -- escalate_incident --------------------------------------------------------------------
 
+
 def test_escalation_raises_the_level_by_one(run, pd_sandbox, requests_of):
     box = pd_sandbox(incident={"escalation_level": 2})
     [outcome] = run(EscalateIncident(reason="the cluster is unreachable"))
@@ -151,8 +164,7 @@ def test_one_run_escalates_once(run, pd_registry, pd_sandbox, requests_of):
     assert len(writes(requests_of(box))) == 2  # note a, then the move; nothing for b
 
 
-def test_a_second_run_with_the_same_reason_does_not_escalate_again(run, pd_sandbox,
-                                                                    requests_of):
+def test_a_second_run_with_the_same_reason_does_not_escalate_again(run, pd_sandbox, requests_of):
     box = pd_sandbox()
     run(EscalateIncident(reason="nothing CAD can fix"))
     [again] = run(EscalateIncident(reason="nothing CAD can fix"))
@@ -163,6 +175,7 @@ def test_a_second_run_with_the_same_reason_does_not_escalate_again(run, pd_sandb
 
 # -- incident_title -----------------------------------------------------------------------
 
+
 def test_the_title_is_prefixed_once(run, pd_sandbox, requests_of):
     box = pd_sandbox()
     [outcome] = run(IncidentTitle())
@@ -171,8 +184,10 @@ def test_the_title_is_prefixed_once(run, pd_sandbox, requests_of):
     assert pd_incident(box)["title"] == "[CAD Investigated] cluster-a has gone missing"
 
     [again] = run(IncidentTitle())
-    assert (again.status, again.reason) == ("skipped_duplicate",
-                                            "the title already contains [CAD Investigated]")
+    assert (again.status, again.reason) == (
+        "skipped_duplicate",
+        "the title already contains [CAD Investigated]",
+    )
     assert len(writes(requests_of(box))) == 1
 
 
@@ -184,13 +199,17 @@ def test_the_current_title_is_prefixed_not_the_webhook_one(run, pd_sandbox):
 
 # -- a resolved incident ------------------------------------------------------------------
 
-@pytest.mark.parametrize("action", [SilenceIncident(reason="r"), EscalateIncident(reason="r"),
-                                    IncidentTitle()])
+
+@pytest.mark.parametrize(
+    "action", [SilenceIncident(reason="r"), EscalateIncident(reason="r"), IncidentTitle()]
+)
 def test_a_resolved_incident_is_left_alone(run, pd_sandbox, requests_of, action):
     box = pd_sandbox(incident={"status": "resolved"})
     [outcome] = run(action)
-    assert (outcome.status, outcome.reason) == ("skipped_duplicate",
-                                                "the incident is already resolved")
+    assert (outcome.status, outcome.reason) == (
+        "skipped_duplicate",
+        "the incident is already resolved",
+    )
     assert pd_incident(box)["notes"] == []
     # The title has no resolved check of its own: PagerDuty's 400 reply is the signal.
     expected = [("PUT", ONE, 400)] if isinstance(action, IncidentTitle) else []
@@ -199,8 +218,10 @@ def test_a_resolved_incident_is_left_alone(run, pd_sandbox, requests_of, action)
 
 # -- no incident ----------------------------------------------------------------------------
 
-@pytest.mark.parametrize("action", [IncidentNote(content="x"), SilenceIncident(),
-                                    EscalateIncident(), IncidentTitle()])
+
+@pytest.mark.parametrize(
+    "action", [IncidentNote(content="x"), SilenceIncident(), EscalateIncident(), IncidentTitle()]
+)
 def test_every_executor_needs_a_pagerduty_incident(pd_registry, action):
     executor = pd_registry.executor_for(action.type_id).item
     ctx = make_execution_context(pd_registry, alert=None)
@@ -216,9 +237,18 @@ def test_dry_run_describes_without_calling(pd_registry, monkeypatch):
     monkeypatch.setenv("CAD_SILENT_POLICY", "PSILENT")
     ctx = make_execution_context(pd_registry, alert=incident_alert(), dry_run=True)
     ctx.resources = new_context(pd_registry, incident_alert()).resources
-    outcomes = execute_plan([IncidentNote(content="hello"), SilenceIncident(reason="quiet"),
-                             EscalateIncident(), IncidentTitle()],
-                            ctx, pd_registry, Dispatcher({}), FAST)
+    outcomes = execute_plan(
+        [
+            IncidentNote(content="hello"),
+            SilenceIncident(reason="quiet"),
+            EscalateIncident(),
+            IncidentTitle(),
+        ],
+        ctx,
+        pd_registry,
+        Dispatcher({}),
+        FAST,
+    )
     assert [o.status for o in outcomes] == ["dry_run"] * 4
     texts = [o.reason for o in outcomes]
     assert texts[0].startswith(f"post a note on PagerDuty incident {INCIDENT}")
@@ -240,5 +270,7 @@ def test_run_notes_with_the_same_findings_are_not_posted_again(run, pd_registry,
     second.notes.seal()
     [outcome] = run(IncidentNote(), ctx=second)
     assert (outcome.status, outcome.reason) == (
-        "skipped_duplicate", "a note with the same findings is already on the incident")
+        "skipped_duplicate",
+        "a note with the same findings is already on the incident",
+    )
     assert len(pd_incident(box)["notes"]) == 1

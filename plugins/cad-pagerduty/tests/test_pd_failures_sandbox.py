@@ -26,8 +26,9 @@ ONE = f"/incidents/{INCIDENT}"
 
 
 def fast(base_delay: float = 0.01) -> EngineSettings:
-    return EngineSettings(retry=RetryPolicy(max_attempts=3, base_delay=base_delay,
-                                            max_delay=1.0, deadline=20))
+    return EngineSettings(
+        retry=RetryPolicy(max_attempts=3, base_delay=base_delay, max_delay=1.0, deadline=20)
+    )
 
 
 @pytest.fixture
@@ -50,16 +51,22 @@ def fault(method: str, path: str, status: int | None = None, **extra: Any) -> di
     return {**spec, "status": status} if status is not None else spec
 
 
-def test_a_429_reaches_the_engine_after_one_request_and_waits_as_told(run, pd_sandbox,
-                                                                      requests_of, caplog):
-    box = pd_sandbox(faults=[fault("POST", NOTES, 429,
-                                   headers={"ratelimit-reset": 1, "retry-after": 30})])
+def test_a_429_reaches_the_engine_after_one_request_and_waits_as_told(
+    run, pd_sandbox, requests_of, caplog
+):
+    box = pd_sandbox(
+        faults=[fault("POST", NOTES, 429, headers={"ratelimit-reset": 1, "retry-after": 30})]
+    )
     caplog.set_level(logging.DEBUG)
     outcome = run(IncidentNote(content="hello"))
     assert (outcome.status, outcome.attempts) == ("succeeded", 2)
     # One POST got the 429 and came straight back: the client did not retry it.
-    assert requests_of(box) == [("GET", NOTES, 200), ("POST", NOTES, 429),
-                                ("GET", NOTES, 200), ("POST", NOTES, 201)]
+    assert requests_of(box) == [
+        ("GET", NOTES, 200),
+        ("POST", NOTES, 429),
+        ("GET", NOTES, 200),
+        ("POST", NOTES, 201),
+    ]
     # The engine waited the ratelimit-reset seconds (it wins over Retry-After).
     [waited] = [r.getMessage() for r in caplog.records if "retrying in" in r.getMessage()]
     assert "HTTP 429" in waited and waited.endswith("retrying in 1.0s")
@@ -68,14 +75,16 @@ def test_a_429_reaches_the_engine_after_one_request_and_waits_as_told(run, pd_sa
     assert "Non-transient" not in caplog.text
 
 
-def test_a_server_error_is_retried_without_repeating_the_reason_note(run, pd_sandbox,
-                                                                     requests_of):
+def test_a_server_error_is_retried_without_repeating_the_reason_note(run, pd_sandbox, requests_of):
     box = pd_sandbox(faults=[fault("PUT", "/incidents", 503)])
     outcome = run(SilenceIncident(reason="customer stopped it"))
     assert (outcome.status, outcome.attempts) == ("succeeded", 2)
     log = requests_of(box)
-    assert [e for e in log if e[0] != "GET"] == [("POST", NOTES, 201), ("PUT", "/incidents", 503),
-                                                 ("PUT", "/incidents", 200)]
+    assert [e for e in log if e[0] != "GET"] == [
+        ("POST", NOTES, 201),
+        ("PUT", "/incidents", 503),
+        ("PUT", "/incidents", 200),
+    ]
     assert len(box.world.incidents[INCIDENT].notes) == 1
 
 
@@ -83,16 +92,20 @@ def test_a_reset_connection_is_transient(run, pd_sandbox, requests_of):
     box = pd_sandbox(faults=[fault("PUT", ONE, kind="reset")])
     outcome = run(IncidentTitle())
     assert (outcome.status, outcome.attempts) == ("succeeded", 2)
-    assert [e for e in requests_of(box) if e[0] == "PUT"] == [("PUT", ONE, "reset"),
-                                                             ("PUT", ONE, 200)]
+    assert [e for e in requests_of(box) if e[0] == "PUT"] == [
+        ("PUT", ONE, "reset"),
+        ("PUT", ONE, 200),
+    ]
 
 
-def test_a_lost_reply_does_not_escalate_twice(run, sandbox, sandbox_env, requests_of,
-                                              monkeypatch, pd_scenario):
+def test_a_lost_reply_does_not_escalate_twice(
+    run, sandbox, sandbox_env, requests_of, monkeypatch, pd_scenario
+):
     # The simulator applies the PUT after the client gave up waiting for it.
     monkeypatch.setattr("cad_pagerduty.client.TIMEOUT_SECONDS", 0.2)
-    box = sandbox(pd_scenario(faults=[fault("PUT", "/incidents", kind="timeout")]),
-                  timeout_sleep_s=0.3)
+    box = sandbox(
+        pd_scenario(faults=[fault("PUT", "/incidents", kind="timeout")]), timeout_sleep_s=0.3
+    )
     sandbox_env(box)
     outcome = run(EscalateIncident(), settings=fast(base_delay=0.8))
     assert (outcome.status, outcome.attempts) == ("succeeded", 2)
@@ -101,8 +114,9 @@ def test_a_lost_reply_does_not_escalate_twice(run, sandbox, sandbox_env, request
     assert [e for e in requests_of(box) if e[0] == "PUT"] == [("PUT", "/incidents", "timeout")]
 
 
-def test_a_rejected_token_fails_at_once_and_is_never_shown(run, pd_sandbox, requests_of,
-                                                          monkeypatch, caplog):
+def test_a_rejected_token_fails_at_once_and_is_never_shown(
+    run, pd_sandbox, requests_of, monkeypatch, caplog
+):
     box = pd_sandbox()
     wrong = "not-the-key-7hQ2"
     monkeypatch.setenv("CAD_PD_TOKEN", wrong)
@@ -139,10 +153,18 @@ def test_a_forbidden_write_names_the_missing_permission(run, pd_sandbox):
     assert "lacks the permission" in outcome.error and "CAD_PD_TOKEN" in outcome.error
 
 
-@pytest.mark.parametrize("action", [IncidentNote(content="x"), SilenceIncident(reason="r"),
-                                    EscalateIncident(reason="r"), IncidentTitle()])
-def test_writes_need_a_sender_and_fail_before_writing(run, pd_sandbox, requests_of,
-                                                      monkeypatch, action):
+@pytest.mark.parametrize(
+    "action",
+    [
+        IncidentNote(content="x"),
+        SilenceIncident(reason="r"),
+        EscalateIncident(reason="r"),
+        IncidentTitle(),
+    ],
+)
+def test_writes_need_a_sender_and_fail_before_writing(
+    run, pd_sandbox, requests_of, monkeypatch, action
+):
     box = pd_sandbox()
     monkeypatch.delenv("CAD_PD_FROM")
     outcome = run(action)

@@ -52,8 +52,18 @@ def _drop(body: dict[str, Any], path: str) -> None:
     del node[last]
 
 
-@pytest.mark.parametrize("raw", [b"not json", b"\xff\xfe", b"[1, 2]", b'"text"', b"{}",
-                                 b'{"alert": {"id": "x"}}', b'{"event": "not an object"}'])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"not json",
+        b"\xff\xfe",
+        b"[1, 2]",
+        b'"text"',
+        b"{}",
+        b'{"alert": {"id": "x"}}',
+        b'{"event": "not an object"}',
+    ],
+)
 def test_a_body_that_is_no_pagerduty_webhook_is_left_to_other_sources(parse, raw):
     assert parse(raw) is None
 
@@ -68,15 +78,23 @@ def test_a_subscription_request_is_no_webhook(parse, reference):
 
 def test_a_note_event_is_not_an_incident(parse, reference):
     note = reference("pagerduty_webhook_v3_event_data_incident_note")
-    body = {"event": {"event_type": "incident.annotated", "resource_type": "incident",
-                      "data": note}}
+    body = {
+        "event": {"event_type": "incident.annotated", "resource_type": "incident", "data": note}
+    }
     assert parse(body) is None
 
 
 def test_a_ping_is_not_an_incident(parse):
-    ping = {"event": {"id": "01", "event_type": "pagey.ping", "resource_type": "pagey",
-                      "agent": None, "client": None,
-                      "data": {"message": "Hello from your friend Pagey!", "type": "ping"}}}
+    ping = {
+        "event": {
+            "id": "01",
+            "event_type": "pagey.ping",
+            "resource_type": "pagey",
+            "agent": None,
+            "client": None,
+            "data": {"message": "Hello from your friend Pagey!", "type": "ping"},
+        }
+    }
     assert parse(ping) is None
 
 
@@ -115,13 +133,16 @@ def test_the_incident_data_type_alone_is_not_an_envelope(parse, reference):
     assert parse(reference("pagerduty_webhook_v3_event_data_incident")) is None
 
 
-@pytest.mark.parametrize("body", [
-    {"__pd_metadata": {"incident": {"id": ""}}},
-    {"__pd_metadata": {"incident": {}}},
-    {"__pd_metadata": {}},
-    {"__pd_metadata": None},
-    {"__pd_metadata": {"incident": {"id": 42}}},
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"__pd_metadata": {"incident": {"id": ""}}},
+        {"__pd_metadata": {"incident": {}}},
+        {"__pd_metadata": {}},
+        {"__pd_metadata": None},
+        {"__pd_metadata": {"incident": {"id": 42}}},
+    ],
+)
 def test_an_orchestration_body_without_an_incident_id_is_bad_input(parse, body):
     with pytest.raises(BadInputError, match=r"lacks __pd_metadata\.incident\.id"):
         parse(body)

@@ -36,16 +36,23 @@ def testdata_alerts(reference: Any) -> list[dict[str, Any]]:
 
 
 @pytest.mark.parametrize("sample", V3_SAMPLES)
-def test_v3_samples_become_alerts(parse, reference, pd_sandbox, requests_of, testdata_alerts,
-                                  sample):
+def test_v3_samples_become_alerts(
+    parse, reference, pd_sandbox, requests_of, testdata_alerts, sample
+):
     body = reference(sample)
     data = body["event"]["data"]
     box = pd_sandbox(incident={"id": data["id"]}, alerts=testdata_alerts)
     alert = parse(body)
     assert (alert.source, alert.id, alert.title, alert.url) == (
-        "pagerduty", data["id"], data["title"], data["html_url"])
+        "pagerduty",
+        data["id"],
+        data["title"],
+        data["html_url"],
+    )
     assert (alert.service_id, alert.service_name) == (
-        data["service"]["id"], data["service"]["summary"])
+        data["service"]["id"],
+        data["service"]["summary"],
+    )
     assert alert.cluster_id == "my-test-cluster-id"
     assert dict(alert.extra) == {"webhook": "v3", "event_type": body["event"]["event_type"]}
     # The incident came with the webhook: only the alerts are read, once.
@@ -60,21 +67,33 @@ def test_the_signed_body_is_parsed_from_its_exact_bytes(parse, pd_sandbox):
     assert (alert.id, alert.title) == ("PGR0VU2", "A little bump in the road")
 
 
-def test_an_orchestration_body_reads_the_incident(parse, reference, pd_sandbox, requests_of,
-                                                  testdata_alerts):
+def test_an_orchestration_body_reads_the_incident(
+    parse, reference, pd_sandbox, requests_of, testdata_alerts
+):
     body = reference("pagerduty_event_orchestration_webhook_pd_metadata")
     incident_id = body["__pd_metadata"]["incident"]["id"]
-    box = pd_sandbox(incident={"id": incident_id, "title": "ClusterHasGoneMissing CRITICAL (1)",
-                               "service": {"id": "PDMS", "summary": "prod-deadmanssnitch"}},
-                     alerts=testdata_alerts)
+    box = pd_sandbox(
+        incident={
+            "id": incident_id,
+            "title": "ClusterHasGoneMissing CRITICAL (1)",
+            "service": {"id": "PDMS", "summary": "prod-deadmanssnitch"},
+        },
+        alerts=testdata_alerts,
+    )
     alert = parse(body)
     assert (alert.id, alert.title, alert.service_id, alert.service_name) == (
-        incident_id, "ClusterHasGoneMissing CRITICAL (1)", "PDMS", "prod-deadmanssnitch")
+        incident_id,
+        "ClusterHasGoneMissing CRITICAL (1)",
+        "PDMS",
+        "prod-deadmanssnitch",
+    )
     assert alert.url.endswith(f"/incidents/{incident_id}")
     assert alert.cluster_id == "my-test-cluster-id"
     assert alert.extra["webhook"] == "event_orchestration"
-    assert requests_of(box) == [("GET", f"/incidents/{incident_id}", 200),
-                                ("GET", f"/incidents/{incident_id}/alerts", 200)]
+    assert requests_of(box) == [
+        ("GET", f"/incidents/{incident_id}", 200),
+        ("GET", f"/incidents/{incident_id}/alerts", 200),
+    ]
 
 
 @pytest.mark.parametrize("webhook", ["v3", "event_orchestration"])
@@ -82,15 +101,24 @@ def test_the_sandbox_webhooks_round_trip(parse, pd_sandbox, webhook):
     box = pd_sandbox(webhook=webhook)
     alert = parse(box.webhook_body())
     assert (alert.id, alert.title, alert.cluster_id, alert.service_name) == (
-        "Q1CADTEST00001", "cluster-a has gone missing", "2abc7d0e1f2g3h4i5j6k7l8m9n0o1p2q",
-        "prod-deadmanssnitch")
+        "Q1CADTEST00001",
+        "cluster-a has gone missing",
+        "2abc7d0e1f2g3h4i5j6k7l8m9n0o1p2q",
+        "prod-deadmanssnitch",
+    )
 
 
-@pytest.mark.parametrize(("details", "expected"), [
-    ({"notes": "cluster_id: 654321"}, "654321"),
-    ({"firing": "Labels:\n - hosted_cluster_id = hcp-1\n - cluster_id = mgmt-2\n"}, "mgmt-2"),
-    ({"cluster_id": "plain", "notes": "cluster_id: old", "firing": "cluster_id = older"}, "plain"),
-])
+@pytest.mark.parametrize(
+    ("details", "expected"),
+    [
+        ({"notes": "cluster_id: 654321"}, "654321"),
+        ({"firing": "Labels:\n - hosted_cluster_id = hcp-1\n - cluster_id = mgmt-2\n"}, "mgmt-2"),
+        (
+            {"cluster_id": "plain", "notes": "cluster_id: old", "firing": "cluster_id = older"},
+            "plain",
+        ),
+    ],
+)
 def test_cluster_id_formats_through_the_api(parse, pd_sandbox, details, expected):
     box = pd_sandbox(alerts=[{"details": details}])
     assert parse(box.webhook_body()).cluster_id == expected
@@ -110,8 +138,10 @@ def test_an_alert_without_details_is_named(parse, pd_sandbox):
 
 def test_an_incident_without_alerts_has_no_cluster_id(parse, pd_sandbox, requests_of):
     box = pd_sandbox(alerts=[])
-    with pytest.raises(BadInputError, match="no cluster id found in the alerts of PagerDuty "
-                                            "incident Q1CADTEST00001"):
+    with pytest.raises(
+        BadInputError,
+        match="no cluster id found in the alerts of PagerDuty incident Q1CADTEST00001",
+    ):
         parse(box.webhook_body())
     assert len(requests_of(box)) == 1
 
