@@ -6,16 +6,16 @@ single script: ``.venv/bin/python bench/<name>.py --help``.
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import os
 import statistics
 import sys
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
+
+from cad_sandbox.commands import environment as environ  # noqa: F401 - re-exported
 
 REPO = Path(__file__).resolve().parents[1]
 REFERENCE = REPO.parent / "shared" / "reference"
@@ -25,25 +25,6 @@ TRACEBACK = "Traceback (most recent call last)"
 def progress(message: str) -> None:
     """One progress line on stderr (figures go to stdout)."""
     print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
-
-
-@contextlib.contextmanager
-def environ(values: Mapping[str, str | None]) -> Iterator[None]:
-    """Set (or, with None, remove) environment variables; restore them afterwards."""
-    saved = {key: os.environ.get(key) for key in values}
-    for key, value in values.items():
-        if value is None:
-            os.environ.pop(key, None)
-        else:
-            os.environ[key] = value
-    try:
-        yield
-    finally:
-        for key, old in saved.items():
-            if old is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = old
 
 
 class LogCapture(logging.Handler):

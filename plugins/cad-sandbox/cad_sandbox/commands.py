@@ -18,10 +18,14 @@ OUTPUT = click.Choice(["text", "json"])
 
 
 @contextlib.contextmanager
-def environment(values: Mapping[str, str]) -> Iterator[None]:
-    """Point the real clients at the simulators, and put everything back afterwards."""
+def environment(values: Mapping[str, str | None]) -> Iterator[None]:
+    """Set (``None``: remove) environment variables, and put everything back afterwards."""
     saved = {key: os.environ.get(key) for key in values}
-    os.environ.update(values)
+    for key, value in values.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
     try:
         yield
     finally:

@@ -4,11 +4,13 @@ plugin's pytest11 entry point, as they would for any user of the package)."""
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterator
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
+import requests
 
 CLUSTER_ID = "2abc7d0e1f2g3h4i5j6k7l8m9n0o1p2q"
 EXTERNAL_ID = "6f1d2c3b-4a59-4e8f-9a7b-0c1d2e3f4a5b"
@@ -111,3 +113,35 @@ def running(sandbox: Any, sandbox_env: Any, scenario_data: Any) -> Callable[...,
         return box
 
     return start
+
+
+@pytest.fixture
+def ocm_session() -> Iterator[Callable[[], requests.Session]]:
+    """Sessions with a token from the simulated SSO (backplane takes OCM's); closed after."""
+    made: list[requests.Session] = []
+
+    def make() -> requests.Session:
+        made.append(new_session())
+        return made[-1]
+
+    yield make
+    for session in made:
+        session.close()
+
+
+def new_session() -> requests.Session:
+    reply = requests.post(
+        os.environ["CAD_OCM_TOKEN_URL"],
+        data={
+            "grant_type": "client_credentials",
+            "client_id": os.environ["CAD_OCM_CLIENT_ID"],
+            "client_secret": os.environ["CAD_OCM_CLIENT_SECRET"],
+        },
+        timeout=5,
+    )
+    reply.raise_for_status()
+    token = reply.json()
+    assert token["token_type"] == "Bearer" and token["expires_in"] == 900
+    session = requests.Session()
+    session.headers["Authorization"] = f"Bearer {token['access_token']}"
+    return session

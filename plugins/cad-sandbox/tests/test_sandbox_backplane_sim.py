@@ -7,48 +7,17 @@ import json
 import os
 import shlex
 import subprocess
-from collections.abc import Callable, Iterator
 
-import pytest
 import requests
-
-
-@pytest.fixture
-def authorized() -> Iterator[Callable[[], requests.Session]]:
-    """Factory of sessions with an SSO token (backplane takes OCM's); closed at teardown."""
-    made: list[requests.Session] = []
-
-    def make() -> requests.Session:
-        made.append(new_session())
-        return made[-1]
-
-    yield make
-    for session in made:
-        session.close()
-
-
-def new_session() -> requests.Session:
-    token = requests.post(
-        os.environ["CAD_OCM_TOKEN_URL"],
-        data={
-            "grant_type": "client_credentials",
-            "client_id": os.environ["CAD_OCM_CLIENT_ID"],
-            "client_secret": os.environ["CAD_OCM_CLIENT_SECRET"],
-        },
-        timeout=5,
-    ).json()["access_token"]
-    session = requests.Session()
-    session.headers["Authorization"] = f"Bearer {token}"
-    return session
 
 
 def backplane(path: str) -> str:
     return os.environ["BACKPLANE_URL"] + path
 
 
-def test_cloud_credentials(authorized, running, ids) -> None:
+def test_cloud_credentials(ocm_session, running, ids) -> None:
     running()
-    reply = authorized().get(backplane(f"/backplane/cloud/credentials/{ids.cluster}")).json()
+    reply = ocm_session().get(backplane(f"/backplane/cloud/credentials/{ids.cluster}")).json()
     assert reply["cluster_id"] == ids.cluster and reply["region"] == "us-east-1"
     credentials = json.loads(reply["credentials"])
     assert set(credentials) == {
@@ -60,11 +29,11 @@ def test_cloud_credentials(authorized, running, ids) -> None:
     }
 
 
-def test_cloud_credentials_denied(authorized, running, scenario_data, ids) -> None:
+def test_cloud_credentials_denied(ocm_session, running, scenario_data, ids) -> None:
     data = scenario_data()
     data["aws"]["credentials"] = "denied"
     running(data)
-    reply = authorized().get(backplane(f"/backplane/cloud/credentials/{ids.cluster}"))
+    reply = ocm_session().get(backplane(f"/backplane/cloud/credentials/{ids.cluster}"))
     assert reply.status_code == 403
     assert reply.json()["statusCode"] == 403
     assert "is not authorized to perform: sts:AssumeRole" in reply.json()["message"]
@@ -76,9 +45,9 @@ def test_backplane_needs_an_issued_token(running, ids) -> None:
     assert reply.status_code == 401 and reply.json()["kind"] == "Error"
 
 
-def test_remediation_then_kube_clusteroperators(authorized, running, ids) -> None:
+def test_remediation_then_kube_clusteroperators(ocm_session, running, ids) -> None:
     box = running()
-    session = authorized()
+    session = ocm_session()
     created = session.post(
         backplane(f"/backplane/remediation/{ids.cluster}"),
         params={"remediationName": "clustermonitoringerrorbudgetburn"},
@@ -106,18 +75,18 @@ def test_remediation_then_kube_clusteroperators(authorized, running, ids) -> Non
 
 
 def test_kube_api_unavailable_fails_the_remediation(
-    authorized, running, scenario_data, ids
+    ocm_session, running, scenario_data, ids
 ) -> None:
     running(scenario_data(kube={"api": "unavailable"}))
-    reply = authorized().post(
+    reply = ocm_session().post(
         backplane(f"/backplane/remediation/{ids.cluster}"), params={"remediationName": "x"}
     )
     assert reply.status_code == 503
 
 
-def test_reports_round_trip_and_world_keeps_them_decoded(authorized, running, ids) -> None:
+def test_reports_round_trip_and_world_keeps_them_decoded(ocm_session, running, ids) -> None:
     box = running()
-    session = authorized()
+    session = ocm_session()
     encoded = base64.b64encode(b"## notes\nall fine").decode()
     path = backplane(f"/backplane/cluster/{ids.cluster}/reports")
     created = session.post(path, json={"summary": "2026-03-01T12:00:00Z : chgm", "data": encoded})

@@ -4,42 +4,8 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Iterator
 
-import pytest
 import requests
-
-
-@pytest.fixture
-def ocm_session() -> Iterator[Callable[[], requests.Session]]:
-    """Factory of sessions holding a token from the simulated SSO; closed at teardown."""
-    made: list[requests.Session] = []
-
-    def make() -> requests.Session:
-        made.append(new_session())
-        return made[-1]
-
-    yield make
-    for session in made:
-        session.close()
-
-
-def new_session() -> requests.Session:
-    reply = requests.post(
-        os.environ["CAD_OCM_TOKEN_URL"],
-        data={
-            "grant_type": "client_credentials",
-            "client_id": os.environ["CAD_OCM_CLIENT_ID"],
-            "client_secret": os.environ["CAD_OCM_CLIENT_SECRET"],
-        },
-        timeout=5,
-    )
-    reply.raise_for_status()
-    token = reply.json()
-    assert token["token_type"] == "Bearer" and token["expires_in"] == 900
-    session = requests.Session()
-    session.headers["Authorization"] = f"Bearer {token['access_token']}"
-    return session
 
 
 def url(path: str) -> str:

@@ -7,8 +7,9 @@ with the code prefix of the API that failed (``CLUSTERS-MGMT-404`` and so on).
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, get_args
 
+from cad_sandbox.scenario import Severity
 from cad_sandbox.simulators import ocm_payloads as payloads
 from cad_sandbox.simulators.search import SearchError, compile_search
 from cad_sandbox.simulators.wire import (
@@ -51,18 +52,7 @@ LOG_SEARCH_FIELDS = (
     "cluster_id",
     "cluster_uuid",
 )
-SEVERITIES = (
-    "Debug",
-    "Info",
-    "Warning",
-    "Error",
-    "Fatal",
-    "Major",
-    "Critical",
-    "Important",
-    "Moderate",
-    "Low",
-)
+SEVERITIES = get_args(Severity)  # the scenario schema owns the list
 UNINSTALLING = "Operation is not allowed for a cluster in 'uninstalling' state"
 
 
