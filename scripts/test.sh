@@ -5,6 +5,7 @@ cd "$(dirname "$0")/.."
 scripts/bootstrap.sh
 echo "== ruff" >&2
 .venv/bin/ruff check .
+.venv/bin/ruff format --check .
 echo "== mypy (cad_core, strict)" >&2
 .venv/bin/mypy
 echo "== pytest" >&2

@@ -123,7 +123,11 @@ def wait_for_stop_events(
         log.info(
             "CloudTrail has no stop event yet for %s (lookup %d); asking again in %.0f s, "
             "%.0f s of the %.0f s wait left",
-            ", ".join(missing), lookups, pause, remaining, budget_seconds,
+            ", ".join(missing),
+            lookups,
+            pause,
+            remaining,
+            budget_seconds,
         )
         clock.sleep(pause)
         pause *= 2
@@ -133,7 +137,8 @@ def _log_outcome(found: Mapping[str, StopEvent], missing: Sequence[str], lookups
     if missing:
         log.warning(
             "gave up waiting for CloudTrail after %d lookup(s): no usable stop event for %s",
-            lookups, ", ".join(missing),
+            lookups,
+            ", ".join(missing),
         )
     else:
         log.info("CloudTrail explains all %d stopped instance(s)", len(found))

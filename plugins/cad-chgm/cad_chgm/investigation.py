@@ -101,10 +101,13 @@ def _customer_stopped(
         messages.customer_stopped(verdict.culprit.describe(), event.name, when, event.event_id)
     )
     return _plan(
-        ctx, cluster,
-        LimitedSupport(summary=messages.STOPPED_LS_SUMMARY,
-                       details=messages.stopped_ls_details(stopped_ids),
-                       context="StoppedInstances"),
+        ctx,
+        cluster,
+        LimitedSupport(
+            summary=messages.STOPPED_LS_SUMMARY,
+            details=messages.stopped_ls_details(stopped_ids),
+            context="StoppedInstances",
+        ),
         SilenceIncident(reason=messages.SILENCE_CUSTOMER_STOPPED),
     )
 
@@ -169,10 +172,13 @@ def _deadmanssnitch_blocked(
     """Row 6: the heartbeat cannot leave the cluster; the customer must reopen egress."""
     ctx.notes.warning(messages.deadmanssnitch_blocked(egress.blocked))
     return _plan(
-        ctx, cluster,
-        LimitedSupport(summary=messages.EGRESS_LS_SUMMARY,
-                       details=messages.egress_ls_details(egress.blocked),
-                       context="EgressBlocked"),
+        ctx,
+        cluster,
+        LimitedSupport(
+            summary=messages.EGRESS_LS_SUMMARY,
+            details=messages.egress_ls_details(egress.blocked),
+            context="EgressBlocked",
+        ),
         SilenceIncident(reason=messages.SILENCE_DEADMANSSNITCH),
     )
 
@@ -186,10 +192,15 @@ def _other_egress_blocked(
     ctx.notes.line(messages.unreachable_listing(egress.blocked))
     product = (cluster.get("product") or {}).get("id")
     return _plan(
-        ctx, cluster,
-        ServiceLog(severity="Critical", summary=messages.EGRESS_SL_SUMMARY,
-                   description=messages.egress_sl_description(
-                       egress.blocked, messages.privatelink_firewall_docs(product)),
-                   reason=messages.OTHER_EGRESS_BLOCKED),
+        ctx,
+        cluster,
+        ServiceLog(
+            severity="Critical",
+            summary=messages.EGRESS_SL_SUMMARY,
+            description=messages.egress_sl_description(
+                egress.blocked, messages.privatelink_firewall_docs(product)
+            ),
+            reason=messages.OTHER_EGRESS_BLOCKED,
+        ),
         EscalateIncident(reason=messages.ESCALATE_OTHER_EGRESS),
     )

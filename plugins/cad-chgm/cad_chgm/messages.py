@@ -100,9 +100,7 @@ NO_CUSTOMER_STOPS = "No instance was stopped or terminated by the customer"
 
 
 def authorized_stops(instance_ids: Sequence[str]) -> str:
-    return (
-        f"{NO_CUSTOMER_STOPS}: OpenShift or Red Hat stopped {_listing(instance_ids)}"
-    )
+    return f"{NO_CUSTOMER_STOPS}: OpenShift or Red Hat stopped {_listing(instance_ids)}"
 
 
 def resumed_from_hibernation(resumed_at: str, sop_link: str) -> str:
@@ -158,6 +156,4 @@ ESCALATE_OTHER_EGRESS = (
     "Some required egress endpoints are blocked, but Deadman's Snitch is reachable; "
     "a human needs to take over"
 )
-ESCALATE_NOTHING_TO_FIX = (
-    "CAD found nothing it can fix automatically; a human needs to investigate"
-)
+ESCALATE_NOTHING_TO_FIX = "CAD found nothing it can fix automatically; a human needs to investigate"

@@ -43,16 +43,23 @@ class FakeClock:
 
 def stopped(instance_id: str, minutes_ago: int) -> Instance:
     at = (NOW - timedelta(minutes=minutes_ago)).strftime("%Y-%m-%d %H:%M:%S")
-    return Instance(id=instance_id, name=f"c-{instance_id}-master", state="stopped",
-                    transition_reason=f"User initiated ({at} GMT)")
+    return Instance(
+        id=instance_id,
+        name=f"c-{instance_id}-master",
+        state="stopped",
+        transition_reason=f"User initiated ({at} GMT)",
+    )
 
 
 def entry(instance_ids, minutes_ago, record=UNAUTHORIZED, name="StopInstances", event_id="e"):
     return {
-        "EventId": event_id, "EventName": name, "Username": "jdoe",
+        "EventId": event_id,
+        "EventName": name,
+        "Username": "jdoe",
         "EventTime": NOW - timedelta(minutes=minutes_ago),
-        "Resources": [{"ResourceType": "AWS::EC2::Instance", "ResourceName": i}
-                      for i in instance_ids],
+        "Resources": [
+            {"ResourceType": "AWS::EC2::Instance", "ResourceName": i} for i in instance_ids
+        ],
         "CloudTrailEvent": record,
     }
 
@@ -65,8 +72,9 @@ def event(instance_ids, minutes_ago, record=UNAUTHORIZED, event_id="e") -> StopE
 
 @pytest.fixture
 def cloudtrail():
-    client = boto3.client("cloudtrail", region_name="us-east-1", aws_access_key_id="x",
-                          aws_secret_access_key="y")
+    client = boto3.client(
+        "cloudtrail", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="y"
+    )
     with Stubber(client) as stubber:
         client.stubber = stubber
         yield client
@@ -80,25 +88,37 @@ def expect_round(client, stop_pages, terminate_pages=([],)):
             response = {"Events": list(events)}
             if number < len(pages) - 1:
                 response["NextToken"] = f"{name}-{number + 1}"
-            params = {"LookupAttributes": [{"AttributeKey": "EventName", "AttributeValue": name}],
-                      "StartTime": NOW - timedelta(hours=2)}
+            params = {
+                "LookupAttributes": [{"AttributeKey": "EventName", "AttributeValue": name}],
+                "StartTime": NOW - timedelta(hours=2),
+            }
             if number:
                 params["NextToken"] = f"{name}-{number}"
             client.stubber.add_response("lookup_events", response, params)
 
 
 def test_chgm_lookups_ask_for_both_event_names_over_2_hours_and_follow_pages(cloudtrail):
-    expect_round(cloudtrail, stop_pages=([entry(["i-1"], 5, event_id="a")],
-                                         [entry(["i-2"], 4, event_id="b")]),
-                 terminate_pages=([entry(["i-3"], 3, name="TerminateInstances", event_id="c")],))
+    expect_round(
+        cloudtrail,
+        stop_pages=([entry(["i-1"], 5, event_id="a")], [entry(["i-2"], 4, event_id="b")]),
+        terminate_pages=([entry(["i-3"], 3, name="TerminateInstances", event_id="c")],),
+    )
     events = lookup_stop_events(cloudtrail, NOW)
     assert [(e.event_id, e.name) for e in events] == [
-        ("a", "StopInstances"), ("b", "StopInstances"), ("c", "TerminateInstances")]
+        ("a", "StopInstances"),
+        ("b", "StopInstances"),
+        ("c", "TerminateInstances"),
+    ]
 
 
 def test_chgm_a_cloudtrail_error_is_an_infrastructure_error(cloudtrail):
-    cloudtrail.stubber.add_client_error("lookup_events", "ThrottlingException", "Rate exceeded",
-                                        http_status_code=400, expected_params=None)
+    cloudtrail.stubber.add_client_error(
+        "lookup_events",
+        "ThrottlingException",
+        "Rate exceeded",
+        http_status_code=400,
+        expected_params=None,
+    )
     with pytest.raises(InfrastructureError, match="Rate exceeded") as error:
         lookup_stop_events(cloudtrail, NOW)
     assert "StopInstances" in error.value.context
@@ -107,7 +127,8 @@ def test_chgm_a_cloudtrail_error_is_an_infrastructure_error(cloudtrail):
 def test_chgm_newest_event_per_instance_must_not_predate_the_stop():
     instances = [stopped("i-1", 30), stopped("i-2", 30), stopped("i-3", 30)]
     events = [
-        event(["i-1"], 90, event_id="old-1"), event(["i-1"], 30, event_id="new-1"),  # equal: ok
+        event(["i-1"], 90, event_id="old-1"),
+        event(["i-1"], 30, event_id="new-1"),  # equal: ok
         event(["i-2"], 31, event_id="stale-2"),  # before the stop: an earlier cycle
         event(["i-9"], 10, event_id="unrelated"),
     ]
@@ -150,8 +171,9 @@ def search_of(instances, events):
     from cad_chgm.cloudtrail import EventSearch
 
     found = newest_usable_events(instances, events)
-    return EventSearch(found=found, missing=tuple(i.id for i in instances if i.id not in found),
-                       lookups=1)
+    return EventSearch(
+        found=found, missing=tuple(i.id for i in instances if i.id not in found), lookups=1
+    )
 
 
 def test_chgm_no_usable_event_is_a_finding_not_an_infrastructure_error():
@@ -174,8 +196,9 @@ def test_chgm_an_all_clear_needs_an_event_for_every_instance():
 
 def test_chgm_authorized_events_for_all_instances_clear_the_customer():
     instances = [stopped("i-1", 20), stopped("i-2", 20)]
-    verdict = judge(instances, search_of(instances, [event(["i-1", "i-2"], 20, INSTALLER)]),
-                    ccs=True)
+    verdict = judge(
+        instances, search_of(instances, [event(["i-1", "i-2"], 20, INSTALLER)]), ccs=True
+    )
     assert not verdict.customer_stopped and len(verdict.stopped) == 2
 
 

@@ -40,12 +40,15 @@ def test_chgm_failure_lines_win_even_with_a_clean_exit_and_on_stderr():
     assert result == EgressResult(FAILURE, blocked=("api.openshift.com:443",))
 
 
-@pytest.mark.parametrize("code, out, err, detail", [
-    (2, "", "could not launch the probe: AccessDenied\n", "status 2: could not launch"),
-    (1, "something odd\n", "", "status 1: something odd"),
-    (1, "egressURL error: \n", "", "status 1: egressURL error:"),  # no target named
-    (3, "", "", "status 3: no output"),
-])
+@pytest.mark.parametrize(
+    "code, out, err, detail",
+    [
+        (2, "", "could not launch the probe: AccessDenied\n", "status 2: could not launch"),
+        (1, "something odd\n", "", "status 1: something odd"),
+        (1, "egressURL error: \n", "", "status 1: egressURL error:"),  # no target named
+        (3, "", "", "status 3: no output"),
+    ],
+)
 def test_chgm_anything_else_is_undefined_with_the_error(code, out, err, detail):
     result = parse_output(code, out, err)
     assert result.outcome == UNDEFINED and detail in result.error
@@ -59,19 +62,31 @@ def test_chgm_verifier_arguments_hold_region_and_known_subnet():
     target = target_for(cluster)
     assert target.arguments() == ["egress", "--region", "us-east-2", "--subnet-id", "subnet-a"]
     assert target_for({"region": {"id": "eu-west-1"}}).arguments() == [
-        "egress", "--region", "eu-west-1"]
+        "egress",
+        "--region",
+        "eu-west-1",
+    ]
     assert target_for({}) is None
     full = VerifierTarget("r", subnet_id="s", security_group_id="sg")
     assert full.arguments()[-2:] == ["--security-group-id", "sg"]
 
 
 def test_chgm_the_verifier_gets_the_customer_credentials_in_its_environment(monkeypatch):
-    for name in ("CAD_PD_TOKEN", "CAD_OCM_CLIENT_SECRET", "CAD_OCM_CLIENT_ID", "PD_SIGNATURE",
-                 "AWS_SESSION_TOKEN"):
+    for name in (
+        "CAD_PD_TOKEN",
+        "CAD_OCM_CLIENT_SECRET",
+        "CAD_OCM_CLIENT_ID",
+        "PD_SIGNATURE",
+        "AWS_SESSION_TOKEN",
+    ):
         monkeypatch.setenv(name, "not for the verifier")
     monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
-    session = boto3.Session(aws_access_key_id="AKIDCUSTOMER", aws_secret_access_key="secret",
-                            aws_session_token="token", region_name="us-east-1")
+    session = boto3.Session(
+        aws_access_key_id="AKIDCUSTOMER",
+        aws_secret_access_key="secret",
+        aws_session_token="token",
+        region_name="us-east-1",
+    )
     env = session_environment(session, "eu-west-1")
     assert env["AWS_ACCESS_KEY_ID"] == "AKIDCUSTOMER" and env["AWS_SESSION_TOKEN"] == "token"
     assert env["AWS_REGION"] == env["AWS_DEFAULT_REGION"] == "eu-west-1"
@@ -98,11 +113,16 @@ def test_chgm_the_verifier_command_is_split_like_a_shell(monkeypatch):
     assert settings.verifier_command() == ["python", "-m", "some module"]
 
 
-@pytest.mark.parametrize("name, value", [
-    (settings.CLOUDTRAIL_WAIT, "soon"), (settings.CLOUDTRAIL_WAIT, "-1"),
-    (settings.CLOUDTRAIL_WAIT, "inf"), (settings.VERIFIER_TIMEOUT, "0"),
-    (settings.VERIFIER_COMMAND, "'unclosed"),
-])
+@pytest.mark.parametrize(
+    "name, value",
+    [
+        (settings.CLOUDTRAIL_WAIT, "soon"),
+        (settings.CLOUDTRAIL_WAIT, "-1"),
+        (settings.CLOUDTRAIL_WAIT, "inf"),
+        (settings.VERIFIER_TIMEOUT, "0"),
+        (settings.VERIFIER_COMMAND, "'unclosed"),
+    ],
+)
 def test_chgm_bad_settings_are_bad_input_naming_the_variable(monkeypatch, name, value):
     monkeypatch.setenv(name, value)
     with pytest.raises(BadInputError, match=name):
@@ -136,8 +156,12 @@ def fake_cli(tmp_path):
 
 
 def run_fake(fake_cli, mode, timeout=20.0):
-    return run_verifier(fake_cli, VerifierTarget("us-east-1", subnet_id="subnet-1"),
-                        {"FAKE_MODE": mode, "AWS_ACCESS_KEY_ID": "AKID"}, timeout)
+    return run_verifier(
+        fake_cli,
+        VerifierTarget("us-east-1", subnet_id="subnet-1"),
+        {"FAKE_MODE": mode, "AWS_ACCESS_KEY_ID": "AKID"},
+        timeout,
+    )
 
 
 def test_chgm_running_the_verifier_to_success(fake_cli, caplog):

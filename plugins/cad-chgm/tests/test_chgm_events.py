@@ -56,12 +56,15 @@ def test_chgm_an_empty_record_object_fails_on_its_version():
         issuer_of_record("{}")
 
 
-@pytest.mark.parametrize("raw, message", [
-    (None, "no CloudTrail record"),
-    ("", "no CloudTrail record"),
-    ("{not json", "not valid JSON"),
-    ("[1, 2]", "not a JSON object"),
-])
+@pytest.mark.parametrize(
+    "raw, message",
+    [
+        (None, "no CloudTrail record"),
+        ("", "no CloudTrail record"),
+        ("{not json", "not valid JSON"),
+        ("[1, 2]", "not a JSON object"),
+    ],
+)
 def test_chgm_missing_or_broken_records_are_findings(raw, message):
     with pytest.raises(FindingError, match=message):
         issuer_of_record(raw)
@@ -130,31 +133,44 @@ def test_chgm_a_malformed_record_names_the_event_and_its_first_instance():
 # --- allow-lists ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("username", [
-    "cluster-x-openshift-machine-api-aws-abc", "osdCcsAdmin", "osdManagedAdmin",
-    "RH-SRE-jdoe",
-])
+@pytest.mark.parametrize(
+    "username",
+    [
+        "cluster-x-openshift-machine-api-aws-abc",
+        "osdCcsAdmin",
+        "osdManagedAdmin",
+        "RH-SRE-jdoe",
+    ],
+)
 def test_chgm_listed_user_names_may_stop_instances(username):
     assert is_authorized(Actor(username=username, issuer=""), ccs=True)
 
 
-@pytest.mark.parametrize("issuer", [
-    "cluster-name-n9o7-openshift-machine-api-aws-cloud-credentials",
-    "ManagedOpenShift-Installer-Role", "ManagedOpenShift-Support-Role",
-    "ManagedOpenShift-Support-abc", "prefix-Installer-Role",
-])
+@pytest.mark.parametrize(
+    "issuer",
+    [
+        "cluster-name-n9o7-openshift-machine-api-aws-cloud-credentials",
+        "ManagedOpenShift-Installer-Role",
+        "ManagedOpenShift-Support-Role",
+        "ManagedOpenShift-Support-abc",
+        "prefix-Installer-Role",
+    ],
+)
 def test_chgm_listed_roles_may_stop_instances(issuer):
     assert is_authorized(Actor(username="someone", issuer=issuer), ccs=True)
 
 
-@pytest.mark.parametrize("actor", [
-    Actor(username="jdoe", issuer=""),
-    Actor(username="", issuer=""),
-    Actor(username="1234", issuer="testuser"),
-    Actor(username="rh-sre-jdoe", issuer=""),  # matching is case-sensitive
-    Actor(username="x", issuer="managedopenshift-installer-role"),
-    Actor(username="OCM", issuer="AdminRole"),
-])
+@pytest.mark.parametrize(
+    "actor",
+    [
+        Actor(username="jdoe", issuer=""),
+        Actor(username="", issuer=""),
+        Actor(username="1234", issuer="testuser"),
+        Actor(username="rh-sre-jdoe", issuer=""),  # matching is case-sensitive
+        Actor(username="x", issuer="managedopenshift-installer-role"),
+        Actor(username="OCM", issuer="AdminRole"),
+    ],
+)
 def test_chgm_anyone_else_is_the_customer(actor):
     assert not is_authorized(actor, ccs=True)
     assert not is_authorized(actor, ccs=False)

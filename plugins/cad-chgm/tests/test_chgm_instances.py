@@ -25,19 +25,28 @@ def sample(name: str):
     return json.loads((DATA / f"{name}.json").read_text())
 
 
-@pytest.mark.parametrize("reason, expected", [
-    ("User initiated (2019-05-30 13:23:50 GMT)", datetime(2019, 5, 30, 13, 23, 50, tzinfo=UTC)),
-    ("User initiated (2024-01-02 03:04:05 UTC)", datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)),
-    ("Service initiated (2024-01-02 03:04:05)", datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)),
-])
+@pytest.mark.parametrize(
+    "reason, expected",
+    [
+        ("User initiated (2019-05-30 13:23:50 GMT)", datetime(2019, 5, 30, 13, 23, 50, tzinfo=UTC)),
+        ("User initiated (2024-01-02 03:04:05 UTC)", datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)),
+        ("Service initiated (2024-01-02 03:04:05)", datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)),
+    ],
+)
 def test_chgm_stop_time_is_read_from_the_transition_reason(reason, expected):
     assert stop_time(reason) == expected
 
 
-@pytest.mark.parametrize("reason", [
-    "", "User initiated", "Server.SpotInstanceTermination", "(2024-13-02 03:04:05 GMT)",
-    "User initiated 2019-05-30 13:23:50 GMT",
-])
+@pytest.mark.parametrize(
+    "reason",
+    [
+        "",
+        "User initiated",
+        "Server.SpotInstanceTermination",
+        "(2024-13-02 03:04:05 GMT)",
+        "User initiated 2019-05-30 13:23:50 GMT",
+    ],
+)
 def test_chgm_a_reason_without_a_time_gives_none(reason):
     assert stop_time(reason) is None
 
@@ -56,11 +65,18 @@ def named(*names: str) -> list[Instance]:
 
 
 def test_chgm_nodes_are_counted_by_the_first_role_their_name_holds():
-    counts = count_by_role(named(
-        "c-x7k2p-master-0", "c-x7k2p-master-1", "c-x7k2p-infra-us-east-1a-abc",
-        "c-x7k2p-worker-us-east-1a-xyz", "c-x7k2p-worker-infra-1",  # infra wins over worker
-        "c-x7k2p-bootstrap", "", "c-x7k2p-Master-2",  # case-sensitive: not counted
-    ))
+    counts = count_by_role(
+        named(
+            "c-x7k2p-master-0",
+            "c-x7k2p-master-1",
+            "c-x7k2p-infra-us-east-1a-abc",
+            "c-x7k2p-worker-us-east-1a-xyz",
+            "c-x7k2p-worker-infra-1",  # infra wins over worker
+            "c-x7k2p-bootstrap",
+            "",
+            "c-x7k2p-Master-2",  # case-sensitive: not counted
+        )
+    )
     assert counts == {"master": 2, "infra": 2, "worker": 1}
 
 
@@ -83,14 +99,20 @@ def test_chgm_expected_nodes_without_pools_is_zero_workers():
     assert expected_nodes({"nodes": {"master": 3, "infra": 2}}, []) == ExpectedNodes(3, 2, 0, 0)
 
 
-@pytest.mark.parametrize("cluster, pools, message", [
-    ({"nodes": {"infra": 2}}, [], "nodes.master"),
-    ({"nodes": {"master": 3}}, [], "nodes.infra"),
-    ({}, [], "nodes.master"),
-    ({"nodes": {"master": 3, "infra": 2}}, [{"id": "odd"}], "'odd' has neither"),
-    ({"nodes": {"master": 3, "infra": 2}}, [{"id": "half", "autoscaling": {"min_replicas": 1}}],
-     "'half' has neither"),
-])
+@pytest.mark.parametrize(
+    "cluster, pools, message",
+    [
+        ({"nodes": {"infra": 2}}, [], "nodes.master"),
+        ({"nodes": {"master": 3}}, [], "nodes.infra"),
+        ({}, [], "nodes.master"),
+        ({"nodes": {"master": 3, "infra": 2}}, [{"id": "odd"}], "'odd' has neither"),
+        (
+            {"nodes": {"master": 3, "infra": 2}},
+            [{"id": "half", "autoscaling": {"min_replicas": 1}}],
+            "'half' has neither",
+        ),
+    ],
+)
 def test_chgm_expected_nodes_name_what_is_missing(cluster, pools, message):
     with pytest.raises(ValueError, match=message):
         expected_nodes(cluster, pools)
@@ -111,15 +133,18 @@ def period(hibernated_h: float, resumed_h: float | None) -> dict:
     return {"hibernated": at(hibernated_h), "resumed": at(resumed_h)}
 
 
-@pytest.mark.parametrize("periods, recent", [
-    ([], False),
-    ([period(5, 1)], True),
-    ([period(5, 2)], True),  # exactly 2 hours: inclusive
-    ([period(5, 2.01)], False),
-    ([period(5, -0.5)], True),  # a future time counts
-    ([period(9, 1), period(5, 3)], False),  # only the last period matters
-    ([period(9, 8), period(5, 1)], True),
-    ([period(5, None)], False),  # still hibernating
-])
+@pytest.mark.parametrize(
+    "periods, recent",
+    [
+        ([], False),
+        ([period(5, 1)], True),
+        ([period(5, 2)], True),  # exactly 2 hours: inclusive
+        ([period(5, 2.01)], False),
+        ([period(5, -0.5)], True),  # a future time counts
+        ([period(9, 1), period(5, 3)], False),  # only the last period matters
+        ([period(9, 8), period(5, 1)], True),
+        ([period(5, None)], False),  # still hibernating
+    ],
+)
 def test_chgm_recently_resumed_looks_at_the_last_period_only(periods, recent):
     assert (recently_resumed(periods, NOW) is not None) is recent

@@ -37,10 +37,16 @@ from cad_chgm.hibernation import SOP_LINK
 CLUSTER_ID = "2abc7d0e1f2g3h4i5j6k7l8m9n0o1p2q"
 INFRA_ID = "cluster-a-x7k2p"
 CLUSTER = {
-    "id": CLUSTER_ID, "external_id": "6f1d2c3b-4a59-4e8f-9a7b-0c1d2e3f4a5b", "name": "cluster-a",
-    "state": "ready", "product": {"id": "rosa"}, "ccs": {"enabled": True},
-    "region": {"id": "us-east-1"}, "nodes": {"master": 3, "infra": 2},
-    "aws": {"subnet_ids": ["subnet-0a1b"]}, "infra_id": INFRA_ID,
+    "id": CLUSTER_ID,
+    "external_id": "6f1d2c3b-4a59-4e8f-9a7b-0c1d2e3f4a5b",
+    "name": "cluster-a",
+    "state": "ready",
+    "product": {"id": "rosa"},
+    "ccs": {"enabled": True},
+    "region": {"id": "us-east-1"},
+    "nodes": {"master": 3, "infra": 2},
+    "aws": {"subnet_ids": ["subnet-0a1b"]},
+    "infra_id": INFRA_ID,
 }
 DEPLOYMENT = {"spec": {"clusterMetadata": {"infraID": INFRA_ID}}}
 POOLS = [{"id": "worker", "replicas": 3}]
@@ -49,8 +55,11 @@ SANDBOX_SESSION = object()  # stands for "a real boto3 session pointed at the sa
 # otherwise be loaded again for every test. Endpoints and CA bundle are still read from
 # the environment each time a client is made.
 BOTOCORE = botocore.session.get_session()
-NODES = [f"master-{n}" for n in range(3)] + [f"infra-{n}" for n in range(2)] + [
-    f"worker-{n}" for n in range(3)]
+NODES = (
+    [f"master-{n}" for n in range(3)]
+    + [f"infra-{n}" for n in range(2)]
+    + [f"worker-{n}" for n in range(3)]
+)
 
 
 def instances(stopped=(), state="stopped", stopped_at="-40m"):
@@ -66,17 +75,29 @@ def instances(stopped=(), state="stopped", stopped_at="-40m"):
 
 def world(nodes=None, cloudtrail=(), egress=None, faults=()):
     # The OCM cluster's infra id is what tags the simulated instances as the cluster's own.
-    return {"name": "chgm-test",
-            "ocm": {"clusters": [{"id": CLUSTER_ID, "name": "cluster-a", "infra_id": INFRA_ID}]},
-            "aws": {"instances": nodes if nodes is not None else instances(),
-                    "cloudtrail": list(cloudtrail)},
-            "egress": egress or {"result": "success"}, "faults": list(faults)}
+    return {
+        "name": "chgm-test",
+        "ocm": {"clusters": [{"id": CLUSTER_ID, "name": "cluster-a", "infra_id": INFRA_ID}]},
+        "aws": {
+            "instances": nodes if nodes is not None else instances(),
+            "cloudtrail": list(cloudtrail),
+        },
+        "egress": egress or {"result": "success"},
+        "faults": list(faults),
+    }
 
 
-def stop_event(*node_ids, username="jdoe", issuer="", version="1.08", at="-40m",
-               event="StopInstances"):
-    return {"event": event, "instances": list(node_ids), "at": at, "username": username,
-            "issuer": issuer, "event_version": version}
+def stop_event(
+    *node_ids, username="jdoe", issuer="", version="1.08", at="-40m", event="StopInstances"
+):
+    return {
+        "event": event,
+        "instances": list(node_ids),
+        "at": at,
+        "username": username,
+        "issuer": issuer,
+        "event_version": version,
+    }
 
 
 def fake(value):
@@ -90,8 +111,16 @@ def chgm(sandbox, sandbox_env, monkeypatch):
     monkeypatch.setenv("CAD_DISABLE_PLUGINS", "cad-ocm")  # its real resources would win
     monkeypatch.setenv("CAD_CHGM_CLOUDTRAIL_WAIT_SECONDS", "0")
 
-    def run(scenario, *, cluster=CLUSTER, deployment=DEPLOYMENT, pools=POOLS, hibernation=None,
-            session=SANDBOX_SESSION, env=None):
+    def run(
+        scenario,
+        *,
+        cluster=CLUSTER,
+        deployment=DEPLOYMENT,
+        pools=POOLS,
+        hibernation=None,
+        session=SANDBOX_SESSION,
+        env=None,
+    ):
         sandbox_env(sandbox(scenario))
         for name, value in (env or {}).items():
             monkeypatch.setenv(name, value)
@@ -108,12 +137,15 @@ def chgm(sandbox, sandbox_env, monkeypatch):
             yield Resource(name="hibernation_periods", factory=lambda _r: fake(hibernation or []))
             yield Resource(name="aws_session", factory=aws_session)
 
-        registry = build_registry((inline_plugin("fake", cad_resources=cad_resources),),
-                                  entry_points=True)
+        registry = build_registry(
+            (inline_plugin("fake", cad_resources=cad_resources),), entry_points=True
+        )
         investigation = registry.investigation("chgm")
         notes = run.notes = Notes(investigation.name)
         ctx = InvestigationContext(
-            name=investigation.name, cluster_id="cluster-a", notes=notes,
+            name=investigation.name,
+            cluster_id="cluster-a",
+            notes=notes,
             resources=Resources(registry.resources(), cluster_id="cluster-a"),
         )
         result = investigation.run(ctx)
@@ -180,26 +212,53 @@ def assert_escalated_for_review(result, notes, reason, warning):
     assert result.actions[0].data == notes.text()  # the report holds the findings
 
 
-@pytest.mark.parametrize("scenario, deployment, finding", [
-    (world(), {"spec": {}}, "no spec.clusterMetadata.infraID"),
-    (world(instances(stopped=["master-0"])), DEPLOYMENT,
-     "no StopInstances or TerminateInstances event newer than the stop time"),
-    (world(instances(stopped=["master-0"]), [stop_event("i-0a0", at="-3h")]), DEPLOYMENT,
-     "no StopInstances or TerminateInstances event"),  # older than the 2-hour window
-    (world(instances(stopped=["master-0"]), [stop_event("i-0a0", at="-50m")]), DEPLOYMENT,
-     "no StopInstances or TerminateInstances event"),  # older than the stop: a previous one
-    (world(instances(stopped=["master-0"]), [stop_event("i-0a0", version="1.7")]), DEPLOYMENT,
-     "eventVersion 1.7 is not supported"),
-    (world(instances(stopped=["master-0"], stopped_at=None)), DEPLOYMENT,
-     "no stop time in StateTransitionReason for i-0a0"),
-    (world(instances(stopped=["master-0", "master-1"]),
-           [stop_event("i-0a0", username="osdManagedAdmin-x")]), DEPLOYMENT,
-     "no usable event was found for i-0a1"),
-])
+@pytest.mark.parametrize(
+    "scenario, deployment, finding",
+    [
+        (world(), {"spec": {}}, "no spec.clusterMetadata.infraID"),
+        (
+            world(instances(stopped=["master-0"])),
+            DEPLOYMENT,
+            "no StopInstances or TerminateInstances event newer than the stop time",
+        ),
+        (
+            world(instances(stopped=["master-0"]), [stop_event("i-0a0", at="-3h")]),
+            DEPLOYMENT,
+            "no StopInstances or TerminateInstances event",
+        ),  # older than the 2-hour window
+        (
+            world(instances(stopped=["master-0"]), [stop_event("i-0a0", at="-50m")]),
+            DEPLOYMENT,
+            "no StopInstances or TerminateInstances event",
+        ),  # older than the stop: a previous one
+        (
+            world(instances(stopped=["master-0"]), [stop_event("i-0a0", version="1.7")]),
+            DEPLOYMENT,
+            "eventVersion 1.7 is not supported",
+        ),
+        (
+            world(instances(stopped=["master-0"], stopped_at=None)),
+            DEPLOYMENT,
+            "no stop time in StateTransitionReason for i-0a0",
+        ),
+        (
+            world(
+                instances(stopped=["master-0", "master-1"]),
+                [stop_event("i-0a0", username="osdManagedAdmin-x")],
+            ),
+            DEPLOYMENT,
+            "no usable event was found for i-0a1",
+        ),
+    ],
+)
 def test_chgm_row3_a_finding_is_noted_and_escalated(chgm, scenario, deployment, finding):
     result, notes = chgm(scenario, deployment=deployment)
-    assert_escalated_for_review(result, notes, messages.ESCALATE_INCOMPLETE,
-                                "⚠️ The stopped-instance check could not finish: ")
+    assert_escalated_for_review(
+        result,
+        notes,
+        messages.ESCALATE_INCOMPLETE,
+        "⚠️ The stopped-instance check could not finish: ",
+    )
     assert finding in text_of(notes)
 
 
@@ -209,21 +268,38 @@ def test_chgm_row4_an_unforeseen_error_is_noted_and_escalated(chgm):
             raise RuntimeError(f"no {name} client today")
 
     result, notes = chgm(world(), session=Unusable())
-    assert_escalated_for_review(result, notes, messages.ESCALATE_ERROR,
-                                "⚠️ The stopped-instance check failed unexpectedly: ")
+    assert_escalated_for_review(
+        result, notes, messages.ESCALATE_ERROR, "⚠️ The stopped-instance check failed unexpectedly: "
+    )
     assert "no ec2 client today" in text_of(notes)
 
 
 # --- row 5: the customer stopped instances ---------------------------------------------------
 
 
-@pytest.mark.parametrize("event, ccs", [
-    (stop_event("i-0a0", "i-0a1", "i-0a2", username="jdoe"), True),
-    (stop_event("i-0a0", "i-0a1", "i-0a2", username="1234", issuer="testuser",
-                event="TerminateInstances"), True),
-    (stop_event("i-0a0", "i-0a1", "i-0a2", username="x", issuer="OrganizationAccountAccessRole"),
-     True),
-])
+@pytest.mark.parametrize(
+    "event, ccs",
+    [
+        (stop_event("i-0a0", "i-0a1", "i-0a2", username="jdoe"), True),
+        (
+            stop_event(
+                "i-0a0",
+                "i-0a1",
+                "i-0a2",
+                username="1234",
+                issuer="testuser",
+                event="TerminateInstances",
+            ),
+            True,
+        ),
+        (
+            stop_event(
+                "i-0a0", "i-0a1", "i-0a2", username="x", issuer="OrganizationAccountAccessRole"
+            ),
+            True,
+        ),
+    ],
+)
 def test_chgm_row5_customer_stops_mean_limited_support_and_silence(chgm, event, ccs):
     scenario = world(instances(stopped=["master-0", "master-1", "master-2"]), [event])
     result, notes = chgm(scenario, cluster={**CLUSTER, "ccs": {"enabled": ccs}})
@@ -236,15 +312,22 @@ def test_chgm_row5_customer_stops_mean_limited_support_and_silence(chgm, event, 
     assert result.actions[3] == SilenceIncident(reason=messages.SILENCE_CUSTOMER_STOPPED)
     assert "⚠️ Instances were stopped or terminated by the customer" in text_of(notes)
     assert "i-0a0, i-0a1, i-0a2" in result.actions[2].details
-    assert "Running nodes on AWS: 0 master, 2 infra, 3 worker; OCM expects 3 master, 2 infra, " \
-           "3 worker" in text_of(notes)
+    assert (
+        "Running nodes on AWS: 0 master, 2 infra, 3 worker; OCM expects 3 master, 2 infra, "
+        "3 worker" in text_of(notes)
+    )
 
 
 def test_chgm_row5_one_customer_stop_outweighs_authorized_ones(chgm):
-    scenario = world(instances(stopped=["master-0", "worker-0"]), [
-        stop_event("i-0a5", username="x", issuer="c-openshift-machine-api-aws-cloud-credentials"),
-        stop_event("i-0a0", username="jdoe"),
-    ])
+    scenario = world(
+        instances(stopped=["master-0", "worker-0"]),
+        [
+            stop_event(
+                "i-0a5", username="x", issuer="c-openshift-machine-api-aws-cloud-credentials"
+            ),
+            stop_event("i-0a0", username="jdoe"),
+        ],
+    )
     result, _notes = chgm(scenario)
     assert LimitedSupport in types_of(result)
 
@@ -266,16 +349,28 @@ def test_chgm_row8_nothing_stopped_and_egress_ok_escalates(chgm, sandbox):
     assert report.cluster_id == CLUSTER_ID and report.summary.endswith(" : chgm")
 
 
-@pytest.mark.parametrize("event, ccs", [
-    (stop_event("i-0a0", username="x", issuer="ManagedOpenShift-Installer-Role"), True),
-    (stop_event("i-0a0", username="RH-SRE-jdoe"), True),
-    (stop_event("i-0a0", username="x", issuer="OrganizationAccountAccessRole"), False),
-    (stop_event("i-0a0", username="x", issuer="c-openshift-machine-api-aws-cloud-credentials",
-                event="TerminateInstances"), True),
-])
+@pytest.mark.parametrize(
+    "event, ccs",
+    [
+        (stop_event("i-0a0", username="x", issuer="ManagedOpenShift-Installer-Role"), True),
+        (stop_event("i-0a0", username="RH-SRE-jdoe"), True),
+        (stop_event("i-0a0", username="x", issuer="OrganizationAccountAccessRole"), False),
+        (
+            stop_event(
+                "i-0a0",
+                username="x",
+                issuer="c-openshift-machine-api-aws-cloud-credentials",
+                event="TerminateInstances",
+            ),
+            True,
+        ),
+    ],
+)
 def test_chgm_authorized_stops_continue_to_the_egress_check(chgm, event, ccs):
-    nodes = instances(stopped=["master-0"],
-                      state="terminated" if event["event"] == "TerminateInstances" else "stopped")
+    nodes = instances(
+        stopped=["master-0"],
+        state="terminated" if event["event"] == "TerminateInstances" else "stopped",
+    )
     result, notes = chgm(world(nodes, [event]), cluster={**CLUSTER, "ccs": {"enabled": ccs}})
     assert types_of(result) == [ClusterReport, IncidentNote, EscalateIncident]
     assert f"✅ {messages.authorized_stops(['i-0a0'])}" in notes.lines
@@ -286,7 +381,8 @@ def test_chgm_row6_blocked_deadmanssnitch_means_limited_support_and_silence(chgm
     result, notes = chgm(world(egress={"result": "failure", "unreachable": blocked}))
     assert types_of(result) == [ClusterReport, IncidentNote, LimitedSupport, SilenceIncident]
     assert result.actions[2] == LimitedSupport(
-        summary=messages.EGRESS_LS_SUMMARY, details=messages.egress_ls_details(blocked),
+        summary=messages.EGRESS_LS_SUMMARY,
+        details=messages.egress_ls_details(blocked),
         context="EgressBlocked",
     )
     assert messages.EGRESS_ARTICLE in result.actions[2].details
@@ -294,12 +390,15 @@ def test_chgm_row6_blocked_deadmanssnitch_means_limited_support_and_silence(chgm
     assert f"⚠️ {messages.deadmanssnitch_blocked(blocked)}" in notes.lines
 
 
-@pytest.mark.parametrize("product, link", [
-    ({"id": "rosa"}, messages.PRIVATELINK_FIREWALL_DOCS["rosa"]),
-    ({"id": "osd"}, messages.PRIVATELINK_FIREWALL_DOCS["osd"]),
-    ({"id": "ocp"}, messages.PRIVATELINK_FIREWALL_DOCS["rosa"]),
-    (None, messages.PRIVATELINK_FIREWALL_DOCS["rosa"]),
-])
+@pytest.mark.parametrize(
+    "product, link",
+    [
+        ({"id": "rosa"}, messages.PRIVATELINK_FIREWALL_DOCS["rosa"]),
+        ({"id": "osd"}, messages.PRIVATELINK_FIREWALL_DOCS["osd"]),
+        ({"id": "ocp"}, messages.PRIVATELINK_FIREWALL_DOCS["rosa"]),
+        (None, messages.PRIVATELINK_FIREWALL_DOCS["rosa"]),
+    ],
+)
 def test_chgm_row7_other_blocked_targets_get_a_service_log_and_escalation(chgm, product, link):
     blocked = ["quay.io:443", "api.openshift.com:443"]
     scenario = world(egress={"result": "failure", "unreachable": blocked})
@@ -310,9 +409,11 @@ def test_chgm_row7_other_blocked_targets_get_a_service_log_and_escalation(chgm, 
     assert (service_log.service_name, service_log.internal_only) == ("SREManualAction", False)
     assert service_log.description == messages.egress_sl_description(blocked, link)
     assert result.actions[3] == EscalateIncident(reason=messages.ESCALATE_OTHER_EGRESS)
-    assert notes.lines[-3:] == [f"⚠️ {messages.OTHER_EGRESS_BLOCKED}",
-                                f"⚠️ {messages.LOOK_AT_CLUSTER}",
-                                "Unreachable endpoints:\nquay.io:443\napi.openshift.com:443"]
+    assert notes.lines[-3:] == [
+        f"⚠️ {messages.OTHER_EGRESS_BLOCKED}",
+        f"⚠️ {messages.LOOK_AT_CLUSTER}",
+        "Unreachable endpoints:\nquay.io:443\napi.openshift.com:443",
+    ]
 
 
 def test_chgm_row9_a_verifier_error_is_noted_and_escalated(chgm):
@@ -354,8 +455,11 @@ def test_chgm_the_verifier_probes_from_the_clusters_region_and_subnet(chgm, tmp_
     cluster = {**CLUSTER, "region": {"id": "eu-west-1"}}
     chgm(world(), cluster=cluster, env={"CAD_NETWORK_VERIFIER": command, "RECORD_TO": str(record)})
     seen = json.loads(record.read_text())
-    assert seen == {"argv": ["egress", "--region", "eu-west-1", "--subnet-id", "subnet-0a1b"],
-                    "region": "eu-west-1", "has_key": True}
+    assert seen == {
+        "argv": ["egress", "--region", "eu-west-1", "--subnet-id", "subnet-0a1b"],
+        "region": "eu-west-1",
+        "has_key": True,
+    }
 
 
 # --- hibernation ---------------------------------------------------------------------------
@@ -363,8 +467,10 @@ def test_chgm_the_verifier_probes_from_the_clusters_region_and_subnet(chgm, tmp_
 
 def test_chgm_a_recent_resume_adds_a_warning_and_changes_nothing_else(chgm):
     now = datetime.now(UTC)
-    periods = [{"hibernated": now - timedelta(hours=9), "resumed": now - timedelta(hours=8)},
-               {"hibernated": now - timedelta(hours=5), "resumed": now - timedelta(hours=1)}]
+    periods = [
+        {"hibernated": now - timedelta(hours=9), "resumed": now - timedelta(hours=8)},
+        {"hibernated": now - timedelta(hours=5), "resumed": now - timedelta(hours=1)},
+    ]
     result, notes = chgm(world(), hibernation=periods)
     assert types_of(result) == [ClusterReport, IncidentNote, EscalateIncident]
     warning = next(line for line in notes.lines if "hibernation" in line)

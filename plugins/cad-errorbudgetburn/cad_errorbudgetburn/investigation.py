@@ -53,10 +53,12 @@ def run(ctx: InvestigationContext) -> InvestigationResult:
 def _api_unreachable(ctx: InvestigationContext, error: ResourceError) -> InvestigationResult:
     """Without the API nothing can be checked; no report, since there is nothing to report."""
     ctx.notes.warning(messages.api_unreachable(one_line(error.cause)))
-    return InvestigationResult([
-        IncidentNote(content=ctx.notes.text()),
-        EscalateIncident(reason=messages.ESCALATE_API_UNREACHABLE),
-    ])
+    return InvestigationResult(
+        [
+            IncidentNote(content=ctx.notes.text()),
+            EscalateIncident(reason=messages.ESCALATE_API_UNREACHABLE),
+        ]
+    )
 
 
 def _monitoring_operators(kube: Any) -> list[Mapping[str, Any]]:
@@ -76,9 +78,12 @@ def _customer_misconfiguration(ctx: InvestigationContext, symptom: Symptom) -> I
     product = (ctx.resource("cluster").get("product") or {}).get("id")
     return _plan(
         ctx,
-        ServiceLog(severity="Major", summary=symptom.summary,
-                   description=symptom.describe(messages.monitoring_stack_docs(product)),
-                   reason=symptom.note),
+        ServiceLog(
+            severity="Major",
+            summary=symptom.summary,
+            description=symptom.describe(messages.monitoring_stack_docs(product)),
+            reason=symptom.note,
+        ),
         SilenceIncident(reason=symptom.silence_reason),
     )
 

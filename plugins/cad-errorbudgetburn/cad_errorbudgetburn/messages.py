@@ -47,8 +47,8 @@ CONFIG_INVALID_SILENCE = "Invalid customer user workload monitoring ConfigMap; s
 def config_invalid_description(link: str) -> str:
     return (
         "Your action is needed: the cluster monitoring operator cannot parse the configuration "
-        "of user workload monitoring, so it cannot apply it. Please check the \"config.yaml\" "
-        f"key of the ConfigMap \"{UWM_CONFIGMAP}\" in the namespace \"{UWM_NAMESPACE}\" for "
+        'of user workload monitoring, so it cannot apply it. Please check the "config.yaml" '
+        f'key of the ConfigMap "{UWM_CONFIGMAP}" in the namespace "{UWM_NAMESPACE}" for '
         "syntax errors or unsupported fields and correct it. " + _docs(link)
     )
 
@@ -60,17 +60,15 @@ ALERTMANAGER_NOTE = (
     "A customer user workload monitoring setting breaks the user-workload Alertmanager "
     "(UpdatingUserWorkloadAlertmanager failed)"
 )
-ALERTMANAGER_SILENCE = (
-    "Broken customer user workload Alertmanager configuration; service log sent"
-)
+ALERTMANAGER_SILENCE = "Broken customer user workload Alertmanager configuration; service log sent"
 
 
 def alertmanager_description(link: str) -> str:
     return (
         "Your action is needed: the cluster monitoring operator cannot roll out the Alertmanager "
         "of user workload monitoring with its current settings. Please review the Alertmanager "
-        f"settings in the namespace \"{UWM_NAMESPACE}\" (the alertmanager section of the "
-        f"ConfigMap \"{UWM_CONFIGMAP}\" and the Alertmanager configuration secret), for example "
+        f'settings in the namespace "{UWM_NAMESPACE}" (the alertmanager section of the '
+        f'ConfigMap "{UWM_CONFIGMAP}" and the Alertmanager configuration secret), for example '
         "receiver addresses and templates, and correct them. " + _docs(link)
     )
 
@@ -88,14 +86,15 @@ PROMETHEUS_SILENCE = "Broken customer user workload Prometheus configuration; se
 def prometheus_description(link: str) -> str:
     return (
         "Your action is needed: no Prometheus pod of user workload monitoring becomes ready with "
-        "the current settings. Please check the status of the \"monitoring\" cluster operator "
-        f"and of the Prometheus pods in the namespace \"{UWM_NAMESPACE}\", then correct the "
-        f"prometheus section of the ConfigMap \"{UWM_CONFIGMAP}\" (for example resource limits, "
+        'the current settings. Please check the status of the "monitoring" cluster operator '
+        f'and of the Prometheus pods in the namespace "{UWM_NAMESPACE}", then correct the '
+        f'prometheus section of the ConfigMap "{UWM_CONFIGMAP}" (for example resource limits, '
         "storage or retention). " + _docs(link)
     )
 
 
 # --- other outcomes ------------------------------------------------------------------------
+
 
 def condition_line(message: str) -> str:
     return f"Available condition of the monitoring cluster operator: {message or '(no message)'}"

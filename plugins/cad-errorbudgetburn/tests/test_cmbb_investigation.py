@@ -25,8 +25,11 @@ from cad_core.testing import inline_plugin
 from cad_errorbudgetburn import messages
 
 NAME = "clustermonitoringerrorbudgetburn"
-CLUSTER = {"id": "2abc7d0e1f2g3h4i5j6k7l8m9n0o1p2q", "external_id": "6f1d2c3b",
-           "product": {"id": "rosa"}}
+CLUSTER = {
+    "id": "2abc7d0e1f2g3h4i5j6k7l8m9n0o1p2q",
+    "external_id": "6f1d2c3b",
+    "product": {"id": "rosa"},
+}
 DATA = Path(__file__).parent / "data"
 CONDITIONS = json.loads(
     (DATA / "cad_testdata_monitoring_clusteroperator_conditions.json").read_text()
@@ -71,13 +74,16 @@ def investigate(monkeypatch):
             yield Resource(name="cluster", factory=lambda _r: fake(cluster))
             yield Resource(name="kube", factory=lambda _r: fake(kube))
 
-        registry = build_registry((inline_plugin("fake", cad_resources=cad_resources),),
-                                  entry_points=True)
+        registry = build_registry(
+            (inline_plugin("fake", cad_resources=cad_resources),), entry_points=True
+        )
         investigation = registry.investigation(name)
         notes = Notes(investigation.name)
         ctx = InvestigationContext(
-            name=investigation.name, cluster_id="cluster-a",
-            resources=Resources(registry.resources(), cluster_id="cluster-a"), notes=notes,
+            name=investigation.name,
+            cluster_id="cluster-a",
+            resources=Resources(registry.resources(), cluster_id="cluster-a"),
+            notes=notes,
         )
         return investigation.run(ctx), notes
 
@@ -97,8 +103,12 @@ def test_cmbb_is_registered_by_its_entry_point_with_its_alias(investigate):
 def test_cmbb_lists_the_monitoring_operator_by_field_selector(investigate):
     kube = FakeKube([operator(CONDITIONS["available_true"])])
     investigate(kube)
-    assert kube.calls == [("/apis/config.openshift.io/v1/clusteroperators",
-                           {"fieldSelector": "metadata.name=monitoring"})]
+    assert kube.calls == [
+        (
+            "/apis/config.openshift.io/v1/clusteroperators",
+            {"fieldSelector": "metadata.name=monitoring"},
+        )
+    ]
 
 
 def test_cmbb_an_unreachable_api_is_noted_and_escalated(investigate):
@@ -120,8 +130,9 @@ def test_cmbb_a_failed_list_is_an_infrastructure_error(investigate):
 def test_cmbb_not_exactly_one_operator_escalates_with_a_report(investigate, items):
     result, notes = investigate(FakeKube(items))
     assert types_of(result) == [ClusterReport, IncidentNote, EscalateIncident]
-    assert notes.lines == [f"⚠️ Expected exactly one cluster operator named monitoring, "
-                           f"found {len(items)}"]
+    assert notes.lines == [
+        f"⚠️ Expected exactly one cluster operator named monitoring, found {len(items)}"
+    ]
     assert f"Found {len(items)} cluster operators" in result.actions[2].reason
 
 
@@ -134,13 +145,26 @@ def test_cmbb_report_uses_the_internal_id_and_holds_the_notes(investigate):
     assert result.actions[1] == IncidentNote()  # the run notes, resolved when it is posted
 
 
-@pytest.mark.parametrize("sample, summary, silence", [
-    ("available_false_uwm_configmap_unparseable", messages.CONFIG_INVALID_SUMMARY,
-     messages.CONFIG_INVALID_SILENCE),
-    ("available_false_uwm_alertmanager", messages.ALERTMANAGER_SUMMARY,
-     messages.ALERTMANAGER_SILENCE),
-    ("available_false_uwm_prometheus", messages.PROMETHEUS_SUMMARY, messages.PROMETHEUS_SILENCE),
-])
+@pytest.mark.parametrize(
+    "sample, summary, silence",
+    [
+        (
+            "available_false_uwm_configmap_unparseable",
+            messages.CONFIG_INVALID_SUMMARY,
+            messages.CONFIG_INVALID_SILENCE,
+        ),
+        (
+            "available_false_uwm_alertmanager",
+            messages.ALERTMANAGER_SUMMARY,
+            messages.ALERTMANAGER_SILENCE,
+        ),
+        (
+            "available_false_uwm_prometheus",
+            messages.PROMETHEUS_SUMMARY,
+            messages.PROMETHEUS_SILENCE,
+        ),
+    ],
+)
 def test_cmbb_a_uwm_misconfiguration_gets_a_service_log_and_silence(
     investigate, sample, summary, silence
 ):
@@ -157,20 +181,26 @@ def test_cmbb_a_uwm_misconfiguration_gets_a_service_log_and_silence(
 
 
 def test_cmbb_the_4_18_form_gets_the_configmap_service_log(investigate):
-    condition = {"type": "Available", "status": "False",
-                 "reason": "UserWorkloadInvalidConfiguration",
-                 "message": 'invalid UWM configuration: the user workload monitoring '
-                            'configuration in "config.yaml" could not be parsed: yaml: bad'}
+    condition = {
+        "type": "Available",
+        "status": "False",
+        "reason": "UserWorkloadInvalidConfiguration",
+        "message": "invalid UWM configuration: the user workload monitoring "
+        'configuration in "config.yaml" could not be parsed: yaml: bad',
+    }
     result, _notes = investigate(FakeKube([operator(condition)]))
     assert result.actions[2].summary == messages.CONFIG_INVALID_SUMMARY
 
 
-@pytest.mark.parametrize("product, link", [
-    ({"id": "osd"}, messages.MONITORING_STACK_DOCS["osd"]),
-    ({"id": "rosa"}, messages.MONITORING_STACK_DOCS["rosa"]),
-    ({"id": "ocp"}, messages.MONITORING_STACK_DOCS["rosa"]),
-    (None, messages.MONITORING_STACK_DOCS["rosa"]),
-])
+@pytest.mark.parametrize(
+    "product, link",
+    [
+        ({"id": "osd"}, messages.MONITORING_STACK_DOCS["osd"]),
+        ({"id": "rosa"}, messages.MONITORING_STACK_DOCS["rosa"]),
+        ({"id": "ocp"}, messages.MONITORING_STACK_DOCS["rosa"]),
+        (None, messages.MONITORING_STACK_DOCS["rosa"]),
+    ],
+)
 def test_cmbb_the_docs_link_matches_the_product(investigate, product, link):
     cluster = {**CLUSTER, "product": product}
     condition = CONDITIONS["available_false_uwm_alertmanager"]
@@ -180,13 +210,21 @@ def test_cmbb_the_docs_link_matches_the_product(investigate, product, link):
     assert not any(o in result.actions[2].description for o in other)
 
 
-@pytest.mark.parametrize("conditions", [
-    [CONDITIONS["available_true"]],
-    [],  # no Available condition at all
-    [CONDITIONS["available_true"], CONDITIONS["available_false_uwm_prometheus"]],
-    [{"type": "Degraded", "status": "True",
-      "message": CONDITIONS["available_false_uwm_prometheus"]["message"]}],
-])
+@pytest.mark.parametrize(
+    "conditions",
+    [
+        [CONDITIONS["available_true"]],
+        [],  # no Available condition at all
+        [CONDITIONS["available_true"], CONDITIONS["available_false_uwm_prometheus"]],
+        [
+            {
+                "type": "Degraded",
+                "status": "True",
+                "message": CONDITIONS["available_false_uwm_prometheus"]["message"],
+            }
+        ],
+    ],
+)
 def test_cmbb_no_symptom_rules_uwm_out_and_escalates(investigate, conditions):
     result, notes = investigate(FakeKube([operator(*conditions)]))
     assert types_of(result) == [ClusterReport, IncidentNote, EscalateIncident]

@@ -40,8 +40,9 @@ class BackplaneClient(ApiClient):
         response = self.request("POST", path, json=body)
         what = f"backplane POST {path}"
         if response.status_code != 201:
-            raise PermanentError(f"{what} answered HTTP {response.status_code} instead of 201: "
-                                 f"{response.text[:500]}")
+            raise PermanentError(
+                f"{what} answered HTTP {response.status_code} instead of 201: {response.text[:500]}"
+            )
         report_id = json_body(response, what).get("report_id")
         if not isinstance(report_id, str) or not report_id:
             raise PermanentError(f"{what} created a report but returned no report_id")
@@ -94,11 +95,22 @@ class KubeClient:
     the core calls it when the run ends.
     """
 
-    def __init__(self, backplane: BackplaneClient, cluster_id: str, remediation: str,
-                 proxy_uri: str, instance_id: str) -> None:
+    def __init__(
+        self,
+        backplane: BackplaneClient,
+        cluster_id: str,
+        remediation: str,
+        proxy_uri: str,
+        instance_id: str,
+    ) -> None:
         credential = f"backplane remediation {remediation!r} (RBAC from its metadata)"
-        self._api = ApiClient(backplane.base_url + proxy_uri.rstrip("/"), backplane.tokens,
-                              backplane.session, service="kube API", credential=credential)
+        self._api = ApiClient(
+            backplane.base_url + proxy_uri.rstrip("/"),
+            backplane.tokens,
+            backplane.session,
+            service="kube API",
+            credential=credential,
+        )
         self._backplane = backplane
         self.cluster_id = cluster_id
         self.remediation = remediation
@@ -117,5 +129,6 @@ class KubeClient:
             if self._closed or not self.instance_id:
                 return
             self._closed = True
-        self._backplane.delete(f"/backplane/remediation/{self.cluster_id}",
-                               {"remediationInstanceId": self.instance_id})
+        self._backplane.delete(
+            f"/backplane/remediation/{self.cluster_id}", {"remediationInstanceId": self.instance_id}
+        )

@@ -23,15 +23,18 @@ from cad_core.errors import BadInputError, InfrastructureError, ResourceError, o
 from cad_core.registrations import Investigation, InvestigationResult
 
 # Texts from OCM, backplane and AWS; matched anywhere in the error (upstream's five).
-REMOVED_CREDENTIALS = tuple(re.compile(pattern) for pattern in (
-    r"Failed to find trusted relationship to support role 'RH-Technical-Support-Access'",
-    r"RH-Managed-OpenShift-Installer/OCM is not authorized to perform: sts:AssumeRole "
-    r"on resource",
-    r"Support role, used with cluster '[a-z0-9]{32}', does not exist in the customer's "
-    r"AWS account",
-    r"could not assume support role in customer's account: .*AccessDenied:",
-    r"is not authorized to perform: iam:GetRole on resource: role",
-))
+REMOVED_CREDENTIALS = tuple(
+    re.compile(pattern)
+    for pattern in (
+        r"Failed to find trusted relationship to support role 'RH-Technical-Support-Access'",
+        r"RH-Managed-OpenShift-Installer/OCM is not authorized to perform: sts:AssumeRole "
+        r"on resource",
+        r"Support role, used with cluster '[a-z0-9]{32}', does not exist in the customer's "
+        r"AWS account",
+        r"could not assume support role in customer's account: .*AccessDenied:",
+        r"is not authorized to perform: iam:GetRole on resource: role",
+    )
+)
 
 SUMMARY = "Action required: restore the cloud access Red Hat needs to support this cluster"
 DETAILS = (
@@ -63,16 +66,28 @@ def credentials_removed(error: BaseException) -> bool:
 
 def plan_for_state(state: str) -> list[Action]:
     if state == "ready":
-        return [LimitedSupport(summary=SUMMARY, details=DETAILS, context="CCAM"),
-                SilenceIncident(reason="the customer removed the cloud credentials Red Hat "
-                                       "needs; the cluster is now in limited support")]
+        return [
+            LimitedSupport(summary=SUMMARY, details=DETAILS, context="CCAM"),
+            SilenceIncident(
+                reason="the customer removed the cloud credentials Red Hat "
+                "needs; the cluster is now in limited support"
+            ),
+        ]
     if state == "uninstalling":
-        return [SilenceIncident(reason=f"the cloud credentials are gone but the cluster is "
-                                       f"uninstalling, so no limited support ('{SUMMARY}') "
-                                       "was added")]
-    return [EscalateIncident(reason=f"the cloud credentials are broken (support role or "
-                                    f"policy removed) and the cluster is '{state}', neither "
-                                    "ready nor uninstalling; a human needs to decide")]
+        return [
+            SilenceIncident(
+                reason=f"the cloud credentials are gone but the cluster is "
+                f"uninstalling, so no limited support ('{SUMMARY}') "
+                "was added"
+            )
+        ]
+    return [
+        EscalateIncident(
+            reason=f"the cloud credentials are broken (support role or "
+            f"policy removed) and the cluster is '{state}', neither "
+            "ready nor uninstalling; a human needs to decide"
+        )
+    ]
 
 
 def run(ctx: InvestigationContext) -> InvestigationResult:
@@ -96,6 +111,7 @@ def run(ctx: InvestigationContext) -> InvestigationResult:
 
 
 INVESTIGATION = Investigation(
-    name="ccam", run=run,
+    name="ccam",
+    run=run,
     description="detects cloud credentials the customer removed and sets limited support",
 )

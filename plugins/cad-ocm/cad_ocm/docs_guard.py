@@ -14,13 +14,19 @@ from typing import Any
 from cad_ocm.errors import DocumentationMismatchError
 
 INDICATORS = {
-    "rosa": ("docs.openshift.com/rosa/",
-             "docs.redhat.com/en/documentation/red_hat_openshift_service_on_aws"),
-    "osd": ("docs.openshift.com/dedicated/",
-            "docs.redhat.com/en/documentation/openshift_dedicated"),
+    "rosa": (
+        "docs.openshift.com/rosa/",
+        "docs.redhat.com/en/documentation/red_hat_openshift_service_on_aws",
+    ),
+    "osd": (
+        "docs.openshift.com/dedicated/",
+        "docs.redhat.com/en/documentation/openshift_dedicated",
+    ),
 }
-PRODUCT_NAMES = {"rosa": "Red Hat OpenShift Service on AWS (ROSA)",
-                 "osd": "OpenShift Dedicated (OSD)"}
+PRODUCT_NAMES = {
+    "rosa": "Red Hat OpenShift Service on AWS (ROSA)",
+    "osd": "OpenShift Dedicated (OSD)",
+}
 URL = re.compile(r"https?://[^\s<>\"'`]+", re.IGNORECASE)
 
 
@@ -55,8 +61,7 @@ def find_mismatch(text: str, product: str) -> tuple[str, str] | None:
     return None
 
 
-def check_documentation(kind: str, summary: str, text: str,
-                        cluster: Mapping[str, Any]) -> None:
+def check_documentation(kind: str, summary: str, text: str, cluster: Mapping[str, Any]) -> None:
     """Raise :class:`DocumentationMismatchError` if ``text`` links the wrong product."""
     product = cluster_product(cluster)
     if product is None:

@@ -52,14 +52,14 @@ def _guard_preview(ctx: ExecutionContext, text: str) -> str:
 
 # -- service log --------------------------------------------------------------------
 
+
 def service_log_applied(action: ServiceLog, ctx: ExecutionContext) -> str | None:
     cluster = _resource(ctx, "cluster")
     ocm = _resource(ctx, "ocm")
     # Narrow the search by summary when it can be quoted; compare exactly either way.
     query = "" if "'" in action.summary else f"summary='{action.summary}'"
     for entry in ocm.service_logs(cluster, query):
-        if (entry.get("summary"), entry.get("description")) == (action.summary,
-                                                                action.description):
+        if (entry.get("summary"), entry.get("description")) == (action.summary, action.description):
             return f"the cluster already has the service log '{action.summary}'"
     return None
 
@@ -67,29 +67,36 @@ def service_log_applied(action: ServiceLog, ctx: ExecutionContext) -> str | None
 def post_service_log(action: ServiceLog, ctx: ExecutionContext) -> None:
     cluster = _resource(ctx, "cluster")
     check_documentation("service log", action.summary, action.description, cluster)
-    _resource(ctx, "ocm").post(SERVICE_LOGS, {
-        "kind": "LogEntry",
-        "severity": action.severity,
-        "service_name": action.service_name,
-        "summary": action.summary,
-        "description": action.description,
-        "internal_only": action.internal_only,
-        "cluster_id": cluster["id"],
-    })
+    _resource(ctx, "ocm").post(
+        SERVICE_LOGS,
+        {
+            "kind": "LogEntry",
+            "severity": action.severity,
+            "service_name": action.service_name,
+            "summary": action.summary,
+            "description": action.description,
+            "internal_only": action.internal_only,
+            "cluster_id": cluster["id"],
+        },
+    )
     ctx.log.info("service log %r sent (%s)", action.summary, action.reason or "no reason given")
-    ctx.notes.automation(f"Sent a service log to the customer: '{action.summary}'"
-                         if not action.internal_only
-                         else f"Added an internal service log: '{action.summary}'")
+    ctx.notes.automation(
+        f"Sent a service log to the customer: '{action.summary}'"
+        if not action.internal_only
+        else f"Added an internal service log: '{action.summary}'"
+    )
 
 
 def describe_service_log(action: ServiceLog, ctx: ExecutionContext) -> str:
     audience = "internal only" if action.internal_only else "visible to the customer"
-    return (f"send a {action.severity} service log '{action.summary}' to cluster "
-            f"{ctx.cluster_id} ({audience})"
-            + _guard_preview(ctx, action.description))
+    return (
+        f"send a {action.severity} service log '{action.summary}' to cluster "
+        f"{ctx.cluster_id} ({audience})" + _guard_preview(ctx, action.description)
+    )
 
 
 # -- limited support ----------------------------------------------------------------
+
 
 def limited_support_applied(action: LimitedSupport, ctx: ExecutionContext) -> str | None:
     path = limited_support_path(_resource(ctx, "cluster"))
@@ -102,25 +109,32 @@ def limited_support_applied(action: LimitedSupport, ctx: ExecutionContext) -> st
 def post_limited_support(action: LimitedSupport, ctx: ExecutionContext) -> None:
     cluster = _resource(ctx, "cluster")
     check_documentation("limited support reason", action.summary, action.details, cluster)
-    body = {"kind": "LimitedSupportReason", "summary": action.summary,
-            "details": action.details, "detection_type": "manual"}
+    body = {
+        "kind": "LimitedSupportReason",
+        "summary": action.summary,
+        "details": action.details,
+        "detection_type": "manual",
+    }
     try:
         _resource(ctx, "ocm").post(limited_support_path(cluster), body)
     except PermanentError as error:
         # OCM's own text is the only signal for this refusal.
         if UNINSTALLING in str(getattr(error, "reason", "") or error):
-            raise ActionSkipped("the cluster is uninstalling, so OCM takes no limited "
-                                "support reason; nothing to do") from error
+            raise ActionSkipped(
+                "the cluster is uninstalling, so OCM takes no limited support reason; nothing to do"
+            ) from error
         raise
     ctx.notes.automation(f"Put the cluster in limited support: '{action.summary}'")
 
 
 def describe_limited_support(action: LimitedSupport, ctx: ExecutionContext) -> str:
-    return (f"put cluster {ctx.cluster_id} in limited support: '{action.summary}'"
-            + _guard_preview(ctx, action.details))
+    return f"put cluster {ctx.cluster_id} in limited support: '{action.summary}'" + _guard_preview(
+        ctx, action.details
+    )
 
 
 # -- cluster report -----------------------------------------------------------------
+
 
 def _report_cluster_id(action: ClusterReport, ctx: ExecutionContext) -> str:
     """Backplane keys reports by the internal id; the run's own cluster may have been
@@ -148,17 +162,31 @@ def create_report(action: ClusterReport, ctx: ExecutionContext) -> None:
 
 
 def describe_report(action: ClusterReport, ctx: ExecutionContext) -> str:
-    return (f"save a backplane report '{action.summary}' for cluster {action.cluster_id} "
-            f"({len(action.data)} characters of findings)")
+    return (
+        f"save a backplane report '{action.summary}' for cluster {action.cluster_id} "
+        f"({len(action.data)} characters of findings)"
+    )
 
 
 def registrations() -> Iterator[ActionExecutor]:
-    yield ActionExecutor(name="ocm-service-log", action_types=("service_log",),
-                         execute=post_service_log, already_applied=service_log_applied,
-                         describe=describe_service_log)
-    yield ActionExecutor(name="ocm-limited-support", action_types=("limited_support",),
-                         execute=post_limited_support, already_applied=limited_support_applied,
-                         describe=describe_limited_support)
-    yield ActionExecutor(name="backplane-report", action_types=("cluster_report",),
-                         execute=create_report, already_applied=report_applied,
-                         describe=describe_report)
+    yield ActionExecutor(
+        name="ocm-service-log",
+        action_types=("service_log",),
+        execute=post_service_log,
+        already_applied=service_log_applied,
+        describe=describe_service_log,
+    )
+    yield ActionExecutor(
+        name="ocm-limited-support",
+        action_types=("limited_support",),
+        execute=post_limited_support,
+        already_applied=limited_support_applied,
+        describe=describe_limited_support,
+    )
+    yield ActionExecutor(
+        name="backplane-report",
+        action_types=("cluster_report",),
+        execute=create_report,
+        already_applied=report_applied,
+        describe=describe_report,
+    )

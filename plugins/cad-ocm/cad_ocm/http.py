@@ -94,8 +94,9 @@ def raise_for_status(response: requests.Response, what: str, credential: str) ->
     raise _tag(PermanentError(detail), status, reason)
 
 
-def send(session: requests.Session, method: str, url: str, what: str,
-         **kwargs: Any) -> requests.Response:
+def send(
+    session: requests.Session, method: str, url: str, what: str, **kwargs: Any
+) -> requests.Response:
     """One request with a timeout; transport failures become :class:`TransientError`."""
     try:
         return session.request(method, url, timeout=TIMEOUT, **kwargs)
@@ -125,16 +126,23 @@ class TokenProvider(Protocol):
 class ApiClient:
     """Bearer-token JSON client for one base URL (a 401 gets one retry with a new token)."""
 
-    def __init__(self, base_url: str, token: TokenProvider, session: requests.Session,
-                 service: str, credential: str = CREDENTIAL) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        token: TokenProvider,
+        session: requests.Session,
+        service: str,
+        credential: str = CREDENTIAL,
+    ) -> None:
         self.base_url = base_url.rstrip("/")
         self.tokens = token
         self.session = session
         self.service = service
         self.credential = credential
 
-    def request(self, method: str, path: str, *, params: Mapping[str, Any] | None = None,
-                json: Any = None) -> requests.Response:
+    def request(
+        self, method: str, path: str, *, params: Mapping[str, Any] | None = None, json: Any = None
+    ) -> requests.Response:
         what = f"{self.service} {method} {path}"
         token = self.tokens.token()
         response = self._send(method, path, what, token, params, json)
@@ -145,10 +153,24 @@ class ApiClient:
         raise_for_status(response, what, self.credential)
         return response
 
-    def _send(self, method: str, path: str, what: str, token: str,
-              params: Mapping[str, Any] | None, json: Any) -> requests.Response:
-        response = send(self.session, method, self.base_url + path, what, params=params,
-                        json=json, headers={"Authorization": f"Bearer {token}"})
+    def _send(
+        self,
+        method: str,
+        path: str,
+        what: str,
+        token: str,
+        params: Mapping[str, Any] | None,
+        json: Any,
+    ) -> requests.Response:
+        response = send(
+            self.session,
+            method,
+            self.base_url + path,
+            what,
+            params=params,
+            json=json,
+            headers={"Authorization": f"Bearer {token}"},
+        )
         log.debug("%s -> HTTP %s", what, response.status_code)
         return response
 
@@ -172,8 +194,14 @@ class ClientCredentialsToken:
     DEFAULT_LIFETIME = 300.0  # when the server says nothing about expiry
     MAX_MARGIN = 60.0  # renew this long before expiry (less for very short tokens)
 
-    def __init__(self, token_url: str, client_id: str, client_secret: str,
-                 session: requests.Session, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        token_url: str,
+        client_id: str,
+        client_secret: str,
+        session: requests.Session,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._url = token_url
         self._client_id = client_id
         self._secret = client_secret
@@ -200,17 +228,27 @@ class ClientCredentialsToken:
     def _fetch(self) -> None:
         what = "the SSO token endpoint"
         response = send(
-            self._session, "POST", self._url, what,
-            data={"grant_type": "client_credentials", "client_id": self._client_id,
-                  "scope": "openid"},
+            self._session,
+            "POST",
+            self._url,
+            what,
+            data={
+                "grant_type": "client_credentials",
+                "client_id": self._client_id,
+                "scope": "openid",
+            },
             auth=(self._client_id, self._secret),
         )
         if response.status_code in (400, 401, 403):
             reason = error_reason(response)
-            raise _tag(PermanentError(
-                f"{what} refused CAD_OCM_CLIENT_ID / CAD_OCM_CLIENT_SECRET "
-                f"(HTTP {response.status_code}: {reason}); check both settings"
-            ), response.status_code, reason)
+            raise _tag(
+                PermanentError(
+                    f"{what} refused CAD_OCM_CLIENT_ID / CAD_OCM_CLIENT_SECRET "
+                    f"(HTTP {response.status_code}: {reason}); check both settings"
+                ),
+                response.status_code,
+                reason,
+            )
         raise_for_status(response, what, "CAD_OCM_CLIENT_ID / CAD_OCM_CLIENT_SECRET")
         body = json_body(response, what)
         token = body.get("access_token")

@@ -24,8 +24,9 @@ class OcmClient(ApiClient):
 
     def __init__(self, settings: Settings) -> None:
         session = new_session()
-        tokens = ClientCredentialsToken(settings.token_url, settings.client_id,
-                                        settings.client_secret, session)
+        tokens = ClientCredentialsToken(
+            settings.token_url, settings.client_id, settings.client_secret, session
+        )
         super().__init__(settings.ocm_url, tokens, session, service="OCM")
         self.settings = settings
         self._memo: dict[str, dict[str, Any]] = {}
@@ -48,8 +49,9 @@ class OcmClient(ApiClient):
                 self._memo[path] = self.get(path)
             return self._memo[path]
 
-    def list_items(self, path: str,
-                   params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+    def list_items(
+        self, path: str, params: Mapping[str, Any] | None = None
+    ) -> list[dict[str, Any]]:
         """Every item of an OCM list, page by page. A missing ``items`` means empty."""
         items: list[dict[str, Any]] = []
         for page in range(1, MAX_PAGES + 1):
@@ -74,16 +76,18 @@ class OcmClient(ApiClient):
         if not isinstance(total, int):
             total = len(items)
         if not items or total == 0:
-            raise NotFoundError(f"OCM knows no cluster whose id, external id or name is "
-                                f"{identifier!r}")
+            raise NotFoundError(
+                f"OCM knows no cluster whose id, external id or name is {identifier!r}"
+            )
         if total > 1 or len(items) > 1:
             count = max(total, len(items))
-            raise AmbiguousClusterError(f"{identifier!r} matches {count} clusters in OCM; "
-                                        "use the internal or external cluster id instead")
+            raise AmbiguousClusterError(
+                f"{identifier!r} matches {count} clusters in OCM; "
+                "use the internal or external cluster id instead"
+            )
         return dict(items[0])
 
-    def service_logs(self, cluster: Mapping[str, Any],
-                     query: str = "") -> list[dict[str, Any]]:
+    def service_logs(self, cluster: Mapping[str, Any], query: str = "") -> list[dict[str, Any]]:
         """The cluster's service logs matching ``query`` (OCM search syntax), oldest first."""
         items = self.list_items(cluster_logs_path(cluster), {"search": query} if query else None)
         # OCM lists newest first; consumers read a timeline, so give it oldest first.

@@ -33,8 +33,9 @@ from cad_ocm.errors import AmbiguousClusterError
 
 
 def _escalate(note: str, reason: str, stop: str) -> InvestigationResult:
-    return InvestigationResult([IncidentNote(content=note), EscalateIncident(reason=reason)],
-                               stop_chain=stop)
+    return InvestigationResult(
+        [IncidentNote(content=note), EscalateIncident(reason=reason)], stop_chain=stop
+    )
 
 
 def _retry_if_transient(error: ResourceError, what: str) -> None:
@@ -70,16 +71,25 @@ def cluster_unavailable(ctx: InvestigationContext, error: ResourceError) -> Inve
 
 def check_cluster(cluster: dict[str, Any]) -> InvestigationResult | None:
     if cluster.get("state") == "uninstalling":
-        text = ("This cluster is already being uninstalled, so CAD silenced the alert: "
-                "there is nothing left to repair.")
-        return InvestigationResult([IncidentNote(content=text), SilenceIncident(reason=text)],
-                                   stop_chain="the cluster is uninstalling")
+        text = (
+            "This cluster is already being uninstalled, so CAD silenced the alert: "
+            "there is nothing left to repair."
+        )
+        return InvestigationResult(
+            [IncidentNote(content=text), SilenceIncident(reason=text)],
+            stop_chain="the cluster is uninstalling",
+        )
     if not on_aws(cluster):
         provider = (cluster.get("cloud_provider") or {}).get("id") or "an unknown provider"
-        text = (f"⚠️ This cluster runs on {provider}. CAD's automated checks support only "
-                "AWS clusters, so a human needs to investigate this alert.")
-        return _escalate(text, f"cloud provider {provider} is not supported by CAD",
-                         "cloud provider not supported (the cluster is not on AWS)")
+        text = (
+            f"⚠️ This cluster runs on {provider}. CAD's automated checks support only "
+            "AWS clusters, so a human needs to investigate this alert."
+        )
+        return _escalate(
+            text,
+            f"cloud provider {provider} is not supported by CAD",
+            "cloud provider not supported (the cluster is not on AWS)",
+        )
     return None
 
 
@@ -114,7 +124,7 @@ def run(ctx: InvestigationContext) -> InvestigationResult:
 
 
 INVESTIGATION = Investigation(
-    name="precheck", run=run,
-    description="stops the chain for unknown, uninstalling, non-AWS or access-protected "
-                "clusters",
+    name="precheck",
+    run=run,
+    description="stops the chain for unknown, uninstalling, non-AWS or access-protected clusters",
 )

@@ -68,7 +68,8 @@ def build_cluster_deployment(resources: Resources) -> dict[str, Any]:
 
 def build_machine_pools(resources: Resources) -> list[dict[str, Any]]:
     pools: list[dict[str, Any]] = resources.get("ocm").list_items(
-        _cluster_path(resources, "/machine_pools"))
+        _cluster_path(resources, "/machine_pools")
+    )
     return pools
 
 
@@ -129,8 +130,9 @@ def build_access_protected(resources: Resources) -> bool:
     cluster_id = resources.get("cluster")["id"]
     body = resources.get("ocm").get(ACCESS_PROTECTION, {"clusterId": cluster_id})
     if not isinstance(body.get("enabled"), bool):
-        raise PermanentError(f"OCM GET {ACCESS_PROTECTION} did not say whether access "
-                             "protection is enabled")
+        raise PermanentError(
+            f"OCM GET {ACCESS_PROTECTION} did not say whether access protection is enabled"
+        )
     return bool(body["enabled"])
 
 
@@ -145,8 +147,10 @@ def build_aws_session(resources: Resources) -> Any:
 
 def build_kube(resources: Resources) -> Any:
     if not resources.investigation:
-        raise BadInputError("the kube resource needs a running investigation: its name "
-                            "selects the backplane remediation (and so the RBAC)")
+        raise BadInputError(
+            "the kube resource needs a running investigation: its name "
+            "selects the backplane remediation (and so the RBAC)"
+        )
     client = backplane(resources)
     return client.open_remediation(resources.get("cluster")["id"], resources.investigation)
 
@@ -154,19 +158,31 @@ def build_kube(resources: Resources) -> Any:
 def registrations() -> Iterator[Resource]:
     yield Resource("ocm", build_ocm, "the OCM API client")
     yield Resource("cluster", build_cluster, "the OCM cluster object")
-    yield Resource("cluster_deployment", build_cluster_deployment,
-                   "the Hive ClusterDeployment (from resources/live)")
+    yield Resource(
+        "cluster_deployment",
+        build_cluster_deployment,
+        "the Hive ClusterDeployment (from resources/live)",
+    )
     yield Resource("machine_pools", build_machine_pools, "the cluster's OCM machine pools")
     yield Resource("service_logs", ServiceLogs, "search the cluster's service logs")
-    yield Resource("hibernation_periods", build_hibernation_periods,
-                   "hibernation periods from cluster-state service logs")
-    yield Resource("infra_cluster", build_infra_cluster,
-                   "whether this is a hive, management or service cluster")
+    yield Resource(
+        "hibernation_periods",
+        build_hibernation_periods,
+        "hibernation periods from cluster-state service logs",
+    )
+    yield Resource(
+        "infra_cluster",
+        build_infra_cluster,
+        "whether this is a hive, management or service cluster",
+    )
     yield Resource("organization_id", build_organization_id, "the owning organization's id")
     yield Resource("owner", build_owner, "the subscription creator's account")
-    yield Resource("access_protected", build_access_protected,
-                   "whether access protection is enabled")
-    yield Resource("aws_session", build_aws_session,
-                   "boto3 session for the customer's AWS account (backplane credentials)")
-    yield Resource("kube", build_kube,
-                   "the cluster's kube API through a backplane remediation")
+    yield Resource(
+        "access_protected", build_access_protected, "whether access protection is enabled"
+    )
+    yield Resource(
+        "aws_session",
+        build_aws_session,
+        "boto3 session for the customer's AWS account (backplane credentials)",
+    )
+    yield Resource("kube", build_kube, "the cluster's kube API through a backplane remediation")

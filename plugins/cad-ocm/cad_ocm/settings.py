@@ -46,5 +46,7 @@ class Settings:
         )
 
     def __repr__(self) -> str:
-        return (f"Settings(ocm_url={self.ocm_url!r}, client_id={self.client_id!r}, "
-                f"token_url={self.token_url!r}, backplane_url={self.backplane_url!r})")
+        return (
+            f"Settings(ocm_url={self.ocm_url!r}, client_id={self.client_id!r}, "
+            f"token_url={self.token_url!r}, backplane_url={self.backplane_url!r})"
+        )

@@ -24,5 +24,8 @@ def parse_timestamp(value: object) -> datetime | None:
 
 def log_time(entry: Mapping[str, Any]) -> datetime:
     """When a service log happened; entries without a time sort first."""
-    return (parse_timestamp(entry.get("timestamp")) or parse_timestamp(entry.get("created_at"))
-            or EARLIEST)
+    return (
+        parse_timestamp(entry.get("timestamp"))
+        or parse_timestamp(entry.get("created_at"))
+        or EARLIEST
+    )

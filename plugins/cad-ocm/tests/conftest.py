@@ -62,23 +62,33 @@ class FakeServer:
         self._lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.server.handle_error = lambda request, address: None  # clients that gave up
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True,
-                                       kwargs={"poll_interval": 0.02})
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, daemon=True, kwargs={"poll_interval": 0.02}
+        )
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.server.server_address[1]}"
 
-    def route(self, method: str, path: str, status: int = 200, body: Any = None,
-              headers: dict[str, str] | None = None) -> None:
+    def route(
+        self,
+        method: str,
+        path: str,
+        status: int = 200,
+        body: Any = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         self.routes[(method, path)] = lambda seen: (status, body, headers or {})
 
     def handle(self, method: str, path: str, handler: Route) -> None:
         self.routes[(method, path)] = handler
 
     def calls(self, method: str | None = None, path: str | None = None) -> list[Seen]:
-        return [s for s in self.seen if s.path != "/token" and (method in (None, s.method))
-                and (path in (None, s.path))]
+        return [
+            s
+            for s in self.seen
+            if s.path != "/token" and (method in (None, s.method)) and (path in (None, s.path))
+        ]
 
     def token_calls(self) -> list[Seen]:
         return [s for s in self.seen if s.path == "/token"]
@@ -92,8 +102,11 @@ class FakeServer:
 
     def _issue(self, seen: Seen) -> tuple[int, Any, dict[str, str]]:
         if self.token_status != 200:
-            return self.token_status, {"error": "invalid_client",
-                                       "error_description": "Invalid client credentials"}, {}
+            return (
+                self.token_status,
+                {"error": "invalid_client", "error_description": "Invalid client credentials"},
+                {},
+            )
         with self._lock:
             token = f"token-{len(self.tokens) + 1}"
             self.tokens.append(token)
@@ -106,12 +119,26 @@ class FakeServer:
         if seen.path == "/token":
             return self._issue(seen)
         if seen.bearer not in self.tokens or seen.bearer in self.revoked:
-            return 401, {"kind": "Error", "code": "CLUSTERS-MGMT-401",
-                         "reason": "Bearer token is not valid"}, {}
+            return (
+                401,
+                {
+                    "kind": "Error",
+                    "code": "CLUSTERS-MGMT-401",
+                    "reason": "Bearer token is not valid",
+                },
+                {},
+            )
         route = self.routes.get((seen.method, seen.path))
         if route is None:
-            return 404, {"kind": "Error", "code": "CLUSTERS-MGMT-404",
-                         "reason": f"no route {seen.method} {seen.path}"}, {}
+            return (
+                404,
+                {
+                    "kind": "Error",
+                    "code": "CLUSTERS-MGMT-404",
+                    "reason": f"no route {seen.method} {seen.path}",
+                },
+                {},
+            )
         return route(seen)
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
@@ -170,7 +197,7 @@ def ocm_registry() -> Any:
 
 
 CLUSTERS = "/api/clusters_mgmt/v1/clusters"
-UNINSTALLING = ("Operation is not allowed for a cluster in 'uninstalling' state")
+UNINSTALLING = "Operation is not allowed for a cluster in 'uninstalling' state"
 
 
 def _search_terms(query: str) -> dict[str, str]:
@@ -190,96 +217,164 @@ class OcmWorld:
         fake.handle("GET", CLUSTERS, self._search)
         fake.handle("POST", "/api/service_logs/v1/cluster_logs", self._post_log)
 
-    def add(self, cluster: dict[str, Any], *, pools: dict[str, Any] | None = None,
-            labels: list[dict[str, str]] = (), logs: list[dict[str, Any]] = (),
-            protected: bool = False) -> dict[str, Any]:
+    def add(
+        self,
+        cluster: dict[str, Any],
+        *,
+        pools: dict[str, Any] | None = None,
+        labels: list[dict[str, str]] = (),
+        logs: list[dict[str, Any]] = (),
+        protected: bool = False,
+    ) -> dict[str, Any]:
         cid, ext = cluster["id"], cluster["external_id"]
         path = f"{CLUSTERS}/{cid}"
         self.clusters.append(cluster)
         self.logs[cid] = list(logs)
         self.reasons[cid] = []
         fake = self.fake
-        fake.route("GET", f"{path}/machine_pools", body=pools or {"kind": "MachinePoolList",
-                                                                   "page": 1, "size": 0,
-                                                                   "total": 0})
-        fake.route("GET", f"{path}/external_configuration/labels",
-                   body={"kind": "LabelList", "items": list(labels), "total": len(labels)})
-        fake.handle("GET", f"/api/service_logs/v1/clusters/{ext}/cluster_logs",
-                    lambda seen: self._list_logs(cid, seen))
-        fake.handle("GET", f"{path}/limited_support_reasons",
-                    lambda seen: (200, {"kind": "LimitedSupportReasonList",
-                                        "items": self.reasons[cid],
-                                        "total": len(self.reasons[cid])}, {}))
-        fake.handle("POST", f"{path}/limited_support_reasons",
-                    lambda seen: self._post_reason(cluster, seen))
-        fake.route("GET", "/api/access_transparency/v1/access_protection",
-                   body={"enabled": protected})
+        fake.route(
+            "GET",
+            f"{path}/machine_pools",
+            body=pools or {"kind": "MachinePoolList", "page": 1, "size": 0, "total": 0},
+        )
+        fake.route(
+            "GET",
+            f"{path}/external_configuration/labels",
+            body={"kind": "LabelList", "items": list(labels), "total": len(labels)},
+        )
+        fake.handle(
+            "GET",
+            f"/api/service_logs/v1/clusters/{ext}/cluster_logs",
+            lambda seen: self._list_logs(cid, seen),
+        )
+        fake.handle(
+            "GET",
+            f"{path}/limited_support_reasons",
+            lambda seen: (
+                200,
+                {
+                    "kind": "LimitedSupportReasonList",
+                    "items": self.reasons[cid],
+                    "total": len(self.reasons[cid]),
+                },
+                {},
+            ),
+        )
+        fake.handle(
+            "POST", f"{path}/limited_support_reasons", lambda seen: self._post_reason(cluster, seen)
+        )
+        fake.route(
+            "GET", "/api/access_transparency/v1/access_protection", body={"enabled": protected}
+        )
         sub = cluster.get("subscription", {}).get("id")
         if sub:
-            fake.route("GET", f"/api/accounts_mgmt/v1/subscriptions/{sub}",
-                       body={"id": sub, "organization_id": f"org-{cid[:4]}", "status": "Active",
-                             "creator": {"kind": "Account", "id": f"acct-{cid[:4]}"}})
-            fake.route("GET", f"/api/accounts_mgmt/v1/accounts/acct-{cid[:4]}",
-                       body={"id": f"acct-{cid[:4]}", "email": "owner@example.com",
-                             "username": "owner"})
+            fake.route(
+                "GET",
+                f"/api/accounts_mgmt/v1/subscriptions/{sub}",
+                body={
+                    "id": sub,
+                    "organization_id": f"org-{cid[:4]}",
+                    "status": "Active",
+                    "creator": {"kind": "Account", "id": f"acct-{cid[:4]}"},
+                },
+            )
+            fake.route(
+                "GET",
+                f"/api/accounts_mgmt/v1/accounts/acct-{cid[:4]}",
+                body={"id": f"acct-{cid[:4]}", "email": "owner@example.com", "username": "owner"},
+            )
         self._backplane(cid)
         return cluster
 
     def _search(self, seen: Seen) -> tuple[int, Any, dict[str, str]]:
         wanted = _search_terms(seen.query.get("search", "")).get("id", "")
-        items = [c for c in self.clusters
-                 if wanted in (c.get("id"), c.get("external_id"), c.get("display_name"))]
+        items = [
+            c
+            for c in self.clusters
+            if wanted in (c.get("id"), c.get("external_id"), c.get("display_name"))
+        ]
         return 200, {"kind": "ClusterList", "items": items, "total": len(items)}, {}
 
     def _list_logs(self, cid: str, seen: Seen) -> tuple[int, Any, dict[str, str]]:
         terms = _search_terms(seen.query.get("search", ""))
-        items = [entry for entry in self.logs[cid]
-                 if all(entry.get(key) == value for key, value in terms.items())]
+        items = [
+            entry
+            for entry in self.logs[cid]
+            if all(entry.get(key) == value for key, value in terms.items())
+        ]
         items.sort(key=lambda entry: entry.get("timestamp", ""), reverse=True)  # newest first
         return 200, {"kind": "ClusterLogList", "items": items, "total": len(items)}, {}
 
     def _post_log(self, seen: Seen) -> tuple[int, Any, dict[str, str]]:
         body = seen.json()
-        entry = {**body, "id": f"log-{len(self.logs[body['cluster_id']])}",
-                 "timestamp": "2030-01-01T00:00:00Z"}
+        entry = {
+            **body,
+            "id": f"log-{len(self.logs[body['cluster_id']])}",
+            "timestamp": "2030-01-01T00:00:00Z",
+        }
         self.logs[body["cluster_id"]].append(entry)
         return 201, entry, {}
 
     def _post_reason(self, cluster: dict[str, Any], seen: Seen) -> tuple[int, Any, dict]:
         if cluster.get("state") == "uninstalling":
-            return 400, {"kind": "Error", "code": "CLUSTERS-MGMT-400",
-                         "reason": UNINSTALLING}, {}
+            return 400, {"kind": "Error", "code": "CLUSTERS-MGMT-400", "reason": UNINSTALLING}, {}
         reason = {**seen.json(), "id": f"ls-{len(self.reasons[cluster['id']])}"}
         self.reasons[cluster["id"]].append(reason)
         return 201, reason, {}
 
     def _backplane(self, cid: str) -> None:
         fake = self.fake
-        fake.route("GET", f"/backplane/cloud/credentials/{cid}", body={
-            "clusterID": cid, "region": "us-west-2",
-            "credentials": json.dumps({"AccessKeyID": "AKIAEXAMPLE",
-                                       "SecretAccessKey": "aws-secret", "SessionToken": "tok",
-                                       "Region": "us-east-1", "Expiration": "2030-01-01"})})
-        fake.handle("POST", f"/backplane/cluster/{cid}/reports",
-                    lambda seen: self._post_report(cid, seen))
-        fake.handle("GET", f"/backplane/cluster/{cid}/reports",
-                    lambda seen: self._list_reports(cid))
-        fake.handle("POST", f"/backplane/remediation/{cid}", lambda seen: (200, {
-            "proxy_uri": f"/backplane/remediate/{cid}/{seen.query['remediationName']}/",
-            "remediationInstanceId": "rem-1"}, {}))
+        fake.route(
+            "GET",
+            f"/backplane/cloud/credentials/{cid}",
+            body={
+                "clusterID": cid,
+                "region": "us-west-2",
+                "credentials": json.dumps(
+                    {
+                        "AccessKeyID": "AKIAEXAMPLE",
+                        "SecretAccessKey": "aws-secret",
+                        "SessionToken": "tok",
+                        "Region": "us-east-1",
+                        "Expiration": "2030-01-01",
+                    }
+                ),
+            },
+        )
+        fake.handle(
+            "POST", f"/backplane/cluster/{cid}/reports", lambda seen: self._post_report(cid, seen)
+        )
+        fake.handle(
+            "GET", f"/backplane/cluster/{cid}/reports", lambda seen: self._list_reports(cid)
+        )
+        fake.handle(
+            "POST",
+            f"/backplane/remediation/{cid}",
+            lambda seen: (
+                200,
+                {
+                    "proxy_uri": f"/backplane/remediate/{cid}/{seen.query['remediationName']}/",
+                    "remediationInstanceId": "rem-1",
+                },
+                {},
+            ),
+        )
         fake.route("DELETE", f"/backplane/remediation/{cid}", body=None)
 
     def _post_report(self, cid: str, seen: Seen) -> tuple[int, Any, dict[str, str]]:
-        report = {**seen.json(), "report_id": f"rep-{len(self.reports) + 1}",
-                  "created_at": "2030-01-01T00:00:00Z"}
+        report = {
+            **seen.json(),
+            "report_id": f"rep-{len(self.reports) + 1}",
+            "created_at": "2030-01-01T00:00:00Z",
+        }
         self.reports.append({**report, "cluster_id": cid})
-        self.fake.route("GET", f"/backplane/cluster/{cid}/reports/{report['report_id']}",
-                        body=report)
+        self.fake.route(
+            "GET", f"/backplane/cluster/{cid}/reports/{report['report_id']}", body=report
+        )
         return 201, report, {}
 
     def _list_reports(self, cid: str) -> tuple[int, Any, dict[str, str]]:
-        keep = ("report_id", "summary", "created_at") + (("data",)
-                                                         if self.list_report_data else ())
+        keep = ("report_id", "summary", "created_at") + (("data",) if self.list_report_data else ())
         listed = [{k: r[k] for k in keep} for r in self.reports if r["cluster_id"] == cid]
         return 200, {"cluster_id": cid, "reports": listed}, {}
 

@@ -19,8 +19,15 @@ SETTINGS = EngineSettings(retry=RetryPolicy(base_delay=0.01))
 
 
 def scenario(state: str = "ready", faults: tuple[dict, ...] = (), **cluster: Any) -> dict:
-    seed = {"id": CLUSTER, "external_id": EXTERNAL, "name": "cluster-a", "state": state,
-            "product": "rosa", "infra_id": "cluster-a-x7k2p", **cluster}
+    seed = {
+        "id": CLUSTER,
+        "external_id": EXTERNAL,
+        "name": "cluster-a",
+        "state": state,
+        "product": "rosa",
+        "infra_id": "cluster-a-x7k2p",
+        **cluster,
+    }
     return {"name": "cad-ocm-executors", "ocm": {"clusters": [seed]}, "faults": list(faults)}
 
 
@@ -52,11 +59,16 @@ def cluster_world(box) -> dict:
     return box.world.to_json()["ocm"]["clusters"][CLUSTER]
 
 
-SERVICE_LOG = ServiceLog(severity="Major", summary="Action required: restart stopped nodes",
-                         description=f"Please start the stopped instances. See {ROSA_DOC}")
-LIMITED = LimitedSupport(summary="Cluster stopped by the customer",
-                         details=f"Please start the control plane again. See {ROSA_DOC}",
-                         context="CHGM")
+SERVICE_LOG = ServiceLog(
+    severity="Major",
+    summary="Action required: restart stopped nodes",
+    description=f"Please start the stopped instances. See {ROSA_DOC}",
+)
+LIMITED = LimitedSupport(
+    summary="Cluster stopped by the customer",
+    details=f"Please start the control plane again. See {ROSA_DOC}",
+    context="CHGM",
+)
 
 
 def test_service_log_is_posted_once_and_skipped_on_rerun(start, ocm_registry) -> None:
@@ -67,24 +79,36 @@ def test_service_log_is_posted_once_and_skipped_on_rerun(start, ocm_registry) ->
     [posted] = writes(box)
     assert posted["path"] == "/api/service_logs/v1/cluster_logs"
     [log] = cluster_world(box)["service_logs"]
-    assert log == {"summary": SERVICE_LOG.summary, "description": SERVICE_LOG.description,
-                   "severity": "Major", "service_name": "SREManualAction",
-                   "internal_only": False, "log_type": None}
+    assert log == {
+        "summary": SERVICE_LOG.summary,
+        "description": SERVICE_LOG.description,
+        "severity": "Major",
+        "service_name": "SREManualAction",
+        "internal_only": False,
+        "log_type": None,
+    }
 
     [again], notes = run(ocm_registry, [SERVICE_LOG])
     assert again.status == Status.SKIPPED_DUPLICATE
     assert "already has the service log" in again.reason and not notes
     assert len(cluster_world(box)["service_logs"]) == 1
-    searched = [r for r in box.requests
-                if r["path"] == f"/api/service_logs/v1/clusters/{EXTERNAL}/cluster_logs"]
+    searched = [
+        r
+        for r in box.requests
+        if r["path"] == f"/api/service_logs/v1/clusters/{EXTERNAL}/cluster_logs"
+    ]
     assert searched  # looked up by EXTERNAL id
 
 
 def test_same_summary_with_another_description_is_still_sent(start, ocm_registry) -> None:
     box = start(scenario())
     run(ocm_registry, [SERVICE_LOG])
-    changed = ServiceLog(severity="Major", summary=SERVICE_LOG.summary,
-                         description="A different explanation.", internal_only=True)
+    changed = ServiceLog(
+        severity="Major",
+        summary=SERVICE_LOG.summary,
+        description="A different explanation.",
+        internal_only=True,
+    )
     [outcome], notes = run(ocm_registry, [changed])
     assert outcome.status == Status.SUCCEEDED
     assert notes.lines == [f"🤖 Added an internal service log: '{SERVICE_LOG.summary}'"]
@@ -97,7 +121,8 @@ def test_limited_support_is_posted_once(start, ocm_registry) -> None:
     assert (outcome.status, outcome.executor) == (Status.SUCCEEDED, "ocm-limited-support")
     assert notes.lines == [f"🤖 Put the cluster in limited support: '{LIMITED.summary}'"]
     assert cluster_world(box)["limited_support_reasons"] == [
-        {"summary": LIMITED.summary, "details": LIMITED.details}]
+        {"summary": LIMITED.summary, "details": LIMITED.details}
+    ]
     [again], _ = run(ocm_registry, [LIMITED])
     assert again.status == Status.SKIPPED_DUPLICATE
     assert len(cluster_world(box)["limited_support_reasons"]) == 1
@@ -105,8 +130,11 @@ def test_limited_support_is_posted_once(start, ocm_registry) -> None:
 
 def test_ocm_503_twice_is_retried_by_the_engine(start, ocm_registry) -> None:
     path = f"/api/clusters_mgmt/v1/clusters/{CLUSTER}/limited_support_reasons"
-    box = start(scenario(faults=({"service": "ocm", "method": "POST", "path": path,
-                                  "status": 503, "times": 2},)))
+    box = start(
+        scenario(
+            faults=({"service": "ocm", "method": "POST", "path": path, "status": 503, "times": 2},)
+        )
+    )
     [outcome], _ = run(ocm_registry, [LIMITED])
     assert (outcome.status, outcome.attempts) == (Status.SUCCEEDED, 3)
     posts = [r["status"] for r in writes(box) if r["path"] == path]
@@ -122,10 +150,13 @@ def test_uninstalling_refusal_is_reported_as_skipped(start, ocm_registry) -> Non
     assert not notes and cluster_world(box)["limited_support_reasons"] == []
 
 
-@pytest.mark.parametrize("action", [
-    ServiceLog(severity="Warning", summary="Check your network", description=f"See {OSD_DOC}"),
-    LimitedSupport(summary="Unsupported network", details=f"Read {OSD_DOC} and fix it."),
-])
+@pytest.mark.parametrize(
+    "action",
+    [
+        ServiceLog(severity="Warning", summary="Check your network", description=f"See {OSD_DOC}"),
+        LimitedSupport(summary="Unsupported network", details=f"Read {OSD_DOC} and fix it."),
+    ],
+)
 def test_wrong_product_documentation_is_never_sent(start, ocm_registry, action) -> None:
     box = start(scenario())
     [outcome], notes = run(ocm_registry, [action])
@@ -149,16 +180,21 @@ def test_dry_run_describes_and_warns_without_writing(start, ocm_registry) -> Non
 
 def test_cluster_report_is_created_once_with_the_view_command(start, ocm_registry) -> None:
     box = start(scenario())
-    report = ClusterReport(cluster_id="cluster-a", summary="2030-01-01T00:00:00Z : chgm",
-                           data="🤖 findings\n✅ all good\n")
+    report = ClusterReport(
+        cluster_id="cluster-a",
+        summary="2030-01-01T00:00:00Z : chgm",
+        data="🤖 findings\n✅ all good\n",
+    )
     [outcome], notes = run(ocm_registry, [report], cluster_id="cluster-a")
     assert (outcome.status, outcome.executor) == (Status.SUCCEEDED, "backplane-report")
     assert box.world.to_json()["backplane"]["reports"] == [
-        {"cluster_id": CLUSTER, "summary": report.summary, "data": report.data}]
+        {"cluster_id": CLUSTER, "summary": report.summary, "data": report.data}
+    ]
     [line] = notes.lines
     assert line.startswith("🤖 Saved these findings as a cluster report.")
-    assert line.endswith(f"osdctl cluster reports get --cluster-id {CLUSTER} "
-                         "--report-id report-000001")
+    assert line.endswith(
+        f"osdctl cluster reports get --cluster-id {CLUSTER} --report-id report-000001"
+    )
     [again], notes = run(ocm_registry, [report], cluster_id="cluster-a")
     assert again.status == Status.SKIPPED_DUPLICATE and "report-000001" in again.reason
     assert len(box.world.to_json()["backplane"]["reports"]) == 1

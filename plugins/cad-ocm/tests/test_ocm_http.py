@@ -31,8 +31,11 @@ def test_client_credentials_token_is_fetched_once_and_sent_as_bearer(fake, ocm) 
     assert ocm.get(PATH) == {"id": "abc"}
     [token_call] = fake.token_calls()
     assert token_call.method == "POST"
-    assert token_call.form() == {"grant_type": "client_credentials",
-                                 "client_id": "cad-test-client", "scope": "openid"}
+    assert token_call.form() == {
+        "grant_type": "client_credentials",
+        "client_id": "cad-test-client",
+        "scope": "openid",
+    }
     basic = base64.b64encode(f"cad-test-client:{SECRET}".encode()).decode()
     assert token_call.headers["Authorization"] == f"Basic {basic}"
     assert [c.bearer for c in fake.calls()] == ["token-1", "token-1"]
@@ -49,8 +52,9 @@ def test_token_is_renewed_before_it_expires(fake, ocm) -> None:
 
 def test_renewal_time_uses_expires_in_with_a_margin(fake) -> None:
     now = [1000.0]
-    tokens = ClientCredentialsToken(fake.url + "/token", "cad-test-client", SECRET,
-                                    new_session(), clock=lambda: now[0])
+    tokens = ClientCredentialsToken(
+        fake.url + "/token", "cad-test-client", SECRET, new_session(), clock=lambda: now[0]
+    )
     assert tokens.token() == "token-1"
     now[0] += 900 - 61  # a 900 s token is renewed 60 s early
     assert tokens.token() == "token-1"
@@ -92,8 +96,7 @@ def test_a_refused_client_secret_is_a_clear_permanent_error(fake, ocm, caplog) -
 
 
 def test_a_429_is_transient_with_retry_after_after_one_request(fake, ocm) -> None:
-    fake.route("GET", PATH, status=429, body={"reason": "slow down"},
-               headers={"Retry-After": "3"})
+    fake.route("GET", PATH, status=429, body={"reason": "slow down"}, headers={"Retry-After": "3"})
     with pytest.raises(TransientError) as caught:
         ocm.get(PATH)
     assert caught.value.retry_after == 3.0
@@ -111,8 +114,12 @@ def test_a_5xx_is_transient_after_one_request(fake, ocm) -> None:
 def test_404_is_not_found_and_other_4xx_carry_ocms_reason(fake, ocm) -> None:
     with pytest.raises(NotFoundError, match="HTTP 404"):
         ocm.get("/api/clusters_mgmt/v1/clusters/nope")
-    fake.route("POST", PATH, status=400, body={"kind": "Error", "code": "CLUSTERS-MGMT-400",
-                                               "reason": "summary is too long"})
+    fake.route(
+        "POST",
+        PATH,
+        status=400,
+        body={"kind": "Error", "code": "CLUSTERS-MGMT-400", "reason": "summary is too long"},
+    )
     with pytest.raises(PermanentError, match="HTTP 400: summary is too long") as caught:
         ocm.post(PATH, {"summary": "x"})
     assert not isinstance(caught.value, NotFoundError)
@@ -123,8 +130,12 @@ def test_connection_refused_is_transient(monkeypatch: pytest.MonkeyPatch, ocm_re
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     url = f"http://127.0.0.1:{port}"
-    for name, value in {"CAD_OCM_URL": url, "CAD_OCM_TOKEN_URL": url + "/token",
-                        "CAD_OCM_CLIENT_ID": "id", "CAD_OCM_CLIENT_SECRET": SECRET}.items():
+    for name, value in {
+        "CAD_OCM_URL": url,
+        "CAD_OCM_TOKEN_URL": url + "/token",
+        "CAD_OCM_CLIENT_ID": "id",
+        "CAD_OCM_CLIENT_SECRET": SECRET,
+    }.items():
         monkeypatch.setenv(name, value)
     ocm = Resources(ocm_registry.resources()).get("ocm")
     with pytest.raises(TransientError, match="could not connect") as caught:

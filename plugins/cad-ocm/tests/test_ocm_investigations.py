@@ -28,20 +28,30 @@ CLUSTER = "2abc7d0e1f2g3h4i5j6k7l8m9n0o1p2q"
 INCIDENT = "Q1CADTEST00001"
 
 
-def scenario(*clusters: dict, faults: tuple[dict, ...] = (), credentials: str = "ok",
-             incident: bool = False) -> dict:
+def scenario(
+    *clusters: dict, faults: tuple[dict, ...] = (), credentials: str = "ok", incident: bool = False
+) -> dict:
     seeds = clusters or ({},)
     world: dict[str, Any] = {
         "name": "cad-ocm-investigations",
-        "ocm": {"clusters": [{"id": CLUSTER, "name": "cluster-a", "infra_id": "cluster-a-x",
-                              **seed} for seed in seeds]},
+        "ocm": {
+            "clusters": [
+                {"id": CLUSTER, "name": "cluster-a", "infra_id": "cluster-a-x", **seed}
+                for seed in seeds
+            ]
+        },
         "aws": {"credentials": credentials},
         "faults": list(faults),
     }
     if incident:
-        world["pagerduty"] = {"incident": {"id": INCIDENT, "title": "cluster-a has gone missing",
-                                           "service": {"id": "PSVC001", "summary": "prod"}},
-                              "alerts": [{"details": {"cluster_id": "nope"}}]}
+        world["pagerduty"] = {
+            "incident": {
+                "id": INCIDENT,
+                "title": "cluster-a has gone missing",
+                "service": {"id": "PSVC001", "summary": "prod"},
+            },
+            "alerts": [{"details": {"cluster_id": "nope"}}],
+        }
     return world
 
 
@@ -64,8 +74,9 @@ def investigate(ocm_registry):
             resources = Resources(ocm_registry.resources(), cluster_id=cluster_id)
             resources.investigation = name
             opened.append(resources)
-        ctx = InvestigationContext(name=name, cluster_id=cluster_id, resources=resources,
-                                   notes=Notes(name))
+        ctx = InvestigationContext(
+            name=name, cluster_id=cluster_id, resources=resources, notes=Notes(name)
+        )
         result = ocm_registry.investigation(name).run(ctx)
         assert not ctx.notes, "precheck and ccam write no run notes"
         return result
@@ -84,6 +95,7 @@ def fault(path: str, status: int, service: str = "ocm", times: int | None = None
 
 
 # -- precheck ---------------------------------------------------------------------------
+
 
 def test_precheck_lets_a_healthy_aws_cluster_through(start, investigate) -> None:
     start(scenario())
@@ -159,20 +171,29 @@ def test_precheck_escalates_access_protected_clusters(start, investigate) -> Non
     assert result.stop_chain == "access protection is enabled on the cluster"
 
 
-def test_precheck_unknown_cluster_escalation_really_executes(start, investigate,
-                                                             ocm_registry) -> None:
+def test_precheck_unknown_cluster_escalation_really_executes(
+    start, investigate, ocm_registry
+) -> None:
     pagerduty = ocm_registry.plugins.get("pagerduty")
     if pagerduty is None or pagerduty.status != "loaded":
         pytest.skip("cad-pagerduty (the incident executors) is not available")
     box = start(scenario(incident=True))
     result = investigate("precheck", cluster_id="nope")
-    alert = Alert(source="pagerduty", id=INCIDENT, title="cluster-a has gone missing",
-                  cluster_id="nope")
+    alert = Alert(
+        source="pagerduty", id=INCIDENT, title="cluster-a has gone missing", cluster_id="nope"
+    )
     ctx = make_execution_context(ocm_registry, cluster_id="nope", alert=alert)
-    outcomes = execute_plan(result.actions, ctx, ocm_registry, Dispatcher({}),
-                            EngineSettings(retry=RetryPolicy(base_delay=0.01)))
-    assert [(o.type, o.status) for o in outcomes] == [("incident_note", Status.SUCCEEDED),
-                                                      ("escalate_incident", Status.SUCCEEDED)]
+    outcomes = execute_plan(
+        result.actions,
+        ctx,
+        ocm_registry,
+        Dispatcher({}),
+        EngineSettings(retry=RetryPolicy(base_delay=0.01)),
+    )
+    assert [(o.type, o.status) for o in outcomes] == [
+        ("incident_note", Status.SUCCEEDED),
+        ("escalate_incident", Status.SUCCEEDED),
+    ]
     incident = box.world.to_json()["pagerduty"]["incidents"][INCIDENT]
     assert result.actions[0].content in incident["notes"]
     assert incident["escalation_level"] == 2
@@ -189,8 +210,9 @@ def test_ccam_does_nothing_when_credentials_work(start, investigate) -> None:
     assert result.actions == () and result.stop_chain is None
 
 
-def test_ccam_ready_cluster_gets_limited_support_and_silence(start, investigate,
-                                                             ocm_registry) -> None:
+def test_ccam_ready_cluster_gets_limited_support_and_silence(
+    start, investigate, ocm_registry
+) -> None:
     box = start(scenario(credentials="denied"))
     result = investigate("ccam")
     assert kinds(result) == [LimitedSupport, SilenceIncident]
@@ -218,8 +240,9 @@ def test_ccam_other_states_escalate(start, investigate) -> None:
     assert "'hibernating'" in result.actions[0].reason
 
 
-def test_ccam_other_credential_failures_are_retried_with_a_fresh_build(start, investigate,
-                                                                      ocm_registry) -> None:
+def test_ccam_other_credential_failures_are_retried_with_a_fresh_build(
+    start, investigate, ocm_registry
+) -> None:
     start(scenario(faults=(fault(CREDENTIALS, 503, service="backplane", times=1),)))
     resources = Resources(ocm_registry.resources(), cluster_id=CLUSTER)
     try:
@@ -246,21 +269,38 @@ def test_ccam_reports_missing_settings_as_they_are(start, investigate, monkeypat
     assert isinstance(caught.value.cause, MissingSettingError)
 
 
-@pytest.mark.parametrize(("status", "text"), [
-    (403, "Failed to find trusted relationship to support role 'RH-Technical-Support-Access'"),
-    (500, "User: arn:aws:sts::1:assumed-role/RH-Managed-OpenShift-Installer/OCM is not "
-          "authorized to perform: sts:AssumeRole on resource: arn:aws:iam::1:role/Support"),
-    (400, "Support role, used with cluster '2h9pah3dia23jtu9or8f0kgt87lq15vc', does not exist "
-          "in the customer's AWS account"),
-    (401, "could not assume support role in customer's account: operation error STS: "
-          "AssumeRole, api error AccessDenied: not allowed"),
-    (502, "User: x is not authorized to perform: iam:GetRole on resource: role Installer"),
-])
-def test_ccam_recognises_each_removed_credentials_reply(world, ref, fake, investigate,
-                                                        status, text) -> None:
+@pytest.mark.parametrize(
+    ("status", "text"),
+    [
+        (403, "Failed to find trusted relationship to support role 'RH-Technical-Support-Access'"),
+        (
+            500,
+            "User: arn:aws:sts::1:assumed-role/RH-Managed-OpenShift-Installer/OCM is not "
+            "authorized to perform: sts:AssumeRole on resource: arn:aws:iam::1:role/Support",
+        ),
+        (
+            400,
+            "Support role, used with cluster '2h9pah3dia23jtu9or8f0kgt87lq15vc', does not exist "
+            "in the customer's AWS account",
+        ),
+        (
+            401,
+            "could not assume support role in customer's account: operation error STS: "
+            "AssumeRole, api error AccessDenied: not allowed",
+        ),
+        (502, "User: x is not authorized to perform: iam:GetRole on resource: role Installer"),
+    ],
+)
+def test_ccam_recognises_each_removed_credentials_reply(
+    world, ref, fake, investigate, status, text
+) -> None:
     cluster = world.add(ref("ocm_cluster_rosa_classic_sts"))
-    fake.route("GET", f"/backplane/cloud/credentials/{cluster['id']}", status=status,
-               body={"statusCode": status, "message": text})
+    fake.route(
+        "GET",
+        f"/backplane/cloud/credentials/{cluster['id']}",
+        status=status,
+        body={"statusCode": status, "message": text},
+    )
     result = investigate("ccam", cluster_id=cluster["id"])
     assert kinds(result) == [LimitedSupport, SilenceIncident]
     assert text in result.stop_chain

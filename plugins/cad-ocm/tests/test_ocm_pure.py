@@ -29,6 +29,7 @@ def log(summary: str, when: str) -> dict:
 
 # -- hibernation ------------------------------------------------------------------------
 
+
 def test_hibernation_periods_follow_the_timeline_rules() -> None:
     logs = [
         log("cluster_state_ready", "2024-01-05T10:00:00Z"),
@@ -53,6 +54,7 @@ def test_no_hibernation_means_no_periods() -> None:
 
 # -- documentation guard --------------------------------------------------------------
 
+
 def test_osd_link_on_a_rosa_cluster_is_refused_with_a_clear_message(ref) -> None:
     template = ref("managed_notifications_sl_customer_stopped_control_plane_node")
     with pytest.raises(DocumentationMismatchError) as caught:
@@ -65,13 +67,19 @@ def test_osd_link_on_a_rosa_cluster_is_refused_with_a_clear_message(ref) -> None
     assert "by hand" in message and template["summary"] in message
 
 
-@pytest.mark.parametrize("name", ["managed_notifications_sl_customer_stopped_infra_node",
-                                  "managed_notifications_sl_uwm_misconfiguration"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "managed_notifications_sl_customer_stopped_infra_node",
+        "managed_notifications_sl_uwm_misconfiguration",
+    ],
+)
 def test_rosa_links_on_an_osd_cluster_are_refused(ref, name: str) -> None:
     template = ref(name)
     with pytest.raises(DocumentationMismatchError, match="is OpenShift Dedicated"):
-        check_documentation("limited support reason", template["summary"],
-                            template["description"], OSD)
+        check_documentation(
+            "limited support reason", template["summary"], template["description"], OSD
+        )
     check_documentation("service log", template["summary"], template["description"], ROSA)
 
 
@@ -84,8 +92,10 @@ def test_guard_is_off_for_other_products_and_passes_neutral_links() -> None:
 
 def test_links_without_a_scheme_are_caught_too() -> None:
     text = "Read docs.redhat.com/en/documentation/openshift_dedicated/4/html/networking"
-    assert find_mismatch(text, "rosa") == ("docs.redhat.com/en/documentation/openshift_dedicated",
-                                           "osd")
+    assert find_mismatch(text, "rosa") == (
+        "docs.redhat.com/en/documentation/openshift_dedicated",
+        "osd",
+    )
 
 
 def test_trailing_punctuation_is_not_part_of_the_named_link() -> None:
@@ -95,13 +105,18 @@ def test_trailing_punctuation_is_not_part_of_the_named_link() -> None:
 
 # -- settings ---------------------------------------------------------------------------
 
+
 def test_every_missing_setting_is_named_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("CAD_OCM_URL", "CAD_OCM_CLIENT_ID", "CAD_OCM_CLIENT_SECRET", "BACKPLANE_URL"):
         monkeypatch.delenv(name, raising=False)
     with pytest.raises(MissingSettingError) as caught:
         Settings.from_env(backplane=True)
-    assert caught.value.names == ("CAD_OCM_URL", "CAD_OCM_CLIENT_ID", "CAD_OCM_CLIENT_SECRET",
-                                  "BACKPLANE_URL")
+    assert caught.value.names == (
+        "CAD_OCM_URL",
+        "CAD_OCM_CLIENT_ID",
+        "CAD_OCM_CLIENT_SECRET",
+        "BACKPLANE_URL",
+    )
     monkeypatch.setenv("CAD_OCM_URL", "https://api.example.com/")
     with pytest.raises(MissingSettingError) as caught:
         Settings.from_env()
@@ -120,6 +135,7 @@ def test_settings_defaults_and_secret_stays_out_of_repr(monkeypatch: pytest.Monk
 
 
 # -- HTTP helpers -----------------------------------------------------------------------
+
 
 def reply(status: int, body: bytes, headers: dict[str, str] | None = None) -> requests.Response:
     response = requests.Response()
@@ -148,6 +164,7 @@ def test_error_reason_prefers_the_servers_explanation(ref) -> None:
 
 # -- precheck and ccam helpers ------------------------------------------------------------
 
+
 def test_on_aws_uses_the_provider_and_falls_back_to_the_aws_section(ref) -> None:
     assert on_aws(ref("ocm_cluster_osd_aws_nonccs"))  # no "aws" section, provider aws
     assert on_aws(ref("ocm_cluster_rosa_classic_sts"))
@@ -173,11 +190,14 @@ def test_each_removed_credentials_text_is_recognised(text: str) -> None:
     assert credentials_removed(RuntimeError(f"backplane said: {text} (request 42)"))
 
 
-@pytest.mark.parametrize("text", [
-    "backplane GET /backplane/cloud/credentials/x failed with HTTP 503: try later",
-    "Support role, used with cluster 'SHORT', does not exist in the customer's AWS account",
-    "could not assume support role in customer's account: Throttling: slow down",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "backplane GET /backplane/cloud/credentials/x failed with HTTP 503: try later",
+        "Support role, used with cluster 'SHORT', does not exist in the customer's AWS account",
+        "could not assume support role in customer's account: Throttling: slow down",
+    ],
+)
 def test_other_credentials_failures_are_not_recognised(text: str) -> None:
     assert not credentials_removed(RuntimeError(text))
 

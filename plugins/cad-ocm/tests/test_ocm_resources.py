@@ -19,13 +19,19 @@ OSD = "aws-ready-1i9h2a904lpvh"
 
 @pytest.fixture
 def clusters(world, ref):
-    world.add(ref("ocm_cluster_rosa_classic_sts"),
-              pools=ref("ocm_machine_pools_list_fixed_replicas"),
-              labels=[{"key": "ext-managed.openshift.io/hive-shard", "value": "true"}])
-    world.add(ref("ocm_cluster_rosa_hcp"), pools=ref("ocm_machine_pools_list_autoscaling"),
-              logs=ref("ocm_service_logs_cluster_logs_list")["items"])
-    world.add(ref("ocm_cluster_osd_aws_nonccs"), pools=ref("ocm_machine_pools_list_empty"),
-              protected=True)
+    world.add(
+        ref("ocm_cluster_rosa_classic_sts"),
+        pools=ref("ocm_machine_pools_list_fixed_replicas"),
+        labels=[{"key": "ext-managed.openshift.io/hive-shard", "value": "true"}],
+    )
+    world.add(
+        ref("ocm_cluster_rosa_hcp"),
+        pools=ref("ocm_machine_pools_list_autoscaling"),
+        logs=ref("ocm_service_logs_cluster_logs_list")["items"],
+    )
+    world.add(
+        ref("ocm_cluster_osd_aws_nonccs"), pools=ref("ocm_machine_pools_list_empty"), protected=True
+    )
     return world
 
 
@@ -44,15 +50,19 @@ def run_resources(ocm_registry):
         resources.close()
 
 
-@pytest.mark.parametrize("identifier", [CLASSIC, "720ddb78-c7c5-4267-a1ac-bd8a27e485e0",
-                                        "zac-rosa-3b"])
-def test_cluster_by_internal_id_external_id_or_name(clusters, fake, run_resources,
-                                                    identifier) -> None:
+@pytest.mark.parametrize(
+    "identifier", [CLASSIC, "720ddb78-c7c5-4267-a1ac-bd8a27e485e0", "zac-rosa-3b"]
+)
+def test_cluster_by_internal_id_external_id_or_name(
+    clusters, fake, run_resources, identifier
+) -> None:
     cluster = run_resources(identifier).get("cluster")
     assert cluster["id"] == CLASSIC and cluster["product"]["id"] == "rosa"
     [search] = fake.calls("GET", "/api/clusters_mgmt/v1/clusters")
-    assert search.query["search"] == (f"(id like '{identifier}' or external_id like "
-                                      f"'{identifier}' or display_name like '{identifier}')")
+    assert search.query["search"] == (
+        f"(id like '{identifier}' or external_id like "
+        f"'{identifier}' or display_name like '{identifier}')"
+    )
 
 
 def test_unknown_cluster_is_not_found(clusters, run_resources) -> None:
@@ -72,8 +82,9 @@ def test_ambiguous_cluster_is_bad_input(clusters, ref, run_resources) -> None:
     assert "matches 2 clusters" in str(caught.value)
 
 
-def test_a_quote_in_the_identifier_is_refused_before_any_call(clusters, fake,
-                                                              run_resources) -> None:
+def test_a_quote_in_the_identifier_is_refused_before_any_call(
+    clusters, fake, run_resources
+) -> None:
     with pytest.raises(ResourceError, match="single quote"):
         run_resources("x' or id like '%").get("cluster")
     assert fake.calls() == []
@@ -81,8 +92,17 @@ def test_a_quote_in_the_identifier_is_refused_before_any_call(clusters, fake,
 
 def test_the_cluster_is_fetched_once_for_all_resources(clusters, fake, run_resources) -> None:
     resources = run_resources(CLASSIC)
-    for name in ("cluster", "machine_pools", "infra_cluster", "organization_id", "owner",
-                 "access_protected", "service_logs", "hibernation_periods", "aws_session"):
+    for name in (
+        "cluster",
+        "machine_pools",
+        "infra_cluster",
+        "organization_id",
+        "owner",
+        "access_protected",
+        "service_logs",
+        "hibernation_periods",
+        "aws_session",
+    ):
         resources.get(name)
     assert len(fake.calls("GET", "/api/clusters_mgmt/v1/clusters")) == 1
     assert len(fake.token_calls()) == 1
@@ -90,22 +110,30 @@ def test_the_cluster_is_fetched_once_for_all_resources(clusters, fake, run_resou
 
 def test_machine_pools_fixed_autoscaling_and_empty(clusters, run_resources) -> None:
     assert [(p["id"], p["replicas"]) for p in run_resources(CLASSIC).get("machine_pools")] == [
-        ("worker", 4)]
+        ("worker", 4)
+    ]
     [pool] = run_resources(HCP).get("machine_pools")
     assert pool["autoscaling"] == {"min_replicas": 1, "max_replicas": 2}
     assert run_resources(OSD).get("machine_pools") == []  # the reply has no "items" at all
 
 
 def test_cluster_deployment_from_live_resources(clusters, fake, run_resources) -> None:
-    deployment = {"kind": "ClusterDeployment",
-                  "spec": {"clusterMetadata": {"infraID": "zac-rosa-3b-kss2s"}}}
-    fake.route("GET", f"/api/clusters_mgmt/v1/clusters/{CLASSIC}/resources/live",
-               body={"resources": {"cluster_deployment": json.dumps(deployment),
-                                   "aws_account_claim": "{}"}})
+    deployment = {
+        "kind": "ClusterDeployment",
+        "spec": {"clusterMetadata": {"infraID": "zac-rosa-3b-kss2s"}},
+    }
+    fake.route(
+        "GET",
+        f"/api/clusters_mgmt/v1/clusters/{CLASSIC}/resources/live",
+        body={
+            "resources": {"cluster_deployment": json.dumps(deployment), "aws_account_claim": "{}"}
+        },
+    )
     value = run_resources(CLASSIC).get("cluster_deployment")
     assert value["spec"]["clusterMetadata"]["infraID"] == "zac-rosa-3b-kss2s"
-    fake.route("GET", f"/api/clusters_mgmt/v1/clusters/{OSD}/resources/live",
-               body={"resources": {}})
+    fake.route(
+        "GET", f"/api/clusters_mgmt/v1/clusters/{OSD}/resources/live", body={"resources": {}}
+    )
     with pytest.raises(ResourceError) as caught:
         run_resources(OSD).get("cluster_deployment")
     assert isinstance(caught.value.cause, NotFoundError)
@@ -115,13 +143,18 @@ def test_infra_cluster_from_labels_and_never_for_hcp(clusters, fake, run_resourc
     assert run_resources(CLASSIC).get("infra_cluster") is True
     assert run_resources(OSD).get("infra_cluster") is False
     assert run_resources(HCP).get("infra_cluster") is False
-    assert not fake.calls(path=f"/api/clusters_mgmt/v1/clusters/{HCP}/"
-                               "external_configuration/labels")
+    assert not fake.calls(
+        path=f"/api/clusters_mgmt/v1/clusters/{HCP}/external_configuration/labels"
+    )
 
 
 def test_infra_cluster_lookup_failure_propagates(clusters, fake, run_resources) -> None:
-    fake.route("GET", f"/api/clusters_mgmt/v1/clusters/{OSD}/external_configuration/labels",
-               status=503, body={"reason": "down"})
+    fake.route(
+        "GET",
+        f"/api/clusters_mgmt/v1/clusters/{OSD}/external_configuration/labels",
+        status=503,
+        body={"reason": "down"},
+    )
     with pytest.raises(ResourceError) as caught:
         run_resources(OSD).get("infra_cluster")
     assert isinstance(caught.value.cause, TransientError)
@@ -130,11 +163,14 @@ def test_infra_cluster_lookup_failure_propagates(clusters, fake, run_resources) 
 def test_service_logs_search_by_external_id_oldest_first(clusters, fake, run_resources) -> None:
     logs = run_resources(HCP).get("service_logs")
     everything = logs.search()
-    assert [entry["summary"] for entry in everything][:2] == ["Default router is enabled",
-                                                              "NodePool added"]
+    assert [entry["summary"] for entry in everything][:2] == [
+        "Default router is enabled",
+        "NodePool added",
+    ]
     assert everything[-1]["summary"] == "New upgrade version available"
     assert [e["id"] for e in logs.search("summary='NodePool added'")] == [
-        "2KBiahooQ9NOh26lHuvSaVaJ9FQ"]
+        "2KBiahooQ9NOh26lHuvSaVaJ9FQ"
+    ]
     path = "/api/service_logs/v1/clusters/124a55e7-28ed-4841-8ae4-0916adb936ea/cluster_logs"
     assert fake.calls("GET", path)[-1].query["search"] == "summary='NodePool added'"
     assert "search" not in fake.calls("GET", path)[0].query
@@ -142,30 +178,46 @@ def test_service_logs_search_by_external_id_oldest_first(clusters, fake, run_res
 
 def test_hibernation_periods_from_cluster_state_logs(clusters, run_resources) -> None:
     clusters.logs[HCP] += [
-        {"summary": "cluster_state_hibernating", "log_type": "cluster-state-updates",
-         "timestamp": "2024-03-01T10:00:00Z"},
-        {"summary": "cluster_state_ready", "log_type": "cluster-state-updates",
-         "timestamp": "2024-03-02T11:00:00Z"},
+        {
+            "summary": "cluster_state_hibernating",
+            "log_type": "cluster-state-updates",
+            "timestamp": "2024-03-01T10:00:00Z",
+        },
+        {
+            "summary": "cluster_state_ready",
+            "log_type": "cluster-state-updates",
+            "timestamp": "2024-03-02T11:00:00Z",
+        },
     ]
     assert run_resources(HCP).get("hibernation_periods") == [
-        {"hibernated": datetime(2024, 3, 1, 10, tzinfo=UTC),
-         "resumed": datetime(2024, 3, 2, 11, tzinfo=UTC)}]
+        {
+            "hibernated": datetime(2024, 3, 1, 10, tzinfo=UTC),
+            "resumed": datetime(2024, 3, 2, 11, tzinfo=UTC),
+        }
+    ]
 
 
-def test_organization_and_owner_share_one_subscription_read(clusters, fake,
-                                                            run_resources) -> None:
+def test_organization_and_owner_share_one_subscription_read(clusters, fake, run_resources) -> None:
     resources = run_resources(CLASSIC)
     assert resources.get("organization_id") == "org-2h9p"
-    assert resources.get("owner") == {"id": "acct-2h9p", "email": "owner@example.com",
-                                      "username": "owner"}
-    assert len(fake.calls(path="/api/accounts_mgmt/v1/subscriptions/"
-                               "2tocmBfjW2Emn0ZobMbxsk889tn")) == 1
+    assert resources.get("owner") == {
+        "id": "acct-2h9p",
+        "email": "owner@example.com",
+        "username": "owner",
+    }
+    assert (
+        len(fake.calls(path="/api/accounts_mgmt/v1/subscriptions/2tocmBfjW2Emn0ZobMbxsk889tn")) == 1
+    )
 
 
-def test_no_subscription_means_no_organization_and_no_owner(clusters, ref,
-                                                            run_resources) -> None:
-    bare = {**ref("ocm_cluster_osd_aws_nonccs"), "id": "bare", "external_id": "bare-x",
-            "name": "bare", "display_name": "bare"}
+def test_no_subscription_means_no_organization_and_no_owner(clusters, ref, run_resources) -> None:
+    bare = {
+        **ref("ocm_cluster_osd_aws_nonccs"),
+        "id": "bare",
+        "external_id": "bare-x",
+        "name": "bare",
+        "display_name": "bare",
+    }
     del bare["subscription"]
     clusters.add(bare)
     resources = run_resources("bare")
@@ -178,7 +230,8 @@ def test_no_subscription_means_no_organization_and_no_owner(clusters, ref,
 def test_access_protection(clusters, fake, run_resources) -> None:
     assert run_resources(OSD).get("access_protected") is True
     assert fake.calls(path="/api/access_transparency/v1/access_protection")[-1].query == {
-        "clusterId": OSD}
+        "clusterId": OSD
+    }
     fake.route("GET", "/api/access_transparency/v1/access_protection", body={})
     with pytest.raises(ResourceError, match="did not say"):
         run_resources(CLASSIC).get("access_protected")
@@ -189,38 +242,50 @@ def test_aws_session_from_backplane_credentials(clusters, fake, run_resources) -
     assert isinstance(session, boto3.session.Session)
     credentials = session.get_credentials()
     assert (credentials.access_key, credentials.secret_key, credentials.token) == (
-        "AKIAEXAMPLE", "aws-secret", "tok")
+        "AKIAEXAMPLE",
+        "aws-secret",
+        "tok",
+    )
     assert session.region_name == "us-east-1"
     [call] = fake.calls("GET", f"/backplane/cloud/credentials/{CLASSIC}")
     assert call.bearer == "token-1"
 
 
-def test_aws_session_failure_keeps_backplanes_text_but_no_secret(clusters, fake,
-                                                                 run_resources) -> None:
-    text = ("could not assume support role in customer's account: api error AccessDenied: "
-            "User is not authorized")
-    fake.route("GET", f"/backplane/cloud/credentials/{CLASSIC}", status=500,
-               body={"statusCode": 500, "message": text})
+def test_aws_session_failure_keeps_backplanes_text_but_no_secret(
+    clusters, fake, run_resources
+) -> None:
+    text = (
+        "could not assume support role in customer's account: api error AccessDenied: "
+        "User is not authorized"
+    )
+    fake.route(
+        "GET",
+        f"/backplane/cloud/credentials/{CLASSIC}",
+        status=500,
+        body={"statusCode": 500, "message": text},
+    )
     with pytest.raises(ResourceError) as caught:
         run_resources(CLASSIC).get("aws_session")
     assert caught.value.name == "aws_session"
     assert text in str(caught.value)
-    fake.route("GET", f"/backplane/cloud/credentials/{CLASSIC}",
-               body={"credentials": json.dumps({"AccessKeyID": "AKIA",
-                                                "SecretAccessKey": "aws-secret"})})
+    fake.route(
+        "GET",
+        f"/backplane/cloud/credentials/{CLASSIC}",
+        body={"credentials": json.dumps({"AccessKeyID": "AKIA", "SecretAccessKey": "aws-secret"})},
+    )
     with pytest.raises(ResourceError, match="lack SessionToken") as caught:
         run_resources(CLASSIC).get("aws_session")
     assert "aws-secret" not in str(caught.value)
 
 
-def test_kube_through_a_named_remediation_closed_at_the_end(clusters, fake,
-                                                            run_resources) -> None:
+def test_kube_through_a_named_remediation_closed_at_the_end(clusters, fake, run_resources) -> None:
     proxied = f"/backplane/remediate/{CLASSIC}/chgm/api/v1/namespaces/openshift-monitoring"
     fake.route("GET", proxied, body={"kind": "Namespace"})
     resources = run_resources(CLASSIC, investigation="chgm")
     kube = resources.get("kube")
     assert kube.get("api/v1/namespaces/openshift-monitoring", {"limit": "1"}) == {
-        "kind": "Namespace"}
+        "kind": "Namespace"
+    }
     [opened] = fake.calls("POST", f"/backplane/remediation/{CLASSIC}")
     assert opened.query == {"remediationName": "chgm"}
     [read] = fake.calls("GET", proxied)
