@@ -22,8 +22,23 @@ _TYPES: dict[str, type[Action]] = {}
 A = TypeVar("A", bound="type[Action]")
 
 
+def _type_ids(values: object) -> tuple[str, ...]:
+    if isinstance(values, str):
+        values = (values,)
+    if not isinstance(values, (list, tuple)) or not all(isinstance(v, str) for v in values):
+        raise ActionValidationError("requires must be a list of action type ids")
+    return tuple(dict.fromkeys(v.strip() for v in values))
+
+
+@attrs.frozen
 class Action:
     """Base of every action. Subclasses are ``attrs.frozen`` and set ``type_id``.
+
+    ``requires`` (keyword-only, on every action) names action types that must come earlier
+    in the plan and be in effect (``succeeded`` or ``skipped_duplicate``) before this
+    action may run; otherwise it ends ``not_run`` and nothing is written for it. A silence
+    that is justified by a limited support requires ``limited_support``: never silence what
+    was neither fixed nor told.
 
     Scheduling declarations:
 
@@ -43,6 +58,8 @@ class Action:
     after_note_writers: ClassVar[bool] = False
     needs_incident: ClassVar[bool] = False
     guard_label: ClassVar[str | None] = None
+
+    requires: tuple[str, ...] = attrs.field(default=(), kw_only=True, converter=_type_ids)
 
     @property
     def reads_notes(self) -> bool:
@@ -240,6 +257,8 @@ def _conv() -> Any:
 
 def to_dict(action: Action) -> dict[str, Any]:
     body: dict[str, Any] = _conv().unstructure(action)
+    if not body.get("requires"):  # most actions have none: keep their JSON as it was
+        body.pop("requires", None)
     return {"type": action.type_id, **body}
 
 

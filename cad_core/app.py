@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import partial
 
 import attrs
 
+from cad_core.actions import Action, EscalateIncident, IncidentNote
+from cad_core.chains import run_incident, run_manual
 from cad_core.config import RoutingConfig, config_path, experimental_enabled, load_config
 from cad_core.context import Alert, Resources
 from cad_core.engine.retry import Deadline, call_with_retry
 from cad_core.errors import BadInputError, CadError, one_line
+from cad_core.notes import Notes
 from cad_core.plugins import Registry, get_registry
 from cad_core.record import RunRecord
 from cad_core.registrations import AlertSource
-from cad_core.runner import Run, run_incident, run_manual
+from cad_core.runner import Run
 from cad_core.settings import RunSettings
 
 log = logging.getLogger("cad.app")
@@ -30,6 +33,8 @@ class RunRequest:
     dry_run: bool = False
     with_filtering: bool = False
     config: str | None = None
+    inform: bool = False
+    chain_heads: bool = True  # False: run the target alone (cad run --no-prechecks)
 
 
 def known_investigations(registry: Registry) -> tuple[list[str], dict[str, str]]:
@@ -54,9 +59,43 @@ def load_routing(registry: Registry, flag: str | None, required: bool) -> Routin
 
 
 def check_plugins(registry: Registry, config: RoutingConfig) -> None:
-    problems = registry.conflicts(config.executors)
+    """Conflicts and ``executors:`` selections that cannot work stop everything at load."""
+    problems = registry.conflicts(config.executors) + selection_problems(registry, config)
     if problems:
         raise BadInputError(" | ".join(problems))
+
+
+def selection_problems(registry: Registry, config: RoutingConfig) -> list[str]:
+    """Each ``executors:`` entry must name an installed executor that claims the type."""
+    executors: dict[str, tuple[str, ...]] = {}
+    for reg in registry.registrations("cad_action_executors"):
+        executors[reg.item.name] = reg.item.action_types
+    problems = []
+    for type_id, chosen in sorted(config.executors.items()):
+        where = f"{config.source or 'routing config'}: executors.{type_id}"
+        if chosen not in executors:
+            installed = ", ".join(sorted(executors)) or "none"
+            problems.append(f"{where} selects {chosen!r}, which is not installed ({installed})")
+        elif type_id not in executors[chosen]:
+            claims = ", ".join(executors[chosen])
+            problems.append(
+                f"{where} selects {chosen!r}, which does not claim {type_id!r} "
+                f"(it claims: {claims})"
+            )
+    return problems
+
+
+def check_escalation_path(registry: Registry, config: RoutingConfig) -> None:
+    """Before anything runs: CAD must be able to hand the incident to a human."""
+    from cad_core.engine.gates import missing_settings
+
+    for type_id in (IncidentNote.type_id, EscalateIncident.type_id):
+        executor = registry.executor_for(type_id, config.executors).item
+        missing = missing_settings([executor])
+        if missing:
+            raise BadInputError(
+                f"CAD could not escalate this incident: {', '.join(missing)} not set"
+            )
 
 
 def parse_alert(registry: Registry, payload: bytes, settings: RunSettings) -> Alert:
@@ -85,8 +124,10 @@ def execute(request: RunRequest) -> RunRecord:
     config = load_routing(registry, request.config, required=incident)
     check_plugins(registry, config)
     record = RunRecord(mode="incident" if incident else "manual", dry_run=request.dry_run)
+    record.inform = request.inform
     if incident:
         assert request.payload is not None
+        check_escalation_path(registry, config)
         try:
             record.alert = parse_alert(registry, request.payload, settings)
         except BadInputError:
@@ -94,21 +135,45 @@ def execute(request: RunRequest) -> RunRecord:
         except CadError as error:
             record.errors.append(f"reading the alert failed: {one_line(error)}")
             return record
-        cluster_id = record.alert.cluster_id
+        record.cluster_id = record.alert.cluster_id
     else:
         registry.investigation(request.investigation)  # unknown names fail before any call
-        cluster_id = request.cluster_id
+        record.cluster_id = request.cluster_id
     resources = Resources(
-        registry.resources(), cluster_id=cluster_id, alert=record.alert, params=request.params
+        registry.resources(),
+        cluster_id=record.cluster_id,
+        alert=record.alert,
+        params=request.params,
     )
     run = Run(registry, config, settings, record, resources)
     try:
         if record.alert is not None:
             run_incident(record.alert, run, experimental_enabled())
         else:
-            run_manual(
-                registry.investigation(request.investigation).name, run, request.with_filtering
-            )
+            target = registry.investigation(request.investigation).name
+            run_manual(target, run, request.with_filtering, request.chain_heads)
+    finally:
+        resources.close()
+        run.metrics.flush()
+    return record
+
+
+def apply_plan(
+    actions: Sequence[Action],
+    cluster_id: str,
+    alert: Alert | None,
+    dry_run: bool,
+    config: str | None,
+) -> RunRecord:
+    """Carry out a plan CAD wrote earlier (inform mode), through the same engine and checks."""
+    registry = get_registry()
+    routing = load_routing(registry, config, required=False)
+    check_plugins(registry, routing)
+    record = RunRecord(mode="apply", dry_run=dry_run, alert=alert, cluster_id=cluster_id)
+    resources = Resources(registry.resources(), cluster_id=cluster_id, alert=alert)
+    run = Run(registry, routing, RunSettings.from_env(), record, resources)
+    try:
+        run.execute(actions, Notes("cad apply"), "apply")
     finally:
         resources.close()
         run.metrics.flush()

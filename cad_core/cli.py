@@ -52,6 +52,14 @@ def _params(values: tuple[str, ...]) -> dict[str, str]:
 @click.option("--param", "-p", "params", multiple=True, help="KEY=VALUE for the investigation.")
 @click.option("--dry-run", "-d", is_flag=True, help="Plan only: no executor writes anything.")
 @click.option("--with-filtering", is_flag=True, help="Evaluate 'when' filters in manual mode.")
+@click.option(
+    "--inform", is_flag=True, help="Hold customer-facing and silencing actions; post the plan."
+)
+@click.option(
+    "--no-prechecks",
+    is_flag=True,
+    help="Manual mode: run the investigation alone, without the config's chain_heads.",
+)
 @click.option("--config", help="Routing config (default: $CAD_INVESTIGATION_CONFIG_PATH).")
 @click.option("--output", "-o", type=OUTPUT, default="text", show_default=True)
 @click.option("--log-level", "-l", help="debug, info, warn, error (default: $LOG_LEVEL or info).")
@@ -62,6 +70,8 @@ def run(
     params: tuple[str, ...],
     dry_run: bool,
     with_filtering: bool,
+    inform: bool,
+    no_prechecks: bool,
     config: str | None,
     output: str,
     log_level: str | None,
@@ -84,6 +94,8 @@ def run(
         dry_run=dry_run,
         with_filtering=with_filtering,
         config=config,
+        inform=inform,
+        chain_heads=not no_prechecks,
     )
     record = execute(request)
     emit_record(record, output)
@@ -195,6 +207,41 @@ def interceptor(host: str, port: int, config: str | None, log_level: str | None)
     routing = load_routing(registry, config, required=True)
     check_plugins(registry, routing)
     serve_forever(make_server(Interceptor(registry, routing, secrets), host, port))
+
+
+@cli.command("apply")
+@click.argument("plan")
+@click.option("--cluster-id", "-c", required=True, help="The cluster the plan is for.")
+@click.option("--incident-id", help="The incident the plan's incident actions act on.")
+@click.option("--alert-source", default="pagerduty", show_default=True, help="Its alert source.")
+@click.option("--dry-run", "-d", is_flag=True, help="Show what would happen; write nothing.")
+@click.option("--config", help="Routing config, for its executors: selection.")
+@click.option("--output", "-o", type=OUTPUT, default="text", show_default=True)
+@click.option("--log-level", "-l", help="debug, info, warn, error (default: $LOG_LEVEL or info).")
+def apply_command(
+    plan: str,
+    cluster_id: str,
+    incident_id: str | None,
+    alert_source: str,
+    dry_run: bool,
+    config: str | None,
+    output: str,
+    log_level: str | None,
+) -> None:
+    """Apply a PLAN that CAD held back in inform mode (the command is in its incident note)."""
+    from cad_core.app import apply_plan
+    from cad_core.context import Alert
+    from cad_core.inform import decode_plan
+    from cad_core.logs import setup_logging
+
+    setup_logging(log_level)
+    actions = decode_plan(plan)
+    alert = None
+    if incident_id:
+        alert = Alert(source=alert_source, id=incident_id, title="", cluster_id=cluster_id)
+    record = apply_plan(actions, cluster_id, alert, dry_run, config)
+    emit_record(record, output)
+    sys.exit(1 if record.failed else 0)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -19,8 +19,10 @@ from cad_core import filters
 from cad_core.errors import BadInputError
 from cad_core.yamlload import item_line, line_of, load_yaml
 
-ALERT_KEYS = {"alert_title", "name", "experimental", "when", "investigations"}
-TOP_KEYS = {"alerts", "executors", "ai_agent"}
+ALERT_KEYS = {"alert_title", "name", "experimental", "when", "investigations", "on_failure", "mode"}
+TOP_KEYS = {"alerts", "executors", "ai_agent", "chain_heads"}
+ON_FAILURE = ("continue", "stop")
+MODES = ("live", "inform")
 AI_AGENT_REQUIRED = ("runtime_arn", "region", "user_id", "invoker_role_arn")
 
 
@@ -38,6 +40,8 @@ class AlertRoute:
     experimental: bool = False
     when: Mapping[str, Any] | None = None
     line: int = 0
+    on_failure: str = "continue"  # or "stop": nothing further starts after a failure
+    mode: str = "live"  # or "inform": hold customer-facing and silencing actions
 
 
 @attrs.frozen
@@ -45,6 +49,7 @@ class RoutingConfig:
     alerts: tuple[AlertRoute, ...] = ()
     executors: Mapping[str, str] = attrs.field(factory=dict)
     source: str = ""
+    chain_heads: tuple[str, ...] = ()  # investigations that run before every chain
 
     def match(self, title: str, experimental: bool) -> AlertRoute | None:
         """First alert (file order) whose title is a case-insensitive substring of ``title``."""
@@ -114,11 +119,35 @@ def parse_config(
     _check_ai_agent(data.get("ai_agent"), data, problems)
     routes = _parse_alerts(data.get("alerts") or [], data, problems, known, aliases or {})
     executors = _parse_executors(data.get("executors") or {}, data, problems)
+    heads = _parse_heads(data, problems, known, aliases or {})
     if problems.items:
         count = len(problems.items)
         summary = f"{count} problem{'s' if count > 1 else ''} in the routing config: "
         raise BadInputError(summary + " | ".join(problems.items))
-    return RoutingConfig(tuple(routes), executors, source)
+    return RoutingConfig(tuple(routes), executors, source, heads)
+
+
+def _parse_heads(
+    data: Mapping[str, Any],
+    problems: _Problems,
+    known: Sequence[str] | None,
+    aliases: Mapping[str, str],
+) -> tuple[str, ...]:
+    raw = data.get("chain_heads")
+    if raw is None:
+        return ()
+    line = line_of(data, "chain_heads")
+    if not isinstance(raw, list) or not all(isinstance(n, str) and n.strip() for n in raw):
+        problems.add(line, "chain_heads must be a list of investigation names")
+        return ()
+    heads = [aliases.get(n.strip().lower(), n.strip().lower()) for n in raw]
+    for name in heads:
+        if known is not None and name not in known:
+            installed = ", ".join(sorted(known)) or "none"
+            problems.add(
+                line, f"chain_heads: unknown investigation {name!r}; installed: {installed}"
+            )
+    return tuple(dict.fromkeys(heads))
 
 
 def _check_ai_agent(agent: Any, data: Any, problems: _Problems) -> None:
@@ -195,7 +224,23 @@ def _parse_alert(
     when = _parse_when(item, where, problems)
     chain = _parse_chain(item, where, problems, known, aliases)
     name = item.get("name") or title
-    return AlertRoute(title, str(name), tuple(chain), bool(experimental), when, line)
+    on_failure = _choice(item, "on_failure", ON_FAILURE, where, problems)
+    mode = _choice(item, "mode", MODES, where, problems)
+    return AlertRoute(
+        title, str(name), tuple(chain), bool(experimental), when, line, on_failure, mode
+    )
+
+
+def _choice(
+    item: Mapping[str, Any], key: str, allowed: Sequence[str], where: str, problems: _Problems
+) -> str:
+    value = item.get(key, allowed[0])
+    if value not in allowed:
+        problems.add(
+            line_of(item, key), f"{where}: {key} must be one of {', '.join(allowed)}, not {value!r}"
+        )
+        return allowed[0]
+    return str(value)
 
 
 def _parse_when(item: Mapping[str, Any], where: str, problems: _Problems) -> Any:

@@ -104,6 +104,20 @@ class ResourceError(CadError):
         super().__init__(f"resource {name!r} could not be built: {cause}")
 
 
+TRANSIENT: tuple[type[BaseException], ...] = (TransientError, ConnectionError, TimeoutError)
+
+
+def retryable(error: BaseException) -> bool:
+    """The one retry classification, used by the runner and the engine alike.
+
+    Transient errors (and an investigation's :class:`InfrastructureError`) are worth
+    another try; a resource that failed to build is retryable when its cause was.
+    """
+    if isinstance(error, ResourceError):
+        return retryable(error.cause)
+    return isinstance(error, (InfrastructureError, *TRANSIENT))
+
+
 def one_line(error: BaseException) -> str:
     """Render an error as a single line for people (no traceback, no newlines)."""
     text = str(error) or type(error).__name__

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Any
 
 import attrs
@@ -10,10 +11,21 @@ from cad_core.context import Alert
 from cad_core.engine.report import ActionOutcome, Status
 
 
+class InvestigationStatus(StrEnum):
+    """The run record's ``investigations[].status``."""
+
+    NOT_RUN = "not_run"
+    SUCCEEDED = "succeeded"
+    NO_FINDINGS = "no_findings"
+    STOPPED = "stopped"
+    FAILED = "failed"
+    FILTERED = "filtered"
+
+
 @attrs.define
 class InvestigationRecord:
     name: str
-    status: str = "not_run"  # succeeded | no_findings | stopped | failed | filtered
+    status: InvestigationStatus = InvestigationStatus.NOT_RUN
     attempts: int = 0
     notes: list[str] = attrs.field(factory=list)
     error: str | None = None
@@ -34,13 +46,16 @@ class RunRecord:
     actions: list[ActionOutcome] = attrs.field(factory=list)
     errors: list[str] = attrs.field(factory=list)
     route: list[str] = attrs.field(factory=list)
+    cluster_id: str = ""
+    on_failure: str = "continue"
+    inform: bool = False
 
     @property
     def failed(self) -> bool:
         return (
             bool(self.errors)
-            or any(a.status == Status.FAILED for a in self.actions)
-            or any(i.status == "failed" for i in self.investigations)
+            or any(a.status in (Status.FAILED, Status.NOT_RUN) for a in self.actions)
+            or any(i.status == InvestigationStatus.FAILED for i in self.investigations)
         )
 
     @property
@@ -53,6 +68,9 @@ class RunRecord:
             "dry_run": self.dry_run,
             "alert": self.alert.to_record() if self.alert else None,
             "chain": self.chain,
+            "cluster_id": self.cluster_id or None,
+            "on_failure": self.on_failure,
+            "inform": self.inform,
             "route": self.route,
             "investigations": [i.to_record() for i in self.investigations],
             "actions": [a.to_record() for a in self.actions],

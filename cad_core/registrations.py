@@ -38,6 +38,12 @@ def _names(values: Sequence[str]) -> tuple[str, ...]:
     return tuple(normalise_name(v) for v in values)
 
 
+def _setting_names(values: Sequence[str]) -> tuple[str, ...]:
+    if isinstance(values, str):
+        values = (values,)
+    return tuple(str(v).strip() for v in values if str(v).strip())
+
+
 def _callable(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if not callable(value):
         raise TypeError(f"{attribute.name} must be callable, got {type(value).__name__}")
@@ -77,7 +83,9 @@ class ActionExecutor:
     :class:`~cad_core.errors.TransientError`, :class:`~cad_core.errors.PermanentError` or
     :class:`~cad_core.errors.ActionSkipped`. ``already_applied(action, ctx)`` returns a
     reason string when the write is already in place (then nothing is written), else
-    ``None``. ``describe(action, ctx)`` returns the dry-run text.
+    ``None``; it must only read, because dry-run calls it too. ``describe(action, ctx)``
+    returns the dry-run text. ``settings`` names the environment settings the executor
+    cannot work without: a plan is rejected before its first write when one is unset.
     """
 
     name: str = attrs.field(converter=normalise_name)
@@ -89,6 +97,7 @@ class ActionExecutor:
     describe: Callable[[Action, ExecutionContext], str] | None = attrs.field(
         default=None, validator=_optional_callable
     )
+    settings: tuple[str, ...] = attrs.field(default=(), converter=_setting_names)
 
     @action_types.validator
     def _at_least_one(self, _attribute: attrs.Attribute[Any], value: tuple[str, ...]) -> None:

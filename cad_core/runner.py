@@ -1,4 +1,7 @@
-"""From an alert (or a manual request) to investigations, plans and executed actions."""
+"""One run's machinery: investigations with retries, plans through the engine, escalation.
+
+The flows that use it (incident and manual mode) live in :mod:`cad_core.chains`.
+"""
 
 from __future__ import annotations
 
@@ -7,41 +10,31 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+import attrs
+
 from cad_core import filters
-from cad_core.actions import Action, EscalateIncident, IncidentNote, IncidentTitle
-from cad_core.config import AlertRoute, ChainEntry, RoutingConfig
-from cad_core.context import Alert, ExecutionContext, InvestigationContext, Resources
+from cad_core.actions import Action, EscalateIncident, IncidentNote
+from cad_core.config import ChainEntry, RoutingConfig
+from cad_core.context import ExecutionContext, InvestigationContext, Resources
 from cad_core.engine import EngineSettings, execute_plan
+from cad_core.engine.gates import OnFailure
 from cad_core.engine.report import ActionOutcome, Status
-from cad_core.engine.retry import TRANSIENT, Deadline
-from cad_core.errors import CadError, InfrastructureError, ResourceError, one_line
-from cad_core.metrics import (
-    ALERT_FILTERED,
-    ALERT_RECEIVED,
-    INVESTIGATION,
-    MANUAL_COMPLETED,
-    MANUAL_STARTED,
-    Dispatcher,
-)
+from cad_core.engine.retry import Deadline
+from cad_core.errors import CadError, one_line, retryable
+from cad_core.metrics import ALERT_FILTERED, INVESTIGATION, Dispatcher
 from cad_core.notes import Notes
 from cad_core.plugins import Registry
-from cad_core.record import InvestigationRecord, RunRecord
+from cad_core.record import InvestigationRecord, InvestigationStatus, RunRecord
 from cad_core.registrations import InvestigationResult
 from cad_core.settings import RunSettings
 
 log = logging.getLogger("cad.runner")
 TITLE_PREFIX = "[CAD Investigated]"
+FAILED_STATUSES = (Status.FAILED, Status.NOT_RUN)
 
 
 class ChainFailed(CadError):
     """The chain cannot go on; the incident is escalated with the notes so far."""
-
-
-def retryable(error: BaseException) -> bool:
-    """Infrastructure errors, and resources that failed for a transient reason."""
-    if isinstance(error, (InfrastructureError, *TRANSIENT)):
-        return True
-    return isinstance(error, ResourceError) and isinstance(error.cause, TRANSIENT)
 
 
 class Run:
@@ -66,12 +59,25 @@ class Run:
         )
         self.shared: dict[str, Any] = {}
         self.notebooks: list[Notes] = []
+        self.posted: set[int] = set()  # ids of notebooks already on the incident
         self.sleep: Callable[[float], None] = time.sleep
+
+    def use_policy(self, on_failure: str, inform: bool) -> None:
+        """The error policy and inform mode of the alert entry (or the command line)."""
+        policy = OnFailure(on_failure)
+        self.engine = attrs.evolve(self.engine, on_failure=policy, inform=inform)
+        self.record.on_failure, self.record.inform = str(on_failure), inform
 
     # -- execution -------------------------------------------------------------
 
     def execute(
-        self, actions: Sequence[Action], notes: Notes, investigation: str
+        self,
+        actions: Sequence[Action],
+        notes: Notes,
+        investigation: str,
+        *,
+        engine: EngineSettings | None = None,
+        deadline: Deadline | None = None,
     ) -> list[ActionOutcome]:
         ctx = ExecutionContext(
             cluster_id=self.resources.cluster_id,
@@ -84,22 +90,36 @@ class Run:
             log=logging.getLogger(f"cad.executor.{investigation or 'run'}"),
         )
         outcomes = execute_plan(
-            actions, ctx, self.registry, self.metrics, self.engine, self.deadline
+            actions,
+            ctx,
+            self.registry,
+            self.metrics,
+            engine or self.engine,
+            deadline or self.deadline,
         )
         self.record.actions.extend(outcomes)
         for outcome in outcomes:
-            log.info(
-                "%s: %s%s",
-                outcome.type,
-                outcome.status,
-                f" ({outcome.error or outcome.reason})" if outcome.error or outcome.reason else "",
-            )
+            detail = outcome.error or outcome.reason
+            log.info("%s: %s%s", outcome.type, outcome.status, f" ({detail})" if detail else "")
+            if _posted_run_notes(outcome):
+                self.posted.add(id(notes))
         return outcomes
 
-    def escalate(self, note: str, reason: str, notes: Notes | None = None) -> None:
-        self.execute(
-            [IncidentNote(content=note), EscalateIncident(reason=reason)], notes or Notes("cad"), ""
-        )
+    def escalate(self, note: str, reason: str, notes: Notes | None = None) -> bool:
+        """Post ``note`` and escalate, on a budget of its own; True when it took effect.
+
+        The investigation's retries cannot spend this budget, and the run's error policy and
+        inform mode do not apply: a failed run must always reach a human.
+        """
+        engine = attrs.evolve(self.engine, on_failure=OnFailure.CONTINUE, inform=False)
+        plan = [IncidentNote(content=note), EscalateIncident(reason=reason)]
+        budget = Deadline(self.settings.escalation_deadline)
+        outcomes = self.execute(plan, notes or Notes("cad"), "", engine=engine, deadline=budget)
+        escalation = outcomes[-1]
+        if escalation.status in (Status.FAILED, Status.NOT_RUN):
+            log.error("CAD could not escalate the incident: %s", escalation.error)
+            return False
+        return True
 
     # -- investigations --------------------------------------------------------
 
@@ -112,26 +132,11 @@ class Run:
             rec.attempts += 1
             # Fresh notes per attempt: a retried attempt must not repeat the failed one's lines.
             notes = self.notebooks[-1] = Notes(inv.name)
-            ctx = InvestigationContext(
-                name=inv.name,
-                cluster_id=self.resources.cluster_id,
-                resources=self.resources,
-                notes=notes,
-                alert=self.record.alert,
-                params=self.resources.params,
-                dry_run=self.record.dry_run,
-                log=logging.getLogger(f"cad.investigation.{inv.name}"),
-            )
             try:
-                result = inv.run(ctx)
+                result = inv.run(self._context(inv.name, notes))
             except Exception as error:
-                if not retryable(error) or rec.attempts >= self.settings.investigation_attempts:
-                    rec.notes = notes.lines
-                    raise ChainFailed(
-                        f"investigation {inv.name} failed after {rec.attempts} "
-                        f"attempt(s): {one_line(error)}"
-                    ) from error
-                wait = min(delay, self.settings.investigation_delay_cap, self.deadline.remaining())
+                wait = min(delay, self.settings.investigation_delay_cap)
+                self._give_up_unless_retryable(inv.name, error, rec, notes, wait)
                 log.warning(
                     "investigation %s hit a transient problem (attempt %d of %d): %s; "
                     "retrying in %.1fs",
@@ -151,6 +156,31 @@ class Run:
                 )
             return result
 
+    def _context(self, name: str, notes: Notes) -> InvestigationContext:
+        return InvestigationContext(
+            name=name,
+            cluster_id=self.resources.cluster_id,
+            resources=self.resources,
+            notes=notes,
+            alert=self.record.alert,
+            params=self.resources.params,
+            dry_run=self.record.dry_run,
+            log=logging.getLogger(f"cad.investigation.{name}"),
+        )
+
+    def _give_up_unless_retryable(
+        self, name: str, error: Exception, rec: InvestigationRecord, notes: Notes, wait: float
+    ) -> None:
+        """Raise ChainFailed unless another attempt is allowed and fits the run's deadline."""
+        why = ""
+        if not retryable(error) or rec.attempts >= self.settings.investigation_attempts:
+            why = f"failed after {rec.attempts} attempt(s)"
+        elif wait >= self.deadline.remaining():
+            why = f"gave up after {rec.attempts} attempt(s): the run's deadline is near"
+        if why:
+            rec.notes = notes.lines
+            raise ChainFailed(f"investigation {name} {why}: {one_line(error)}") from error
+
     def run_entry(self, entry: ChainEntry, lookup: Callable[[str], str] | None) -> bool:
         """Run one chain entry; True when the chain must stop."""
         rec = InvestigationRecord(entry.name)
@@ -158,7 +188,7 @@ class Run:
         if lookup is not None and entry.when is not None:
             ok, why = evaluate_filter(entry.when, lookup)
             if not ok:
-                rec.status, rec.filter = "filtered", why
+                rec.status, rec.filter = InvestigationStatus.FILTERED, why
                 self.metrics.emit(ALERT_FILTERED, alert_type=entry.name)
                 log.info("skipping %s: its filter rejected the alert (%s)", entry.name, why)
                 return False
@@ -166,15 +196,13 @@ class Run:
         try:
             result = self.investigate(entry, rec)
         except ChainFailed as error:
-            rec.status, rec.error = "failed", one_line(error)
+            rec.status, rec.error = InvestigationStatus.FAILED, one_line(error)
             raise
         notes = self.notebooks[-1]
         notes.seal()
         outcomes = self.execute(result.actions, notes, rec.name) if result.actions else []
         rec.notes = notes.lines
-        rec.status = (
-            "stopped" if result.stop_chain else ("succeeded" if result.actions else "no_findings")
-        )
+        rec.status = _status_of(result)
         rec.stop_reason = result.stop_chain
         self.metrics.emit(
             INVESTIGATION,
@@ -182,9 +210,10 @@ class Run:
             investigation=rec.name,
             status=rec.status,
         )
-        failed = [o for o in outcomes if o.status in (Status.FAILED, Status.NOT_RUN)]
+        failed = [o for o in outcomes if o.status in FAILED_STATUSES]
         if failed:
-            rec.status, rec.error = "failed", "; ".join(f"{o.type}: {o.error}" for o in failed)
+            rec.status = InvestigationStatus.FAILED
+            rec.error = "; ".join(f"{o.type}: {o.error}" for o in failed)
             raise ChainFailed(f"{len(failed)} action(s) of {rec.name} failed: {rec.error}")
         return result.stop_chain is not None
 
@@ -195,17 +224,30 @@ class Run:
                 return
 
     def failure_note(self, error: BaseException) -> str:
-        body = "".join(n.text() + "\n" for n in self.notebooks if n)
+        """What failed, plus the findings not yet on the incident (never posted twice)."""
+        unposted = [n for n in self.notebooks if n and id(n) not in self.posted]
+        body = "".join(n.text() + "\n" for n in unposted)
         line = (
             f"🚨 CAD could not finish its automated investigation ({one_line(error)}). "
             "Please take over from here; the CAD maintainers can see this failure too. 🚨"
         )
-        if not body:
+        if not any(self.notebooks):
             line = (
                 "🚨 CAD could not complete its automated investigation before it gathered "
                 f"any findings ({one_line(error)}). Please investigate this alert by hand. 🚨"
             )
         return body + line
+
+
+def _posted_run_notes(outcome: ActionOutcome) -> bool:
+    action = outcome.action
+    return isinstance(action, IncidentNote) and action.content is None and outcome.status.in_effect
+
+
+def _status_of(result: InvestigationResult) -> InvestigationStatus:
+    if result.stop_chain:
+        return InvestigationStatus.STOPPED
+    return InvestigationStatus.SUCCEEDED if result.actions else InvestigationStatus.NO_FINDINGS
 
 
 def evaluate_filter(node: Mapping[str, Any], lookup: Callable[[str], str]) -> tuple[bool, str]:
@@ -215,127 +257,10 @@ def evaluate_filter(node: Mapping[str, Any], lookup: Callable[[str], str]) -> tu
         raise ChainFailed(f"evaluating a 'when' filter failed: {one_line(error)}") from error
 
 
-def filter_lookup(
-    resources: Resources, alert: Alert | None, alert_name: str
-) -> Callable[[str], str]:
-    """Field values fetched only when a filter reaches them (org and owner cost calls)."""
+def __getattr__(name: str) -> Any:
+    """The chain flows moved to :mod:`cad_core.chains`; old imports keep working."""
+    from cad_core import chains
 
-    def cluster(*path: str) -> str:
-        value: Any = resources.get("cluster")
-        for key in path:
-            value = value.get(key, {}) if isinstance(value, Mapping) else {}
-        return (
-            str(value).lower()
-            if isinstance(value, bool)
-            else (value if isinstance(value, str) else "")
-        )
-
-    fields: dict[str, Callable[[], str]] = {
-        "ClusterID": lambda: cluster("id"),
-        "ClusterName": lambda: cluster("name"),
-        "ClusterState": lambda: cluster("state"),
-        "CloudProvider": lambda: cluster("cloud_provider", "id"),
-        "HCP": lambda: cluster("hypershift", "enabled") or "false",
-        "OrganizationID": lambda: str(resources.get("organization_id") or ""),
-        "OwnerID": lambda: str((resources.get("owner") or {}).get("id", "")),
-        "OwnerEmail": lambda: str((resources.get("owner") or {}).get("email", "")),
-        "AlertName": lambda: alert_name,
-        "AlertTitle": lambda: alert.title if alert else "",
-        "ServiceName": lambda: alert.service_name if alert else "",
-    }
-    cache: dict[str, str] = {}
-
-    def lookup(field: str) -> str:
-        if field not in fields:
-            raise filters.FilterError(f"unknown filter field {field!r}")
-        if field not in cache:
-            cache[field] = fields[field]()
-        return cache[field]
-
-    return lookup
-
-
-def run_incident(alert: Alert, run: Run, experimental: bool) -> None:
-    """Incident mode: route the alert, run its chain, escalate on failure, prefix the title."""
-    route = run.config.match(alert.title, experimental)
-    run.record.route = [
-        f"{r.alert_title!r}: {why}" for r, why in run.config.explain(alert.title, experimental)
-    ]
-    if route is None:
-        run.escalate(no_automation_note(alert), "CAD has no automation for this alert")
-        return
-    run.record.chain = route.name
-    run.metrics.emit(ALERT_RECEIVED, alert_type=route.name)
-    lookup = filter_lookup(run.resources, alert, route.alert_title)
-    try:
-        if route.when is not None and not _alert_filter_passes(route, lookup, run):
-            return
-        run.run_chain(route.investigations, lookup)
-    except ChainFailed as error:
-        run.record.errors.append(one_line(error))
-        run.escalate(
-            run.failure_note(error),
-            "CAD's investigation failed; a human needs to look",
-            run.notebooks[-1] if run.notebooks else None,
-        )
-    run.execute(
-        [IncidentTitle(prefix=TITLE_PREFIX)],
-        run.notebooks[-1] if run.notebooks else Notes("cad"),
-        "",
-    )
-
-
-def _alert_filter_passes(route: AlertRoute, lookup: Callable[[str], str], run: Run) -> bool:
-    ok, why = evaluate_filter(route.when or {}, lookup)
-    if ok:
-        return True
-    run.metrics.emit(ALERT_FILTERED, alert_type=route.name)
-    run.record.route.append(f"alert-level filter rejected the alert: {why}")
-    note = (
-        f"🤖 CAD matched this alert to {route.name!r}, but that entry's filter left it out "
-        f"({why}), so no automated investigation ran. Please take a look by hand."
-    )
-    run.escalate(note, f"filtered out by the alert-level rule of {route.name!r}")
-    return False
-
-
-def no_automation_note(alert: Alert) -> str:
-    return (
-        f"🤖 CAD has no automated investigation for alerts like {alert.title!r} yet, so it "
-        "is handing this incident straight to SRE. 🤖"
-    )
-
-
-def manual_chain(target: str, registry: Registry) -> list[ChainEntry]:
-    """precheck and ccam first, as upstream does, when they are installed."""
-    names = {r.item.name for r in registry.registrations("cad_investigations")}
-    chain = [name for name in ("precheck", "ccam") if name in names and name != target]
-    if target == "precheck":
-        chain = []
-    return [ChainEntry(n) for n in [*chain, target]]
-
-
-def run_manual(target: str, run: Run, with_filtering: bool) -> None:
-    """Manual mode: precheck, ccam, then the target; incident actions are dropped by policy."""
-    dry = str(run.record.dry_run).lower()
-    run.metrics.emit(MANUAL_STARTED, alert_type=target, dry_run=dry)
-    run.record.chain = target
-    lookup = filter_lookup(run.resources, None, target) if with_filtering else None
-    status = "error"
-    try:
-        run.run_chain(manual_chain(target, run.registry), lookup)
-        statuses = {i.status for i in run.record.investigations}
-        status = (
-            "stopped"
-            if "stopped" in statuses
-            else ("success" if "succeeded" in statuses else "no_findings")
-        )
-    except ChainFailed as error:
-        run.record.errors.append(one_line(error))
-        run.escalate(
-            run.failure_note(error),
-            "CAD's investigation failed",
-            run.notebooks[-1] if run.notebooks else None,
-        )
-    finally:
-        run.metrics.emit(MANUAL_COMPLETED, alert_type=target, status=status, dry_run=dry)
+    if name in chains.__all__:
+        return getattr(chains, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

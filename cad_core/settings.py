@@ -38,6 +38,7 @@ class RunSettings:
     investigation_delay: float = 1.0  # 1 s, 2 s, 4 s, ... capped at 10 s, as upstream
     investigation_delay_cap: float = 10.0
     workers: int = 4
+    escalation_deadline: float = 60.0  # a budget of its own: retries elsewhere cannot spend it
 
     @classmethod
     def from_env(cls) -> RunSettings:
@@ -52,4 +53,5 @@ class RunSettings:
             investigation_attempts=int(number_setting("CAD_INVESTIGATION_ATTEMPTS", 4, 1)),
             investigation_delay=number_setting("CAD_INVESTIGATION_RETRY_DELAY", 1.0),
             workers=int(number_setting("CAD_MAX_PARALLEL_ACTIONS", 4, 1)),
+            escalation_deadline=number_setting("CAD_ESCALATION_DEADLINE_SECONDS", 60.0, 1),
         )

@@ -439,7 +439,7 @@ def test_params_split_at_the_first_equals_and_later_ones_win(world: World, capsy
         "empty=",
     )
     assert code == 0, err
-    assert world.params == [{"a": "2", "query": "x=y", "empty": ""}] * 2  # precheck, chgm
+    assert world.params == [{"a": "2", "query": "x=y", "empty": ""}]  # no chain heads: chgm only
 
 
 def test_text_output_summarises_the_run(world: World, files: dict[str, Path], capsys) -> None:

@@ -134,7 +134,7 @@ def test_unknown_top_level_key(tmp_path: Path) -> None:
         """,
     )
     assert problems(path) == [
-        f"{path}:{line(path, 'alert:')}: unknown key 'alert'; allowed: ai_agent, alerts, executors"
+        f"{path}:{line(path, 'alert:')}: unknown key 'alert'; allowed: ai_agent, alerts, chain_heads, executors"
     ]
 
 
@@ -150,7 +150,7 @@ def test_unknown_alert_key(tmp_path: Path) -> None:
     )
     assert problems(path) == [
         f"{path}:{line(path, 'investigation:')}: alerts[0]: unknown key 'investigation'; "
-        "allowed: alert_title, experimental, investigations, name, when"
+        "allowed: alert_title, experimental, investigations, mode, name, on_failure, when"
     ]
 
 

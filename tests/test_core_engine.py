@@ -230,7 +230,7 @@ def test_dry_run_calls_no_write_path(cad_registry: Any) -> None:
     outcomes = run(registry, plan, dry_run=True)
     assert recorder.calls == []
     assert {o.status for o in outcomes} == {Status.DRY_RUN}
-    assert outcomes[0].reason == "would cluster_report"
+    assert outcomes[0].reason == "would run: would cluster_report"
     assert all(o.executor == "recorder" for o in outcomes)
 
 

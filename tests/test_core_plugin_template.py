@@ -95,7 +95,7 @@ def test_cad_run_plans_the_new_action_type(fresh_venv: Path) -> None:
         "channel": "ops",
         "text": "CAD looked at c1",
     }
-    assert action["reason"] == "would post to #ops: 'CAD looked at c1'"
+    assert action["reason"] == "would run: post to #ops: 'CAD looked at c1'"
 
 
 def test_the_template_passes_its_own_tests(fresh_venv: Path) -> None:

@@ -598,27 +598,48 @@ def test_already_applied_actions_are_skipped(tmp_path: Path, world, recorder) ->
 # -- manual mode ----------------------------------------------------------------------
 
 
+HEADS_CONFIG = "chain_heads: [precheck, ccam]\nalerts: []\n"
+
+
 @pytest.mark.parametrize(
-    ("installed", "target", "chain"),
+    ("config", "flags", "target", "chain"),
     [
-        (("precheck", "ccam", "chgm"), "chgm", ["precheck", "ccam", "chgm"]),
-        (("precheck", "ccam", "chgm"), "chgm-alias", ["precheck", "ccam", "chgm"]),
-        (("precheck", "chgm"), "chgm", ["precheck", "chgm"]),
-        (("ccam", "chgm"), "chgm", ["ccam", "chgm"]),
-        (("chgm",), "chgm", ["chgm"]),
-        (("precheck", "ccam", "chgm"), "ccam", ["precheck", "ccam"]),
-        (("precheck", "ccam", "chgm"), "precheck", ["precheck"]),
+        (HEADS_CONFIG, (), "chgm", ["precheck", "ccam", "chgm"]),
+        (HEADS_CONFIG, (), "chgm-alias", ["precheck", "ccam", "chgm"]),
+        ("chain_heads: [ccam]\n", (), "chgm", ["ccam", "chgm"]),
+        (HEADS_CONFIG, (), "ccam", ["precheck", "ccam"]),
+        (HEADS_CONFIG, (), "precheck", ["precheck"]),
+        (HEADS_CONFIG, ("--no-prechecks",), "chgm", ["chgm"]),
+        (None, (), "chgm", ["chgm"]),
     ],
 )
-def test_manual_chain_prepends_precheck_and_ccam_only_when_installed(
-    world, capsys, installed: tuple[str, ...], target: str, chain: list[str]
+def test_manual_chain_runs_the_configured_chain_heads_first(
+    world,
+    capsys,
+    tmp_path: Path,
+    config: str | None,
+    flags: tuple[str, ...],
+    target: str,
+    chain: list[str],
 ) -> None:
-    world(investigations(**{name: returns() for name in installed}))
-    code, out, err = cli(capsys, "run", "-c", "2abc", "-i", target, "--output", "json")
+    world(investigations(**{name: returns() for name in ("precheck", "ccam", "chgm")}))
+    args = ["run", "-c", "2abc", "-i", target, "--output", "json", *flags]
+    if config is not None:
+        args += ["--config", write_config(tmp_path, config)]
+    code, out, err = cli(capsys, *args)
     assert code == 0, err
     record = json.loads(out)
     assert record["mode"] == "manual" and record["alert"] is None
     assert [i["name"] for i in record["investigations"]] == chain
+
+
+def test_a_chain_head_that_is_not_installed_is_a_config_error(world, capsys, tmp_path) -> None:
+    world(investigations(chgm=returns()))
+    config = write_config(tmp_path, HEADS_CONFIG)
+    code, _out, err = cli(capsys, "run", "-c", "2abc", "-i", "chgm", "--config", config)
+    assert code == 2
+    assert "chain_heads: unknown investigation 'precheck'" in err
+    assert len(err.strip().splitlines()) == 1
 
 
 def test_manual_mode_drops_incident_actions(world, recorder, capsys) -> None:
@@ -664,7 +685,7 @@ def test_manual_dry_run_calls_no_executor(world, recorder, capsys) -> None:
         ("cluster_report", "dry_run"),
     ]
     assert [a["executor"] for a in record["actions"]][1:] == ["recorder", "recorder"]
-    assert record["actions"][1]["reason"] == "service log (Warning): s"
+    assert record["actions"][1]["reason"] == "would run: service log (Warning): s"
     assert recorder.calls == []
 
 
@@ -814,7 +835,7 @@ def test_run_record_json_has_the_design_keys(tmp_path: Path, world, capsys) -> N
     assert record["investigations"][1]["notes"] == ["⚠️ chgm looked"]
     for action in record["actions"]:
         assert {"type", "executor", "status", "attempts", "error", "payload"} <= set(action)
-        assert action["status"] in Status.ALL
+        assert action["status"] in set(Status)
         assert action["payload"]["type"] == action["type"]
     assert [a["type"] for a in record["actions"]] == [
         "service_log",
@@ -840,7 +861,7 @@ def test_every_action_status_is_from_the_allowed_set(tmp_path: Path, world, reco
     for kw in ({}, {"dry_run": True}):
         seen |= {o.status for o in incident(tmp_path, chain_config("chgm"), **kw).actions}
     seen |= {o.status for o in manual("chgm").actions}
-    assert seen <= set(Status.ALL)
+    assert seen <= set(Status)
     assert {
         "replaced_by_policy",
         "failed",
@@ -1012,7 +1033,7 @@ def test_manual_metrics(world, recording_sink: RecordingSink, dry_run: bool) -> 
     flag = str(dry_run).lower()
     assert labels(recording_sink, "manual_started") == [{"alert_type": "chgm", "dry_run": flag}]
     assert labels(recording_sink, "manual_completed") == [
-        {"alert_type": "chgm", "status": "success", "dry_run": flag}
+        {"alert_type": "chgm", "status": "succeeded", "dry_run": flag}
     ]
     assert labels(recording_sink, "action") == [
         {

@@ -10,6 +10,13 @@ import attrs
 
 from cad_core.actions import Action, action_types
 from cad_core.context import ExecutionContext
+from cad_core.engine.gates import (
+    OnFailure,
+    blocked,
+    check_requires,
+    held_for_approval,
+    missing_settings,
+)
 from cad_core.engine.policies import apply_policies
 from cad_core.engine.report import ActionOutcome, Status
 from cad_core.engine.retry import Deadline, RetryPolicy, call_with_retry
@@ -31,6 +38,8 @@ class EngineSettings:
     retry: RetryPolicy = RetryPolicy()
     workers: int = 4
     selection: Mapping[str, str] = attrs.field(factory=dict)  # type id -> executor name
+    on_failure: OnFailure = OnFailure.CONTINUE
+    inform: bool = False  # hold customer-facing and silencing actions for a person
 
 
 def validate(actions: Sequence[Action]) -> None:
@@ -42,7 +51,7 @@ def validate(actions: Sequence[Action]) -> None:
                 f"action #{index} ({type(action).__name__}) is not a registered action type"
             )
         try:
-            attrs.validate(action)  # type: ignore[arg-type]
+            attrs.validate(action)
         except ActionValidationError as error:
             raise ActionValidationError(f"action #{index}: {error}") from None
     try:
@@ -67,9 +76,20 @@ def _attempt(
             landed = outcome.attempts > 1
             outcome.status = Status.SUCCEEDED if landed else Status.SKIPPED_DUPLICATE
             outcome.reason = "applied by an earlier attempt" if landed else reason
+            _note_in_effect(action, ctx, outcome.reason)
             return
     executor.execute(action, ctx)
     outcome.status = Status.SUCCEEDED
+
+
+def _note_in_effect(action: Action, ctx: ExecutionContext, reason: str) -> None:
+    """A note writer that found its effect already in place still tells the responder.
+
+    Otherwise a re-run after a killed run would post notes that never mention the limited
+    support or service log the killed run had already sent.
+    """
+    if action.writes_notes and reason:
+        ctx.notes.automation(f"{reason[0].upper()}{reason[1:]}; CAD did not apply it again.")
 
 
 def run_action(
@@ -101,37 +121,98 @@ def run_action(
     return outcome
 
 
-def _dry_run(action: Action, reg: Registered, ctx: ExecutionContext) -> ActionOutcome:
+def _dry_run(action: Action, reg: Registered, ctx: ExecutionContext, inform: bool) -> ActionOutcome:
+    """The preview asks the read-only idempotency check, so it says what would really happen."""
     executor: ActionExecutor = reg.item
     text = executor.describe(action, ctx) if executor.describe else action.summary_line()
+    verdict = f"would run: {text}"
+    if executor.already_applied is not None:
+        try:
+            reason = executor.already_applied(action, ctx)
+        except Exception as error:  # a preview must not fail the run
+            verdict += f" (could not check whether it is already applied: {one_line(error)})"
+        else:
+            verdict = f"would skip: already applied ({reason})" if reason else verdict
+    if inform and held_for_approval(action):
+        verdict = f"would hold for approval: {text}"
     return ActionOutcome(
-        action, Status.DRY_RUN, executor=executor.name, reason=text, investigation=ctx.investigation
+        action,
+        Status.DRY_RUN,
+        executor=executor.name,
+        reason=verdict,
+        investigation=ctx.investigation,
     )
 
 
-def _schedule(
-    actions: Sequence[Action],
-    regs: Sequence[Registered],
-    ctx: ExecutionContext,
-    settings: EngineSettings,
-    deadline: Deadline,
-) -> list[ActionOutcome]:
-    deps = dependencies(actions)
-    results: dict[int, ActionOutcome] = {}
-    running: dict[cf.Future[ActionOutcome], int] = {}
-    with cf.ThreadPoolExecutor(max_workers=settings.workers, thread_name_prefix="cad-act") as pool:
-        while len(results) < len(actions):
-            for index in range(len(actions)):
-                ready = index not in results and index not in running.values()
-                if ready and deps[index] <= results.keys():
+class _Scheduler:
+    """Starts each action once what it waits for is done, unless a gate says otherwise."""
+
+    def __init__(
+        self,
+        actions: Sequence[Action],
+        regs: Sequence[Registered],
+        removed: Sequence[ActionOutcome],
+        ctx: ExecutionContext,
+        settings: EngineSettings,
+    ) -> None:
+        self.actions, self.regs, self.removed = actions, regs, removed
+        self.ctx, self.settings = ctx, settings
+        self.deps = dependencies(actions)
+        self.results: dict[int, ActionOutcome] = {}
+
+    def settle(self, index: int) -> ActionOutcome | None:
+        """An outcome decided without running the action, or None when it may start."""
+        gate = blocked(index, self.actions, self.results, self.removed, self.settings.on_failure)
+        if gate is None and self.settings.inform and held_for_approval(self.actions[index]):
+            gate = Status.HELD_FOR_APPROVAL, "inform mode: waiting for a person to approve it"
+        if gate is None:
+            return None
+        status, reason = gate
+        return ActionOutcome(
+            self.actions[index],
+            status,
+            executor=self.regs[index].item.name,
+            reason=reason,
+            error=reason if status == Status.NOT_RUN else None,
+            investigation=self.ctx.investigation,
+        )
+
+    def run(self, deadline: Deadline) -> list[ActionOutcome]:
+        running: dict[cf.Future[ActionOutcome], int] = {}
+        workers = self.settings.workers
+        with cf.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="cad-act") as pool:
+            while len(self.results) < len(self.actions):
+                for index in range(len(self.actions)):
+                    waiting = index in self.results or index in running.values()
+                    if waiting or not self.deps[index] <= self.results.keys():
+                        continue
+                    settled = self.settle(index)
+                    if settled is not None:
+                        self.results[index] = settled
+                        continue
                     future = pool.submit(
-                        run_action, actions[index], regs[index], ctx, settings.retry, deadline
+                        run_action,
+                        self.actions[index],
+                        self.regs[index],
+                        self.ctx,
+                        self.settings.retry,
+                        deadline,
                     )
                     running[future] = index
-            done, _ = cf.wait(running, return_when=cf.FIRST_COMPLETED)
-            for future in done:
-                results[running.pop(future)] = future.result()
-    return [results[i] for i in range(len(actions))]
+                if running:
+                    done, _ = cf.wait(running, return_when=cf.FIRST_COMPLETED)
+                    for future in done:
+                        self.results[running.pop(future)] = future.result()
+        return [self.results[i] for i in range(len(self.actions))]
+
+
+def _rejected(actions: Sequence[Action], why: str, ctx: ExecutionContext) -> list[ActionOutcome]:
+    return [
+        ActionOutcome(
+            a, Status.NOT_RUN, error=f"plan rejected: {why}", investigation=ctx.investigation
+        )
+        for a in actions
+    ]
 
 
 def execute_plan(
@@ -144,26 +225,27 @@ def execute_plan(
 ) -> list[ActionOutcome]:
     """Run the plan and report every action's outcome, including rewrites and rejections."""
     deadline = deadline or Deadline(settings.retry.deadline)
+    try:
+        check_requires(actions)
+    except ActionValidationError as error:
+        return _finish(_rejected(actions, one_line(error), ctx), ctx, metrics)
     rewritten = apply_policies(actions, ctx)
     planned = rewritten.actions
     try:
         validate(planned)
         regs = resolve(planned, registry, settings.selection)
     except (ActionValidationError, BadInputError) as error:
-        rejected = [
-            ActionOutcome(
-                a,
-                Status.NOT_RUN,
-                error=f"plan rejected: {one_line(error)}",
-                investigation=ctx.investigation,
-            )
-            for a in planned
-        ]
-        return _finish(rewritten.outcomes + rejected, ctx, metrics)
+        return _finish(rewritten.outcomes + _rejected(planned, one_line(error), ctx), ctx, metrics)
     if ctx.dry_run:
-        outcomes = [_dry_run(a, r, ctx) for a, r in zip(planned, regs, strict=True)]
-    else:
-        outcomes = _schedule(planned, regs, ctx, settings, deadline)
+        outcomes = [
+            _dry_run(a, r, ctx, settings.inform) for a, r in zip(planned, regs, strict=True)
+        ]
+        return _finish(rewritten.outcomes + outcomes, ctx, metrics)
+    missing = missing_settings([r.item for r in regs])
+    if missing:
+        why = f"required settings are not set: {', '.join(missing)}"
+        return _finish(rewritten.outcomes + _rejected(planned, why, ctx), ctx, metrics)
+    outcomes = _Scheduler(planned, regs, rewritten.outcomes, ctx, settings).run(deadline)
     return _finish(rewritten.outcomes + outcomes, ctx, metrics)
 
 

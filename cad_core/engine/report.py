@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Any
 
 import attrs
@@ -9,7 +10,9 @@ import attrs
 from cad_core.actions import Action, to_dict
 
 
-class Status:
+class Status(StrEnum):
+    """What happened to one action (the run record's ``actions[].status``)."""
+
     SUCCEEDED = "succeeded"
     SKIPPED_DUPLICATE = "skipped_duplicate"
     FAILED = "failed"
@@ -17,16 +20,12 @@ class Status:
     DROPPED_BY_POLICY = "dropped_by_policy"
     REPLACED_BY_POLICY = "replaced_by_policy"
     NOT_RUN = "not_run"
+    HELD_FOR_APPROVAL = "held_for_approval"
 
-    ALL = (
-        SUCCEEDED,
-        SKIPPED_DUPLICATE,
-        FAILED,
-        DRY_RUN,
-        DROPPED_BY_POLICY,
-        REPLACED_BY_POLICY,
-        NOT_RUN,
-    )
+    @property
+    def in_effect(self) -> bool:
+        """The action's effect is in place: a dependent action may rely on it."""
+        return self in (Status.SUCCEEDED, Status.SKIPPED_DUPLICATE)
 
 
 @attrs.define
@@ -34,7 +33,7 @@ class ActionOutcome:
     """What happened to one planned action."""
 
     action: Action
-    status: str = Status.NOT_RUN
+    status: Status = Status.NOT_RUN
     executor: str = ""
     attempts: int = 0
     duration: float = 0.0

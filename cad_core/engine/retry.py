@@ -15,12 +15,12 @@ from typing import Any, TypeVar
 import attrs
 import backoff
 
-from cad_core.errors import TransientError
+from cad_core.errors import TRANSIENT, ResourceError, retryable
 
 log = logging.getLogger("cad.retry")
 T = TypeVar("T")
 
-TRANSIENT = (TransientError, ConnectionError, TimeoutError)
+__all__ = ["TRANSIENT", "Deadline", "RetryPolicy", "call_with_retry"]
 
 
 @attrs.frozen
@@ -44,6 +44,8 @@ class Deadline:
 
 
 def _server_delay(error: BaseException) -> float | None:
+    if isinstance(error, ResourceError):
+        return _server_delay(error.cause)
     delay = getattr(error, "retry_after", None)
     return float(delay) if delay is not None else None
 
@@ -72,7 +74,9 @@ def call_with_retry(
 ) -> T:
     """Call ``func`` until it succeeds, fails permanently, or the budget runs out."""
 
-    def too_late(error: BaseException) -> bool:
+    def give_up(error: BaseException) -> bool:
+        if not retryable(error):
+            return True
         server = _server_delay(error)
         return server is not None and server > deadline.remaining()
 
@@ -87,11 +91,11 @@ def call_with_retry(
 
     @backoff.on_exception(  # backoff's stubs predate wait generators that receive errors
         _delays,  # type: ignore[arg-type]
-        TRANSIENT,
+        Exception,
         max_tries=policy.max_attempts,
         max_time=deadline.remaining,
         jitter=None,
-        giveup=too_late,
+        giveup=give_up,
         on_backoff=progress,
         logger=None,
         policy=policy,

@@ -3,6 +3,7 @@
 * an action that reads the run notes, or declares ``after_note_writers``, waits for every
   action that writes notes;
 * actions sharing a lane run one at a time, in plan order;
+* an action waits for every earlier action whose type it ``requires``;
 * everything else is independent and may run in parallel.
 """
 
@@ -22,12 +23,19 @@ def dependencies(actions: Sequence[Action]) -> list[set[int]]:
         needs: set[int] = set()
         if action.reads_notes or action.after_note_writers:
             needs |= writers - {index}
+        needs |= prerequisites(actions, index)
         if action.lane is not None:
             if action.lane in last_in_lane:
                 needs.add(last_in_lane[action.lane])
             last_in_lane[action.lane] = index
         deps.append(needs)
     return deps
+
+
+def prerequisites(actions: Sequence[Action], index: int) -> set[int]:
+    """The earlier actions whose types ``actions[index]`` requires."""
+    wanted = set(actions[index].requires)
+    return {i for i in range(index) if actions[i].type_id in wanted}
 
 
 def sequential_order(actions: Sequence[Action]) -> list[int]:

@@ -49,4 +49,4 @@ def already_posted(action: Any, ctx: Any) -> str | None:
 
 
 def describe(action: Any, ctx: Any) -> str:
-    return f"would post to #{action.channel}: {action.text!r}"
+    return f"post to #{action.channel}: {action.text!r}"

@@ -90,7 +90,11 @@ def test_service_log_is_posted_once_and_skipped_on_rerun(start, ocm_registry) ->
 
     [again], notes = run(ocm_registry, [SERVICE_LOG])
     assert again.status == Status.SKIPPED_DUPLICATE
-    assert "already has the service log" in again.reason and not notes
+    assert "already has the service log" in again.reason
+    # The responder still learns that the customer was told, by an earlier run.
+    assert notes.lines == [
+        f"🤖 {again.reason[0].upper()}{again.reason[1:]}; CAD did not apply it again."
+    ]
     assert len(cluster_world(box)["service_logs"]) == 1
     searched = [
         r

@@ -251,7 +251,7 @@ def test_dry_run_describes_without_calling(pd_registry, monkeypatch):
     )
     assert [o.status for o in outcomes] == ["dry_run"] * 4
     texts = [o.reason for o in outcomes]
-    assert texts[0].startswith(f"post a note on PagerDuty incident {INCIDENT}")
+    assert texts[0].startswith(f"would run: post a note on PagerDuty incident {INCIDENT}")
     assert "silent escalation policy PSILENT" in texts[1] and "Reason: quiet" in texts[1]
     assert "next escalation level" in texts[2]
     assert "'[CAD Investigated]'" in texts[3]

@@ -1,0 +1,174 @@
+"""The two flows of a run: incident mode (route an alert) and manual mode (one target)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from cad_core import filters
+from cad_core.actions import IncidentTitle
+from cad_core.config import AlertRoute, ChainEntry
+from cad_core.context import Alert, Resources
+from cad_core.errors import one_line
+from cad_core.inform import held_outcomes, inform_note
+from cad_core.metrics import ALERT_FILTERED, ALERT_RECEIVED, MANUAL_COMPLETED, MANUAL_STARTED
+from cad_core.notes import Notes
+from cad_core.plugins import Registry
+from cad_core.record import InvestigationStatus
+from cad_core.runner import TITLE_PREFIX, ChainFailed, Run, evaluate_filter
+
+__all__ = [
+    "filter_lookup",
+    "manual_chain",
+    "no_automation_note",
+    "run_incident",
+    "run_manual",
+    "with_heads",
+]
+log = logging.getLogger("cad.runner")
+
+
+def filter_lookup(
+    resources: Resources, alert: Alert | None, alert_name: str
+) -> Callable[[str], str]:
+    """Field values fetched only when a filter reaches them (org and owner cost calls)."""
+
+    def cluster(*path: str) -> str:
+        value: Any = resources.get("cluster")
+        for key in path:
+            value = value.get(key, {}) if isinstance(value, Mapping) else {}
+        return (
+            str(value).lower()
+            if isinstance(value, bool)
+            else (value if isinstance(value, str) else "")
+        )
+
+    fields: dict[str, Callable[[], str]] = {
+        "ClusterID": lambda: cluster("id"),
+        "ClusterName": lambda: cluster("name"),
+        "ClusterState": lambda: cluster("state"),
+        "CloudProvider": lambda: cluster("cloud_provider", "id"),
+        "HCP": lambda: cluster("hypershift", "enabled") or "false",
+        "OrganizationID": lambda: str(resources.get("organization_id") or ""),
+        "OwnerID": lambda: str((resources.get("owner") or {}).get("id", "")),
+        "OwnerEmail": lambda: str((resources.get("owner") or {}).get("email", "")),
+        "AlertName": lambda: alert_name,
+        "AlertTitle": lambda: alert.title if alert else "",
+        "ServiceName": lambda: alert.service_name if alert else "",
+    }
+    cache: dict[str, str] = {}
+
+    def lookup(field: str) -> str:
+        if field not in fields:
+            raise filters.FilterError(f"unknown filter field {field!r}")
+        if field not in cache:
+            cache[field] = fields[field]()
+        return cache[field]
+
+    return lookup
+
+
+def with_heads(chain: Sequence[ChainEntry], heads: Sequence[str]) -> list[ChainEntry]:
+    """The chain heads first (those the chain does not already name), then the chain."""
+    named = {entry.name for entry in chain}
+    return [ChainEntry(h) for h in heads if h not in named] + list(chain)
+
+
+def run_incident(alert: Alert, run: Run, experimental: bool) -> None:
+    """Incident mode: route the alert, run its chain, escalate on failure, prefix the title."""
+    route = run.config.match(alert.title, experimental)
+    run.record.route = [
+        f"{r.alert_title!r}: {why}" for r, why in run.config.explain(alert.title, experimental)
+    ]
+    if route is None:
+        run.escalate(no_automation_note(alert), "CAD has no automation for this alert")
+        return
+    run.record.chain = route.name
+    run.use_policy(route.on_failure, route.mode == "inform" or run.record.inform)
+    run.metrics.emit(ALERT_RECEIVED, alert_type=route.name)
+    lookup = filter_lookup(run.resources, alert, route.alert_title)
+    escalated = True
+    try:
+        if route.when is not None and not _alert_filter_passes(route, lookup, run):
+            return
+        run.run_chain(with_heads(route.investigations, run.config.chain_heads), lookup)
+        escalated = _hand_over_held_actions(run)
+    except ChainFailed as error:
+        escalated = _escalate_failure(
+            run, error, "CAD's investigation failed; a human needs to look"
+        )
+    if not escalated:
+        log.error("the incident title keeps no prefix: CAD could not hand the incident over")
+        return
+    last_notes = run.notebooks[-1] if run.notebooks else Notes("cad")
+    run.execute([IncidentTitle(prefix=TITLE_PREFIX)], last_notes, "")
+
+
+def _escalate_failure(run: Run, error: ChainFailed, reason: str) -> bool:
+    run.record.errors.append(one_line(error))
+    notes = run.notebooks[-1] if run.notebooks else None
+    return run.escalate(run.failure_note(error), reason, notes)
+
+
+def _hand_over_held_actions(run: Run) -> bool:
+    """Inform mode: post the plan that was held back, and escalate. True unless that failed."""
+    held = held_outcomes(run.record)
+    if not held:
+        return True
+    note = inform_note(held, run.record)
+    return run.escalate(note, "inform mode: a person decides whether to apply CAD's plan")
+
+
+def _alert_filter_passes(route: AlertRoute, lookup: Callable[[str], str], run: Run) -> bool:
+    ok, why = evaluate_filter(route.when or {}, lookup)
+    if ok:
+        return True
+    run.metrics.emit(ALERT_FILTERED, alert_type=route.name)
+    run.record.route.append(f"alert-level filter rejected the alert: {why}")
+    note = (
+        f"🤖 CAD matched this alert to {route.name!r}, but that entry's filter left it out "
+        f"({why}), so no automated investigation ran. Please take a look by hand."
+    )
+    run.escalate(note, f"filtered out by the alert-level rule of {route.name!r}")
+    return False
+
+
+def no_automation_note(alert: Alert) -> str:
+    return (
+        f"🤖 CAD has no automated investigation for alerts like {alert.title!r} yet, so it "
+        "is handing this incident straight to SRE. 🤖"
+    )
+
+
+def manual_chain(target: str, registry: Registry, heads: Sequence[str] = ()) -> list[ChainEntry]:
+    """The routing config's chain heads (when installed), then the target."""
+    names = {r.item.name for r in registry.registrations("cad_investigations")}
+    if target in heads:  # a head runs its predecessors only
+        heads = heads[: list(heads).index(target)]
+    return with_heads([ChainEntry(target)], [h for h in heads if h in names])
+
+
+def run_manual(target: str, run: Run, with_filtering: bool, heads: bool = True) -> None:
+    """Manual mode: the chain heads, then the target; incident actions are dropped by policy."""
+    dry = str(run.record.dry_run).lower()
+    run.metrics.emit(MANUAL_STARTED, alert_type=target, dry_run=dry)
+    run.record.chain = target
+    run.use_policy(run.engine.on_failure, run.record.inform)
+    lookup = filter_lookup(run.resources, None, target) if with_filtering else None
+    status = "error"
+    try:
+        chain_heads = run.config.chain_heads if heads else ()
+        run.run_chain(manual_chain(target, run.registry, chain_heads), lookup)
+        status = _manual_status({i.status for i in run.record.investigations})
+    except ChainFailed as error:
+        _escalate_failure(run, error, "CAD's investigation failed")
+    finally:
+        run.metrics.emit(MANUAL_COMPLETED, alert_type=target, status=status, dry_run=dry)
+
+
+def _manual_status(statuses: set[InvestigationStatus]) -> str:
+    for status in (InvestigationStatus.STOPPED, InvestigationStatus.SUCCEEDED):
+        if status in statuses:
+            return str(status)
+    return str(InvestigationStatus.NO_FINDINGS)
