@@ -134,7 +134,8 @@ def test_unknown_top_level_key(tmp_path: Path) -> None:
         """,
     )
     assert problems(path) == [
-        f"{path}:{line(path, 'alert:')}: unknown key 'alert'; allowed: ai_agent, alerts, chain_heads, executors"
+        f"{path}:{line(path, 'alert:')}: unknown key 'alert'; "
+        "allowed: ai_agent, alerts, chain_heads, executors"
     ]
 
 
