@@ -3,9 +3,33 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import TypeVar
 
-from cad_core.actions import Action, ClusterReport, IncidentNote
+import attrs
+
+from cad_core.actions import Action, ClusterReport, IncidentNote, SilenceIncident
 from cad_core.context import InvestigationContext
+
+A = TypeVar("A", bound=Action)
+
+
+def requiring(action: A, *prerequisites: Action) -> A:
+    """``action``, runnable only once every prerequisite (earlier in the plan) is in effect.
+
+    Example: ``requiring(SilenceIncident(reason=...), limited_support)``.
+    """
+    wanted = (*action.requires, *(p.type_id for p in prerequisites))
+    return attrs.evolve(action, requires=wanted)
+
+
+def silence_after(justification: Action, reason: str) -> list[Action]:
+    """The action that justifies silencing (a limited support, a service log), then the
+    silence, which runs only if that action took effect.
+
+    CAD never silences what it neither fixed nor told: if the customer was not told, a
+    person must still be paged.
+    """
+    return [justification, requiring(SilenceIncident(reason=reason), justification)]
 
 
 def report_and_note(ctx: InvestigationContext, cluster_id: str | None = None) -> list[Action]:

@@ -17,7 +17,6 @@ from cad_core import (
     InvestigationResult,
     LimitedSupport,
     ServiceLog,
-    SilenceIncident,
 )
 from cad_core.errors import (
     BadInputError,
@@ -26,7 +25,7 @@ from cad_core.errors import (
     ResourceError,
     one_line,
 )
-from cad_core.plans import report_and_note
+from cad_core.plans import report_and_note, silence_after
 
 from cad_chgm import messages, settings
 from cad_chgm.egress import (
@@ -103,12 +102,14 @@ def _customer_stopped(
     return _plan(
         ctx,
         cluster,
-        LimitedSupport(
-            summary=messages.STOPPED_LS_SUMMARY,
-            details=messages.stopped_ls_details(stopped_ids),
-            context="StoppedInstances",
+        *silence_after(
+            LimitedSupport(
+                summary=messages.STOPPED_LS_SUMMARY,
+                details=messages.stopped_ls_details(stopped_ids),
+                context="StoppedInstances",
+            ),
+            messages.SILENCE_CUSTOMER_STOPPED,
         ),
-        SilenceIncident(reason=messages.SILENCE_CUSTOMER_STOPPED),
     )
 
 
@@ -174,12 +175,14 @@ def _deadmanssnitch_blocked(
     return _plan(
         ctx,
         cluster,
-        LimitedSupport(
-            summary=messages.EGRESS_LS_SUMMARY,
-            details=messages.egress_ls_details(egress.blocked),
-            context="EgressBlocked",
+        *silence_after(
+            LimitedSupport(
+                summary=messages.EGRESS_LS_SUMMARY,
+                details=messages.egress_ls_details(egress.blocked),
+                context="EgressBlocked",
+            ),
+            messages.SILENCE_DEADMANSSNITCH,
         ),
-        SilenceIncident(reason=messages.SILENCE_DEADMANSSNITCH),
     )
 
 

@@ -309,7 +309,9 @@ def test_chgm_row5_customer_stops_mean_limited_support_and_silence(chgm, event, 
         details=messages.stopped_ls_details(["i-0a0", "i-0a1", "i-0a2"]),
         context="StoppedInstances",
     )
-    assert result.actions[3] == SilenceIncident(reason=messages.SILENCE_CUSTOMER_STOPPED)
+    assert result.actions[3] == SilenceIncident(
+        reason=messages.SILENCE_CUSTOMER_STOPPED, requires=["limited_support"]
+    )
     assert "⚠️ Instances were stopped or terminated by the customer" in text_of(notes)
     assert "i-0a0, i-0a1, i-0a2" in result.actions[2].details
     assert (
@@ -386,7 +388,9 @@ def test_chgm_row6_blocked_deadmanssnitch_means_limited_support_and_silence(chgm
         context="EgressBlocked",
     )
     assert messages.EGRESS_ARTICLE in result.actions[2].details
-    assert result.actions[3] == SilenceIncident(reason=messages.SILENCE_DEADMANSSNITCH)
+    assert result.actions[3] == SilenceIncident(
+        reason=messages.SILENCE_DEADMANSSNITCH, requires=["limited_support"]
+    )
     assert f"⚠️ {messages.deadmanssnitch_blocked(blocked)}" in notes.lines
 
 

@@ -16,10 +16,9 @@ from cad_core import (
     InvestigationContext,
     InvestigationResult,
     ServiceLog,
-    SilenceIncident,
 )
 from cad_core.errors import InfrastructureError, ResourceError, one_line
-from cad_core.plans import report_and_note
+from cad_core.plans import report_and_note, silence_after
 
 from cad_errorbudgetburn import messages
 from cad_errorbudgetburn.symptoms import Symptom, find_symptom, first_available_condition
@@ -76,16 +75,13 @@ def _monitoring_operators(kube: Any) -> list[Mapping[str, Any]]:
 def _customer_misconfiguration(ctx: InvestigationContext, symptom: Symptom) -> InvestigationResult:
     ctx.log.info("%s: recognised %s", ctx.name, symptom.key)
     product = (ctx.resource("cluster").get("product") or {}).get("id")
-    return _plan(
-        ctx,
-        ServiceLog(
-            severity="Major",
-            summary=symptom.summary,
-            description=symptom.describe(messages.monitoring_stack_docs(product)),
-            reason=symptom.note,
-        ),
-        SilenceIncident(reason=symptom.silence_reason),
+    service_log = ServiceLog(
+        severity="Major",
+        summary=symptom.summary,
+        description=symptom.describe(messages.monitoring_stack_docs(product)),
+        reason=symptom.note,
     )
+    return _plan(ctx, *silence_after(service_log, symptom.silence_reason))
 
 
 def _plan(ctx: InvestigationContext, *actions: Any) -> InvestigationResult:

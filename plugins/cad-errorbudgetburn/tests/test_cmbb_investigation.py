@@ -175,7 +175,7 @@ def test_cmbb_a_uwm_misconfiguration_gets_a_service_log_and_silence(
     assert (service_log.severity, service_log.summary) == ("Major", summary)
     assert (service_log.service_name, service_log.internal_only) == ("SREManualAction", False)
     assert ROSA_DOCS in service_log.description
-    assert result.actions[3] == SilenceIncident(reason=silence)
+    assert result.actions[3] == SilenceIncident(reason=silence, requires=["service_log"])
     assert notes.lines[0].startswith("⚠️ ")
     assert condition["message"] in notes.lines[1]
 

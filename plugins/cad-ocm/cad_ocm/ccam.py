@@ -20,6 +20,7 @@ import re
 from cad_core.actions import Action, EscalateIncident, LimitedSupport, SilenceIncident
 from cad_core.context import InvestigationContext
 from cad_core.errors import BadInputError, InfrastructureError, ResourceError, one_line
+from cad_core.plans import silence_after
 from cad_core.registrations import Investigation, InvestigationResult
 
 # Texts from OCM, backplane and AWS; matched anywhere in the error (upstream's five).
@@ -66,13 +67,11 @@ def credentials_removed(error: BaseException) -> bool:
 
 def plan_for_state(state: str) -> list[Action]:
     if state == "ready":
-        return [
+        return silence_after(
             LimitedSupport(summary=SUMMARY, details=DETAILS, context="CCAM"),
-            SilenceIncident(
-                reason="the customer removed the cloud credentials Red Hat "
-                "needs; the cluster is now in limited support"
-            ),
-        ]
+            "the customer removed the cloud credentials Red Hat "
+            "needs; the cluster is now in limited support",
+        )
     if state == "uninstalling":
         return [
             SilenceIncident(

@@ -6,36 +6,28 @@ attempt, so re-running an investigation or retrying an action never writes twice
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 from cad_core.actions import ClusterReport, LimitedSupport, ServiceLog
 from cad_core.context import ExecutionContext
-from cad_core.errors import ActionSkipped, PermanentError, ResourceError
+from cad_core.errors import ActionSkipped, PermanentError
 from cad_core.registrations import ActionExecutor
 
 from cad_ocm.docs_guard import check_documentation, cluster_product, find_mismatch
 from cad_ocm.paths import SERVICE_LOGS, limited_support_path
 from cad_ocm.resources import backplane
+from cad_ocm.settings import BACKPLANE_REQUIRED, OCM_REQUIRED
 
 UNINSTALLING = "Operation is not allowed for a cluster in 'uninstalling' state"
 
 
-def _unwrapped(build: Callable[[], Any]) -> Any:
-    """Build failures unwrapped, so the engine sees the typed cause (a transient OCM
-    error must stay retryable)."""
-    try:
-        return build()
-    except ResourceError as error:
-        raise error.cause from error
-
-
 def _resource(ctx: ExecutionContext, name: str) -> Any:
-    return _unwrapped(lambda: ctx.resource(name))
+    return ctx.resource(name)
 
 
 def _backplane(ctx: ExecutionContext) -> Any:
-    return _unwrapped(lambda: backplane(ctx.resources))
+    return backplane(ctx.resources)
 
 
 def _guard_preview(ctx: ExecutionContext, text: str) -> str:
@@ -173,6 +165,7 @@ def registrations() -> Iterator[ActionExecutor]:
         name="ocm-service-log",
         action_types=("service_log",),
         execute=post_service_log,
+        settings=OCM_REQUIRED,
         already_applied=service_log_applied,
         describe=describe_service_log,
     )
@@ -180,6 +173,7 @@ def registrations() -> Iterator[ActionExecutor]:
         name="ocm-limited-support",
         action_types=("limited_support",),
         execute=post_limited_support,
+        settings=OCM_REQUIRED,
         already_applied=limited_support_applied,
         describe=describe_limited_support,
     )
@@ -187,6 +181,7 @@ def registrations() -> Iterator[ActionExecutor]:
         name="backplane-report",
         action_types=("cluster_report",),
         execute=create_report,
+        settings=(*OCM_REQUIRED, *BACKPLANE_REQUIRED),
         already_applied=report_applied,
         describe=describe_report,
     )

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from cad_core.actions import EscalateIncident, IncidentNote, SilenceIncident
+from cad_core.actions import EscalateIncident, IncidentNote
 from cad_core.context import InvestigationContext
 from cad_core.errors import (
     InfrastructureError,
@@ -27,6 +27,7 @@ from cad_core.errors import (
     TransientError,
     one_line,
 )
+from cad_core.plans import silence_after
 from cad_core.registrations import Investigation, InvestigationResult
 
 from cad_ocm.errors import AmbiguousClusterError
@@ -76,7 +77,7 @@ def check_cluster(cluster: dict[str, Any]) -> InvestigationResult | None:
             "there is nothing left to repair."
         )
         return InvestigationResult(
-            [IncidentNote(content=text), SilenceIncident(reason=text)],
+            silence_after(IncidentNote(content=text), text),
             stop_chain="the cluster is uninstalling",
         )
     if not on_aws(cluster):

@@ -8,6 +8,7 @@ reads them, not only logged.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -23,10 +24,17 @@ SILENCE_NOTE = (
     "🤖 CAD is moving this incident to the silent escalation policy, so nobody "
     "is paged for it. Reason: {reason}"
 )
+# Recorded on the incident itself, so any later run can hand the incident back to people.
+PREVIOUS_POLICY = "Escalation policy before CAD silenced it: {policy}"
+PREVIOUS_POLICY_PATTERN = re.compile(r"Escalation policy before CAD silenced it: (\S+)")
 ESCALATE_NOTE = (
     "🤖 CAD is escalating this incident so that a person can take a look. Reason: {reason}"
 )
-ESCALATIONS = "cad_pagerduty.escalations"  # ctx.shared key: incident id -> progress
+ESCALATIONS = "cad_pagerduty.escalations"
+WRITE_SETTINGS = (
+    settings.TOKEN,
+    settings.FROM,
+)  # PagerDuty wants From on every write  # ctx.shared key: incident id -> progress
 
 
 def incident_id(ctx: ExecutionContext) -> str:
@@ -91,8 +99,12 @@ def silence_already_applied(action: Any, ctx: ExecutionContext) -> str | None:
 def silence_execute(action: Any, ctx: ExecutionContext) -> None:
     incident_ref, policy = incident_id(ctx), settings.silent_policy()
     settings.require_sender()  # fail before the note rather than between note and move
-    if action.reason:
-        incidents.add_note_once(incident_ref, SILENCE_NOTE.format(reason=action.reason))
+    previous = incidents.policy_id(incidents.get_incident(incident_ref))
+    reason = action.reason or "no reason was given"
+    note = SILENCE_NOTE.format(reason=reason)
+    if previous and previous != policy:
+        note += "\n" + PREVIOUS_POLICY.format(policy=previous)
+    incidents.add_note_once(incident_ref, note)
     incidents.move_to_policy(incident_ref, policy)
 
 
@@ -119,6 +131,20 @@ def _progress(ctx: ExecutionContext, incident: str, **update: Any) -> dict[str, 
         return dict(state)
 
 
+def _silenced(incident: dict[str, Any]) -> bool:
+    silent = settings.silent_policy_or_none()
+    return bool(silent) and incidents.policy_id(incident) == silent
+
+
+def previous_policy(incident_ref: str) -> str | None:
+    """The policy CAD moved the incident away from, as its newest silence note records."""
+    for note in reversed(incidents.note_contents(incident_ref)):
+        found = PREVIOUS_POLICY_PATTERN.search(note)
+        if found:
+            return found.group(1)
+    return None
+
+
 def escalate_already_applied(action: Any, ctx: ExecutionContext) -> str | None:
     incident_ref = incident_id(ctx)
     progress = _progress(ctx, incident_ref)
@@ -128,6 +154,8 @@ def escalate_already_applied(action: Any, ctx: ExecutionContext) -> str | None:
     level = incidents.escalation_level(incident)
     if incidents.is_resolved(incident):
         return RESOLVED_REASON
+    if _silenced(incident):
+        return None  # nobody is paged on the silent policy: hand it back, then escalate
     if progress.get("target") and level >= progress["target"]:
         _progress(ctx, incident_ref, done=True)
         return f"the incident is already at escalation level {level}"
@@ -143,12 +171,30 @@ def escalate_already_applied(action: Any, ctx: ExecutionContext) -> str | None:
     return None
 
 
+def _hand_back(incident_ref: str, ctx: ExecutionContext) -> None:
+    """Return a silenced incident to the policy it had before CAD silenced it."""
+    previous = previous_policy(incident_ref)
+    if previous is None:
+        raise PermanentError(
+            "the incident is on the silent escalation policy and CAD found no record of the "
+            "policy it had before; move it to a paging policy by hand"
+        )
+    # A policy starts again at its first level; escalating then pages its second. Chosen
+    # before the move, so a retry after a lost reply does not climb from the wrong level.
+    _progress(ctx, incident_ref, target=2)
+    incidents.move_to_policy(incident_ref, previous)
+    ctx.log.info("moved incident %s back to escalation policy %s", incident_ref, previous)
+
+
 def escalate_execute(action: Any, ctx: ExecutionContext) -> None:
     incident_ref = incident_id(ctx)
     settings.require_sender()
+    incident = incidents.get_incident(incident_ref)
+    if _silenced(incident):
+        _hand_back(incident_ref, ctx)
     level = _progress(ctx, incident_ref).get("target")
     if level is None:
-        level = incidents.escalation_level(incidents.get_incident(incident_ref)) + 1
+        level = incidents.escalation_level(incident) + 1
         _progress(ctx, incident_ref, target=level)
     if action.reason:
         incidents.add_note_once(incident_ref, ESCALATE_NOTE.format(reason=action.reason))
@@ -157,7 +203,10 @@ def escalate_execute(action: Any, ctx: ExecutionContext) -> None:
 
 
 def escalate_describe(action: Any, ctx: ExecutionContext) -> str:
-    text = f"escalate {_target(ctx)} to its next escalation level"
+    text = (
+        f"escalate {_target(ctx)} to its next escalation level (first handing it back to "
+        "its earlier policy if CAD had silenced it)"
+    )
     return text + _note_suffix(ESCALATE_NOTE, action.reason)
 
 
@@ -198,6 +247,7 @@ def registrations() -> Iterator[ActionExecutor]:
         name="pagerduty-note",
         action_types=(IncidentNote.type_id,),
         execute=note_execute,
+        settings=WRITE_SETTINGS,
         already_applied=note_already_applied,
         describe=note_describe,
     )
@@ -205,6 +255,7 @@ def registrations() -> Iterator[ActionExecutor]:
         name="pagerduty-silence",
         action_types=(SilenceIncident.type_id,),
         execute=silence_execute,
+        settings=(*WRITE_SETTINGS, settings.SILENT_POLICY),
         already_applied=silence_already_applied,
         describe=silence_describe,
     )
@@ -212,6 +263,7 @@ def registrations() -> Iterator[ActionExecutor]:
         name="pagerduty-escalate",
         action_types=(EscalateIncident.type_id,),
         execute=escalate_execute,
+        settings=WRITE_SETTINGS,
         already_applied=escalate_already_applied,
         describe=escalate_describe,
     )
@@ -219,6 +271,7 @@ def registrations() -> Iterator[ActionExecutor]:
         name="pagerduty-title",
         action_types=(IncidentTitle.type_id,),
         execute=title_execute,
+        settings=WRITE_SETTINGS,
         already_applied=title_already_applied,
         describe=title_describe,
     )

@@ -124,24 +124,50 @@ def test_silencing_posts_the_reason_then_moves_the_incident(run, pd_sandbox, req
     assert len(writes(requests_of(box))) == 2
 
 
-def test_silencing_without_a_reason_posts_no_note(run, pd_sandbox, requests_of):
+def test_silencing_records_the_policy_it_leaves_even_without_a_reason(run, pd_sandbox, requests_of):
     box = pd_sandbox(silent_policy="PQUIET")
+    before = pd_incident(box)["escalation_policy"]
     [outcome] = run(SilenceIncident())
     assert outcome.status == "succeeded"
-    assert writes(requests_of(box)) == [("PUT", "/incidents", 200)]
+    assert writes(requests_of(box)) == [
+        ("POST", f"/incidents/{INCIDENT}/notes", 201),
+        ("PUT", "/incidents", 200),
+    ]
     assert pd_incident(box)["escalation_policy"] == "PQUIET"
-    assert pd_incident(box)["notes"] == []
+    [note] = pd_incident(box)["notes"]
+    assert "Reason: no reason was given" in note
+    assert f"Escalation policy before CAD silenced it: {before}" in note
 
 
 def test_silencing_needs_the_policy_setting(run, pd_sandbox, requests_of, monkeypatch):
     box = pd_sandbox()
     monkeypatch.delenv("CAD_SILENT_POLICY")
     [outcome] = run(SilenceIncident(reason="x"))
-    assert outcome.status == "failed" and "CAD_SILENT_POLICY" in outcome.error
+    assert outcome.status == "not_run" and "CAD_SILENT_POLICY" in outcome.error
     assert requests_of(box) == []
 
 
 # -- escalate_incident --------------------------------------------------------------------
+
+
+def test_escalating_a_silenced_incident_hands_it_back_to_its_policy_first(run, pd_sandbox):
+    box = pd_sandbox()
+    before = pd_incident(box)["escalation_policy"]
+    run(SilenceIncident(reason="limited support sent"))
+    assert pd_incident(box)["escalation_policy"] == "PSILENT"
+    # A later run (fresh context): only the incident's own notes say where it came from.
+    [outcome] = run(EscalateIncident(reason="a human needs to look"))
+    assert outcome.status == "succeeded"
+    incident = pd_incident(box)
+    assert (incident["escalation_policy"], incident["escalation_level"]) == (before, 2)
+
+
+def test_a_silence_cad_did_not_record_is_not_guessed_at(run, pd_sandbox):
+    box = pd_sandbox(incident={"escalation_policy": "PSILENT"})
+    [outcome] = run(EscalateIncident(reason="r"))
+    assert outcome.status == "failed"
+    assert "no record of the policy it had before" in outcome.error
+    assert pd_incident(box)["escalation_policy"] == "PSILENT"
 
 
 def test_escalation_raises_the_level_by_one(run, pd_sandbox, requests_of):
