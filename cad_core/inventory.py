@@ -53,18 +53,25 @@ def render_inventory(inventory: dict[str, Any]) -> str:
 
 
 def check_config(path: str) -> str:
-    from cad_core.app import known_investigations
+    from cad_core.app import known_investigations, selection_problems
     from cad_core.config import load_config
 
     registry = get_registry()
     names, aliases = known_investigations(registry)
     config = load_config(path, names, aliases)
+    problems = selection_problems(registry, config)
+    if problems:  # a selection that cannot work would fail every run: refuse it here too
+        raise BadInputError(" | ".join(problems))
     lines = [
         f"{path}: valid, {len(config.alerts)} alert entr{'y' if len(config.alerts) == 1 else 'ies'}"
     ]
+    if config.chain_heads:
+        lines.append(f"  every chain starts with: {' -> '.join(config.chain_heads)}")
     for route in config.alerts:
         chain = " -> ".join(e.name for e in route.investigations)
         flags = " (experimental)" if route.experimental else ""
+        flags += "" if route.on_failure == "continue" else f" (on_failure: {route.on_failure})"
+        flags += "" if route.mode == "live" else f" (mode: {route.mode})"
         lines.append(f"  {route.alert_title!r}{flags}: {chain}")
     lines.extend(_warnings(registry, config))
     return "\n".join(lines)
@@ -77,12 +84,6 @@ def _warnings(registry: Registry, config: Any) -> list[str]:
     claimed = set(registry.by_hook["cad_action_executors"])
     for type_id in sorted(set(action_types()) - claimed):
         warnings.append(f"  warning: no installed executor claims action type {type_id!r}")
-    for type_id, name in config.executors.items():
-        regs = registry.by_hook["cad_action_executors"].get(type_id, [])
-        if name not in {r.item.name for r in regs}:
-            warnings.append(
-                f"  warning: executors.{type_id} names {name!r}, which is not installed"
-            )
     warnings.extend(f"  conflict: {c}" for c in registry.conflicts(config.executors))
     return warnings
 

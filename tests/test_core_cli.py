@@ -460,7 +460,7 @@ def test_text_output_summarises_the_run(world: World, files: dict[str, Path], ca
 def test_config_check_lists_chains_and_unclaimed_action_types(
     world: World, files: dict[str, Path], capsys
 ) -> None:
-    files["config"].write_text(CONFIG + "executors:\n  service_log: ocm-service-log\n")
+    files["config"].write_text(CONFIG)
     code, out, err = cli(capsys, "config", "check", str(files["config"]))
     assert (code, err) == (0, "")
     lines = out.splitlines()
@@ -480,9 +480,38 @@ def test_config_check_lists_chains_and_unclaimed_action_types(
         unclaimed
     )
     assert not {"'incident_note'", "'escalate_incident'", "'incident_title'"} & set(unclaimed)
-    assert lines[-1] == (
-        "  warning: executors.service_log names 'ocm-service-log', which is not installed"
-    )
+
+
+@pytest.mark.parametrize(
+    ("selection", "problem"),
+    [
+        (
+            "service_log: ocm-service-log",
+            "executors.service_log selects 'ocm-service-log', which is not installed "
+            "(note-writer)",
+        ),
+        (
+            "service_log: note-writer",
+            "executors.service_log selects 'note-writer', which does not claim 'service_log' "
+            "(it claims: incident_note, escalate_incident, incident_title)",
+        ),
+    ],
+)
+@pytest.mark.parametrize("command", ["config-check", "manual", "incident"])
+def test_a_selection_that_cannot_work_is_one_line_and_exit_2_before_anything_runs(
+    world: World, files: dict[str, Path], capsys, selection: str, problem: str, command: str
+) -> None:
+    files["config"].write_text(CONFIG + f"executors:\n  {selection}\n")
+    args = {
+        "config-check": ["config", "check", str(files["config"])],
+        "manual": ["run", "-c", "2abc", "-i", "chgm", "--config", str(files["config"])],
+        "incident": ["run", "-P", str(files["payload"]), "--config", str(files["config"])],
+    }[command]
+    code, out, err = cli(capsys, *args)
+    assert (code, out) == (2, "")
+    assert err.startswith("cad: error: ") and problem in err
+    assert len(err.strip().splitlines()) == 1
+    assert world.executed == []
 
 
 def test_config_check_of_the_contrib_example(cad_registry, capsys) -> None:
