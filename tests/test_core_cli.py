@@ -487,8 +487,7 @@ def test_config_check_lists_chains_and_unclaimed_action_types(
     [
         (
             "service_log: ocm-service-log",
-            "executors.service_log selects 'ocm-service-log', which is not installed "
-            "(note-writer)",
+            "executors.service_log selects 'ocm-service-log', which is not installed (note-writer)",
         ),
         (
             "service_log: note-writer",

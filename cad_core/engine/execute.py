@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import concurrent.futures as cf
+import threading
 import time
 from collections.abc import Mapping, Sequence
 
@@ -159,6 +160,7 @@ class _Scheduler:
         self.ctx, self.settings = ctx, settings
         self.deps = dependencies(actions)
         self.results: dict[int, ActionOutcome] = {}
+        self.stopped = threading.Event()  # set by the first failure
 
     def settle(self, index: int) -> ActionOutcome | None:
         """An outcome decided without running the action, or None when it may start."""
@@ -177,6 +179,22 @@ class _Scheduler:
             investigation=self.ctx.investigation,
         )
 
+    def start(self, index: int, deadline: Deadline) -> ActionOutcome:
+        """In a worker: a queued action re-checks the error policy just before it starts."""
+        if self.stopped.is_set() and self.settings.on_failure == OnFailure.STOP:
+            reason = "not started: an earlier action failed and on_failure is stop"
+            outcome = ActionOutcome(self.actions[index], Status.NOT_RUN, error=reason)
+            outcome.executor, outcome.investigation = (
+                self.regs[index].item.name,
+                self.ctx.investigation,
+            )
+            return outcome
+        action, reg = self.actions[index], self.regs[index]
+        outcome = run_action(action, reg, self.ctx, self.settings.retry, deadline)
+        if outcome.status == Status.FAILED:
+            self.stopped.set()
+        return outcome
+
     def run(self, deadline: Deadline) -> list[ActionOutcome]:
         running: dict[cf.Future[ActionOutcome], int] = {}
         workers = self.settings.workers
@@ -190,14 +208,7 @@ class _Scheduler:
                     if settled is not None:
                         self.results[index] = settled
                         continue
-                    future = pool.submit(
-                        run_action,
-                        self.actions[index],
-                        self.regs[index],
-                        self.ctx,
-                        self.settings.retry,
-                        deadline,
-                    )
+                    future = pool.submit(self.start, index, deadline)
                     running[future] = index
                 if running:
                     done, _ = cf.wait(running, return_when=cf.FIRST_COMPLETED)
