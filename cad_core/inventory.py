@@ -54,6 +54,7 @@ def render_inventory(inventory: dict[str, Any]) -> str:
 
 def check_config(path: str) -> str:
     from cad_core.app import known_investigations, selection_problems
+    from cad_core.chains import with_heads
     from cad_core.config import load_config
 
     registry = get_registry()
@@ -68,7 +69,8 @@ def check_config(path: str) -> str:
     if config.chain_heads:
         lines.append(f"  every chain starts with: {' -> '.join(config.chain_heads)}")
     for route in config.alerts:
-        chain = " -> ".join(e.name for e in route.investigations)
+        entries = with_heads(route.investigations, config.chain_heads)
+        chain = " -> ".join(e.name for e in entries)
         flags = " (experimental)" if route.experimental else ""
         flags += "" if route.on_failure == "continue" else f" (on_failure: {route.on_failure})"
         flags += "" if route.mode == "live" else f" (mode: {route.mode})"

@@ -292,6 +292,41 @@ def test_retries_stop_at_the_attempt_budget(
     assert recorder.types == ["incident_note", "escalate_incident", "incident_title"]
 
 
+def test_investigation_retries_stop_before_the_run_deadline_and_escalation_keeps_its_budget(
+    tmp_path: Path, world, recorder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With OCM down, retries used to overshoot the deadline and starve the escalation."""
+    monkeypatch.setenv("CAD_RUN_DEADLINE_SECONDS", "1")
+    monkeypatch.setenv("CAD_INVESTIGATION_RETRY_DELAY", "0.4")
+    monkeypatch.setenv("CAD_INVESTIGATION_ATTEMPTS", "10")
+    attempts: list[float] = []
+
+    def down(ctx: Any) -> InvestigationResult:
+        attempts.append(1)
+        raise InfrastructureError("OCM answers 503")
+
+    world(investigations(down=down))
+    record = incident(tmp_path, chain_config("down"))
+    (inv,) = record.investigations
+    # 0.4 s, then 0.8 s would pass the 1 s deadline: it gives up instead of sleeping.
+    assert (inv.status, inv.attempts) == ("failed", 2)
+    assert "the run's deadline is near" in (inv.error or "")
+    assert recorder.types == ["incident_note", "escalate_incident", "incident_title"]
+
+
+def test_the_title_keeps_no_prefix_when_the_escalation_failed(tmp_path: Path, world, recorder):
+    recorder.fail["escalate_incident"] = PermanentError("PagerDuty said no")
+
+    def broken(ctx: Any) -> InvestigationResult:
+        raise FindingError("the cluster is unreachable")
+
+    world(investigations(broken=broken))
+    record = incident(tmp_path, chain_config("broken"))
+    assert ("escalate_incident", "failed") in statuses(record)
+    assert "incident_title" not in recorder.types
+    assert record.failed
+
+
 def test_finding_error_is_not_retried(tmp_path: Path, world, recorder) -> None:
     calls: list[int] = []
 
