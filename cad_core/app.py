@@ -17,7 +17,6 @@ from cad_core.errors import BadInputError, CadError, one_line
 from cad_core.notes import Notes
 from cad_core.plugins import Registry, get_registry
 from cad_core.record import RunRecord
-from cad_core.registrations import AlertSource
 from cad_core.runner import Run
 from cad_core.settings import RunSettings
 
@@ -39,9 +38,9 @@ class RunRequest:
 
 def known_investigations(registry: Registry) -> tuple[list[str], dict[str, str]]:
     names, aliases = [], {}
-    for reg in registry.registrations("cad_investigations"):
-        names.append(reg.item.name)
-        aliases.update({alias: reg.item.name for alias in reg.item.aliases})
+    for inv in registry.investigations():
+        names.append(inv.name)
+        aliases.update({alias: inv.name for alias in inv.aliases})
     return names, aliases
 
 
@@ -67,9 +66,7 @@ def check_plugins(registry: Registry, config: RoutingConfig) -> None:
 
 def selection_problems(registry: Registry, config: RoutingConfig) -> list[str]:
     """Each ``executors:`` entry must name an installed executor that claims the type."""
-    executors: dict[str, tuple[str, ...]] = {}
-    for reg in registry.registrations("cad_action_executors"):
-        executors[reg.item.name] = reg.item.action_types
+    executors = {executor.name: executor.action_types for executor in registry.executors()}
     problems = []
     for type_id, chosen in sorted(config.executors.items()):
         where = f"{config.source or 'routing config'}: executors.{type_id}"
@@ -90,7 +87,7 @@ def check_escalation_path(registry: Registry, config: RoutingConfig) -> None:
     from cad_core.engine.gates import missing_settings
 
     for type_id in (IncidentNote.type_id, EscalateIncident.type_id):
-        executor = registry.executor_for(type_id, config.executors).item
+        executor = registry.executor(type_id, config.executors)
         missing = missing_settings([executor])
         if missing:
             raise BadInputError(
@@ -100,10 +97,9 @@ def check_escalation_path(registry: Registry, config: RoutingConfig) -> None:
 
 def parse_alert(registry: Registry, payload: bytes, settings: RunSettings) -> Alert:
     """The first alert source that recognises the payload wins; transient errors retry."""
-    sources = registry.unique("cad_alert_sources")
+    sources = registry.alert_sources()
     deadline = Deadline(settings.retry.deadline)
-    for name, reg in sources.items():
-        source: AlertSource = reg.item
+    for name, source in sources.items():
         alert = call_with_retry(
             partial(source.parse, payload), settings.retry, deadline, f"alert source {name}"
         )
@@ -112,7 +108,7 @@ def parse_alert(registry: Registry, payload: bytes, settings: RunSettings) -> Al
                 "alert %s from %s: %r (cluster %s)", alert.id, name, alert.title, alert.cluster_id
             )
             return alert
-    tried = ", ".join(sources) or "none installed (install cad-pagerduty)"
+    tried = ", ".join(sources) or "none installed (install an alert source plugin)"
     raise BadInputError(f"no alert source recognises the payload; formats tried: {tried}")
 
 

@@ -143,7 +143,7 @@ def no_automation_note(alert: Alert) -> str:
 
 def manual_chain(target: str, registry: Registry, heads: Sequence[str] = ()) -> list[ChainEntry]:
     """The routing config's chain heads (when installed), then the target."""
-    names = {r.item.name for r in registry.registrations("cad_investigations")}
+    names = {inv.name for inv in registry.investigations()}
     if target in heads:  # a head runs its predecessors only
         heads = heads[: list(heads).index(target)]
     return with_heads([ChainEntry(target)], [h for h in heads if h in names])

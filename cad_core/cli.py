@@ -20,7 +20,7 @@ class PluginGroup(click.Group):
     def _plugin_commands(self) -> dict[str, Any]:
         from cad_core.plugins import get_registry
 
-        return {key: reg.item.command for key, reg in get_registry().unique("cad_commands").items()}
+        return {key: reg.command for key, reg in get_registry().commands().items()}
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *self._plugin_commands()})

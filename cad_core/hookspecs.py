@@ -157,11 +157,13 @@ def cad_commands() -> Iterable[Command]:  # type: ignore[empty-body]
     """
 
 
-HOOK_NAMES = (
-    "cad_investigations",
-    "cad_action_executors",
-    "cad_metrics_sinks",
-    "cad_alert_sources",
-    "cad_resources",
-    "cad_commands",
-)
+# The one table of hooks: what each yields, and the attribute that keys it.
+HOOKS: dict[str, tuple[type, str]] = {
+    "cad_investigations": (Investigation, "name"),
+    "cad_action_executors": (ActionExecutor, "action_types"),
+    "cad_metrics_sinks": (MetricsSink, "name"),
+    "cad_alert_sources": (AlertSource, "name"),
+    "cad_resources": (Resource, "name"),
+    "cad_commands": (Command, "name"),
+}
+HOOK_NAMES = tuple(HOOKS)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 import os
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from types import ModuleType
 from typing import Any
 
@@ -21,27 +21,21 @@ from cad_core import hookspecs
 from cad_core.epcache import CachedEntryPoint, cached_entry_points
 from cad_core.epcache import load as load_entry_point
 from cad_core.errors import BadInputError, one_line
-from cad_core.registrations import (
-    ActionExecutor,
-    AlertSource,
-    Command,
-    Investigation,
-    MetricsSink,
-    Resource,
-)
+from cad_core.lookups import Lookups, Registered
 
+__all__ = [
+    "HOOK_KINDS",
+    "PluginInfo",
+    "Registered",
+    "Registry",
+    "build_registry",
+    "get_registry",
+    "set_registry",
+]
 BUILTIN_PLUGINS = ("cad_core.builtin",)
 ENTRY_POINT_GROUP = "cad"
 
-# hook name -> (registration class, the attribute(s) that key it)
-HOOK_KINDS: dict[str, tuple[type, str]] = {
-    "cad_investigations": (Investigation, "name"),
-    "cad_action_executors": (ActionExecutor, "action_types"),
-    "cad_metrics_sinks": (MetricsSink, "name"),
-    "cad_alert_sources": (AlertSource, "name"),
-    "cad_resources": (Resource, "name"),
-    "cad_commands": (Command, "name"),
-}
+HOOK_KINDS = hookspecs.HOOKS  # hook name -> (registration class, the attribute that keys it)
 
 
 @attrs.define
@@ -87,33 +81,12 @@ class PluginInfo:
         return f"{self.distribution} {self.version}".strip()
 
 
-@attrs.frozen
-class Registered:
-    """A registration attributed to the plugin that yielded it."""
-
-    item: Any
-    plugin: PluginInfo
-
-    @property
-    def keys(self) -> tuple[str, ...]:
-        _cls, attr = HOOK_KINDS[self.hook]
-        value = getattr(self.item, attr)
-        return tuple(value) if isinstance(value, tuple) else (value,)
-
-    @property
-    def hook(self) -> str:
-        for hook, (cls, _attr) in HOOK_KINDS.items():
-            if isinstance(self.item, cls):
-                return hook
-        raise TypeError(type(self.item).__name__)
-
-
 def _disabled() -> set[str]:
     raw = os.environ.get("CAD_DISABLE_PLUGINS", "")
     return {part.strip().lower() for part in raw.split(",") if part.strip()}
 
 
-class Registry:
+class Registry(Lookups):
     """Everything the loaded plugins registered, indexed by hook and key."""
 
     def __init__(self) -> None:
@@ -165,10 +138,6 @@ class Registry:
                 self._gather_hook(hook)
             return self._gathered[hook]
 
-    @property
-    def by_hook(self) -> dict[str, dict[str, list[Registered]]]:
-        return {hook: self.keyed(hook) for hook in HOOK_KINDS}
-
     def _gather_hook(self, hook: str) -> None:
         cls, _attr = HOOK_KINDS[hook]
         keyed: dict[str, list[Registered]] = {}
@@ -212,87 +181,6 @@ class Registry:
                 keyed[key] = [r for r in keyed[key] if r.plugin is not info]
                 if not keyed[key]:
                     del keyed[key]
-
-    # -- lookups -----------------------------------------------------------------
-
-    def registrations(self, hook: str) -> list[Registered]:
-        seen: list[Registered] = []
-        for regs in self.keyed(hook).values():
-            seen.extend(r for r in regs if r not in seen)
-        return seen
-
-    def unique(self, hook: str) -> dict[str, Registered]:
-        """Key -> registration, for kinds where a key must have one owner."""
-        return {key: _distinct(regs)[0] for key, regs in self.keyed(hook).items()}
-
-    def conflicts(self, selection: Mapping[str, str] | None = None) -> list[str]:
-        """Every key claimed by more than one distinct registration, with the remedy."""
-        problems = []
-        for hook, keyed in self.by_hook.items():
-            for key, regs in sorted(keyed.items()):
-                distinct = _distinct(regs)
-                if len(distinct) < 2:
-                    continue
-                if hook == "cad_action_executors" and selection and key in selection:
-                    continue
-                problems.append(_conflict_message(hook, key, distinct))
-        return problems
-
-    def investigation(self, name: str) -> Investigation:
-        wanted = name.strip().lower()
-        for reg in self.unique("cad_investigations").values():
-            inv: Investigation = reg.item
-            if wanted == inv.name or wanted in inv.aliases:
-                return inv
-        choices = "; ".join(
-            f"{', '.join(r.item.aliases)} ({r.item.name})" if r.item.aliases else r.item.name
-            for r in sorted(self.unique("cad_investigations").values(), key=lambda r: r.item.name)
-        )
-        raise BadInputError(f"unknown investigation {name!r}; installed: {choices or 'none'}")
-
-    def executor_for(self, type_id: str, selection: Mapping[str, str] | None = None) -> Registered:
-        regs = _distinct(self.keyed("cad_action_executors").get(type_id, []))
-        if not regs:
-            claimed = ", ".join(sorted(self.keyed("cad_action_executors"))) or "none"
-            raise BadInputError(
-                f"no installed executor claims action type {type_id!r} "
-                f"(claimed types: {claimed}); install the plugin that provides it"
-            )
-        chosen = (selection or {}).get(type_id)
-        if chosen:
-            for reg in regs:
-                if reg.item.name == chosen:
-                    return reg
-            names = ", ".join(r.item.name for r in regs)
-            raise BadInputError(
-                f"executors.{type_id} selects {chosen!r}, but the claimants are: {names}"
-            )
-        if len(regs) > 1:
-            raise BadInputError(_conflict_message("cad_action_executors", type_id, regs))
-        return regs[0]
-
-    def resources(self) -> dict[str, Resource]:
-        return {key: reg.item for key, reg in self.unique("cad_resources").items()}
-
-
-def _distinct(regs: list[Registered]) -> list[Registered]:
-    """Drop equal duplicates: the same registration from the same distribution."""
-    out: list[Registered] = []
-    for reg in regs:
-        if not any(
-            o.item == reg.item and o.plugin.distribution == reg.plugin.distribution for o in out
-        ):
-            out.append(reg)
-    return out
-
-
-def _conflict_message(hook: str, key: str, regs: list[Registered]) -> str:
-    kind = {"cad_action_executors": "action type"}.get(hook, hook.removeprefix("cad_").rstrip("s"))
-    who = " and ".join(f"{r.item.name!r} ({r.plugin.label})" for r in regs)
-    remedy = "uninstall one of them"
-    if hook == "cad_action_executors":
-        remedy += f", or pick one in the routing config: executors: {{{key}: <executor name>}}"
-    return f"{kind} {key!r} is claimed by {who}; {remedy}"
 
 
 def _info_for(ep: CachedEntryPoint) -> PluginInfo:

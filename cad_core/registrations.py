@@ -146,6 +146,3 @@ class Command:
 
     name: str = attrs.field(converter=normalise_name)
     command: Any = attrs.field(validator=_callable)
-
-
-REGISTRATION_TYPES = (Investigation, ActionExecutor, MetricsSink, AlertSource, Resource, Command)

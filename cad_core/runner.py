@@ -50,9 +50,7 @@ class Run:
     ) -> None:
         self.registry, self.config, self.settings = registry, config, settings
         self.record, self.resources = record, resources
-        self.metrics = Dispatcher(
-            {k: r.item for k, r in registry.unique("cad_metrics_sinks").items()}
-        )
+        self.metrics = Dispatcher(registry.metrics_sinks())
         self.deadline = Deadline(settings.retry.deadline)
         self.engine = EngineSettings(
             retry=settings.retry, workers=settings.workers, selection=config.executors

@@ -159,3 +159,21 @@ def test_registration_names_are_validated() -> None:
     with pytest.raises(TypeError, match="run must be callable"):
         Investigation(name="ok", run="nope")  # type: ignore[arg-type]
     assert Investigation(name="  MiXed ", run=lambda ctx: None).name == "mixed"
+
+
+def test_an_alias_that_hides_another_plugins_investigation_is_a_conflict(cad_registry) -> None:
+    from cad_core.registrations import Investigation, InvestigationResult
+    from cad_core.testing import inline_plugin
+
+    def nothing(ctx: object) -> InvestigationResult:
+        return InvestigationResult()
+
+    a = inline_plugin(
+        "a", cad_investigations=lambda: [Investigation("a-check", nothing, aliases=("x",))]
+    )
+    b = inline_plugin("b", cad_investigations=lambda: [Investigation("x", nothing)])
+    registry = cad_registry(a, b)
+    [problem] = registry.conflicts()
+    assert problem.startswith("investigation name 'x' is claimed by ")
+    assert "'a-check' (alias, inline)" in problem and "'x' (name, inline)" in problem
+    assert [inv.name for inv in registry.investigations()] == ["a-check", "x"]

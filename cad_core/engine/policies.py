@@ -34,16 +34,28 @@ def join_labels(labels: Sequence[str]) -> str:
     return f"{', '.join(unique[:-1])} and {unique[-1]}"
 
 
-def infra_status(ctx: ExecutionContext) -> tuple[bool, str]:
-    """(guard applies, why). A failed or impossible check counts as infrastructure."""
+@attrs.frozen
+class InfraVerdict:
+    """Whether the guard applies, whether that is a confirmed fact, and why."""
+
+    applies: bool
+    confirmed: bool
+    why: str
+
+
+def infra_status(ctx: ExecutionContext) -> InfraVerdict:
+    """A failed or impossible check counts as infrastructure (fail closed), unconfirmed."""
     if not ctx.resources.has(INFRA_RESOURCE):
-        return True, "no installed plugin can tell whether this is an infrastructure cluster"
+        why = "no installed plugin can tell whether this is an infrastructure cluster"
+        return InfraVerdict(applies=True, confirmed=False, why=why)
     try:
         is_infra = bool(ctx.resources.get(INFRA_RESOURCE))
     except Exception as error:
         ctx.log.warning("infrastructure-cluster check failed, assuming it is one: %s", error)
-        return True, f"the infrastructure-cluster check failed ({one_line(error)})"
-    return is_infra, "the cluster is an infrastructure cluster (hive, management or service)"
+        why = f"the infrastructure-cluster check failed ({one_line(error)})"
+        return InfraVerdict(applies=True, confirmed=False, why=why)
+    why = "the cluster is an infrastructure cluster (hive, management or service)"
+    return InfraVerdict(applies=is_infra, confirmed=is_infra, why=why)
 
 
 def _guard_note(uncertain_reason: str, labels: str, confirmed: bool) -> str:
@@ -65,10 +77,10 @@ def guard_infrastructure(actions: list[Action], ctx: ExecutionContext) -> Rewrit
     guarded = [a for a in actions if a.guard_label]
     if not guarded:
         return Rewritten(actions, [])
-    applies, why = infra_status(ctx)
-    if not applies:
+    verdict = infra_status(ctx)
+    if not verdict.applies:
         return Rewritten(actions, [])
-    confirmed = why.startswith("the cluster is")
+    why, confirmed = verdict.why, verdict.confirmed
     kept = [a for a in actions if not a.guard_label]
     outcomes = [ActionOutcome(a, Status.REPLACED_BY_POLICY, reason=why) for a in guarded]
     labels = join_labels([a.guard_label for a in guarded if a.guard_label])

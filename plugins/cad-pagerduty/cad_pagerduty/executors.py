@@ -212,7 +212,7 @@ def escalate_describe(action: Any, ctx: ExecutionContext) -> str:
 
 # -- incident_title -------------------------------------------------------------------
 
-TITLE_SEEN = "pagerduty-title-seen"
+TITLE_SEEN = "cad_pagerduty.title_seen"  # ctx.shared key: incident id -> title read
 
 
 def _current_title(ctx: ExecutionContext) -> str:
@@ -225,13 +225,13 @@ def title_already_applied(action: Any, ctx: ExecutionContext) -> str | None:
     if action.prefix in title:
         return f"the title already contains {action.prefix}"
     with ctx.shared_lock:  # execute() follows at once: spare it a second read
-        ctx.shared[(TITLE_SEEN, incident_id(ctx))] = title
+        ctx.shared.setdefault(TITLE_SEEN, {})[incident_id(ctx)] = title
     return None
 
 
 def title_execute(action: Any, ctx: ExecutionContext) -> None:
     with ctx.shared_lock:
-        seen = ctx.shared.pop((TITLE_SEEN, incident_id(ctx)), None)
+        seen = ctx.shared.get(TITLE_SEEN, {}).pop(incident_id(ctx), None)
     title = seen if seen is not None else _current_title(ctx)
     if action.prefix in title:
         raise ActionSkipped(f"the title already contains {action.prefix}")
