@@ -20,7 +20,13 @@ _EXPORTS = {
         "SilenceIncident",
         "register_action_type",
     ),
-    "cad_core.context": ("Alert", "ExecutionContext", "InvestigationContext", "Resources"),
+    "cad_core.context": (
+        "Alert",
+        "ExecutionContext",
+        "InvestigationContext",
+        "Resources",
+        "RunInfo",
+    ),
     "cad_core.errors": (
         "ActionSkipped",
         "BadInputError",
@@ -70,7 +76,13 @@ if TYPE_CHECKING:
         SilenceIncident,
         register_action_type,
     )
-    from cad_core.context import Alert, ExecutionContext, InvestigationContext, Resources
+    from cad_core.context import (
+        Alert,
+        ExecutionContext,
+        InvestigationContext,
+        Resources,
+        RunInfo,
+    )
     from cad_core.errors import (
         ActionSkipped,
         BadInputError,
@@ -123,6 +135,7 @@ __all__ = [
     "PermanentError",
     "Resource",
     "Resources",
+    "RunInfo",
     "ServiceLog",
     "SilenceIncident",
     "TransientError",

@@ -11,7 +11,7 @@ import attrs
 from cad_core.actions import Action, EscalateIncident, IncidentNote
 from cad_core.chains import run_incident, run_manual
 from cad_core.config import RoutingConfig, config_path, experimental_enabled, load_config
-from cad_core.context import Alert, Resources
+from cad_core.context import Alert, Resources, RunInfo
 from cad_core.engine.retry import Deadline, call_with_retry
 from cad_core.errors import BadInputError, CadError, one_line
 from cad_core.notes import Notes
@@ -135,12 +135,10 @@ def execute(request: RunRequest) -> RunRecord:
     else:
         registry.investigation(request.investigation)  # unknown names fail before any call
         record.cluster_id = request.cluster_id
-    resources = Resources(
-        registry.resources(),
-        cluster_id=record.cluster_id,
-        alert=record.alert,
-        params=request.params,
+    info = RunInfo(
+        record.mode, record.cluster_id, record.alert, request.dry_run, "", request.params
     )
+    resources = Resources(registry.resources(), run=info)
     run = Run(registry, config, settings, record, resources)
     try:
         if record.alert is not None:
@@ -166,7 +164,8 @@ def apply_plan(
     routing = load_routing(registry, config, required=False)
     check_plugins(registry, routing)
     record = RunRecord(mode="apply", dry_run=dry_run, alert=alert, cluster_id=cluster_id)
-    resources = Resources(registry.resources(), cluster_id=cluster_id, alert=alert)
+    info = RunInfo("apply", cluster_id, alert, dry_run)
+    resources = Resources(registry.resources(), run=info)
     run = Run(registry, routing, RunSettings.from_env(), record, resources)
     try:
         run.execute(actions, Notes("cad apply"), "apply")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Mapping
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -41,33 +42,100 @@ class Alert:
         }
 
 
+def _frozen_params(values: Mapping[str, str]) -> Mapping[str, str]:
+    return MappingProxyType(dict(values))
+
+
+@attrs.frozen
+class RunInfo:
+    """What a run is about: immutable, and handed to plugins explicitly.
+
+    ``investigation`` is set on the view an investigation (and its plan's executors) get,
+    so a resource can be scoped to it without anyone mutating shared state.
+    """
+
+    mode: str = "manual"  # incident | manual | apply
+    cluster_id: str = ""
+    alert: Alert | None = None
+    dry_run: bool = False
+    investigation: str = ""
+    params: Mapping[str, str] = attrs.field(factory=dict, converter=_frozen_params)
+
+    def for_investigation(self, name: str) -> RunInfo:
+        return attrs.evolve(self, investigation=name)
+
+
+class _Cache:
+    """What every view of one run's resources shares: built values and build locks."""
+
+    def __init__(self) -> None:
+        self.built: dict[tuple[str, str], object] = {}
+        self.locks: dict[tuple[str, str], threading.RLock] = {}
+        self.guard = threading.Lock()
+        self.building = threading.local()
+
+
 class Resources:
     """Lazily built, shared resources for one run.
 
     A successful build is cached for the rest of the run; a failed one is not, so a retried
     investigation builds it again. Builds of one name are serialised; different names
-    build concurrently.
+    build concurrently. A resource registered with ``scope="investigation"`` is built once
+    per investigation (for example kube-API access whose RBAC is the investigation's own),
+    through the view :meth:`scoped` returns.
     """
 
     def __init__(
         self,
         providers: Mapping[str, Resource],
         *,
+        run: RunInfo | None = None,
         cluster_id: str = "",
         alert: Alert | None = None,
         params: Mapping[str, str] | None = None,
         logger: logging.Logger | None = None,
+        _cache: _Cache | None = None,
     ) -> None:
         self._providers = dict(providers)
-        self.cluster_id = cluster_id
-        self.alert = alert
-        self.params: Mapping[str, str] = dict(params or {})
+        self.run = run or RunInfo(cluster_id=cluster_id, alert=alert, params=params or {})
         self.log = logger or logging.getLogger("cad.resources")
-        self.investigation = ""
-        self._built: dict[str, object] = {}
-        self._locks: dict[str, threading.RLock] = {}
-        self._guard = threading.Lock()
-        self._building = threading.local()
+        self._cache = _cache or _Cache()
+
+    @property
+    def cluster_id(self) -> str:
+        return self.run.cluster_id
+
+    @property
+    def alert(self) -> Alert | None:
+        return self.run.alert
+
+    @property
+    def params(self) -> Mapping[str, str]:
+        return self.run.params
+
+    @property
+    def investigation(self) -> str:
+        return self.run.investigation
+
+    @investigation.setter
+    def investigation(self, name: str) -> None:
+        import warnings
+
+        warnings.warn(
+            "setting Resources.investigation is deprecated: use resources.scoped(name)",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        self.run = self.run.for_investigation(name)
+
+    def scoped(self, investigation: str) -> Resources:
+        """A view for one investigation: same cache, its own investigation-scoped builds."""
+        return Resources(
+            self._providers,
+            run=self.run.for_investigation(investigation),
+            logger=self.log,
+            _cache=self._cache,
+        )
 
     def has(self, name: str) -> bool:
         return name in self._providers
@@ -75,12 +143,17 @@ class Resources:
     def names(self) -> list[str]:
         return sorted(self._providers)
 
-    def is_built(self, name: str) -> bool:
-        return name in self._built
+    def _key(self, name: str) -> tuple[str, str]:
+        provider = self._providers.get(name)
+        scoped = provider is not None and provider.scope == "investigation"
+        return name, self.run.investigation if scoped else ""
 
-    def _lock_for(self, name: str) -> threading.RLock:
-        with self._guard:
-            return self._locks.setdefault(name, threading.RLock())
+    def is_built(self, name: str) -> bool:
+        return self._key(name) in self._cache.built
+
+    def _lock_for(self, key: tuple[str, str]) -> threading.RLock:
+        with self._cache.guard:
+            return self._cache.locks.setdefault(key, threading.RLock())
 
     def get(self, name: str) -> Any:
         """Build (once) and return the resource ``name``.
@@ -88,20 +161,21 @@ class Resources:
         Raises :class:`ResourceError` wrapping the factory's error; ``error.cause`` is the
         original exception so investigations can match on it.
         """
-        if name in self._built:
-            return self._built[name]
+        key = self._key(name)
+        if key in self._cache.built:
+            return self._cache.built[key]
         provider = self._providers.get(name)
         if provider is None:
             available = ", ".join(self.names()) or "none"
             raise BadInputError(
                 f"no installed plugin provides the resource {name!r} (available: {available})"
             )
-        stack: list[str] = self._building.__dict__.setdefault("stack", [])
+        stack: list[str] = self._cache.building.__dict__.setdefault("stack", [])
         if name in stack:
             raise BadInputError(f"resources depend on each other in a loop: {' -> '.join(stack)}")
-        with self._lock_for(name):
-            if name in self._built:
-                return self._built[name]
+        with self._lock_for(key):
+            if key in self._cache.built:
+                return self._cache.built[key]
             stack.append(name)
             try:
                 value = provider.factory(self)
@@ -111,19 +185,19 @@ class Resources:
                 raise ResourceError(name, error) from error
             finally:
                 stack.pop()
-            self._built[name] = value
+            self._cache.built[key] = value
             return value
 
     def close(self) -> None:
         """Close every built resource that can be closed; errors are logged, not raised."""
-        for name, value in reversed(list(self._built.items())):
+        for (name, _scope), value in reversed(list(self._cache.built.items())):
             closer = getattr(value, "close", None)
             if callable(closer):
                 try:
                     closer()
                 except Exception as error:  # a cleanup failure must not fail the run
                     self.log.warning("closing resource %s failed: %s", name, error)
-        self._built.clear()
+        self._cache.built.clear()
 
 
 @attrs.define
@@ -142,6 +216,11 @@ class InvestigationContext:
     def resource(self, name: str) -> Any:
         return self.resources.get(name)
 
+    @property
+    def run(self) -> RunInfo:
+        """The run this context belongs to (alert, cluster id, investigation, dry-run)."""
+        return self.resources.run
+
 
 @attrs.define
 class ExecutionContext:
@@ -159,3 +238,8 @@ class ExecutionContext:
 
     def resource(self, name: str) -> Any:
         return self.resources.get(name)
+
+    @property
+    def run(self) -> RunInfo:
+        """The run this context belongs to (alert, cluster id, investigation, dry-run)."""
+        return self.resources.run

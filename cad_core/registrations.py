@@ -131,13 +131,19 @@ class AlertSource:
 class Resource:
     """A lazily built fact or client, shared by every investigation of one run.
 
-    ``factory(resources)`` builds it; it may ask ``resources`` for others. If the built
-    object has a ``close()`` method it is called when the run ends.
+    ``factory(resources)`` builds it; it may ask ``resources`` for others and read
+    ``resources.run`` (a :class:`~cad_core.context.RunInfo`). If the built object has a
+    ``close()`` method it is called when the run ends. ``scope="investigation"`` builds it
+    once per investigation instead of once per run (``resources.run.investigation`` then
+    names the investigation that asked).
     """
 
     name: str = attrs.field(converter=normalise_name)
     factory: Callable[[Resources], object] = attrs.field(validator=_callable)
     description: str = ""
+    scope: str = attrs.field(
+        default="run", validator=attrs.validators.in_(("run", "investigation"))
+    )
 
 
 @attrs.frozen

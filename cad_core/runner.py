@@ -79,7 +79,7 @@ class Run:
     ) -> list[ActionOutcome]:
         ctx = ExecutionContext(
             cluster_id=self.resources.cluster_id,
-            resources=self.resources,
+            resources=self.resources.scoped(investigation),
             notes=notes,
             alert=self.record.alert,
             investigation=investigation,
@@ -124,7 +124,6 @@ class Run:
     def investigate(self, entry: ChainEntry, rec: InvestigationRecord) -> InvestigationResult:
         inv = self.registry.investigation(entry.name)
         self.notebooks.append(Notes(inv.name))
-        self.resources.investigation = inv.name
         delay = self.settings.investigation_delay
         while True:
             rec.attempts += 1
@@ -158,7 +157,7 @@ class Run:
         return InvestigationContext(
             name=name,
             cluster_id=self.resources.cluster_id,
-            resources=self.resources,
+            resources=self.resources.scoped(name),
             notes=notes,
             alert=self.record.alert,
             params=self.resources.params,

@@ -146,13 +146,15 @@ def build_aws_session(resources: Resources) -> Any:
 
 
 def build_kube(resources: Resources) -> Any:
-    if not resources.investigation:
+    """Built once per investigation: the remediation (and so the RBAC) is the asker's own."""
+    investigation = resources.run.investigation
+    if not investigation:
         raise BadInputError(
             "the kube resource needs a running investigation: its name "
             "selects the backplane remediation (and so the RBAC)"
         )
     client = backplane(resources)
-    return client.open_remediation(resources.get("cluster")["id"], resources.investigation)
+    return client.open_remediation(resources.get("cluster")["id"], investigation)
 
 
 def registrations() -> Iterator[Resource]:
@@ -185,4 +187,9 @@ def registrations() -> Iterator[Resource]:
         build_aws_session,
         "boto3 session for the customer's AWS account (backplane credentials)",
     )
-    yield Resource("kube", build_kube, "the cluster's kube API through a backplane remediation")
+    yield Resource(
+        "kube",
+        build_kube,
+        "the cluster's kube API through a backplane remediation",
+        scope="investigation",
+    )

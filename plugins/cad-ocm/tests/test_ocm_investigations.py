@@ -72,8 +72,8 @@ def investigate(ocm_registry):
     def run(name: str, cluster_id: str = CLUSTER, resources: Resources | None = None):
         if resources is None:
             resources = Resources(ocm_registry.resources(), cluster_id=cluster_id)
-            resources.investigation = name
             opened.append(resources)
+            resources = resources.scoped(name)
         ctx = InvestigationContext(
             name=name, cluster_id=cluster_id, resources=resources, notes=Notes(name)
         )

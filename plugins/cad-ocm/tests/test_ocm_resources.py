@@ -41,8 +41,8 @@ def run_resources(ocm_registry):
 
     def make(cluster_id: str, investigation: str = "") -> Resources:
         resources = Resources(ocm_registry.resources(), cluster_id=cluster_id)
-        resources.investigation = investigation
         made.append(resources)
+        resources = resources.scoped(investigation)
         return resources
 
     yield make

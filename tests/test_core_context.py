@@ -1,0 +1,42 @@
+"""Run info and resources: immutable run facts, resources scoped to an investigation."""
+
+from __future__ import annotations
+
+import pytest
+
+from cad_core.context import Resources
+
+
+def test_investigation_scoped_resources_are_built_once_per_investigation() -> None:
+    from cad_core.context import RunInfo
+    from cad_core.registrations import Resource
+
+    built: list[str] = []
+
+    def access(resources: Resources) -> str:
+        built.append(resources.run.investigation)
+        return f"access for {resources.run.investigation}"
+
+    def cluster(resources: Resources) -> str:
+        built.append("cluster")
+        return "c"
+
+    providers = {
+        "kube": Resource("kube", access, scope="investigation"),
+        "cluster": Resource("cluster", cluster),
+    }
+    run = Resources(providers, run=RunInfo("incident", cluster_id="c1"))
+    first, second = run.scoped("first"), run.scoped("second")
+    assert first.get("kube") == "access for first" and first.get("kube") == "access for first"
+    assert second.get("kube") == "access for second"
+    assert first.get("cluster") == second.get("cluster") == run.get("cluster")
+    assert built == ["first", "second", "cluster"]  # run-scoped: one build for every view
+    assert (first.run.investigation, run.run.investigation) == ("first", "")
+    assert first.cluster_id == "c1"
+
+
+def test_setting_the_investigation_is_deprecated_but_still_works() -> None:
+    resources = Resources({})
+    with pytest.warns(DeprecationWarning, match="resources.scoped"):
+        resources.investigation = "chgm"
+    assert resources.run.investigation == "chgm"
