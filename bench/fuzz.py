@@ -389,7 +389,10 @@ def payloads(draw: Callable[..., Any], bases: list[Any]) -> bytes:
 # routing configs
 # ---------------------------------------------------------------------------------------------
 
-FIELDS, OPERATORS = filters.FIELDS, filters.OPERATORS
+# The alert's fields plus the cluster fields cad-ocm registers (upstream's names).
+CLUSTER_FIELDS = ("ClusterID", "ClusterName", "OrganizationID", "OwnerID", "OwnerEmail")
+FIELDS = (*filters.ALERT_FIELDS, *CLUSTER_FIELDS, "CloudProvider", "HCP", "ClusterState")
+OPERATORS = filters.OPERATORS
 REGEXES = ("^a", "(", "[", "*", "a{2,1}", "(?P<x>", "\\", "(?<=a+)b", "a" * 300, "(a*)*$", ".*")
 FILTER_VALUES = st.one_of(
     st.lists(

@@ -8,6 +8,7 @@ from functools import partial
 
 import attrs
 
+from cad_core import filters
 from cad_core.actions import Action, EscalateIncident, IncidentNote
 from cad_core.chains import run_incident, run_manual
 from cad_core.config import RoutingConfig, config_path, experimental_enabled, load_config
@@ -44,6 +45,11 @@ def known_investigations(registry: Registry) -> tuple[list[str], dict[str, str]]
     return names, aliases
 
 
+def known_fields(registry: Registry) -> list[str]:
+    """Filter fields a routing config may use: the alert's, and every plugin's."""
+    return [*filters.ALERT_FIELDS, *registry.filter_fields()]
+
+
 def load_routing(registry: Registry, flag: str | None, required: bool) -> RoutingConfig:
     path = config_path(flag)
     if path is None:
@@ -54,7 +60,7 @@ def load_routing(registry: Registry, flag: str | None, required: bool) -> Routin
             )
         return RoutingConfig()
     names, aliases = known_investigations(registry)
-    return load_config(path, names, aliases)
+    return load_config(path, names, aliases, known_fields(registry))
 
 
 def check_plugins(registry: Registry, config: RoutingConfig) -> None:

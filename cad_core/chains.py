@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from functools import partial
 
 from cad_core import filters
 from cad_core.actions import IncidentTitle
@@ -16,6 +16,7 @@ from cad_core.metrics import ALERT_FILTERED, ALERT_RECEIVED, MANUAL_COMPLETED, M
 from cad_core.notes import Notes
 from cad_core.plugins import Registry
 from cad_core.record import InvestigationStatus
+from cad_core.registrations import FilterField
 from cad_core.runner import TITLE_PREFIX, ChainFailed, Run, evaluate_filter
 
 __all__ = [
@@ -30,43 +31,39 @@ log = logging.getLogger("cad.runner")
 
 
 def filter_lookup(
-    resources: Resources, alert: Alert | None, alert_name: str
+    resources: Resources,
+    alert: Alert | None,
+    alert_name: str,
+    fields: Mapping[str, FilterField] | None = None,
 ) -> Callable[[str], str]:
-    """Field values fetched only when a filter reaches them (org and owner cost calls)."""
+    """Field values, each computed only when a filter reaches it (some cost API calls).
 
-    def cluster(*path: str) -> str:
-        value: Any = resources.get("cluster")
-        for key in path:
-            value = value.get(key, {}) if isinstance(value, Mapping) else {}
-        return (
-            str(value).lower()
-            if isinstance(value, bool)
-            else (value if isinstance(value, str) else "")
-        )
-
-    fields: dict[str, Callable[[], str]] = {
-        "ClusterID": lambda: cluster("id"),
-        "ClusterName": lambda: cluster("name"),
-        "ClusterState": lambda: cluster("state"),
-        "CloudProvider": lambda: cluster("cloud_provider", "id"),
-        "HCP": lambda: cluster("hypershift", "enabled") or "false",
-        "OrganizationID": lambda: str(resources.get("organization_id") or ""),
-        "OwnerID": lambda: str((resources.get("owner") or {}).get("id", "")),
-        "OwnerEmail": lambda: str((resources.get("owner") or {}).get("email", "")),
+    The alert's own fields are the core's; every other field comes from a plugin's
+    ``cad_filter_fields`` registration.
+    """
+    own: dict[str, Callable[[], object]] = {
         "AlertName": lambda: alert_name,
         "AlertTitle": lambda: alert.title if alert else "",
         "ServiceName": lambda: alert.service_name if alert else "",
     }
+    for name, field in (fields or {}).items():
+        own.setdefault(name, partial(field.value, resources))
     cache: dict[str, str] = {}
 
     def lookup(field: str) -> str:
-        if field not in fields:
+        if field not in own:
             raise filters.FilterError(f"unknown filter field {field!r}")
         if field not in cache:
-            cache[field] = fields[field]()
+            cache[field] = _as_text(own[field]())
         return cache[field]
 
     return lookup
+
+
+def _as_text(value: object) -> str:
+    if isinstance(value, bool):
+        return str(value).lower()
+    return "" if value is None else str(value)
 
 
 def with_heads(chain: Sequence[ChainEntry], heads: Sequence[str]) -> list[ChainEntry]:
@@ -87,7 +84,7 @@ def run_incident(alert: Alert, run: Run, experimental: bool) -> None:
     run.record.chain = route.name
     run.use_policy(route.on_failure, route.mode == "inform" or run.record.inform)
     run.metrics.emit(ALERT_RECEIVED, alert_type=route.name)
-    lookup = filter_lookup(run.resources, alert, route.alert_title)
+    lookup = filter_lookup(run.resources, alert, route.alert_title, run.registry.filter_fields())
     escalated = True
     try:
         if route.when is not None and not _alert_filter_passes(route, lookup, run):
@@ -155,7 +152,8 @@ def run_manual(target: str, run: Run, with_filtering: bool, heads: bool = True) 
     run.metrics.emit(MANUAL_STARTED, alert_type=target, dry_run=dry)
     run.record.chain = target
     run.use_policy(run.engine.on_failure, run.record.inform)
-    lookup = filter_lookup(run.resources, None, target) if with_filtering else None
+    fields = run.registry.filter_fields()
+    lookup = filter_lookup(run.resources, None, target, fields) if with_filtering else None
     status = "error"
     try:
         chain_heads = run.config.chain_heads if heads else ()

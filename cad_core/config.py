@@ -9,7 +9,7 @@ silently changes routing; every problem is reported at once with its line.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -84,8 +84,9 @@ def config_path(flag: str | None) -> str | None:
 
 
 class _Problems:
-    def __init__(self, source: str) -> None:
+    def __init__(self, source: str, fields: Collection[str] | None = None) -> None:
         self.source, self.items = source, []  # type: tuple[str, list[str]]
+        self.fields = fields  # filter field names the installed plugins provide
 
     def add(self, line: int, message: str) -> None:
         where = f"{self.source}:{line}" if line else self.source
@@ -96,10 +97,14 @@ def load_config(
     path: str | Path,
     known_investigations: Sequence[str] | None = None,
     aliases: Mapping[str, str] | None = None,
+    fields: Collection[str] | None = None,
 ) -> RoutingConfig:
-    """Load and validate; raises one BadInputError listing every problem."""
+    """Load and validate; raises one BadInputError listing every problem.
+
+    ``fields`` are the filter fields installed plugins provide (``None``: not checked).
+    """
     data = load_yaml(path, "routing config")
-    return parse_config(data, str(path), known_investigations, aliases)
+    return parse_config(data, str(path), known_investigations, aliases, fields)
 
 
 def parse_config(
@@ -107,8 +112,9 @@ def parse_config(
     source: str,
     known: Sequence[str] | None = None,
     aliases: Mapping[str, str] | None = None,
+    fields: Collection[str] | None = None,
 ) -> RoutingConfig:
-    problems = _Problems(source)
+    problems = _Problems(source, fields)
     if data is None:
         data = {}
     if not isinstance(data, Mapping):
@@ -246,7 +252,7 @@ def _choice(
 def _parse_when(item: Mapping[str, Any], where: str, problems: _Problems) -> Any:
     when = item.get("when")
     if when is not None:
-        for problem in filters.validate(when, f"{where}.when"):
+        for problem in filters.validate(when, f"{where}.when", problems.fields):
             problems.add(line_of(item, "when"), problem)
     return when
 
@@ -280,7 +286,7 @@ def _parse_chain(
                 line, f"{entry_where}: unknown investigation {name!r}; installed: {installed}"
             )
         if when is not None:
-            for problem in filters.validate(when, f"{entry_where}.when"):
+            for problem in filters.validate(when, f"{entry_where}.when", problems.fields):
                 problems.add(line, problem)
         chain.append(ChainEntry(name, when))
     return chain

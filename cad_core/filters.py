@@ -8,22 +8,12 @@ from __future__ import annotations
 
 import random
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from typing import Any
 
-FIELDS = (
-    "ClusterID",
-    "ClusterName",
-    "OrganizationID",
-    "OwnerID",
-    "OwnerEmail",
-    "CloudProvider",
-    "HCP",
-    "ClusterState",
-    "AlertName",
-    "AlertTitle",
-    "ServiceName",
-)
+# Fields about the alert itself; every other field (the cluster's state, provider,
+# organisation...) is registered by a plugin through ``cad_filter_fields``.
+ALERT_FIELDS = ("AlertName", "AlertTitle", "ServiceName")
 OPERATORS = ("in", "notin", "matches", "notmatches", "sample")
 
 
@@ -31,8 +21,11 @@ class FilterError(ValueError):
     """A filter tree is malformed; ``path`` says where in the tree."""
 
 
-def validate(node: Any, path: str = "when") -> list[str]:
-    """Every problem in the tree, each prefixed with its path; empty when valid."""
+def validate(node: Any, path: str = "when", fields: Collection[str] | None = None) -> list[str]:
+    """Every problem in the tree, each prefixed with its path; empty when valid.
+
+    ``fields`` are the names a leaf may test; ``None`` checks the structure only.
+    """
     if not isinstance(node, Mapping):
         return [f"{path}: must be a mapping with 'and', 'or' or 'operator'"]
     branches = [k for k in ("and", "or") if k in node]
@@ -41,24 +34,26 @@ def validate(node: Any, path: str = "when") -> list[str]:
     if branches and "operator" in node:
         return [f"{path}: mixes '{branches[0]}' with 'operator'; use one per node"]
     if branches:
-        return _validate_branch(node, branches[0], path)
+        return _validate_branch(node, branches[0], path, fields)
     if "operator" in node:
-        return _validate_leaf(node, path)
+        return _validate_leaf(node, path, fields)
     return [f"{path}: needs 'and', 'or' or 'operator'"]
 
 
-def _validate_branch(node: Mapping[str, Any], key: str, path: str) -> list[str]:
+def _validate_branch(
+    node: Mapping[str, Any], key: str, path: str, fields: Collection[str] | None
+) -> list[str]:
     extra = set(node) - {key}
     problems = [f"{path}: unexpected key(s) {', '.join(sorted(map(str, extra)))}"] if extra else []
     children = node[key]
     if not isinstance(children, list) or not children:
         return problems + [f"{path}.{key}: must be a non-empty list of filters"]
     for index, child in enumerate(children):
-        problems += validate(child, f"{path}.{key}[{index}]")
+        problems += validate(child, f"{path}.{key}[{index}]", fields)
     return problems
 
 
-def _validate_leaf(node: Mapping[str, Any], path: str) -> list[str]:
+def _validate_leaf(node: Mapping[str, Any], path: str, fields: Collection[str] | None) -> list[str]:
     operator, values = node.get("operator"), node.get("values")
     extra = set(node) - {"field", "operator", "values"}
     problems = [f"{path}: unexpected key(s) {', '.join(sorted(map(str, extra)))}"] if extra else []
@@ -70,10 +65,10 @@ def _validate_leaf(node: Mapping[str, Any], path: str) -> list[str]:
         return problems
     if operator == "sample":
         return problems + _validate_sample(node, values, path)
-    if node.get("field") not in FIELDS:
-        problems.append(
-            f"{path}.field: {node.get('field')!r} is not a field; use one of {', '.join(FIELDS)}"
-        )
+    field = node.get("field")
+    if not isinstance(field, str) or (fields is not None and field not in fields):
+        known = ", ".join(sorted(fields)) if fields is not None else "a field name"
+        problems.append(f"{path}.field: {field!r} is not a field; use one of {known}")
     if operator in ("matches", "notmatches"):
         for value in values:
             try:

@@ -16,6 +16,7 @@ from cad_core.registrations import (
     ActionExecutor,
     AlertSource,
     Command,
+    FilterField,
     Investigation,
     MetricsSink,
     Resource,
@@ -157,6 +158,28 @@ def cad_commands() -> Iterable[Command]:  # type: ignore[empty-body]
     """
 
 
+@hookspec
+def cad_filter_fields() -> Iterable[FilterField]:  # type: ignore[empty-body]
+    """Register fields that routing filters (``when``) can test.
+
+    Yield :class:`~cad_core.registrations.FilterField` objects, keyed by ``name``. The
+    core itself only knows the alert's fields (``AlertName``, ``AlertTitle``,
+    ``ServiceName``); everything about a cluster comes from the plugin that knows clusters.
+
+    Example::
+
+        from cad_core import FilterField, hookimpl
+
+        @hookimpl
+        def cad_filter_fields():
+            yield FilterField(
+                name="ClusterRegion",
+                value=lambda resources: resources.get("cluster")["region"]["id"],
+                description="the cluster's cloud region",
+            )
+    """
+
+
 # The one table of hooks: what each yields, and the attribute that keys it.
 HOOKS: dict[str, tuple[type, str]] = {
     "cad_investigations": (Investigation, "name"),
@@ -165,5 +188,6 @@ HOOKS: dict[str, tuple[type, str]] = {
     "cad_alert_sources": (AlertSource, "name"),
     "cad_resources": (Resource, "name"),
     "cad_commands": (Command, "name"),
+    "cad_filter_fields": (FilterField, "name"),
 }
 HOOK_NAMES = tuple(HOOKS)

@@ -53,13 +53,13 @@ def render_inventory(inventory: dict[str, Any]) -> str:
 
 
 def check_config(path: str) -> str:
-    from cad_core.app import known_investigations, selection_problems
+    from cad_core.app import known_fields, known_investigations, selection_problems
     from cad_core.chains import with_heads
     from cad_core.config import load_config
 
     registry = get_registry()
     names, aliases = known_investigations(registry)
-    config = load_config(path, names, aliases)
+    config = load_config(path, names, aliases, known_fields(registry))
     problems = selection_problems(registry, config)
     if problems:  # a selection that cannot work would fail every run: refuse it here too
         raise BadInputError(" | ".join(problems))

@@ -18,6 +18,7 @@ from cad_core.registrations import (
     ActionExecutor,
     AlertSource,
     Command,
+    FilterField,
     Investigation,
     MetricsSink,
     Resource,
@@ -128,6 +129,9 @@ class Lookups:
 
     def commands(self) -> dict[str, Command]:
         return {key: reg.item for key, reg in self.unique("cad_commands").items()}
+
+    def filter_fields(self) -> dict[str, FilterField]:
+        return {key: reg.item for key, reg in self.unique("cad_filter_fields").items()}
 
     # -- conflicts --------------------------------------------------------------------
 

@@ -146,6 +146,28 @@ class Resource:
     )
 
 
+_FIELD_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+
+
+def _field_name(_inst: object, _attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, str) or not _FIELD_NAME.match(value):
+        raise ValueError(f"filter field name {value!r} is not valid: use letters, digits, '_'")
+
+
+@attrs.frozen
+class FilterField:
+    """A field that routing filters (``when``) can test, such as ``ClusterState``.
+
+    ``value(resources)`` returns its value for this run; it is called only when a filter
+    reaches the field. ``True``/``False`` become ``"true"``/``"false"``, ``None`` ``""``.
+    Names are case-sensitive, as in upstream configs.
+    """
+
+    name: str = attrs.field(validator=_field_name)
+    value: Callable[[Resources], object] = attrs.field(validator=_callable)
+    description: str = ""
+
+
 @attrs.frozen
 class Command:
     """An extra ``cad`` sub-command (a click command)."""

@@ -20,6 +20,7 @@ from cad_core import (
     ActionExecutor,
     Alert,
     AlertSource,
+    FilterField,
     Investigation,
     InvestigationResult,
     Resource,
@@ -73,12 +74,16 @@ class World:
         def resources() -> Iterator[Resource]:
             yield Resource(name="infra_cluster", factory=lambda r: False)
 
+        def fields() -> Iterator[FilterField]:  # as a cluster plugin registers it
+            yield FilterField("CloudProvider", lambda r: "aws")
+
         self.plugin = inline_plugin(
             f"cli-world-{next(_unique)}",
             cad_alert_sources=_sources,
             cad_investigations=investigations,
             cad_action_executors=executors,
             cad_resources=resources,
+            cad_filter_fields=fields,
         )
 
 
@@ -246,6 +251,7 @@ def test_plugins_json_lists_the_builtin_sinks(cad_registry, capsys) -> None:
     assert sorted(inline["hooks"]) == [
         "cad_action_executors",
         "cad_alert_sources",
+        "cad_filter_fields",
         "cad_investigations",
         "cad_resources",
     ]

@@ -19,6 +19,20 @@ from cad_core.config import (
 from cad_core.errors import BadInputError
 from cad_core.testing import inline_plugin
 
+# The alert fields plus the cluster fields cad-ocm registers (upstream's names).
+FIELDS = (
+    "AlertName",
+    "AlertTitle",
+    "ServiceName",
+    "ClusterID",
+    "ClusterName",
+    "ClusterState",
+    "CloudProvider",
+    "HCP",
+    "OrganizationID",
+    "OwnerID",
+    "OwnerEmail",
+)
 INSTALLED = ("precheck", "ccam", "chgm", "clustermonitoringerrorbudgetburn")
 ALIASES = {"cmbb": "clustermonitoringerrorbudgetburn"}
 EXAMPLE = Path(__file__).resolve().parents[1] / "contrib" / "config" / "routing.yaml"
@@ -61,7 +75,7 @@ def problems(
 ) -> list[str]:
     """The problems of one failed load, split from the one-line message."""
     with pytest.raises(BadInputError) as caught:
-        load_config(path, known, ALIASES if aliases is None else aliases)
+        load_config(path, known, ALIASES if aliases is None else aliases, FIELDS)
     message = str(caught.value)
     assert "\n" not in message, "every problem must be on one line"
     head, _, rest = message.partition(": ")
@@ -358,13 +372,13 @@ BAD_WHEN = [
     ),
     (
         "{field: Cluster, operator: in, values: [a]}",
-        "when.field: 'Cluster' is not a field; use one of ClusterID, ClusterName, "
-        "OrganizationID, OwnerID, OwnerEmail, CloudProvider, HCP, ClusterState, AlertName, "
-        "AlertTitle, ServiceName",
+        "when.field: 'Cluster' is not a field; use one of AlertName, AlertTitle, CloudProvider, "
+        "ClusterID, ClusterName, ClusterState, HCP, OrganizationID, OwnerEmail, OwnerID, "
+        "ServiceName",
     ),
     (
         "{operator: in, values: [a]}",
-        "when.field: None is not a field; use one of ClusterID",
+        "when.field: None is not a field; use one of AlertName",
     ),
     ("{field: HCP, operator: in, values: []}", "when.values: must be a non-empty list of strings"),
     ("{field: HCP, operator: in}", "when.values: must be a non-empty list of strings"),

@@ -23,6 +23,7 @@ from cad_core import (
     AlertSource,
     ClusterReport,
     EscalateIncident,
+    FilterField,
     FindingError,
     IncidentNote,
     IncidentTitle,
@@ -145,6 +146,17 @@ def customer_cluster(infra: bool = False) -> object:
     return resources(cluster=lambda r: dict(CLUSTER), infra_cluster=lambda r: infra)
 
 
+def _cluster_fields() -> Iterator[FilterField]:
+    """What a cluster plugin registers: the core's filter engine knows fields only so."""
+    yield FilterField("ClusterState", lambda r: r.get("cluster")["state"])
+    yield FilterField("CloudProvider", lambda r: r.get("cluster")["cloud_provider"]["id"])
+    yield FilterField("HCP", lambda r: bool(r.get("cluster").get("hypershift")))
+    yield FilterField("OrganizationID", lambda r: r.get("organization_id"))
+
+
+CLUSTER_FIELDS = inline_plugin("test-cluster-fields", cad_filter_fields=_cluster_fields)
+
+
 def returns(*actions: Action, stop: str | None = None) -> Callable[[Any], InvestigationResult]:
     def run(ctx: Any) -> InvestigationResult:
         ctx.notes.warning(f"{ctx.name} looked")
@@ -192,7 +204,9 @@ def world(cad_registry, recorder: Recorder) -> Callable[..., Any]:
     """Install a registry: the recorder, the alert source, and the given plugins."""
 
     def make(*plugins: object, infra: bool = False) -> Any:
-        return cad_registry(recorder.plugin, SOURCE, customer_cluster(infra), *plugins)
+        return cad_registry(
+            recorder.plugin, SOURCE, CLUSTER_FIELDS, customer_cluster(infra), *plugins
+        )
 
     return make
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from cad_core.hookspecs import hookimpl
-from cad_core.registrations import ActionExecutor, Investigation, Resource
+from cad_core.registrations import ActionExecutor, FilterField, Investigation, Resource
 
 
 @hookimpl
@@ -32,3 +32,10 @@ def cad_investigations() -> Iterator[Investigation]:
 
     yield precheck.INVESTIGATION
     yield ccam.INVESTIGATION
+
+
+@hookimpl
+def cad_filter_fields() -> Iterator[FilterField]:
+    from cad_ocm import filter_fields
+
+    yield from filter_fields.registrations()
