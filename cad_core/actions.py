@@ -229,7 +229,7 @@ class IncidentTitle(Action):
 @register_action_type
 @attrs.frozen
 class ClusterReport(Action):
-    """A backplane cluster report holding the investigation's findings."""
+    """A cluster report: the investigation's findings, kept with the cluster."""
 
     type_id: ClassVar[str] = "cluster_report"
     writes_notes: ClassVar[bool] = True

@@ -213,7 +213,9 @@ def interceptor(host: str, port: int, config: str | None, log_level: str | None)
 @click.argument("plan")
 @click.option("--cluster-id", "-c", required=True, help="The cluster the plan is for.")
 @click.option("--incident-id", help="The incident the plan's incident actions act on.")
-@click.option("--alert-source", default="pagerduty", show_default=True, help="Its alert source.")
+@click.option(
+    "--alert-source", help="The alert source the incident came from (with --incident-id)."
+)
 @click.option("--dry-run", "-d", is_flag=True, help="Show what would happen; write nothing.")
 @click.option("--config", help="Routing config, for its executors: selection.")
 @click.option("--output", "-o", type=OUTPUT, default="text", show_default=True)
@@ -222,7 +224,7 @@ def apply_command(
     plan: str,
     cluster_id: str,
     incident_id: str | None,
-    alert_source: str,
+    alert_source: str | None,
     dry_run: bool,
     config: str | None,
     output: str,
@@ -237,7 +239,9 @@ def apply_command(
     setup_logging(log_level)
     actions = decode_plan(plan)
     alert = None
-    if incident_id:
+    if incident_id and not alert_source:
+        raise BadInputError("--incident-id needs --alert-source (the note's command has both)")
+    if incident_id and alert_source:
         alert = Alert(source=alert_source, id=incident_id, title="", cluster_id=cluster_id)
     record = apply_plan(actions, cluster_id, alert, dry_run, config)
     emit_record(record, output)

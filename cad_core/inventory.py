@@ -102,7 +102,7 @@ def explain_route(payload_path: str, config_flag: str | None) -> str:
         alert = parse_alert(registry, read_payload(payload_path), RunSettings.from_env())
     except BadInputError:
         raise
-    except CadError as error:  # e.g. PagerDuty has no such incident: a fact, not a crash
+    except CadError as error:  # e.g. the incident does not exist: a fact, not a crash
         raise BadInputError(f"reading the alert failed: {one_line(error)}") from None
     experimental = experimental_enabled()
     lines = [f"alert: {alert.title!r} (incident {alert.id}, cluster {alert.cluster_id})"]
@@ -113,11 +113,12 @@ def explain_route(payload_path: str, config_flag: str | None) -> str:
         lines.append("no entry matches: CAD would escalate with a note saying it has no automation")
         return "\n".join(lines)
     if matched.when is not None:
-        lines.append(
-            f"  alert-level filter: {matched.when} (evaluated against OCM data at run time)"
-        )
-    for entry in matched.investigations:
+        lines.append(f"  alert-level filter: {matched.when} (evaluated at run time)")
+    from cad_core.chains import with_heads
+
+    for entry in with_heads(matched.investigations, config.chain_heads):
         condition = f" when {entry.when}" if entry.when else ""
-        lines.append(f"  runs: {entry.name}{condition}")
+        head = " (a chain head)" if entry.name in config.chain_heads else ""
+        lines.append(f"  runs: {entry.name}{condition}{head}")
     lines.append(f"chain {matched.name!r} would run, then the title gets its prefix")
     return "\n".join(lines)

@@ -550,7 +550,7 @@ def test_route_shows_each_decision_and_the_chain(
         "  'has gone missing': title does not contain alert_title",
         "  'ClusterMonitoringErrorBudgetBurnSRE': matches",
         "  alert-level filter: {'field': 'CloudProvider', 'operator': 'in', 'values': ['aws']}"
-        " (evaluated against OCM data at run time)",
+        " (evaluated at run time)",
         "  runs: precheck",
         "  runs: clustermonitoringerrorbudgetburn when {'operator': 'sample', 'values': ['0.5']}",
         "chain 'cmbb-chain' would run, then the title gets its prefix",
