@@ -1,29 +1,26 @@
 """The routing config: which investigations run for which alert.
 
 Upstream's schema is accepted unchanged (``alerts[]`` with ``alert_title``, ``name``,
-``experimental``, ``when``, ``investigations``; ``ai_agent``), plus ``executors:`` to pick
-an executor when several claim one action type. Unknown keys are errors, so a typo never
-silently changes routing; every problem is reported at once with its line.
+``experimental``, ``when``, ``investigations``; ``ai_agent``, which is read and ignored),
+plus ``executors:`` to pick an executor when several claim one action type. Unknown keys
+are errors, so a typo never silently changes routing; every problem is reported at once
+with its line, in the format of :mod:`cad_core.strict_yaml`.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar, Literal
 
 import attrs
+import yaml
 
 from cad_core import filters
-from cad_core.errors import BadInputError
-from cad_core.yamlload import item_line, line_of, load_yaml
-
-ALERT_KEYS = {"alert_title", "name", "experimental", "when", "investigations", "on_failure", "mode"}
-TOP_KEYS = {"alerts", "executors", "ai_agent", "chain_heads"}
-ON_FAILURE = ("continue", "stop")
-MODES = ("live", "inform")
-AI_AGENT_REQUIRED = ("runtime_arn", "region", "user_id", "invoker_role_arn")
+from cad_core.strict_yaml import Problem, compose, nodes_from_data, problems_error, read_source
+from cad_core.yamlschema import KEY_LINES, LINE, Check, Context, convert
 
 
 @attrs.frozen
@@ -83,14 +80,44 @@ def config_path(flag: str | None) -> str | None:
     return flag or os.environ.get("CAD_INVESTIGATION_CONFIG_PATH") or None
 
 
-class _Problems:
-    def __init__(self, source: str, fields: Collection[str] | None = None) -> None:
-        self.source, self.items = source, []  # type: tuple[str, list[str]]
-        self.fields = fields  # filter field names the installed plugins provide
+KIND = "routing config"
 
-    def add(self, line: int, message: str) -> None:
-        where = f"{self.source}:{line}" if line else self.source
-        self.items.append(f"{where}: {message}")
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class _EntryDoc:
+    """One chain entry: ``- chgm`` is short for ``- {name: chgm}``."""
+
+    yaml_shorthand: ClassVar[str] = "name"
+    name: str
+    when: Any = None
+    line: int = dataclasses.field(default=0, metadata=LINE)
+    key_lines: dict[str, int] = dataclasses.field(default_factory=dict, metadata=KEY_LINES)
+
+    def validate(self) -> None:
+        if not self.name.strip():
+            raise ValueError("needs an investigation name")
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class _AlertDoc:
+    alert_title: str | None = None
+    name: str | None = None
+    experimental: bool = False
+    when: Any = None
+    investigations: tuple[_EntryDoc, ...] | None = None
+    on_failure: Literal["continue", "stop"] = "continue"
+    mode: Literal["live", "inform"] = "live"
+    line: int = dataclasses.field(default=0, metadata=LINE)
+    key_lines: dict[str, int] = dataclasses.field(default_factory=dict, metadata=KEY_LINES)
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class _ConfigDoc:
+    alerts: tuple[_AlertDoc, ...] = ()
+    chain_heads: tuple[_EntryDoc, ...] = ()
+    executors: dict[str, str] = dataclasses.field(default_factory=dict)
+    # Upstream's AI agent settings; accepted so upstream configs load, and ignored.
+    ai_agent: dict[str, Any] | None = None
 
 
 def load_config(
@@ -103,8 +130,20 @@ def load_config(
 
     ``fields`` are the filter fields installed plugins provide (``None``: not checked).
     """
-    data = load_yaml(path, "routing config")
-    return parse_config(data, str(path), known_investigations, aliases, fields)
+    text = read_source(path, KIND)
+    return parse_config_text(text, str(path), known_investigations, aliases, fields)
+
+
+def parse_config_text(
+    text: str,
+    source: str,
+    known: Sequence[str] | None = None,
+    aliases: Mapping[str, str] | None = None,
+    fields: Collection[str] | None = None,
+) -> RoutingConfig:
+    """Validate routing config YAML ``text``; ``source`` names it in error messages."""
+    node = compose(text, source, kind=KIND)
+    return _from_nodes(node, source, _Known(known, aliases or {}, fields))
 
 
 def parse_config(
@@ -114,185 +153,93 @@ def parse_config(
     aliases: Mapping[str, str] | None = None,
     fields: Collection[str] | None = None,
 ) -> RoutingConfig:
-    problems = _Problems(source, fields)
-    if data is None:
-        data = {}
-    if not isinstance(data, Mapping):
-        raise BadInputError(f"{source}: the routing config must be a mapping with 'alerts'")
-    for key in sorted(set(data) - TOP_KEYS, key=str):
-        allowed = ", ".join(sorted(TOP_KEYS))
-        problems.add(line_of(data, key), f"unknown key {key!r}; allowed: {allowed}")
-    _check_ai_agent(data.get("ai_agent"), data, problems)
-    routes = _parse_alerts(data.get("alerts") or [], data, problems, known, aliases or {})
-    executors = _parse_executors(data.get("executors") or {}, data, problems)
-    heads = _parse_heads(data, problems, known, aliases or {})
-    if problems.items:
-        count = len(problems.items)
-        summary = f"{count} problem{'s' if count > 1 else ''} in the routing config: "
-        raise BadInputError(summary + " | ".join(problems.items))
-    return RoutingConfig(tuple(routes), executors, source, heads)
+    """Validate an already-loaded routing config (no line numbers in its errors)."""
+    node = None if data is None else nodes_from_data(data, source, kind=KIND)
+    return _from_nodes(node, source, _Known(known, aliases or {}, fields))
 
 
-def _parse_heads(
-    data: Mapping[str, Any],
-    problems: _Problems,
-    known: Sequence[str] | None,
-    aliases: Mapping[str, str],
-) -> tuple[str, ...]:
-    raw = data.get("chain_heads")
-    if raw is None:
-        return ()
-    line = line_of(data, "chain_heads")
-    if not isinstance(raw, list) or not all(isinstance(n, str) and n.strip() for n in raw):
-        problems.add(line, "chain_heads must be a list of investigation names")
-        return ()
-    heads = [aliases.get(n.strip().lower(), n.strip().lower()) for n in raw]
-    for name in heads:
-        if known is not None and name not in known:
-            installed = ", ".join(sorted(known)) or "none"
-            problems.add(
-                line, f"chain_heads: unknown investigation {name!r}; installed: {installed}"
-            )
-    return tuple(dict.fromkeys(heads))
+@attrs.frozen
+class _Known:
+    """What the installed plugins provide; ``None`` leaves that part unchecked."""
+
+    investigations: Sequence[str] | None
+    aliases: Mapping[str, str]
+    fields: Collection[str] | None
 
 
-def _check_ai_agent(agent: Any, data: Any, problems: _Problems) -> None:
-    if agent is None:
-        return
-    if not isinstance(agent, Mapping):
-        problems.add(line_of(data, "ai_agent"), "ai_agent must be a mapping")
-        return
-    for key in AI_AGENT_REQUIRED:
-        if not str(agent.get(key) or "").strip():
-            problems.add(line_of(agent), f"ai_agent.{key} is required")
+def _from_nodes(node: yaml.Node | None, source: str, known: _Known) -> RoutingConfig:
+    if node is None or (isinstance(node, yaml.ScalarNode) and node.tag.endswith(":null")):
+        return RoutingConfig(source=source)
+    checks: dict[type, Check] = {_AlertDoc: _alert_check(known), _EntryDoc: _entry_check(known)}
+    doc: _ConfigDoc = convert(node, _ConfigDoc, source, Context(checks=checks), kind=KIND)
+    duplicates = list(_duplicate_titles(doc.alerts))
+    if duplicates:
+        raise problems_error(KIND, source, duplicates)
+    aliases = known.aliases
+    routes = tuple(_route(alert, aliases) for alert in doc.alerts)
+    executors = {key: value.strip().lower() for key, value in doc.executors.items()}
+    heads = tuple(dict.fromkeys(_resolve(head.name, aliases) for head in doc.chain_heads))
+    return RoutingConfig(routes, executors, source, heads)
 
 
-def _parse_executors(raw: Any, data: Any, problems: _Problems) -> dict[str, str]:
-    if not isinstance(raw, Mapping) or not all(isinstance(v, str) for v in raw.values()):
-        problems.add(
-            line_of(data, "executors"),
-            "executors must map action types to executor names, e.g. "
-            "{incident_note: pagerduty-note}",
-        )
-        return {}
-    return {str(k): str(v).strip().lower() for k, v in raw.items()}
-
-
-def _parse_alerts(
-    raw: Any,
-    data: Any,
-    problems: _Problems,
-    known: Sequence[str] | None,
-    aliases: Mapping[str, str],
-) -> list[AlertRoute]:
-    if not isinstance(raw, list):
-        problems.add(line_of(data, "alerts"), "alerts must be a list")
-        return []
-    routes, titles = [], set()
-    for index, item in enumerate(raw):
-        route = _parse_alert(item, index, problems, known, aliases)
-        if route is None:
-            continue
-        if route.alert_title and route.alert_title in titles:
-            problems.add(
-                route.line,
-                f"alert_title {route.alert_title!r} appears twice; keep one entry per title",
-            )
-        titles.add(route.alert_title)
-        routes.append(route)
-    return routes
-
-
-def _parse_alert(
-    item: Any,
-    index: int,
-    problems: _Problems,
-    known: Sequence[str] | None,
-    aliases: Mapping[str, str],
-) -> AlertRoute | None:
-    where = f"alerts[{index}]"
-    if not isinstance(item, Mapping):
-        problems.add(0, f"{where} must be a mapping with alert_title and investigations")
-        return None
-    line = line_of(item)
-    for key in sorted(set(item) - ALERT_KEYS, key=str):
-        problems.add(
-            line_of(item, key),
-            f"{where}: unknown key {key!r}; allowed: {', '.join(sorted(ALERT_KEYS))}",
-        )
-    title = item.get("alert_title")
-    if not isinstance(title, str) or not title.strip():
-        problems.add(line, f"{where}: alert_title is required (a substring of the incident title)")
-        title = ""
-    experimental = item.get("experimental", False)
-    if not isinstance(experimental, bool):
-        problems.add(line_of(item, "experimental"), f"{where}: experimental must be true or false")
-    when = _parse_when(item, where, problems)
-    chain = _parse_chain(item, where, problems, known, aliases)
-    name = item.get("name") or title
-    on_failure = _choice(item, "on_failure", ON_FAILURE, where, problems)
-    mode = _choice(item, "mode", MODES, where, problems)
+def _route(alert: _AlertDoc, aliases: Mapping[str, str]) -> AlertRoute:
+    title = alert.alert_title or ""
+    chain = tuple(ChainEntry(_resolve(e.name, aliases), e.when) for e in alert.investigations or ())
+    name = alert.name or title
     return AlertRoute(
-        title, str(name), tuple(chain), bool(experimental), when, line, on_failure, mode
+        title, name, chain, alert.experimental, alert.when, alert.line, alert.on_failure, alert.mode
     )
 
 
-def _choice(
-    item: Mapping[str, Any], key: str, allowed: Sequence[str], where: str, problems: _Problems
-) -> str:
-    value = item.get(key, allowed[0])
-    if value not in allowed:
-        problems.add(
-            line_of(item, key), f"{where}: {key} must be one of {', '.join(allowed)}, not {value!r}"
-        )
-        return allowed[0]
-    return str(value)
+def _resolve(name: str, aliases: Mapping[str, str]) -> str:
+    name = name.strip().lower()
+    return aliases.get(name, name)
 
 
-def _parse_when(item: Mapping[str, Any], where: str, problems: _Problems) -> Any:
-    when = item.get("when")
-    if when is not None:
-        for problem in filters.validate(when, f"{where}.when", problems.fields):
-            problems.add(line_of(item, "when"), problem)
-    return when
-
-
-def _parse_chain(
-    item: Mapping[str, Any],
-    where: str,
-    problems: _Problems,
-    known: Sequence[str] | None,
-    aliases: Mapping[str, str],
-) -> list[ChainEntry]:
-    raw = item.get("investigations")
-    if not isinstance(raw, list) or not raw:
-        problems.add(
-            line_of(item, "investigations") or line_of(item),
-            f"{where}: investigations must be a non-empty list",
-        )
-        return []
-    chain = []
-    for index, entry in enumerate(raw):
-        entry_where = f"{where}.investigations[{index}]"
-        name, when = (entry, None) if isinstance(entry, str) else _entry_parts(entry)
-        line = line_of(entry) or item_line(raw, index) or line_of(item, "investigations")
-        if not isinstance(name, str) or not name.strip():
-            problems.add(line, f"{entry_where}: needs an investigation name")
-            continue
-        name = aliases.get(name.strip().lower(), name.strip().lower())
-        if known is not None and name not in known:
-            installed = ", ".join(sorted(known)) or "none"
-            problems.add(
-                line, f"{entry_where}: unknown investigation {name!r}; installed: {installed}"
+def _alert_check(known: _Known) -> Callable[[_AlertDoc, str], Iterator[Problem]]:
+    def check(alert: _AlertDoc, path: str) -> Iterator[Problem]:
+        if not (alert.alert_title or "").strip():
+            yield Problem(
+                alert.line, path, "alert_title is required (a substring of the incident title)"
             )
-        if when is not None:
-            for problem in filters.validate(when, f"{entry_where}.when", problems.fields):
-                problems.add(line, problem)
-        chain.append(ChainEntry(name, when))
-    return chain
+        if not alert.investigations:
+            line = alert.key_lines.get("investigations", alert.line)
+            yield Problem(line, path, "investigations must be a non-empty list")
+        if alert.when is not None:
+            line = alert.key_lines.get("when", alert.line)
+            for problem in filters.validate(alert.when, f"{path}.when", known.fields):
+                yield Problem(line, "", problem)
+
+    return check
 
 
-def _entry_parts(entry: Any) -> tuple[Any, Any]:
-    if isinstance(entry, Mapping) and set(entry) <= {"name", "when"}:
-        return entry.get("name"), entry.get("when")
-    return None, None
+def _entry_check(known: _Known) -> Callable[[_EntryDoc, str], Iterator[Problem]]:
+    """Checks a chain entry, or a chain head (a head takes no ``when``)."""
+
+    def check(entry: _EntryDoc, path: str) -> Iterator[Problem]:
+        name = _resolve(entry.name, known.aliases)
+        installed = known.investigations
+        if installed is not None and name not in installed:
+            listed = ", ".join(sorted(installed)) or "none"
+            yield Problem(entry.line, path, f"unknown investigation {name!r}; installed: {listed}")
+        if entry.when is None:
+            return
+        line = entry.key_lines.get("when", entry.line)
+        if path.startswith("chain_heads"):
+            yield Problem(line, path, "a chain head takes no 'when'; give its name only")
+            return
+        for problem in filters.validate(entry.when, f"{path}.when", known.fields):
+            yield Problem(line, "", problem)
+
+    return check
+
+
+def _duplicate_titles(alerts: Sequence[_AlertDoc]) -> Iterator[Problem]:
+    # Exact comparison, as upstream: "foo" is not a duplicate of "Foo".
+    seen: set[str] = set()
+    for index, alert in enumerate(alerts):
+        title = alert.alert_title or ""
+        if title in seen:
+            message = f"alert_title {title!r} appears twice; keep one entry per title"
+            yield Problem(alert.line, f"alerts[{index}]", message)
+        seen.add(title)

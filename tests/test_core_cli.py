@@ -340,16 +340,16 @@ BAD_INPUT = {
     ),
     "invalid config": (
         ["run", "-P", "{payload}", "--config", "{bad-config}"],
-        "1 problem in the routing config: {bad-config}:3: alerts[0].investigations[0]: "
+        "routing config {bad-config}, line 3: alerts[0].investigations[0]: "
         "unknown investigation 'ghost'",
     ),
     "broken YAML in manual mode": (
         ["run", "-c", "2abc", "-i", "chgm", "--config", "{broken-yaml}"],
-        "{broken-yaml}:2: routing config is not valid YAML",
+        "routing config {broken-yaml}, line 2: invalid YAML",
     ),
     "config check of a bad file": (
         ["config", "check", "{bad-config}"],
-        "1 problem in the routing config: {bad-config}:3:",
+        "routing config {bad-config}, line 3:",
     ),
     "config check without file": (["config", "check"], "Missing argument 'FILE'"),
     "route without config": (["route", "-P", "{payload}"], "incident mode needs a routing config"),

@@ -687,7 +687,7 @@ def test_a_chain_head_that_is_not_installed_is_a_config_error(world, capsys, tmp
     config = write_config(tmp_path, HEADS_CONFIG)
     code, _out, err = cli(capsys, "run", "-c", "2abc", "-i", "chgm", "--config", config)
     assert code == 2
-    assert "chain_heads: unknown investigation 'precheck'" in err
+    assert "chain_heads[0]: unknown investigation 'precheck'" in err
     assert len(err.strip().splitlines()) == 1
 
 
@@ -933,7 +933,7 @@ def test_exit_codes(tmp_path: Path, world, recorder, capsys) -> None:
     assert out.startswith("CAD incident run: failed")
     code, out, err = cli(capsys, "run", "-P", str(payload), "--config", str(tmp_path / "nope"))
     assert (code, out) == (2, "")
-    assert err.startswith("cad: error: cannot read routing config")
+    assert err.startswith("cad: error: routing config ") and "cannot read it" in err
 
 
 # -- secrets --------------------------------------------------------------------------

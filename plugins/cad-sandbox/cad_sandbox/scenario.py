@@ -17,7 +17,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
-from cad_core.errors import BadInputError
+from cad_core.strict_yaml import read_source
 
 from cad_sandbox import strict_yaml
 from cad_sandbox.webhook import webhook_body
@@ -351,12 +351,7 @@ def load_scenario(
         node = strict_yaml.nodes_from_data(dict(source))
         return _build(node, "(dict)", "", now)
     path = Path(source)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise BadInputError(f"scenario {path}: cannot read it: {exc.strerror or exc}") from None
-    except UnicodeDecodeError:
-        raise BadInputError(f"scenario {path}: not UTF-8 text") from None
+    text = read_source(path, strict_yaml.KIND)
     return parse_scenario(text, str(path), now=now, default_name=path.stem)
 
 

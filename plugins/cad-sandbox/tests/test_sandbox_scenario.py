@@ -199,3 +199,22 @@ def test_event_orchestration_webhook_carries_only_the_incident_id() -> None:
 def test_webhook_without_an_incident_is_bad_input() -> None:
     with pytest.raises(BadInputError, match="no pagerduty incident"):
         load_scenario({"name": "empty"}, now=NOW).webhook_body()
+
+
+def test_yaml_aliases_are_refused_with_their_line() -> None:
+    text = "ocm:\n  clusters:\n  - &c {id: c1}\n  - *c\n"
+    with pytest.raises(BadInputError) as caught:
+        parse_scenario(text, "alias.yaml", now=NOW)
+    assert str(caught.value) == (
+        "scenario alias.yaml, line 4: YAML aliases (*c) are not accepted; write the value out"
+    )
+
+
+def test_every_problem_is_reported_at_once() -> None:
+    text = "name: x\nocm: {clusters: [{id: c, stae: ready}]}\nlatency_ms: {ocm: -5}\nfault: []\n"
+    with pytest.raises(BadInputError) as caught:
+        parse_scenario(text, "many.yaml", now=NOW)
+    message = str(caught.value)
+    assert message.startswith("scenario many.yaml: 3 problems: line 2: unknown key 'stae'")
+    assert "| line 3: latency_ms: " in message and "must not be negative" in message
+    assert "| line 4: unknown key 'fault' at the top level (allowed: " in message
