@@ -7,15 +7,27 @@ naming the field, not halfway through an incident.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Generic
 
 import attrs
 
 if TYPE_CHECKING:
+    # typing_extensions only for the checker (mypy ships its stubs): TypeVar defaults
+    # (PEP 696) are not in the 3.11 standard library, and nothing needs them at run time.
+    from typing_extensions import TypeVar
+
     from cad_core.actions import Action
     from cad_core.context import Alert, ExecutionContext, InvestigationContext, Resources
     from cad_core.metrics import MetricEvent
+
+    # The action class an executor takes. It defaults to Any because the engine dispatches
+    # on the action's type id at run time: a bare ``ActionExecutor`` takes any action.
+    ActionT = TypeVar("ActionT", bound=Action, default=Any)
+else:
+    from typing import TypeVar
+
+    ActionT = TypeVar("ActionT")
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
 
@@ -44,6 +56,11 @@ def _setting_names(values: Sequence[str]) -> tuple[str, ...]:
     return tuple(str(v).strip() for v in values if str(v).strip())
 
 
+def _actions(actions: Iterable[Action]) -> tuple[Action, ...]:
+    """Accept any iterable of actions (a list is the usual case) and keep a tuple."""
+    return tuple(actions)
+
+
 def _callable(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if not callable(value):
         raise TypeError(f"{attribute.name} must be callable, got {type(value).__name__}")
@@ -61,7 +78,7 @@ class InvestigationResult:
     ``stop_chain`` is a short explanation; when set, the chain ends after these actions run.
     """
 
-    actions: tuple[Action, ...] = attrs.field(default=(), converter=tuple)
+    actions: tuple[Action, ...] = attrs.field(default=(), converter=_actions)
     stop_chain: str | None = None
 
 
@@ -76,8 +93,12 @@ class Investigation:
 
 
 @attrs.frozen
-class ActionExecutor:
+class ActionExecutor(Generic[ActionT]):
     """Carries out actions of the types it claims.
+
+    Typed by the action class its callables take, so a plugin registers
+    ``def execute(action: ServiceLog, ctx: ExecutionContext) -> None`` as it is:
+    ``ActionExecutor[ServiceLog]``; a bare ``ActionExecutor`` takes any action.
 
     ``execute(action, ctx)`` performs the write and may raise
     :class:`~cad_core.errors.TransientError`, :class:`~cad_core.errors.PermanentError` or
@@ -90,11 +111,11 @@ class ActionExecutor:
 
     name: str = attrs.field(converter=normalise_name)
     action_types: tuple[str, ...] = attrs.field(converter=_names)
-    execute: Callable[[Action, ExecutionContext], object] = attrs.field(validator=_callable)
-    already_applied: Callable[[Action, ExecutionContext], str | None] | None = attrs.field(
+    execute: Callable[[ActionT, ExecutionContext], object] = attrs.field(validator=_callable)
+    already_applied: Callable[[ActionT, ExecutionContext], str | None] | None = attrs.field(
         default=None, validator=_optional_callable
     )
-    describe: Callable[[Action, ExecutionContext], str] | None = attrs.field(
+    describe: Callable[[ActionT, ExecutionContext], str] | None = attrs.field(
         default=None, validator=_optional_callable
     )
     settings: tuple[str, ...] = attrs.field(default=(), converter=_setting_names)

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Install everything, lint, type-check the core, and run every test folder in one session.
+# Install everything, lint, type-check the core, every plugin and the template (strict), and
+# run every test folder in one session.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh
 echo "== ruff" >&2
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
-echo "== mypy (cad_core, strict)" >&2
+echo "== mypy (strict: cad_core, plugins, plugin template)" >&2
 .venv/bin/mypy
 echo "== pytest" >&2
 set +e

@@ -7,7 +7,7 @@ chain: a later investigation (e.g. must-gather) may still be useful.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -37,7 +37,9 @@ from cad_chgm.egress import (
     session_environment,
 )
 from cad_chgm.egress import target_for as verifier_target_for
+from cad_chgm.events import Actor, StopEvent
 from cad_chgm.hibernation import SOP_LINK, recently_resumed
+from cad_chgm.instances import Instance
 from cad_chgm.settings import Settings
 from cad_chgm.stopped import StopVerdict, check_stopped_instances, infra_id_of
 
@@ -65,8 +67,10 @@ def run(ctx: InvestigationContext) -> InvestigationResult:
         ctx.notes.warning(messages.check_failed(one_line(error)))
         return _escalate(ctx, cluster, messages.ESCALATE_ERROR)
     _write(ctx, facts)
-    if verdict.customer_stopped:
-        return _customer_stopped(ctx, cluster, verdict)
+    if verdict.culprit is not None and verdict.culprit_event is not None:
+        return _customer_stopped(
+            ctx, cluster, verdict.stopped, verdict.culprit, verdict.culprit_event
+        )
     _note_no_customer_stops(ctx, verdict)
     _check_hibernation(ctx)
     return _plan_for_egress(ctx, cluster, _verify_egress(ctx, cluster, session, config))
@@ -90,14 +94,17 @@ def _escalate(
 
 
 def _customer_stopped(
-    ctx: InvestigationContext, cluster: Mapping[str, Any], verdict: StopVerdict
+    ctx: InvestigationContext,
+    cluster: Mapping[str, Any],
+    stopped: Sequence[Instance],
+    culprit: Actor,
+    event: StopEvent,
 ) -> InvestigationResult:
     """Row 5: limited support, then silence; the customer has to start the instances."""
-    stopped_ids = [i.id for i in verdict.stopped]
-    event = verdict.culprit_event
+    stopped_ids = [i.id for i in stopped]
     when = event.time.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
     ctx.notes.warning(
-        messages.customer_stopped(verdict.culprit.describe(), event.name, when, event.event_id)
+        messages.customer_stopped(culprit.describe(), event.name, when, event.event_id)
     )
     return _plan(
         ctx,

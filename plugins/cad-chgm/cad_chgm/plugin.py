@@ -1,10 +1,12 @@
 """Hook implementations only: the investigation's logic lives in sibling modules."""
 
+from collections.abc import Iterator
+
 from cad_core import Investigation, hookimpl
 
 
 @hookimpl
-def cad_investigations():
+def cad_investigations() -> Iterator[Investigation]:
     # Imported here, not at module level: loading plugins for `cad --help` stays cheap.
     from cad_chgm.investigation import run
 
