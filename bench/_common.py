@@ -18,6 +18,8 @@ from typing import Any
 from cad_sandbox.commands import environment as environ  # noqa: F401 - re-exported
 
 REPO = Path(__file__).resolve().parents[1]
+# The project's shared folder sits beside the repository; benches that use it say so when
+# it is absent rather than failing.
 REFERENCE = REPO.parent / "shared" / "reference"
 TRACEBACK = "Traceback (most recent call last)"
 

@@ -6,9 +6,10 @@ What it measures: hypothesis generates ``--examples`` inputs (default 2500) for 
 
 * ``payload``: webhook bodies for ``cad route --payload-path FILE --config <sandbox
   routing>`` with no PagerDuty settings, so nothing leaves the process: random JSON,
-  mutated reference webhooks (/work/shared/reference: PagerDuty v3 deliveries, the Event
-  Orchestration body) and sandbox-made ones, each sent as JSON, base64 (plain or
-  line-wrapped), truncated, BOM/whitespace-padded, UTF-16, deeply nested, or as garbage bytes;
+  mutated reference webhooks (``../shared/reference`` beside the repository, when present:
+  PagerDuty v3 deliveries, the Event Orchestration body) and sandbox-made ones, each sent
+  as JSON, base64 (plain or line-wrapped), truncated, BOM/whitespace-padded, UTF-16,
+  deeply nested, or as garbage bytes;
 * ``payload-live``: the same generator through ``cad route`` against a running sandbox
   world (PagerDuty simulator on 127.0.0.1), so bodies that parse reach the REST lookups;
 * ``config``: routing configs for ``cad config check FILE``: the bundled and example
@@ -59,10 +60,8 @@ from hypothesis import strategies as st
 from cad_core import filters
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/ itself, for _common
-from _common import environ  # noqa: E402 - needs the line above
+from _common import REFERENCE, REPO, environ  # noqa: E402 - needs the line above
 
-REPO = Path(__file__).resolve().parents[1]
-REFERENCE = REPO.parent / "shared" / "reference"
 SANDBOX_PACKAGE = REPO / "plugins" / "cad-sandbox" / "cad_sandbox"
 ROUTING = SANDBOX_PACKAGE / "routing.yaml"
 EXAMPLE_ROUTING = REPO / "contrib" / "config" / "routing.yaml"
@@ -315,7 +314,10 @@ GARBAGE = st.one_of(
 
 
 def reference_webhooks(extra: list[Any] | None = None) -> list[Any]:
-    """The real webhook bodies under /work/shared/reference, plus ``extra`` (sandbox-made)."""
+    """The real webhook bodies in the shared reference folder, plus ``extra`` (sandbox-made).
+
+    The shared folder sits beside the repository; without it only ``extra`` is used.
+    """
     bases: list[Any] = []
     for path in sorted(REFERENCE.glob("pagerduty_webhook_v3_*.json")):
         data = json.loads(path.read_text())
@@ -333,11 +335,9 @@ def reference_webhooks(extra: list[Any] | None = None) -> list[Any]:
             )
         else:
             bases.append(data)
-    bases.append(
-        json.loads(
-            (REFERENCE / "pagerduty_event_orchestration_webhook_pd_metadata.json").read_text()
-        )
-    )
+    orchestration = REFERENCE / "pagerduty_event_orchestration_webhook_pd_metadata.json"
+    if orchestration.exists():
+        bases.append(json.loads(orchestration.read_text()))
     return bases + list(extra or [])
 
 

@@ -19,7 +19,8 @@ from cad_core.interceptor.server import make_server
 from cad_core.interceptor.signature import sign
 from cad_core.testing import inline_plugin
 
-REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference"
+# Copies of the shared reference vector and its body; each has a .source.txt.
+REFERENCE = Path(__file__).parent / "data"
 VECTOR = json.loads((REFERENCE / "pagerduty_webhook_v3_signature_vector.json").read_text())
 BODY = (REFERENCE / VECTOR["body_file"]).read_bytes()
 SECRET = VECTOR["secret"]

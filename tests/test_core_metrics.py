@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import socket
@@ -101,15 +102,29 @@ def test_counters_reach_the_pushgateway(pushgateway: str) -> None:
     ) in text
 
 
-def test_unset_gateway_pushes_nothing_and_does_not_fail() -> None:
+def test_unset_gateway_pushes_nothing_and_does_not_fail(caplog: pytest.LogCaptureFixture) -> None:
     sink = PrometheusSink(None)
     sink.record(action("succeeded"))
-    sink.flush()
+    with caplog.at_level(logging.INFO, logger="cad.metrics"):
+        sink.flush()
+    assert [r.getMessage() for r in caplog.records] == [
+        "CAD_PROMETHEUS_PUSHGATEWAY is not set; metrics were not pushed"
+    ]
 
 
-def test_unreachable_gateway_raises_for_the_dispatcher_to_log() -> None:
+def test_unreachable_gateway_raises_for_the_dispatcher_to_log(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     from cad_core.metrics import Dispatcher
 
-    sink = PrometheusSink(f"http://127.0.0.1:{free_port()}")
+    gateway = f"http://127.0.0.1:{free_port()}"
+    sink = PrometheusSink(gateway)
     sink.record(action("succeeded"))
-    Dispatcher({"prometheus": sink}).flush()  # logged, never raised
+    with pytest.raises(OSError):  # the sink itself raises (URLError is an OSError)...
+        sink.flush()
+    sink.record(action("succeeded"))
+    with caplog.at_level(logging.WARNING, logger="cad.metrics"):
+        Dispatcher({"prometheus": sink}).flush()  # ...and the dispatcher logs it, never raises
+    [record] = caplog.records
+    assert record.levelno == logging.WARNING
+    assert record.getMessage().startswith("metrics sink prometheus failed to flush: ")

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from cad_core.errors import BadInputError, NotFoundError
@@ -22,10 +23,11 @@ class OcmClient(ApiClient):
     """``get``/``post``/``delete`` against ``CAD_OCM_URL``, plus list paging, the cluster
     lookup, and a small per-run memo for facts that do not change during a run."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, clock: Callable[[], float] = time.monotonic) -> None:
         session = new_session()
+        # ``clock`` decides when the access token is renewed; tests pass their own.
         tokens = ClientCredentialsToken(
-            settings.token_url, settings.client_id, settings.client_secret, session
+            settings.token_url, settings.client_id, settings.client_secret, session, clock
         )
         super().__init__(settings.ocm_url, tokens, session, service="OCM")
         self.settings = settings

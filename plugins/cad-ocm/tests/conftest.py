@@ -18,12 +18,13 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-REFERENCE = Path("/work/shared/reference")
+# Copies of the shared reference payloads; each has a .source.txt naming where it is from.
+REFERENCE = Path(__file__).parent / "data"
 Route = Callable[["Seen"], tuple[int, Any, dict[str, str]]]
 
 
 def reference(name: str) -> dict[str, Any]:
-    """A recorded payload from the shared reference folder."""
+    """A recorded payload, copied from the shared reference folder into ``data/``."""
     return json.loads((REFERENCE / f"{name}.json").read_text())
 
 

@@ -13,6 +13,8 @@ from cad_core.errors import NotFoundError, PermanentError, TransientError
 
 import cad_ocm.http
 from cad_ocm.http import ClientCredentialsToken, new_session
+from cad_ocm.ocm import OcmClient
+from cad_ocm.settings import Settings
 
 PATH = "/api/clusters_mgmt/v1/clusters/abc"
 SECRET = "s3cr3t-value"
@@ -41,13 +43,20 @@ def test_client_credentials_token_is_fetched_once_and_sent_as_bearer(fake, ocm) 
     assert [c.bearer for c in fake.calls()] == ["token-1", "token-1"]
 
 
-def test_token_is_renewed_before_it_expires(fake, ocm) -> None:
-    fake.expires_in = 0.3  # renewed 10 % before expiry
+def test_token_is_renewed_before_it_expires(fake) -> None:
+    now = [1000.0]  # the client's clock, moved by hand: no sleeping, no race
+    client = OcmClient(Settings.from_env(), clock=lambda: now[0])
+    fake.expires_in = 300  # renewed 10 % (30 s) before expiry
     fake.route("GET", PATH, body={})
-    ocm.get(PATH)
-    time.sleep(0.35)
-    ocm.get(PATH)
-    assert [c.bearer for c in fake.calls()] == ["token-1", "token-2"]
+    try:
+        client.get(PATH)
+        now[0] += 269
+        client.get(PATH)
+        now[0] += 2
+        client.get(PATH)
+    finally:
+        client.close()
+    assert [c.bearer for c in fake.calls()] == ["token-1", "token-1", "token-2"]
 
 
 def test_renewal_time_uses_expires_in_with_a_margin(fake) -> None:

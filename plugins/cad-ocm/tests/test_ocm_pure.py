@@ -12,7 +12,7 @@ from cad_core.actions import EscalateIncident, LimitedSupport, SilenceIncident
 from cad_core.errors import MissingSettingError
 
 from cad_ocm.ccam import credentials_removed, plan_for_state
-from cad_ocm.docs_guard import check_documentation, find_mismatch
+from cad_ocm.docs_guard import check_documentation, cluster_product, find_mismatch
 from cad_ocm.errors import DocumentationMismatchError
 from cad_ocm.hibernation import hibernation_periods
 from cad_ocm.http import error_reason, retry_after
@@ -80,14 +80,23 @@ def test_rosa_links_on_an_osd_cluster_are_refused(ref, name: str) -> None:
         check_documentation(
             "limited support reason", template["summary"], template["description"], OSD
         )
+    # The same text fits a ROSA cluster: no mismatch, so the guard lets it through.
+    assert find_mismatch(template["description"], "rosa") is None
     check_documentation("service log", template["summary"], template["description"], ROSA)
 
 
 def test_guard_is_off_for_other_products_and_passes_neutral_links() -> None:
     text = "See https://docs.openshift.com/dedicated/x.html and https://access.redhat.com/a"
-    check_documentation("service log", "s", text, {"product": {"id": "ocp"}})
+    # On ROSA this text is refused; on OSD it fits; for other products the guard is off.
+    with pytest.raises(DocumentationMismatchError):
+        check_documentation("service log", "s", text, ROSA)
+    assert find_mismatch(text, "osd") is None
     check_documentation("service log", "s", text, OSD)
-    check_documentation("service log", "s", "https://access.redhat.com/solutions/1", ROSA)
+    assert cluster_product({"product": {"id": "ocp"}}) is None
+    check_documentation("service log", "s", text, {"product": {"id": "ocp"}})
+    neutral = "https://access.redhat.com/solutions/1"
+    assert find_mismatch(neutral, "rosa") is None and find_mismatch(neutral, "osd") is None
+    check_documentation("service log", "s", neutral, ROSA)
 
 
 def test_links_without_a_scheme_are_caught_too() -> None:
