@@ -8,7 +8,7 @@ add a type with :func:`register_action_type` without any change to the core.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any, ClassVar, TypeVar, cast
 
 import attrs
@@ -293,8 +293,3 @@ def to_json(action: Action) -> str:
 
 def from_json(text: str) -> Action:
     return from_dict(json.loads(text))
-
-
-def builder(type_id: str) -> Callable[..., Action]:
-    """The class for a type id, for code that builds actions by name."""
-    return _TYPES[type_id]

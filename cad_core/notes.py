@@ -49,9 +49,6 @@ class Notes:
     def line(self, text: str) -> None:
         self._append("", text)
 
-    def section(self, header: str, content: str) -> None:
-        self._append("", f"## {header}\n{content}\n")
-
     @property
     def lines(self) -> list[str]:
         with self._lock:

@@ -6,9 +6,10 @@ import json
 import os
 import urllib.error
 import urllib.request
-from typing import Any
 
+from cad_core import ExecutionContext
 from cad_core.errors import MissingSettingError, PermanentError, TransientError
+from cad_example.actions import ChatMessage
 
 
 def _url() -> str:
@@ -18,7 +19,7 @@ def _url() -> str:
     return url
 
 
-def post_message(action: Any, ctx: Any) -> None:
+def execute_chat_message(action: ChatMessage, ctx: ExecutionContext) -> None:
     body = json.dumps({"channel": action.channel, "text": action.text}).encode()
     request = urllib.request.Request(
         _url(), data=body, method="POST", headers={"Content-Type": "application/json"}
@@ -38,7 +39,7 @@ def post_message(action: Any, ctx: Any) -> None:
     ctx.log.info("posted to #%s", action.channel)
 
 
-def already_posted(action: Any, ctx: Any) -> str | None:
+def chat_message_applied(action: ChatMessage, ctx: ExecutionContext) -> str | None:
     # A real chat API would be asked here; the template remembers what this run posted.
     key = f"chat:{action.channel}:{action.text}"
     with ctx.shared_lock:
@@ -48,5 +49,5 @@ def already_posted(action: Any, ctx: Any) -> str | None:
     return None
 
 
-def describe(action: Any, ctx: Any) -> str:
+def describe_chat_message(action: ChatMessage, ctx: ExecutionContext) -> str:
     return f"post to #{action.channel}: {action.text!r}"

@@ -15,9 +15,9 @@ def cad_action_executors() -> Iterator[ActionExecutor]:
     yield ActionExecutor(
         name="example-chat",
         action_types=("chat_message",),
-        execute=chat.post_message,
-        already_applied=chat.already_posted,
-        describe=chat.describe,
+        execute=chat.execute_chat_message,
+        already_applied=chat.chat_message_applied,
+        describe=chat.describe_chat_message,
     )
 
 

@@ -56,7 +56,7 @@ def service_log_applied(action: ServiceLog, ctx: ExecutionContext) -> str | None
     return None
 
 
-def post_service_log(action: ServiceLog, ctx: ExecutionContext) -> None:
+def execute_service_log(action: ServiceLog, ctx: ExecutionContext) -> None:
     cluster = _resource(ctx, "cluster")
     check_documentation("service log", action.summary, action.description, cluster)
     _resource(ctx, "ocm").post(
@@ -98,7 +98,7 @@ def limited_support_applied(action: LimitedSupport, ctx: ExecutionContext) -> st
     return None
 
 
-def post_limited_support(action: LimitedSupport, ctx: ExecutionContext) -> None:
+def execute_limited_support(action: LimitedSupport, ctx: ExecutionContext) -> None:
     cluster = _resource(ctx, "cluster")
     check_documentation("limited support reason", action.summary, action.details, cluster)
     body = {
@@ -136,7 +136,7 @@ def _report_cluster_id(action: ClusterReport, ctx: ExecutionContext) -> str:
     return action.cluster_id
 
 
-def report_applied(action: ClusterReport, ctx: ExecutionContext) -> str | None:
+def cluster_report_applied(action: ClusterReport, ctx: ExecutionContext) -> str | None:
     cluster_id = _report_cluster_id(action, ctx)
     for report_id, data in _backplane(ctx).report_contents(cluster_id):
         if data == action.data:
@@ -144,7 +144,7 @@ def report_applied(action: ClusterReport, ctx: ExecutionContext) -> str | None:
     return None
 
 
-def create_report(action: ClusterReport, ctx: ExecutionContext) -> None:
+def execute_cluster_report(action: ClusterReport, ctx: ExecutionContext) -> None:
     cluster_id = _report_cluster_id(action, ctx)
     report_id = _backplane(ctx).create_report(cluster_id, action.summary, action.data)
     ctx.notes.automation(
@@ -153,7 +153,7 @@ def create_report(action: ClusterReport, ctx: ExecutionContext) -> None:
     )
 
 
-def describe_report(action: ClusterReport, ctx: ExecutionContext) -> str:
+def describe_cluster_report(action: ClusterReport, ctx: ExecutionContext) -> str:
     return (
         f"save a backplane report '{action.summary}' for cluster {action.cluster_id} "
         f"({len(action.data)} characters of findings)"
@@ -164,7 +164,7 @@ def registrations() -> Iterator[ActionExecutor]:
     yield ActionExecutor(
         name="ocm-service-log",
         action_types=("service_log",),
-        execute=post_service_log,
+        execute=execute_service_log,
         settings=OCM_REQUIRED,
         already_applied=service_log_applied,
         describe=describe_service_log,
@@ -172,7 +172,7 @@ def registrations() -> Iterator[ActionExecutor]:
     yield ActionExecutor(
         name="ocm-limited-support",
         action_types=("limited_support",),
-        execute=post_limited_support,
+        execute=execute_limited_support,
         settings=OCM_REQUIRED,
         already_applied=limited_support_applied,
         describe=describe_limited_support,
@@ -180,8 +180,8 @@ def registrations() -> Iterator[ActionExecutor]:
     yield ActionExecutor(
         name="backplane-report",
         action_types=("cluster_report",),
-        execute=create_report,
+        execute=execute_cluster_report,
         settings=(*OCM_REQUIRED, *BACKPLANE_REQUIRED),
-        already_applied=report_applied,
-        describe=describe_report,
+        already_applied=cluster_report_applied,
+        describe=describe_cluster_report,
     )

@@ -62,7 +62,7 @@ def _note_content(action: IncidentNote, ctx: ExecutionContext) -> str:
     return action.content if action.content is not None else ctx.notes.text()
 
 
-def note_already_applied(action: Any, ctx: ExecutionContext) -> str | None:
+def incident_note_applied(action: IncidentNote, ctx: ExecutionContext) -> str | None:
     existing = [note.strip() for note in incidents.note_contents(incident_id(ctx))]
     if _note_content(action, ctx).strip() in existing:
         return "an identical note is already on the incident"
@@ -73,11 +73,11 @@ def note_already_applied(action: Any, ctx: ExecutionContext) -> str | None:
     return None
 
 
-def note_execute(action: Any, ctx: ExecutionContext) -> None:
+def execute_incident_note(action: IncidentNote, ctx: ExecutionContext) -> None:
     incidents.add_note(incident_id(ctx), _note_content(action, ctx))
 
 
-def note_describe(action: Any, ctx: ExecutionContext) -> str:
+def describe_incident_note(action: IncidentNote, ctx: ExecutionContext) -> str:
     what = "the run notes" if action.content is None else "a note"
     content = _note_content(action, ctx)
     return f"post {what} on {_target(ctx)} ({len(content)} characters):\n{content}"
@@ -86,7 +86,7 @@ def note_describe(action: Any, ctx: ExecutionContext) -> str:
 # -- silence_incident -----------------------------------------------------------------
 
 
-def silence_already_applied(action: Any, ctx: ExecutionContext) -> str | None:
+def silence_incident_applied(action: SilenceIncident, ctx: ExecutionContext) -> str | None:
     policy = settings.silent_policy()
     incident = incidents.get_incident(incident_id(ctx))
     if incidents.is_resolved(incident):
@@ -96,7 +96,7 @@ def silence_already_applied(action: Any, ctx: ExecutionContext) -> str | None:
     return None
 
 
-def silence_execute(action: Any, ctx: ExecutionContext) -> None:
+def execute_silence_incident(action: SilenceIncident, ctx: ExecutionContext) -> None:
     incident_ref, policy = incident_id(ctx), settings.silent_policy()
     settings.require_sender()  # fail before the note rather than between note and move
     previous = incidents.policy_id(incidents.get_incident(incident_ref))
@@ -108,7 +108,7 @@ def silence_execute(action: Any, ctx: ExecutionContext) -> None:
     incidents.move_to_policy(incident_ref, policy)
 
 
-def silence_describe(action: Any, ctx: ExecutionContext) -> str:
+def describe_silence_incident(action: SilenceIncident, ctx: ExecutionContext) -> str:
     policy = settings.silent_policy_or_none() or f"named by {settings.SILENT_POLICY} (not set)"
     text = f"move {_target(ctx)} to the silent escalation policy {policy}"
     return text + _note_suffix(SILENCE_NOTE, action.reason)
@@ -145,7 +145,7 @@ def previous_policy(incident_ref: str) -> str | None:
     return None
 
 
-def escalate_already_applied(action: Any, ctx: ExecutionContext) -> str | None:
+def escalate_incident_applied(action: EscalateIncident, ctx: ExecutionContext) -> str | None:
     incident_ref = incident_id(ctx)
     progress = _progress(ctx, incident_ref)
     if progress.get("done"):
@@ -186,7 +186,7 @@ def _hand_back(incident_ref: str, ctx: ExecutionContext) -> None:
     ctx.log.info("moved incident %s back to escalation policy %s", incident_ref, previous)
 
 
-def escalate_execute(action: Any, ctx: ExecutionContext) -> None:
+def execute_escalate_incident(action: EscalateIncident, ctx: ExecutionContext) -> None:
     incident_ref = incident_id(ctx)
     settings.require_sender()
     incident = incidents.get_incident(incident_ref)
@@ -202,7 +202,7 @@ def escalate_execute(action: Any, ctx: ExecutionContext) -> None:
     _progress(ctx, incident_ref, done=True)
 
 
-def escalate_describe(action: Any, ctx: ExecutionContext) -> str:
+def describe_escalate_incident(action: EscalateIncident, ctx: ExecutionContext) -> str:
     text = (
         f"escalate {_target(ctx)} to its next escalation level (first handing it back to "
         "its earlier policy if CAD had silenced it)"
@@ -220,7 +220,7 @@ def _current_title(ctx: ExecutionContext) -> str:
     return title if isinstance(title, str) else ""
 
 
-def title_already_applied(action: Any, ctx: ExecutionContext) -> str | None:
+def incident_title_applied(action: IncidentTitle, ctx: ExecutionContext) -> str | None:
     title = _current_title(ctx)
     if action.prefix in title:
         return f"the title already contains {action.prefix}"
@@ -229,7 +229,7 @@ def title_already_applied(action: Any, ctx: ExecutionContext) -> str | None:
     return None
 
 
-def title_execute(action: Any, ctx: ExecutionContext) -> None:
+def execute_incident_title(action: IncidentTitle, ctx: ExecutionContext) -> None:
     with ctx.shared_lock:
         seen = ctx.shared.get(TITLE_SEEN, {}).pop(incident_id(ctx), None)
     title = seen if seen is not None else _current_title(ctx)
@@ -238,7 +238,7 @@ def title_execute(action: Any, ctx: ExecutionContext) -> None:
     incidents.set_title(incident_id(ctx), f"{action.prefix} {title}".strip())
 
 
-def title_describe(action: Any, ctx: ExecutionContext) -> str:
+def describe_incident_title(action: IncidentTitle, ctx: ExecutionContext) -> str:
     return f"prefix the title of {_target(ctx)} with {action.prefix!r}"
 
 
@@ -246,32 +246,32 @@ def registrations() -> Iterator[ActionExecutor]:
     yield ActionExecutor(
         name="pagerduty-note",
         action_types=(IncidentNote.type_id,),
-        execute=note_execute,
+        execute=execute_incident_note,
         settings=WRITE_SETTINGS,
-        already_applied=note_already_applied,
-        describe=note_describe,
+        already_applied=incident_note_applied,
+        describe=describe_incident_note,
     )
     yield ActionExecutor(
         name="pagerduty-silence",
         action_types=(SilenceIncident.type_id,),
-        execute=silence_execute,
+        execute=execute_silence_incident,
         settings=(*WRITE_SETTINGS, settings.SILENT_POLICY),
-        already_applied=silence_already_applied,
-        describe=silence_describe,
+        already_applied=silence_incident_applied,
+        describe=describe_silence_incident,
     )
     yield ActionExecutor(
         name="pagerduty-escalate",
         action_types=(EscalateIncident.type_id,),
-        execute=escalate_execute,
+        execute=execute_escalate_incident,
         settings=WRITE_SETTINGS,
-        already_applied=escalate_already_applied,
-        describe=escalate_describe,
+        already_applied=escalate_incident_applied,
+        describe=describe_escalate_incident,
     )
     yield ActionExecutor(
         name="pagerduty-title",
         action_types=(IncidentTitle.type_id,),
-        execute=title_execute,
+        execute=execute_incident_title,
         settings=WRITE_SETTINGS,
-        already_applied=title_already_applied,
-        describe=title_describe,
+        already_applied=incident_title_applied,
+        describe=describe_incident_title,
     )

@@ -14,7 +14,6 @@ import os
 import secrets
 import shlex
 import shutil
-import ssl
 import sys
 import tempfile
 import threading
@@ -163,12 +162,6 @@ class Sandbox:
     def webhook_body(self) -> bytes:
         """The scenario's webhook, with ``self`` links pointing at this sandbox."""
         return webhook_body(self.scenario, api_url=self.urls["pagerduty"])
-
-    def client_ssl_context(self) -> ssl.SSLContext:
-        """A client TLS context trusting only this sandbox's CA."""
-        self._require_started()
-        assert self._ca is not None
-        return self._ca.client_context()
 
     def _require_started(self) -> None:
         if not self._servers:

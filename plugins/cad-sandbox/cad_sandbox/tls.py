@@ -34,9 +34,3 @@ class ThrowawayCA:
         context.minimum_version = ssl.TLSVersion.TLSv1_2
         self._server_cert.configure_cert(context)
         return context
-
-    def client_context(self) -> ssl.SSLContext:
-        """A client context trusting only this CA (for tests and the harness itself)."""
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # verifies host names by default
-        self._ca.configure_trust(context)
-        return context
