@@ -218,3 +218,23 @@ def test_every_problem_is_reported_at_once() -> None:
     assert message.startswith("scenario many.yaml: 3 problems: line 2: unknown key 'stae'")
     assert "| line 3: latency_ms: " in message and "must not be negative" in message
     assert "| line 4: unknown key 'fault' at the top level (allowed: " in message
+
+
+def test_the_old_strict_yaml_module_still_works() -> None:
+    # cad_sandbox.strict_yaml is now a thin layer over the core's loader; its names stay.
+    from cad_sandbox import strict_yaml
+    from cad_sandbox.scenario import Scenario
+
+    node = strict_yaml.load_nodes("name: x\n", "old.yaml")
+    scenario = strict_yaml.convert(node, Scenario, "old.yaml", strict_yaml.Context(now=NOW))
+    assert scenario.name == "x"
+    assert strict_yaml.parse_time("-40m", NOW) == NOW - timedelta(minutes=40)
+    with pytest.raises(BadInputError, match=r"^scenario old\.yaml: the file is empty$"):
+        strict_yaml.load_nodes("", "old.yaml")
+    with pytest.raises(BadInputError, match=r"^scenario \(dict\): unknown key 'nme'"):
+        strict_yaml.convert(
+            strict_yaml.nodes_from_data({"nme": 1}),
+            Scenario,
+            "(dict)",
+            strict_yaml.Context(now=NOW),
+        )
