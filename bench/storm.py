@@ -230,7 +230,7 @@ class Storm:
         import requests
 
         from cad_core.app import RunRequest, execute
-        from cad_core.interceptor.signature import HEADER, sign
+        from cad_pagerduty.signature import HEADER, sign
 
         outcome = Outcome(i, kind_of(i))
         body = webhook(self.box, i)
@@ -315,7 +315,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from cad_core.app import check_plugins, load_routing
     from cad_core.interceptor.app import Interceptor
-    from cad_core.interceptor.server import make_server
+    from cad_core.interceptor.server import make_server, shutdown
     from cad_core.plugins import get_registry
     from cad_sandbox.commands import default_config
     from cad_sandbox.harness import Sandbox
@@ -330,7 +330,7 @@ def main(argv: list[str] | None = None) -> int:
         registry = get_registry()  # built once, before any thread needs it
         routing = load_routing(registry, config, required=True)
         check_plugins(registry, routing)
-        server = make_server(Interceptor(registry, routing, [SECRET]), "127.0.0.1", 0)
+        server = make_server(Interceptor(registry, routing), "127.0.0.1", 0)
         stopping = threading.Event()
         serving = threading.Thread(
             target=serve, args=(server, stopping), name="storm-interceptor", daemon=True
@@ -360,9 +360,7 @@ def main(argv: list[str] | None = None) -> int:
             meter.stop.set()
             meter.thread.join()
             stopping.set()
-            server.close()
-            server.task_dispatcher.shutdown(timeout=5)
-            serving.join(timeout=5)
+            shutdown(server, serving, grace_seconds=5)
         world = box.world.to_json()
         requests = box.world.requests()
     return report(args, clusters, outcomes, wall, world, requests, meter, logs.take())

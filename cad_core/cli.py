@@ -182,31 +182,38 @@ def route(payload_path: str, config: str | None, log_level: str | None) -> None:
 @cli.command()
 @click.option("--host", default="0.0.0.0", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535))
+@click.option(
+    "--health-port",
+    default=8081,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="Port of /ready and /metrics, which no webhook can block.",
+)
 @click.option("--config", help="Routing config (default: $CAD_INVESTIGATION_CONFIG_PATH).")
 @click.option("--log-level", "-l", help="debug, info, warn, error (default: $LOG_LEVEL or info).")
-def interceptor(host: str, port: int, config: str | None, log_level: str | None) -> None:
-    """Serve the Tekton interceptor: verify PagerDuty signatures, route, escalate the rest."""
-    import os
-
+def interceptor(
+    host: str, port: int, health_port: int, config: str | None, log_level: str | None
+) -> None:
+    """Serve the Tekton interceptor: verify webhooks, route them, escalate the rest."""
     from cad_core.app import check_plugins, load_routing
+    from cad_core.declared import check_settings
     from cad_core.interceptor.app import Interceptor
     from cad_core.interceptor.server import make_server, serve_forever
-    from cad_core.interceptor.signature import parse_secrets
     from cad_core.logs import setup_logging
     from cad_core.plugins import get_registry
 
     setup_logging(log_level)
-    secrets = parse_secrets(os.environ.get("PD_SIGNATURE", ""))
-    if not secrets:
-        from cad_core.errors import MissingSettingError
-
-        raise MissingSettingError(
-            ["PD_SIGNATURE"], "the webhook signing secret(s), comma-separated"
-        )
     registry = get_registry()
+    check_settings(registry, "interceptor")
     routing = load_routing(registry, config, required=True)
     check_plugins(registry, routing)
-    serve_forever(make_server(Interceptor(registry, routing, secrets), host, port))
+    app = Interceptor(registry, routing)
+    try:
+        server = make_server(app, host, port)
+        health = make_server(app.health, host, health_port)
+        serve_forever(server, health)
+    finally:
+        app.close()
 
 
 @cli.command("apply")

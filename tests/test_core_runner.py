@@ -45,7 +45,7 @@ from cad_core.engine.report import Status
 from cad_core.logs import RedactingFormatter
 from cad_core.record import RunRecord
 from cad_core.runner import TITLE_PREFIX
-from cad_core.testing import RecordingSink, inline_plugin
+from cad_core.testing import RecordingSink, inline_plugin, secrets_plugin
 
 ALL_TYPES = (
     "service_log",
@@ -119,6 +119,10 @@ def _sources() -> Iterator[AlertSource]:
 
 
 SOURCE = inline_plugin("test-source", cad_alert_sources=_sources)
+# The secrets are a third party's: declared by a plugin, unknown to the core.
+SECRETS_PLUGIN = secrets_plugin(
+    "CAD_PD_TOKEN", "CAD_OCM_CLIENT_SECRET", "PD_SIGNATURE", multiple=("PD_SIGNATURE",)
+)
 
 
 _unique = itertools.count()
@@ -205,7 +209,12 @@ def world(cad_registry, recorder: Recorder) -> Callable[..., Any]:
 
     def make(*plugins: object, infra: bool = False) -> Any:
         return cad_registry(
-            recorder.plugin, SOURCE, CLUSTER_FIELDS, customer_cluster(infra), *plugins
+            recorder.plugin,
+            SOURCE,
+            CLUSTER_FIELDS,
+            SECRETS_PLUGIN,
+            customer_cluster(infra),
+            *plugins,
         )
 
     return make
