@@ -78,14 +78,17 @@ def run(
 ) -> None:
     """Investigate one incident (--payload-path) or one cluster (-c CLUSTER -i NAME)."""
     from cad_core.app import RunRequest, execute
+    from cad_core.declared import check_settings
     from cad_core.logs import setup_logging
     from cad_core.payload import read_payload
+    from cad_core.plugins import get_registry
 
     setup_logging(log_level)
     if payload_path and (cluster_id or investigation):
         raise BadInputError("use either --payload-path (incident mode) or -c/-i (manual mode)")
     if not payload_path and not (cluster_id and investigation):
         raise BadInputError("give --payload-path FILE, or both --cluster-id and --investigation")
+    check_settings(get_registry())  # a malformed setting stops the run before any request
     request = RunRequest(
         payload=read_payload(payload_path) if payload_path else None,
         cluster_id=cluster_id or "",

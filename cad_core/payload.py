@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from pathlib import Path
 
 from cad_core.errors import BadInputError
 
@@ -32,11 +31,7 @@ def decode_payload(data: bytes, name: str = "payload") -> bytes:
 
 
 def read_payload(path: str) -> bytes:
-    try:
-        file = Path(path)
-        if file.stat().st_size > MAX_PAYLOAD:
-            raise BadInputError(f"payload {path} is larger than {MAX_PAYLOAD} bytes")
-        data = file.read_bytes()
-    except OSError as error:
-        raise BadInputError(f"cannot read payload {path}: {error.strerror or error}") from None
-    return decode_payload(data, f"payload {path}")
+    """Read through the bounded reader: a device, FIFO or huge file cannot hang or bloat."""
+    from cad_core.inputs import read_bounded
+
+    return decode_payload(read_bounded(path, "payload", MAX_PAYLOAD), f"payload {path}")

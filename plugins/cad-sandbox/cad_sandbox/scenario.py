@@ -17,8 +17,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
-from cad_core.errors import BadInputError
-
 from cad_sandbox import strict_yaml
 from cad_sandbox.webhook import webhook_body
 
@@ -350,13 +348,10 @@ def load_scenario(
     if isinstance(source, Mapping):
         node = strict_yaml.nodes_from_data(dict(source))
         return _build(node, "(dict)", "", now)
+    from cad_core.inputs import read_bounded_text
+
     path = Path(source)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise BadInputError(f"scenario {path}: cannot read it: {exc.strerror or exc}") from None
-    except UnicodeDecodeError:
-        raise BadInputError(f"scenario {path}: not UTF-8 text") from None
+    text = read_bounded_text(path, "scenario")  # bounded: a device or FIFO cannot hang it
     return parse_scenario(text, str(path), now=now, default_name=path.stem)
 
 

@@ -18,6 +18,7 @@ from typing import Any, Literal
 
 import yaml
 from cad_core.errors import BadInputError
+from cad_core.yamlload import NoAliasLoader
 
 _RELATIVE_TIME = re.compile(r"^([+-])(\d+)([smhd])$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
@@ -43,7 +44,7 @@ class Context:
 def load_nodes(text: str, source: str) -> yaml.Node:
     """Compose YAML text into nodes, turning syntax errors into one-line BadInputErrors."""
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = yaml.compose(text, Loader=NoAliasLoader)  # aliases: issue 14
     except yaml.MarkedYAMLError as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark else "?"
         problem = " ".join(str(exc.problem or exc.context or "invalid YAML").split())
