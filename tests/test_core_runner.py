@@ -111,6 +111,7 @@ def _parse(payload: bytes) -> Alert | None:
         title=data["title"],
         cluster_id=data.get("cluster_id", "2abc"),
         service_name=data.get("service", "prod-deadmanssnitch"),
+        resolved=bool(data.get("resolved")),
     )
 
 
@@ -491,6 +492,27 @@ def test_failed_investigation_escalates_with_the_notes_so_far(
     )
     assert recorder.types == ["incident_note", "escalate_incident", "incident_title"]
     assert record.outcome == "failed"
+
+
+@pytest.mark.parametrize("title", ["cluster-a has gone missing", "no entry for this"])
+def test_an_already_resolved_incident_gets_nothing_written(
+    tmp_path: Path, world, recorder, title: str
+) -> None:  # issue 14.13: no limited support, no note, no escalation, exit 0
+    ran: list[str] = []
+
+    def limit(ctx: Any) -> InvestigationResult:
+        ran.append("limit")
+        return InvestigationResult([IncidentNote(content="x")])
+
+    world(investigations(limit=limit))
+    payload = json.dumps({"title": title, "id": "Q42", "resolved": True}).encode()
+    config = write_config(tmp_path, chain_config("limit"))
+    record = execute(RunRequest(payload=payload, config=config))
+    assert (ran, recorder.calls, record.failed) == ([], [], False)
+    assert record.route == [
+        "the incident was already resolved when CAD started, so CAD did nothing"
+    ]
+    assert record.to_record()["alert"]["resolved"] is True
 
 
 def test_no_chain_matched_escalates_with_a_note(tmp_path: Path, world, recorder) -> None:

@@ -192,6 +192,9 @@ class Interceptor:
             return _invalid(f"cannot read the alert: {one_line(error)}")
         if alert is None:
             return _invalid(f"the {source.name} alert source does not recognise the webhook")
+        if alert.resolved:
+            log.info("incident %s is already resolved: no run, no escalation", alert.id)
+            return dict(HANDLED)
         if self.config.match(alert.title, experimental_enabled()) is not None:
             log.info("incident %s (%r) has a chain: continuing", alert.id, alert.title)
             payload = base64.b64encode(body).decode()
