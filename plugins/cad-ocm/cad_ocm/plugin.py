@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from cad_core.checks import url_check
+from cad_core.checks import number_check, url_check
 from cad_core.hookspecs import hookimpl
 from cad_core.registrations import (
     ActionExecutor,
@@ -36,6 +36,13 @@ def cad_settings() -> Iterator[Setting]:
     )
     yield Setting(name="AWS_SECRET_ACCESS_KEY", description="AWS secret key", secret=True)
     yield Setting(name="AWS_SESSION_TOKEN", description="AWS session token", secret=True)
+    yield Setting(name="CAD_STATE_DIR", description="folder of the ledger of open remediations")
+    yield Setting(
+        name="CAD_GRANT_TTL_SECONDS",
+        description="how long a remediation may live before a later run removes it",
+        check=number_check(1),
+        default="900",
+    )
 
 
 @hookimpl
