@@ -23,9 +23,13 @@ def read_bounded(
     path: str | os.PathLike[str],
     what: str,
     limit: int = MAX_INPUT,
-    timeout: float = READ_TIMEOUT,
+    timeout: float | None = None,
 ) -> bytes:
     """The file's bytes; too large, too slow or unreadable is one BadInputError."""
+    if timeout is None:
+        from cad_core.settings import number_setting
+
+        timeout = number_setting("CAD_INPUT_TIMEOUT_SECONDS", READ_TIMEOUT, 0)
     try:
         # O_NONBLOCK: opening a FIFO nobody writes to must not block; reads wait in select.
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
@@ -48,7 +52,8 @@ def _read_fd(fd: int, path: object, what: str, limit: int, deadline: float) -> b
             ready, _, _ = select.select([fd], [], [], max(remaining, 0))
             if not ready:
                 raise BadInputError(
-                    f"{what} {path}: nothing more arrived within {READ_TIMEOUT:g} s"
+                    f"{what} {path}: nothing more arrived within the time limit "
+                    "(CAD_INPUT_TIMEOUT_SECONDS)"
                 ) from None
             continue
         except OSError as error:
