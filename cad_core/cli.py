@@ -258,6 +258,20 @@ def apply_command(
     sys.exit(1 if record.failed else 0)
 
 
+def _redact_early(text: str) -> str:
+    """Redact, loading the plugins first: a usage error comes before anything loaded them,
+    and only they know which settings are secret."""
+    import contextlib
+
+    from cad_core.logs import redact
+    from cad_core.plugins import get_registry
+
+    # The message must be printed whatever happens, redacted as well as we can.
+    with contextlib.suppress(Exception):
+        get_registry()
+    return redact(text)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: bad input is one line on stderr and exit code 2, never a traceback."""
     try:
@@ -268,23 +282,17 @@ def main(argv: list[str] | None = None) -> None:
         click.echo("cad: aborted", err=True)
         sys.exit(130)
     except click.ClickException as error:
-        from cad_core.logs import redact
-
         message = one_line(Exception(error.format_message()))
-        click.echo(f"cad: error: {redact(message)}", err=True)
+        click.echo(f"cad: error: {_redact_early(message)}", err=True)
         sys.exit(2)
     except BadInputError as error:
-        from cad_core.logs import redact
-
-        click.echo(f"cad: error: {redact(one_line(error))}", err=True)
+        click.echo(f"cad: error: {_redact_early(one_line(error))}", err=True)
         sys.exit(2)
     except KeyboardInterrupt:
         sys.exit(130)
     except Exception as error:  # the last line of defence: no traceback reaches a user
-        from cad_core.logs import redact
-
         click.echo(
-            f"cad: internal error: {redact(one_line(error))} "
+            f"cad: internal error: {_redact_early(one_line(error))} "
             "(run with LOG_LEVEL=debug and report this)",
             err=True,
         )

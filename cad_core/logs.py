@@ -140,5 +140,5 @@ def setup_logging(level: str | None) -> None:
     if libraries:
         return
     # The filter above is what guarantees it; this spares making the records at all.
-    for noisy in ("urllib3", "botocore", "boto3", "s3transfer", "httpx", "httpcore", "pagerduty"):
+    for noisy in ("urllib3", "botocore", "boto3", "s3transfer", "httpx", "httpcore"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))

@@ -184,3 +184,14 @@ def test_a_third_party_secret_never_reaches_cad_output(
     assert done.value.code == 2
     assert TOKEN not in out + err and json.dumps(TOKEN)[1:-1] not in out + err
     assert repr(TOKEN)[1:-1] not in err and " ".join(TOKEN.split()) not in err
+
+
+def test_a_usage_error_before_any_plugin_loaded_is_redacted_too() -> None:
+    # The plugins that declare the secret load only to redact this message.
+    import importlib.util
+
+    if importlib.util.find_spec("cad_pagerduty") is None:
+        pytest.skip("cad-pagerduty (which declares CAD_PD_TOKEN) is not installed")
+    result = cad("run", "--output", "tok-7f3a9c1e55", env={"CAD_PD_TOKEN": "tok-7f3a9c1e55"})
+    assert result.returncode == 2
+    assert "tok-7f3a9c1e55" not in result.stderr and "***" in result.stderr
