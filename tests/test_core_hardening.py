@@ -195,3 +195,11 @@ def test_a_usage_error_before_any_plugin_loaded_is_redacted_too() -> None:
     result = cad("run", "--output", "tok-7f3a9c1e55", env={"CAD_PD_TOKEN": "tok-7f3a9c1e55"})
     assert result.returncode == 2
     assert "tok-7f3a9c1e55" not in result.stderr and "***" in result.stderr
+
+
+def test_a_payload_of_millions_of_tiny_objects_is_refused_before_parsing(tmp_path: Path) -> None:
+    payload = tmp_path / "payload.json"
+    payload.write_bytes(b'{"x": [' + b"{}," * 1_000_000 + b"{}]}")
+    result = cad("run", "--payload-path", str(payload))
+    assert result.returncode == 2
+    assert "too costly to read" in one_error_line(result)

@@ -286,3 +286,11 @@ def test_a_verifier_that_raises_rejects(cad_registry: Any) -> None:
         response = post(base, BODY, {})
     assert response.status_code == 400
     assert "broken: verification failed: verifier bug" in response.text
+
+
+def test_a_signed_body_is_bounded_too(url: str) -> None:
+    # Signed is not the same as cheap: the alert source never parses a costly shape.
+    body = b'{"event": {"data": [' + b"{}," * 40_000 + b"{}]}}"
+    answer = post(url, body, signed(body)).json()
+    assert answer["continue"] is False
+    assert "bytes outside strings" in answer["status"]["message"]

@@ -182,7 +182,11 @@ class Interceptor:
     def handle(self, source: AlertSource, body: bytes) -> Answer:
         """Runs in the delivery pool: parse, route, and escalate what has no chain."""
         from cad_core.engine.retry import Deadline, call_with_retry
+        from cad_core.payload import shape_problem
 
+        problem = shape_problem(body)  # signed is not the same as cheap to parse
+        if problem:
+            return _invalid(f"cannot read the alert: the webhook has {problem}")
         policy = self.settings.retry
         try:
             alert = call_with_retry(

@@ -10,17 +10,15 @@ is refused after one regular-expression pass, without building any of it.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping
 
 from cad_core.interceptor.http import HttpError
+from cad_core.payload import shape_problem
 
 MAX_BODY = 5 * 1024 * 1024
 MAX_SKELETON = 64 * 1024  # a real envelope's skeleton is well under 1 KiB
 MAX_STRINGS = 4096  # header names and values, extensions, context: a few dozen
 MAX_HEADERS = 200
-# A JSON string, written so the regex engine loops instead of backtracking.
-_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
 
 
 def _bad(detail: str) -> HttpError:
@@ -29,13 +27,9 @@ def _bad(detail: str) -> HttpError:
 
 def check_skeleton(raw: bytes) -> None:
     """Refuse envelopes whose non-string part is large or whose strings are too many."""
-    covered = 0
-    for strings, match in enumerate(_STRING.finditer(raw), start=1):
-        if strings > MAX_STRINGS:
-            raise _bad(f"more than {MAX_STRINGS} strings")
-        covered += match.end() - match.start()
-    if len(raw) - covered > MAX_SKELETON:
-        raise _bad(f"more than {MAX_SKELETON} bytes outside strings")
+    problem = shape_problem(raw, MAX_SKELETON, MAX_STRINGS)
+    if problem:
+        raise _bad(problem)
 
 
 def unwrap(raw: bytes) -> tuple[bytes, dict[str, list[str]]]:
