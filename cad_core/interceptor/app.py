@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
@@ -143,8 +144,12 @@ class Interceptor:
         except (CadError, ConnectionError, TimeoutError) as error:
             # Transient (the retries ran out): answer 503 so the sender delivers it again.
             self.deliveries.forget(key)
+            wait = getattr(error, "retry_after", None) or 5  # the server's wish, if it said
             raise HttpError(
-                "503 Service Unavailable", "temporary failure", one_line(error)
+                "503 Service Unavailable",
+                "temporary failure",
+                one_line(error),
+                (("Retry-After", str(max(1, math.ceil(wait)))),),
             ) from None
         except Exception:
             self.deliveries.forget(key)
