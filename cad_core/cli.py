@@ -175,10 +175,13 @@ def config_check(file: str) -> None:
 @click.option("--log-level", "-l", help="debug, info, warn, error.")
 def route(payload_path: str, config: str | None, log_level: str | None) -> None:
     """Which alert entry matches a payload and why, and the chain that would run (no writes)."""
+    from cad_core.declared import check_settings
     from cad_core.inventory import explain_route
     from cad_core.logs import setup_logging
+    from cad_core.plugins import get_registry
 
     setup_logging(log_level or "warn")
+    check_settings(get_registry())  # it may read the alert source's API
     click.echo(explain_route(payload_path, config))
 
 
