@@ -246,10 +246,13 @@ def apply_command(
     """Apply a PLAN that CAD held back in inform mode (the command is in its incident note)."""
     from cad_core.app import apply_plan
     from cad_core.context import Alert
+    from cad_core.declared import check_settings
     from cad_core.inform import decode_plan
     from cad_core.logs import setup_logging
+    from cad_core.plugins import get_registry
 
     setup_logging(log_level)
+    check_settings(get_registry())  # before the plan's first write
     actions = decode_plan(plan)
     alert = None
     if incident_id and not alert_source:

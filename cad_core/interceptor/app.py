@@ -24,7 +24,7 @@ from typing import Any
 import attrs
 
 from cad_core.config import RoutingConfig, experimental_enabled
-from cad_core.context import Alert, Resources
+from cad_core.context import Alert, Resources, RunInfo
 from cad_core.errors import BadInputError, CadError, TransientError, one_line
 from cad_core.interceptor.deliveries import Answer, Deliveries, delivery_key
 from cad_core.interceptor.envelope import MAX_BODY, unwrap
@@ -169,8 +169,7 @@ class Interceptor:
     ) -> tuple[AlertSource, Verdict]:
         """The first alert source that verifies the request; else 400 with every reason."""
         reasons = []
-        for name, reg in self.registry.unique("cad_alert_sources").items():
-            source: AlertSource = reg.item
+        for name, source in self.registry.alert_sources().items():
             if source.verify is None:
                 continue
             try:
@@ -216,7 +215,8 @@ class Interceptor:
 
         log.info("incident %s (%r) has no chain: escalating", alert.id, alert.title)
         record = RunRecord(mode="incident", alert=alert)
-        resources = Resources(self.registry.resources(), cluster_id=alert.cluster_id, alert=alert)
+        info = RunInfo("incident", alert.cluster_id, alert)
+        resources = Resources(self.registry.resources(), run=info)
         run = Run(self.registry, self.config, self.settings, record, resources)
         try:
             run.escalate(no_automation_note(alert), "CAD has no automation for this alert")

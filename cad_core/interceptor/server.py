@@ -106,7 +106,10 @@ def stop(server: Any) -> None:
     """Stop a server from any thread: its own loop closes every socket, then returns."""
     from waitress import wasyncore
 
-    server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
+    try:
+        server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
+    except OSError:  # the loop already closed its trigger (it is stopping or gone)
+        wasyncore.close_all(server._map)
 
 
 def run_in_thread(server: Any) -> threading.Thread:

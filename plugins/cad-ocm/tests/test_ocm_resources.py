@@ -299,8 +299,7 @@ def test_kube_through_a_named_remediation_closed_at_the_end(clusters, fake, run_
 def test_a_remediation_left_by_a_killed_run_is_removed_by_the_next_run(
     clusters, fake, run_resources, ocm_registry, tmp_path
 ) -> None:  # issue 14.7: two creates must mean two deletes
-    killed = Resources(ocm_registry.resources(), cluster_id=CLASSIC)
-    killed.investigation = "chgm"
+    killed = Resources(ocm_registry.resources(), cluster_id=CLASSIC).scoped("chgm")
     killed.get("kube")  # ... and the process dies here: close() never runs
     [entry] = (tmp_path / "state" / "remediations").glob("*/*.json")
     grant = json.loads(entry.read_text())
