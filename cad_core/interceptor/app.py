@@ -54,7 +54,7 @@ class Interceptor:
 
         self.registry, self.config = registry, config
         base = settings or RunSettings.from_env()
-        # The work of one webhook is bounded: PagerDuty waits 5 s, and retries on 5xx/429.
+        # The work of one webhook is bounded: senders wait a few seconds, and retry on 5xx.
         budget = number_setting("CAD_INTERCEPTOR_WORK_SECONDS", 30.0, 1)
         self.settings = attrs.evolve(
             base, retry=attrs.evolve(base.retry, deadline=min(base.retry.deadline, budget))

@@ -1,6 +1,6 @@
 """Deliveries: replays of one webhook start at most one run, and slow work leaves the request.
 
-Each verified delivery is keyed by the alert source's delivery id (PagerDuty's
+Each verified delivery is keyed by the alert source's delivery id (e.g. PagerDuty's
 ``X-Webhook-Id``, which repeats on every redelivery) or else by the body's SHA-256. The
 first request of a key submits the work (parse, route, maybe escalate) to a small,
 bounded pool; every request of that key, the first included, waits for that one result

@@ -5,7 +5,7 @@ pool, bounded request sizes), which is all a small front door needs.
 
 Two servers, each with its own socket map, loop thread and worker threads: the webhook
 port, and a health port for ``/ready`` and ``/metrics``. Slow clients filling the
-webhook port's connection limit, or webhooks waiting on PagerDuty, never delay a probe.
+webhook port's connection limit, or webhooks waiting on a slow API, never delay a probe.
 
 Slow clients: waitress only times out *idle* connections, so a client sending one byte
 every few seconds would hold a connection forever. Every channel here must finish its
