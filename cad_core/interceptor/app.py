@@ -29,6 +29,7 @@ from cad_core.errors import BadInputError, CadError, TransientError, one_line
 from cad_core.interceptor.deliveries import Answer, Deliveries, delivery_key
 from cad_core.interceptor.envelope import MAX_BODY, unwrap
 from cad_core.interceptor.http import HttpError, StartResponse, reply
+from cad_core.logs import redact
 from cad_core.plugins import Registry
 from cad_core.record import RunRecord
 from cad_core.registrations import AlertSource, Verdict
@@ -110,13 +111,13 @@ class Interceptor:
             self.errors.labels(error_code=error.status.split()[0], reason=error.reason).inc()
             level = logging.ERROR if error.status.startswith("5") else logging.WARNING
             log.log(level, "answered %s: %s", error.status, error)
-            body = f"{error}\n".encode()
+            body = f"{redact(str(error))}\n".encode()  # errors of clients can quote secrets
             extra = (("Allow", "POST"),) if error.status.startswith("405") else error.headers
             return reply(start_response, error.status, body, "text/plain", extra)
         except Exception as error:  # never let a bug take the front door down
             log.exception("interceptor failed")
             self.errors.labels(error_code="500", reason="internal error").inc()
-            body = f"internal error: {one_line(error)}\n".encode()
+            body = f"internal error: {redact(one_line(error))}\n".encode()
             return reply(start_response, "500 Internal Server Error", body, "text/plain")
         return reply(start_response, "200 OK", json.dumps(answer).encode(), "application/json")
 
@@ -236,7 +237,7 @@ class Interceptor:
 
 
 def _invalid(message: str) -> Answer:
-    return {"continue": False, "status": {"code": INVALID_ARGUMENT, "message": message}}
+    return {"continue": False, "status": {"code": INVALID_ARGUMENT, "message": redact(message)}}
 
 
 def _read_body(environ: Mapping[str, Any]) -> bytes:
