@@ -49,6 +49,8 @@ _EXPORTS = {
         "InvestigationResult",
         "MetricsSink",
         "Resource",
+        "Setting",
+        "Verdict",
     ),
 }
 _WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
@@ -106,6 +108,8 @@ if TYPE_CHECKING:
         InvestigationResult,
         MetricsSink,
         Resource,
+        Setting,
+        Verdict,
     )
 
 __version__ = "0.1.0"
@@ -140,8 +144,10 @@ __all__ = [
     "Resources",
     "RunInfo",
     "ServiceLog",
+    "Setting",
     "SilenceIncident",
     "TransientError",
+    "Verdict",
     "hookimpl",
     "register_action_type",
 ]

@@ -1,4 +1,4 @@
-"""Built-in plugin: the log and Prometheus metrics sinks."""
+"""Built-in plugin: the log and Prometheus metrics sinks, and the core's own settings."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import os
 from collections.abc import Iterator
 
 from cad_core.hookspecs import hookimpl
-from cad_core.registrations import MetricsSink
+from cad_core.registrations import MetricsSink, Setting
 
 
 @hookimpl
@@ -16,3 +16,14 @@ def cad_metrics_sinks() -> Iterator[MetricsSink]:
     yield MetricsSink(name="log", record=log_sink_record)
     prometheus = PrometheusSink(os.environ.get("CAD_PROMETHEUS_PUSHGATEWAY"))
     yield MetricsSink(name="prometheus", record=prometheus.record, flush=prometheus.flush)
+
+
+@hookimpl
+def cad_settings() -> Iterator[Setting]:
+    from cad_core.checks import url_check
+
+    yield Setting(
+        name="CAD_PROMETHEUS_PUSHGATEWAY",
+        description="Pushgateway URL of the prometheus metrics sink",
+        check=url_check("http", "https"),
+    )

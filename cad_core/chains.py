@@ -72,8 +72,15 @@ def with_heads(chain: Sequence[ChainEntry], heads: Sequence[str]) -> list[ChainE
     return [ChainEntry(h) for h in heads if h not in named] + list(chain)
 
 
+RESOLVED_REASON = "the incident was already resolved when CAD started, so CAD did nothing"
+
+
 def run_incident(alert: Alert, run: Run, experimental: bool) -> None:
     """Incident mode: route the alert, run its chain, escalate on failure, prefix the title."""
+    if alert.resolved:  # as upstream: nothing customer-facing, no note, on a closed incident
+        run.record.route = [RESOLVED_REASON]
+        log.info("incident %s is already resolved: nothing to do", alert.id)
+        return
     route = run.config.match(alert.title, experimental)
     run.record.route = [
         f"{r.alert_title!r}: {why}" for r, why in run.config.explain(alert.title, experimental)

@@ -78,14 +78,17 @@ def run(
 ) -> None:
     """Investigate one incident (--payload-path) or one cluster (-c CLUSTER -i NAME)."""
     from cad_core.app import RunRequest, execute
+    from cad_core.declared import check_settings
     from cad_core.logs import setup_logging
     from cad_core.payload import read_payload
+    from cad_core.plugins import get_registry
 
     setup_logging(log_level)
     if payload_path and (cluster_id or investigation):
         raise BadInputError("use either --payload-path (incident mode) or -c/-i (manual mode)")
     if not payload_path and not (cluster_id and investigation):
         raise BadInputError("give --payload-path FILE, or both --cluster-id and --investigation")
+    check_settings(get_registry())  # a malformed setting stops the run before any request
     request = RunRequest(
         payload=read_payload(payload_path) if payload_path else None,
         cluster_id=cluster_id or "",
@@ -172,41 +175,51 @@ def config_check(file: str) -> None:
 @click.option("--log-level", "-l", help="debug, info, warn, error.")
 def route(payload_path: str, config: str | None, log_level: str | None) -> None:
     """Which alert entry matches a payload and why, and the chain that would run (no writes)."""
+    from cad_core.declared import check_settings
     from cad_core.inventory import explain_route
     from cad_core.logs import setup_logging
+    from cad_core.plugins import get_registry
 
     setup_logging(log_level or "warn")
+    check_settings(get_registry())  # it may read the alert source's API
     click.echo(explain_route(payload_path, config))
 
 
 @cli.command()
 @click.option("--host", default="0.0.0.0", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535))
+@click.option(
+    "--health-port",
+    default=8081,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="Port of /ready and /metrics, which no webhook can block.",
+)
 @click.option("--config", help="Routing config (default: $CAD_INVESTIGATION_CONFIG_PATH).")
 @click.option("--log-level", "-l", help="debug, info, warn, error (default: $LOG_LEVEL or info).")
-def interceptor(host: str, port: int, config: str | None, log_level: str | None) -> None:
-    """Serve the Tekton interceptor: verify PagerDuty signatures, route, escalate the rest."""
-    import os
-
+def interceptor(
+    host: str, port: int, health_port: int, config: str | None, log_level: str | None
+) -> None:
+    """Serve the Tekton interceptor: verify webhooks, route them, escalate the rest."""
     from cad_core.app import check_plugins, load_routing
+    from cad_core.declared import check_settings
     from cad_core.interceptor.app import Interceptor
     from cad_core.interceptor.server import make_server, serve_forever
-    from cad_core.interceptor.signature import parse_secrets
     from cad_core.logs import setup_logging
     from cad_core.plugins import get_registry
 
     setup_logging(log_level)
-    secrets = parse_secrets(os.environ.get("PD_SIGNATURE", ""))
-    if not secrets:
-        from cad_core.errors import MissingSettingError
-
-        raise MissingSettingError(
-            ["PD_SIGNATURE"], "the webhook signing secret(s), comma-separated"
-        )
     registry = get_registry()
+    check_settings(registry, "interceptor")
     routing = load_routing(registry, config, required=True)
     check_plugins(registry, routing)
-    serve_forever(make_server(Interceptor(registry, routing, secrets), host, port))
+    app = Interceptor(registry, routing)
+    try:
+        server = make_server(app, host, port)
+        health = make_server(app.health, host, health_port)
+        serve_forever(server, health)
+    finally:
+        app.close()
 
 
 @cli.command("apply")
@@ -233,10 +246,13 @@ def apply_command(
     """Apply a PLAN that CAD held back in inform mode (the command is in its incident note)."""
     from cad_core.app import apply_plan
     from cad_core.context import Alert
+    from cad_core.declared import check_settings
     from cad_core.inform import decode_plan
     from cad_core.logs import setup_logging
+    from cad_core.plugins import get_registry
 
     setup_logging(log_level)
+    check_settings(get_registry())  # before the plan's first write
     actions = decode_plan(plan)
     alert = None
     if incident_id and not alert_source:
@@ -246,6 +262,20 @@ def apply_command(
     record = apply_plan(actions, cluster_id, alert, dry_run, config)
     emit_record(record, output)
     sys.exit(1 if record.failed else 0)
+
+
+def _redact_early(text: str) -> str:
+    """Redact, loading the plugins first: a usage error comes before anything loaded them,
+    and only they know which settings are secret."""
+    import contextlib
+
+    from cad_core.logs import redact
+    from cad_core.plugins import get_registry
+
+    # The message must be printed whatever happens, redacted as well as we can.
+    with contextlib.suppress(Exception):
+        get_registry()
+    return redact(text)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -258,23 +288,17 @@ def main(argv: list[str] | None = None) -> None:
         click.echo("cad: aborted", err=True)
         sys.exit(130)
     except click.ClickException as error:
-        from cad_core.logs import redact
-
         message = one_line(Exception(error.format_message()))
-        click.echo(f"cad: error: {redact(message)}", err=True)
+        click.echo(f"cad: error: {_redact_early(message)}", err=True)
         sys.exit(2)
     except BadInputError as error:
-        from cad_core.logs import redact
-
-        click.echo(f"cad: error: {redact(one_line(error))}", err=True)
+        click.echo(f"cad: error: {_redact_early(one_line(error))}", err=True)
         sys.exit(2)
     except KeyboardInterrupt:
         sys.exit(130)
     except Exception as error:  # the last line of defence: no traceback reaches a user
-        from cad_core.logs import redact
-
         click.echo(
-            f"cad: internal error: {redact(one_line(error))} "
+            f"cad: internal error: {_redact_early(one_line(error))} "
             "(run with LOG_LEVEL=debug and report this)",
             err=True,
         )

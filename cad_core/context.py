@@ -29,6 +29,8 @@ class Alert:
     service_name: str = ""
     url: str = ""
     extra: Mapping[str, Any] = attrs.field(factory=dict)
+    # The source saw the incident resolved already: CAD must write nothing about it.
+    resolved: bool = False
 
     def to_record(self) -> dict[str, Any]:
         return {
@@ -39,6 +41,7 @@ class Alert:
             "service_id": self.service_id,
             "service_name": self.service_name,
             "url": self.url,
+            "resolved": self.resolved,
         }
 
 

@@ -20,6 +20,7 @@ from cad_core.registrations import (
     Investigation,
     MetricsSink,
     Resource,
+    Setting,
 )
 
 PROJECT = "cad"
@@ -180,6 +181,28 @@ def cad_filter_fields() -> Iterable[FilterField]:  # type: ignore[empty-body]
     """
 
 
+@hookspec
+def cad_settings() -> Iterable[Setting]:  # type: ignore[empty-body]
+    """Declare the environment settings (and secrets) this plugin reads.
+
+    CAD checks every declared setting at start-up (a malformed value is one line naming
+    the variable, exit code 2, before any request), redacts every ``secret=True`` value
+    from logs, errors and output in every encoding it writes, and lists them in
+    ``cad plugins``. ``name`` is the environment variable.
+
+    Example::
+
+        from cad_core import Setting, hookimpl
+        from cad_core.checks import url_check
+
+        @hookimpl
+        def cad_settings():
+            yield Setting(name="CHAT_URL", description="chat webhook base URL",
+                          check=url_check("https"))
+            yield Setting(name="CHAT_TOKEN", description="chat API token", secret=True)
+    """
+
+
 # The one table of hooks: what each yields, and the attribute that keys it.
 HOOKS: dict[str, tuple[type, str]] = {
     "cad_investigations": (Investigation, "name"),
@@ -189,5 +212,6 @@ HOOKS: dict[str, tuple[type, str]] = {
     "cad_resources": (Resource, "name"),
     "cad_commands": (Command, "name"),
     "cad_filter_fields": (FilterField, "name"),
+    "cad_settings": (Setting, "name"),
 }
 HOOK_NAMES = tuple(HOOKS)

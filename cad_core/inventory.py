@@ -35,6 +35,8 @@ def _claim(item: Any) -> list[str]:
     types = getattr(item, "action_types", None)
     if types:
         return [f"{item.name}: {', '.join(types)}"]
+    if getattr(item, "secret", False):
+        return [f"{item.name} (secret)"]
     return [item.name]
 
 

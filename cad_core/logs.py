@@ -1,40 +1,118 @@
-"""Logging to stderr, with secrets scrubbed from every line and from printed output."""
+"""Logging to stderr, with secrets scrubbed from every line and from printed output.
+
+The secrets are whatever installed plugins declare with ``secret=True`` in their
+``cad_settings`` hook; each is scrubbed in every form CAD may write it: as is,
+whitespace-collapsed (error messages are one line), JSON-escaped, ``repr``-escaped,
+URL-encoded and base64-encoded (e.g. inside an ``Authorization: Basic`` header).
+"""
 
 from __future__ import annotations
 
+import base64
+import functools
+import json
 import logging
 import os
 import sys
+from urllib.parse import quote, quote_plus
 
-SECRET_SETTINGS = (
-    "CAD_PD_TOKEN",
-    "CAD_OCM_CLIENT_SECRET",
-    "PD_SIGNATURE",
-    "AWS_SECRET_ACCESS_KEY",
-    "AWS_SESSION_TOKEN",
-)
 LEVELS = ("debug", "info", "warn", "warning", "error", "fatal", "critical")
+MIN_SECRET = 4  # shorter values would scrub ordinary words
+MIN_BASE64_SECRET = 8  # a base64 fragment of fewer characters matches too much by chance
+OWN_LOGGERS = ("cad", "cad_")  # everything else is a library, quiet below WARNING
+_CONTROL = {i: f"\\x{i:02x}" for i in range(32) if i != 9} | {10: "\\n", 13: "\\r", 127: "\\x7f"}
 
 
 def secrets() -> list[str]:
-    """Current secret values (PD_SIGNATURE may hold several, comma-separated)."""
-    values: list[str] = []
-    for name in SECRET_SETTINGS:
-        raw = os.environ.get(name, "")
-        parts = raw.split(",") if name == "PD_SIGNATURE" else [raw]
-        values.extend(p.strip() for p in parts if len(p.strip()) >= 4)
-    return sorted(values, key=len, reverse=True)
+    """Current values of every declared secret (each part of a comma list on its own)."""
+    from cad_core.declared import secret_values
+
+    return [value for value in secret_values() if len(value) >= MIN_SECRET]
+
+
+def _base64_fragments(value: bytes) -> set[str]:
+    """The part of value's base64 that is the same wherever it sits in a longer string."""
+    found = set()
+    for offset in range(3):
+        start = -(-4 * offset // 3)  # ceil: the first character not touched by the prefix
+        end = 8 * (offset + len(value)) // 6  # the last one not touched by what follows
+        for encode in (base64.b64encode, base64.urlsafe_b64encode):
+            found.add(encode(b"\0" * offset + value).decode()[start:end])
+    return found
+
+
+def encoded_forms(value: str) -> set[str]:
+    """Every form in which CAD might write ``value``."""
+    json_escaped = json.dumps(value)[1:-1]
+    forms = {
+        value,
+        " ".join(value.split()),
+        json_escaped,
+        json.dumps(value, ensure_ascii=False)[1:-1],
+        json.dumps(json_escaped)[1:-1],  # JSON inside JSON, e.g. a webhook body string
+        repr(value)[1:-1],
+        repr(value.encode())[2:-1],
+        quote(value, safe=""),
+        quote(value),
+        quote_plus(value),
+    }
+    if len(value) >= MIN_BASE64_SECRET:
+        forms |= _base64_fragments(value.encode())
+    return {form for form in forms if len(form) >= MIN_SECRET}
+
+
+@functools.lru_cache(maxsize=32)
+def _all_forms(values: tuple[str, ...]) -> tuple[str, ...]:
+    forms: set[str] = set()
+    for value in values:
+        forms |= encoded_forms(value)
+    return tuple(sorted(forms, key=len, reverse=True))  # longest first: no partial leftovers
 
 
 def redact(text: str) -> str:
-    for value in secrets():
-        text = text.replace(value, "***")
+    for form in _all_forms(tuple(secrets())):
+        text = text.replace(form, "***")
     return text
 
 
+def escape_controls(text: str) -> str:
+    """One log record is one line: newlines and other control characters are escaped."""
+    return text.translate(_CONTROL)
+
+
 class RedactingFormatter(logging.Formatter):
+    """Formats a record so that no value can break the line or leak a secret.
+
+    A message whose arguments do not fit its format string is still logged (with its raw
+    parts) instead of printing a logging traceback; ``%`` in values is never interpreted.
+    """
+
+    def __init__(self, fmt: str | None = None, prefix: str = "") -> None:
+        super().__init__(fmt)
+        self.prefix = prefix
+
     def format(self, record: logging.LogRecord) -> str:
-        return redact(super().format(record))
+        try:
+            message = record.getMessage()
+        except Exception:  # a bad format string must not lose the line (or print a traceback)
+            message = f"{record.msg!r} {record.args!r}"
+        safe = logging.makeLogRecord(
+            {**record.__dict__, "msg": escape_controls(message), "args": None}
+        )
+        safe.pipeline = self.prefix
+        return redact(super().format(safe))
+
+
+class LibraryFilter(logging.Filter):
+    """Drops library records below WARNING: they can carry request headers and bodies."""
+
+    def __init__(self, libraries: bool) -> None:
+        super().__init__()
+        self.libraries = libraries
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        own = record.name == "cad" or record.name.startswith(OWN_LOGGERS)
+        return own or self.libraries or record.levelno >= logging.WARNING
 
 
 def level_from(value: str | None) -> int:
@@ -49,14 +127,18 @@ def level_from(value: str | None) -> int:
 
 def setup_logging(level: str | None) -> None:
     handler = logging.StreamHandler(sys.stderr)
-    pipeline = os.environ.get("PIPELINE_NAME", "")
+    pipeline = escape_controls(os.environ.get("PIPELINE_NAME", ""))
     prefix = f"[{pipeline}] " if pipeline else ""
     handler.setFormatter(
-        RedactingFormatter(f"%(asctime)s %(levelname)s {prefix}%(name)s: %(message)s")
+        RedactingFormatter("%(asctime)s %(levelname)s %(pipeline)s%(name)s: %(message)s", prefix)
     )
+    libraries = bool(os.environ.get("CAD_LOG_LIBRARIES", "").strip())
+    handler.addFilter(LibraryFilter(libraries))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level_from(level))
-    # Client libraries log request details (and sometimes headers) at debug level.
-    for noisy in ("urllib3", "botocore", "boto3", "httpx", "httpx2", "httpcore", "pagerduty"):
+    if libraries:
+        return
+    # The filter above is what guarantees it; this spares making the records at all.
+    for noisy in ("urllib3", "botocore", "boto3", "s3transfer", "httpx", "httpcore"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))

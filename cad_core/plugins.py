@@ -227,6 +227,11 @@ def get_registry() -> Registry:
         return _cached
 
 
+def current_registry() -> Registry | None:
+    """The process-wide registry if it is built, without building it (safe while logging)."""
+    return _cached
+
+
 def set_registry(registry: Registry | None) -> None:
     """Replace (or with ``None`` forget) the process-wide registry; for tests and tools."""
     global _cached

@@ -7,7 +7,7 @@ naming the field, not halfway through an incident.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Generic
 
 import attrs
@@ -136,16 +136,39 @@ class MetricsSink:
 
 
 @attrs.frozen
+class Verdict:
+    """An alert source's answer to "did you sign this request?".
+
+    ``accepted`` is true only when the request's signature checks out over the exact
+    body bytes. ``reason`` says why not (shown to the sender, so it must not reveal a
+    secret). ``delivery_id`` names this delivery (e.g. a webhook id header) so replays of
+    one delivery can be told apart from new ones; empty means "use the body's digest".
+    """
+
+    accepted: bool
+    reason: str = ""
+    delivery_id: str = ""
+
+
+@attrs.frozen
 class AlertSource:
     """Turns a webhook body into an :class:`~cad_core.context.Alert`.
 
     ``parse(payload)`` returns ``None`` when the payload is not this source's format, and
     raises :class:`~cad_core.errors.BadInputError` when it is, but is malformed.
+
+    ``verify(headers, body)`` (optional) checks a request to ``cad interceptor`` before
+    anything in it is parsed: ``headers`` maps lower-case header names to their values,
+    ``body`` is the raw webhook bytes. It returns a :class:`Verdict`. A source without
+    ``verify`` never accepts interceptor requests.
     """
 
     name: str = attrs.field(converter=normalise_name)
     parse: Callable[[bytes], Alert | None] = attrs.field(validator=_callable)
     description: str = ""
+    verify: Callable[[Mapping[str, Sequence[str]], bytes], Verdict] | None = attrs.field(
+        default=None, validator=_optional_callable
+    )
 
 
 @attrs.frozen
@@ -195,3 +218,46 @@ class Command:
 
     name: str = attrs.field(converter=normalise_name)
     command: Any = attrs.field(validator=_callable)
+
+
+_SETTING_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
+
+
+def _setting_name(value: str) -> str:
+    if not isinstance(value, str) or not _SETTING_NAME.match(value):
+        raise ValueError(
+            f"setting name {value!r} is not valid: use an environment variable name "
+            "(upper-case letters, digits and '_')"
+        )
+    return value
+
+
+def _strings(values: Sequence[str]) -> tuple[str, ...]:
+    return (values,) if isinstance(values, str) else tuple(values)
+
+
+@attrs.frozen
+class Setting:
+    """An environment setting a plugin reads, declared so the core can look after it.
+
+    ``name`` is the environment variable. ``secret`` values are redacted from every log
+    line, error and printed record, in every encoding CAD writes. ``multiple`` values are
+    comma-separated lists (each part is checked and redacted on its own). ``check(value)``
+    raises ``ValueError`` with a short reason when a set value is malformed; CAD runs it at
+    start-up and refuses to start (exit 2) naming the variable. ``required_for`` names
+    the commands that cannot start without it (e.g. ``("interceptor",)``).
+    """
+
+    name: str = attrs.field(converter=_setting_name)
+    description: str = ""
+    secret: bool = False
+    multiple: bool = False
+    check: Callable[[str], object] | None = attrs.field(default=None, validator=_optional_callable)
+    default: str = ""
+    required_for: tuple[str, ...] = attrs.field(default=(), converter=_strings)
+
+    def values(self, environ: Mapping[str, str]) -> list[str]:
+        """The set value(s): stripped, blanks dropped; a list even when not ``multiple``."""
+        raw = environ.get(self.name, "")
+        parts = raw.split(",") if self.multiple else [raw]
+        return [part.strip() for part in parts if part.strip()]

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
-from pathlib import Path
 from typing import Any
 
 import attrs
@@ -109,9 +108,14 @@ def problems_error(kind: str, source: str, problems: Iterable[Problem]) -> BadIn
 
 
 def read_source(path: str | os.PathLike[str], kind: str) -> str:
-    """The text of a YAML file; unreadable or non-UTF-8 files are one-line BadInputErrors."""
+    """The text of a YAML file; unreadable or non-UTF-8 files are one-line BadInputErrors.
+
+    Read through the one bounded reader, so a device or a FIFO cannot hang or flood CAD.
+    """
+    from cad_core.inputs import read_bounded_text
+
     try:
-        return Path(path).read_text(encoding="utf-8")
+        return read_bounded_text(path, kind)
     except OSError as error:
         reason = error.strerror or str(error)
         raise BadInputError(f"{kind} {path}: cannot read it: {reason}") from None

@@ -95,3 +95,14 @@ def make_execution_context(
 @pytest.fixture
 def execution_context() -> Callable[..., ExecutionContext]:
     return make_execution_context
+
+
+def secrets_plugin(*names: str, multiple: tuple[str, ...] = ()) -> types.ModuleType:
+    """An inline plugin declaring ``names`` as secrets (``multiple``: comma lists)."""
+    from cad_core.registrations import Setting
+
+    def settings() -> Iterator[Setting]:
+        for name in names:
+            yield Setting(name=name, secret=True, multiple=name in multiple)
+
+    return inline_plugin(f"secrets-{'-'.join(names).lower()}", cad_settings=settings)

@@ -23,7 +23,24 @@ class LineList(list[Any]):
     item_lines: list[int]
 
 
-class _LineLoader(yaml.SafeLoader):
+class NoAliasLoader(yaml.SafeLoader):
+    """A SafeLoader that refuses aliases (``*name``).
+
+    An alias repeats a whole subtree by reference: a 600-byte file of nested aliases
+    stands for 10^8 nodes, and every consumer that walks it pays for all of them. No CAD
+    input needs them, so they are refused where they appear.
+    """
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()  # type: ignore[no-untyped-call]
+            raise yaml.composer.ComposerError(
+                None, None, "aliases (*name) are not allowed", event.start_mark
+            )
+        return super().compose_node(parent, index)
+
+
+class _LineLoader(NoAliasLoader):
     def construct_sequence(  # a list subclass, items as YAML gives
         self, node: yaml.SequenceNode, deep: bool = False
     ) -> LineList:
@@ -66,13 +83,9 @@ def line_of(mapping: object, key: str | None = None) -> int:
 
 def load_yaml(path: str | Path, what: str) -> Any:
     """Parse a YAML file; unreadable or malformed files are one-line BadInputErrors."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as error:
-        raise BadInputError(f"cannot read {what} {path}: {error.strerror or error}") from None
-    except UnicodeDecodeError:
-        raise BadInputError(f"{what} {path} is not UTF-8 text") from None
-    return parse_yaml(text, str(path), what)
+    from cad_core.inputs import read_bounded_text
+
+    return parse_yaml(read_bounded_text(path, what), str(path), what)
 
 
 def parse_yaml(text: str, name: str, what: str) -> Any:

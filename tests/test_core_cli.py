@@ -24,6 +24,7 @@ from cad_core import (
     Investigation,
     InvestigationResult,
     Resource,
+    Setting,
     __version__,
 )
 from cad_core.cli import main
@@ -84,6 +85,7 @@ class World:
             cad_action_executors=executors,
             cad_resources=resources,
             cad_filter_fields=fields,
+            cad_settings=lambda: [Setting(name="CAD_PD_TOKEN", secret=True)],
         )
 
 
@@ -254,6 +256,7 @@ def test_plugins_json_lists_the_builtin_sinks(cad_registry, capsys) -> None:
         "cad_filter_fields",
         "cad_investigations",
         "cad_resources",
+        "cad_settings",
     ]
 
 

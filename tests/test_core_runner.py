@@ -45,7 +45,7 @@ from cad_core.engine.report import Status
 from cad_core.logs import RedactingFormatter
 from cad_core.record import RunRecord
 from cad_core.runner import TITLE_PREFIX
-from cad_core.testing import RecordingSink, inline_plugin
+from cad_core.testing import RecordingSink, inline_plugin, secrets_plugin
 
 ALL_TYPES = (
     "service_log",
@@ -111,6 +111,7 @@ def _parse(payload: bytes) -> Alert | None:
         title=data["title"],
         cluster_id=data.get("cluster_id", "2abc"),
         service_name=data.get("service", "prod-deadmanssnitch"),
+        resolved=bool(data.get("resolved")),
     )
 
 
@@ -119,6 +120,10 @@ def _sources() -> Iterator[AlertSource]:
 
 
 SOURCE = inline_plugin("test-source", cad_alert_sources=_sources)
+# The secrets are a third party's: declared by a plugin, unknown to the core.
+SECRETS_PLUGIN = secrets_plugin(
+    "CAD_PD_TOKEN", "CAD_OCM_CLIENT_SECRET", "PD_SIGNATURE", multiple=("PD_SIGNATURE",)
+)
 
 
 _unique = itertools.count()
@@ -205,7 +210,12 @@ def world(cad_registry, recorder: Recorder) -> Callable[..., Any]:
 
     def make(*plugins: object, infra: bool = False) -> Any:
         return cad_registry(
-            recorder.plugin, SOURCE, CLUSTER_FIELDS, customer_cluster(infra), *plugins
+            recorder.plugin,
+            SOURCE,
+            CLUSTER_FIELDS,
+            SECRETS_PLUGIN,
+            customer_cluster(infra),
+            *plugins,
         )
 
     return make
@@ -482,6 +492,27 @@ def test_failed_investigation_escalates_with_the_notes_so_far(
     )
     assert recorder.types == ["incident_note", "escalate_incident", "incident_title"]
     assert record.outcome == "failed"
+
+
+@pytest.mark.parametrize("title", ["cluster-a has gone missing", "no entry for this"])
+def test_an_already_resolved_incident_gets_nothing_written(
+    tmp_path: Path, world, recorder, title: str
+) -> None:  # issue 14.13: no limited support, no note, no escalation, exit 0
+    ran: list[str] = []
+
+    def limit(ctx: Any) -> InvestigationResult:
+        ran.append("limit")
+        return InvestigationResult([IncidentNote(content="x")])
+
+    world(investigations(limit=limit))
+    payload = json.dumps({"title": title, "id": "Q42", "resolved": True}).encode()
+    config = write_config(tmp_path, chain_config("limit"))
+    record = execute(RunRequest(payload=payload, config=config))
+    assert (ran, recorder.calls, record.failed) == ([], [], False)
+    assert record.route == [
+        "the incident was already resolved when CAD started, so CAD did nothing"
+    ]
+    assert record.to_record()["alert"]["resolved"] is True
 
 
 def test_no_chain_matched_escalates_with_a_note(tmp_path: Path, world, recorder) -> None:

@@ -1,7 +1,14 @@
-"""The interceptor as a WSGI application (served by waitress, see server.py).
+"""The interceptor as WSGI applications (served by waitress, see server.py).
 
 Protocol: Tekton's InterceptorRequest ``{"body": "<webhook>", "header": {name: [values]}}``
 in, InterceptorResponse ``{"continue": bool, "extensions": {...}, "status": {...}}`` out.
+
+Only ``POST /`` is a webhook. Its request thread does only cheap, bounded work: read the
+envelope (see envelope.py), have the alert sources verify the raw webhook bytes, and
+hand the rest (parsing, which may call the source's API, routing, escalating) to the
+bounded delivery pool (see deliveries.py), waiting a few seconds for the answer.
+``/ready`` and ``/metrics`` are also served by :meth:`Interceptor.health` on a port of
+their own, which no webhook, slow client or slow API can block.
 """
 
 from __future__ import annotations
@@ -9,28 +16,31 @@ from __future__ import annotations
 import base64
 import json
 import logging
-from collections.abc import Callable, Iterable, Mapping
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 
+import attrs
+
 from cad_core.config import RoutingConfig, experimental_enabled
-from cad_core.context import Alert, Resources
-from cad_core.errors import CadError, one_line
-from cad_core.interceptor.signature import HEADER, SignatureError, verify
+from cad_core.context import Alert, Resources, RunInfo
+from cad_core.errors import BadInputError, CadError, TransientError, one_line
+from cad_core.interceptor.deliveries import Answer, Deliveries, delivery_key
+from cad_core.interceptor.envelope import MAX_BODY, unwrap
+from cad_core.interceptor.http import HttpError, StartResponse, reply
+from cad_core.logs import redact
 from cad_core.plugins import Registry
 from cad_core.record import RunRecord
-from cad_core.settings import RunSettings
+from cad_core.registrations import AlertSource, Verdict
+from cad_core.settings import RunSettings, number_setting
 
 log = logging.getLogger("cad.interceptor")
-MAX_BODY = 5 * 1024 * 1024
 INVALID_ARGUMENT = 3  # gRPC status codes, as Tekton expects
+WEBHOOK_PATH = "/"
+HANDLED = {"continue": False, "status": {}}
 
-StartResponse = Callable[[str, list[tuple[str, str]]], Any]
-
-
-class HttpError(Exception):
-    def __init__(self, status: str, reason: str, detail: str) -> None:
-        super().__init__(f"{reason}: {detail}")
-        self.status, self.reason, self.detail = status, reason, detail
+__all__ = ["MAX_BODY", "Interceptor"]
 
 
 class Interceptor:
@@ -38,13 +48,22 @@ class Interceptor:
         self,
         registry: Registry,
         config: RoutingConfig,
-        secrets: list[str],
         settings: RunSettings | None = None,
+        deliveries: Deliveries | None = None,
     ) -> None:
         from prometheus_client import CollectorRegistry, Counter
 
-        self.registry, self.config, self.secrets = registry, config, secrets
-        self.settings = settings or RunSettings.from_env()
+        self.registry, self.config = registry, config
+        base = settings or RunSettings.from_env()
+        # The work of one webhook is bounded: senders wait a few seconds, and retry on 5xx.
+        budget = number_setting("CAD_INTERCEPTOR_WORK_SECONDS", 30.0, 1)
+        self.settings = attrs.evolve(
+            base, retry=attrs.evolve(base.retry, deadline=min(base.retry.deadline, budget))
+        )
+        self.answer_within = number_setting("CAD_INTERCEPTOR_ANSWER_SECONDS", 4.0, 0.1)
+        self.deliveries = deliveries or Deliveries(
+            window_seconds=number_setting("CAD_INTERCEPTOR_REPLAY_WINDOW_SECONDS", 600.0, 0)
+        )
         self.metrics = CollectorRegistry()
         self.requests = Counter(
             "cad_interceptor_requests_total", "Interceptor requests", registry=self.metrics
@@ -55,69 +74,150 @@ class Interceptor:
             ["error_code", "reason"],
             registry=self.metrics,
         )
+        self.replays = Counter(
+            "cad_interceptor_replays_total",
+            "Webhooks already handled within the replay window",
+            registry=self.metrics,
+        )
+
+    # -- WSGI entry points -----------------------------------------------------
+
+    def health(self, environ: Mapping[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        """``/ready`` and ``/metrics``: never waits on a webhook or an outside API."""
+        path = environ.get("PATH_INFO", "")
+        if path == "/ready":
+            return reply(start_response, "200 OK", b"", "text/plain")
+        if path == "/metrics":
+            from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+            body = generate_latest(self.metrics)
+            return reply(start_response, "200 OK", body, CONTENT_TYPE_LATEST)
+        return reply(start_response, "404 Not Found", b"not found\n", "text/plain")
 
     def __call__(
         self, environ: Mapping[str, Any], start_response: StartResponse
     ) -> Iterable[bytes]:
-        path = environ.get("PATH_INFO", "")
-        if path == "/ready":
-            return _reply(start_response, "200 OK", b"", "text/plain")
-        if path == "/metrics":
-            from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-
-            return _reply(
-                start_response, "200 OK", generate_latest(self.metrics), CONTENT_TYPE_LATEST
-            )
+        path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD", "")
+        if path in ("/ready", "/metrics") and method in ("GET", "HEAD"):
+            return self.health(environ, start_response)
         self.requests.inc()
         try:
-            answer = self.intercept(_read_body(environ))
+            if path != WEBHOOK_PATH:
+                raise HttpError("404 Not Found", "not found", f"only {WEBHOOK_PATH} takes webhooks")
+            if method != "POST":
+                raise HttpError("405 Method Not Allowed", "method not allowed", "use POST")
+            answer = self.webhook(environ)
         except HttpError as error:
             self.errors.labels(error_code=error.status.split()[0], reason=error.reason).inc()
-            log.warning("rejected a request: %s", error)
-            return _reply(start_response, error.status, f"{error}\n".encode(), "text/plain")
+            level = logging.ERROR if error.status.startswith("5") else logging.WARNING
+            log.log(level, "answered %s: %s", error.status, error)
+            body = f"{redact(str(error))}\n".encode()  # errors of clients can quote secrets
+            extra = (("Allow", "POST"),) if error.status.startswith("405") else error.headers
+            return reply(start_response, error.status, body, "text/plain", extra)
         except Exception as error:  # never let a bug take the front door down
             log.exception("interceptor failed")
             self.errors.labels(error_code="500", reason="internal error").inc()
-            body = f"internal error: {one_line(error)}\n".encode()
-            return _reply(start_response, "500 Internal Server Error", body, "text/plain")
-        return _reply(start_response, "200 OK", json.dumps(answer).encode(), "application/json")
+            body = f"internal error: {redact(one_line(error))}\n".encode()
+            return reply(start_response, "500 Internal Server Error", body, "text/plain")
+        return reply(start_response, "200 OK", json.dumps(answer).encode(), "application/json")
 
-    def intercept(self, raw: bytes) -> dict[str, Any]:
-        body, headers = _unwrap(raw)
+    # -- one webhook -----------------------------------------------------------
+
+    def webhook(self, environ: Mapping[str, Any]) -> Answer:
+        raw = _read_body(environ)
+        body, headers = unwrap(raw)
+        del raw  # the envelope is not kept while the body is verified and handled
+        return self.intercept(body, headers)
+
+    def intercept(self, body: bytes, headers: Mapping[str, Sequence[str]]) -> Answer:
+        source, verdict = self.verify(headers, body)
+        key = delivery_key(source.name, verdict.delivery_id, body)
+        future, first = self.deliveries.submit(key, lambda: self.handle(source, body))
         try:
-            verify(body, _header(headers, HEADER), self.secrets)
-        except SignatureError as error:
+            answer = future.result(timeout=self.answer_within)
+        except FutureTimeout:  # the work goes on; a redelivery finds it by its key
             raise HttpError(
-                "400 Bad Request", "signature verification failed", str(error)
+                "503 Service Unavailable",
+                "still working",
+                "the webhook is being handled; retry later",
+                (("Retry-After", "5"),),
             ) from None
-        try:
-            from cad_core.app import parse_alert
+        except (CadError, ConnectionError, TimeoutError) as error:
+            # Transient (the retries ran out): answer 503 so the sender delivers it again.
+            self.deliveries.forget(key)
+            wait = getattr(error, "retry_after", None) or 5  # the server's wish, if it said
+            raise HttpError(
+                "503 Service Unavailable",
+                "temporary failure",
+                one_line(error),
+                (("Retry-After", str(max(1, math.ceil(wait)))),),
+            ) from None
+        except Exception:
+            self.deliveries.forget(key)
+            raise
+        if answer.get("continue"):
+            if self.deliveries.claim_continue(key):
+                return answer
+            self.replays.inc()
+            log.info("webhook %s was already handled: no second run", key)
+            return dict(HANDLED)
+        if not first:
+            self.replays.inc()
+        return answer
 
-            alert = parse_alert(self.registry, body, self.settings)
-        except CadError as error:
-            return {
-                "continue": False,
-                "status": {
-                    "code": INVALID_ARGUMENT,
-                    "message": f"cannot read the alert: {one_line(error)}",
-                },
-            }
+    def verify(
+        self, headers: Mapping[str, Sequence[str]], body: bytes
+    ) -> tuple[AlertSource, Verdict]:
+        """The first alert source that verifies the request; else 400 with every reason."""
+        reasons = []
+        for name, source in self.registry.alert_sources().items():
+            if source.verify is None:
+                continue
+            try:
+                verdict = source.verify(headers, body)
+            except Exception as error:  # a broken verifier rejects; it never accepts
+                log.exception("alert source %s failed to verify a request", name)
+                verdict = Verdict(accepted=False, reason=f"verification failed: {one_line(error)}")
+            if verdict.accepted:
+                return source, verdict
+            reasons.append(f"{name}: {verdict.reason or 'not accepted'}")
+        detail = "; ".join(reasons) or "no installed alert source verifies requests"
+        raise HttpError("400 Bad Request", "signature verification failed", detail)
+
+    def handle(self, source: AlertSource, body: bytes) -> Answer:
+        """Runs in the delivery pool: parse, route, and escalate what has no chain."""
+        from cad_core.engine.retry import Deadline, call_with_retry
+        from cad_core.payload import shape_problem
+
+        problem = shape_problem(body)  # signed is not the same as cheap to parse
+        if problem:
+            return _invalid(f"cannot read the alert: the webhook has {problem}")
+        policy = self.settings.retry
+        try:
+            alert = call_with_retry(
+                lambda: source.parse(body), policy, Deadline(policy.deadline), source.name
+            )
+        except BadInputError as error:
+            return _invalid(f"cannot read the alert: {one_line(error)}")
+        if alert is None:
+            return _invalid(f"the {source.name} alert source does not recognise the webhook")
+        if alert.resolved:
+            log.info("incident %s is already resolved: no run, no escalation", alert.id)
+            return dict(HANDLED)
         if self.config.match(alert.title, experimental_enabled()) is not None:
             log.info("incident %s (%r) has a chain: continuing", alert.id, alert.title)
-            return {
-                "continue": True,
-                "extensions": {"payload_base64": base64.b64encode(body).decode()},
-                "status": {},
-            }
+            payload = base64.b64encode(body).decode()
+            return {"continue": True, "extensions": {"payload_base64": payload}, "status": {}}
         self.escalate_unhandled(alert)
-        return {"continue": False, "status": {}}
+        return dict(HANDLED)
 
     def escalate_unhandled(self, alert: Alert) -> None:
         from cad_core.runner import Run, no_automation_note
 
         log.info("incident %s (%r) has no chain: escalating", alert.id, alert.title)
         record = RunRecord(mode="incident", alert=alert)
-        resources = Resources(self.registry.resources(), cluster_id=alert.cluster_id, alert=alert)
+        info = RunInfo("incident", alert.cluster_id, alert)
+        resources = Resources(self.registry.resources(), run=info)
         run = Run(self.registry, self.config, self.settings, record, resources)
         try:
             run.escalate(no_automation_note(alert), "CAD has no automation for this alert")
@@ -125,10 +225,19 @@ class Interceptor:
             resources.close()
             run.metrics.flush()
         failed = [o for o in record.actions if o.error]
-        for outcome in failed:  # the response is the same either way; the log tells
+        for outcome in failed:
             log.error(
                 "escalating incident %s: %s failed: %s", alert.id, outcome.type, outcome.error
             )
+        if failed:  # the executors' idempotency makes the sender's retry safe
+            raise TransientError(f"escalating incident {alert.id} failed; retry")
+
+    def close(self) -> None:
+        self.deliveries.shutdown()
+
+
+def _invalid(message: str) -> Answer:
+    return {"continue": False, "status": {"code": INVALID_ARGUMENT, "message": redact(message)}}
 
 
 def _read_body(environ: Mapping[str, Any]) -> bytes:
@@ -142,38 +251,3 @@ def _read_body(environ: Mapping[str, Any]) -> bytes:
             "413 Request Entity Too Large", "body too large", f"the limit is {MAX_BODY} bytes"
         )
     return data
-
-
-def _unwrap(raw: bytes) -> tuple[bytes, Mapping[str, Any]]:
-    try:
-        outer = json.loads(raw)
-    except ValueError as error:  # bad JSON, bad UTF-8, or an integer too long to convert
-        raise HttpError("400 Bad Request", "invalid interceptor request", str(error)) from None
-    except RecursionError:
-        raise HttpError(
-            "400 Bad Request", "invalid interceptor request", "nested too deeply"
-        ) from None
-    if not isinstance(outer, dict) or not isinstance(outer.get("body"), str):
-        raise HttpError(
-            "400 Bad Request",
-            "invalid interceptor request",
-            "expected a JSON object with a string 'body' and a 'header' map",
-        )
-    headers = outer.get("header", {})
-    if not isinstance(headers, dict):
-        raise HttpError("400 Bad Request", "invalid interceptor request", "'header' must be a map")
-    return outer["body"].encode(), headers
-
-
-def _header(headers: Mapping[str, Any], name: str) -> list[str]:
-    for key, value in headers.items():
-        if key.lower() == name.lower():
-            return [str(v) for v in value] if isinstance(value, list) else [str(value)]
-    return []
-
-
-def _reply(
-    start_response: StartResponse, status: str, body: bytes, content_type: str
-) -> list[bytes]:
-    start_response(status, [("Content-Type", content_type), ("Content-Length", str(len(body)))])
-    return [body]

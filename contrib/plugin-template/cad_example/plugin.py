@@ -5,7 +5,19 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import cad_example.actions  # noqa: F401  (registers the chat_message type)
-from cad_core import ActionExecutor, Investigation, hookimpl
+from cad_core import ActionExecutor, Investigation, Setting, hookimpl
+from cad_core.checks import url_check
+
+
+@hookimpl
+def cad_settings() -> Iterator[Setting]:
+    # Declared, so CAD checks it at start-up (exit 2 naming it) and lists it in `cad plugins`.
+    # A token would be declared with secret=True, and CAD would keep it out of every log.
+    yield Setting(
+        name="CAD_EXAMPLE_CHAT_URL",
+        description="where chat messages are posted",
+        check=url_check("https", "http"),
+    )
 
 
 @hookimpl

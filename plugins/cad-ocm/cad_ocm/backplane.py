@@ -8,19 +8,27 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
+import logging
 import threading
 from collections.abc import Mapping
 from typing import Any
 
-from cad_core.errors import PermanentError
+from cad_core.errors import CadError, NotFoundError, PermanentError
 
+from cad_ocm.grants import Grant, GrantLedger, ttl_seconds
 from cad_ocm.http import ApiClient, json_body
 from cad_ocm.ocm import OcmClient
 
+log = logging.getLogger("cad.ocm.backplane")
+
 
 class BackplaneClient(ApiClient):
-    def __init__(self, ocm: OcmClient, backplane_url: str) -> None:
+    def __init__(
+        self, ocm: OcmClient, backplane_url: str, grants: GrantLedger | None = None
+    ) -> None:
         super().__init__(backplane_url, ocm.tokens, ocm.session, service="backplane")
+        self.grants = grants or GrantLedger()
 
     # -- cloud credentials -----------------------------------------------------------
 
@@ -69,14 +77,42 @@ class BackplaneClient(ApiClient):
     # -- kube API through a remediation ----------------------------------------------
 
     def open_remediation(self, cluster_id: str, remediation: str) -> KubeClient:
+        self.remove_expired_remediations(cluster_id)
         path = f"/backplane/remediation/{cluster_id}"
         response = self.request("POST", path, params={"remediationName": remediation})
         body = json_body(response, f"backplane POST {path}")
         proxy_uri = body.get("proxy_uri")
-        instance = body.get("remediationInstanceId")
+        instance = str(body.get("remediationInstanceId") or "")
+        if instance:  # written down first: a run killed from here on leaves a trace
+            expires = self.grants.clock() + ttl_seconds()
+            self.grants.record(Grant(cluster_id, instance, remediation, expires))
         if not isinstance(proxy_uri, str) or not proxy_uri:
+            if instance:
+                self.delete_remediation(cluster_id, instance)
             raise PermanentError(f"backplane POST {path} returned no proxy_uri")
-        return KubeClient(self, cluster_id, remediation, proxy_uri, str(instance or ""))
+        return KubeClient(self, cluster_id, remediation, proxy_uri, instance)
+
+    def delete_remediation(self, cluster_id: str, instance_id: str) -> None:
+        """Delete a remediation (already gone is fine) and its ledger entry."""
+        with contextlib.suppress(NotFoundError):
+            self.delete(
+                f"/backplane/remediation/{cluster_id}", {"remediationInstanceId": instance_id}
+            )
+        self.grants.forget(cluster_id, instance_id)
+
+    def remove_expired_remediations(self, cluster_id: str) -> None:
+        """Delete what earlier, killed runs left on this cluster; failures are only logged."""
+        for grant in self.grants.expired(cluster_id):
+            log.warning(
+                "removing remediation %s (%s) left on cluster %s by an earlier run",
+                grant.instance_id,
+                grant.name,
+                cluster_id,
+            )
+            try:
+                self.delete_remediation(cluster_id, grant.instance_id)
+            except CadError as error:  # the next run tries again; this one goes on
+                log.warning("could not remove remediation %s: %s", grant.instance_id, error)
 
 
 def _decode(data: object) -> str | None:
@@ -129,6 +165,4 @@ class KubeClient:
             if self._closed or not self.instance_id:
                 return
             self._closed = True
-        self._backplane.delete(
-            f"/backplane/remediation/{self.cluster_id}", {"remediationInstanceId": self.instance_id}
-        )
+        self._backplane.delete_remediation(self.cluster_id, self.instance_id)

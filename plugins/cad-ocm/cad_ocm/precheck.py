@@ -21,6 +21,7 @@ from typing import Any
 from cad_core.actions import EscalateIncident, IncidentNote
 from cad_core.context import InvestigationContext
 from cad_core.errors import (
+    FindingError,
     InfrastructureError,
     NotFoundError,
     ResourceError,
@@ -53,6 +54,11 @@ def on_aws(cluster: dict[str, Any]) -> bool:
 
 def cluster_unavailable(ctx: InvestigationContext, error: ResourceError) -> InvestigationResult:
     _retry_if_transient(error, "reading the cluster from OCM")
+    unknown = isinstance(error.cause, NotFoundError | AmbiguousClusterError)
+    if unknown and ctx.alert is None:
+        # Manual mode (cad run -c): no incident to hand over, so the person who typed the
+        # id gets a clear error and exit code 1 instead of a quiet success.
+        raise FindingError(one_line(error.cause), context="looking up the cluster in OCM")
     if isinstance(error.cause, NotFoundError):
         return _escalate(
             f"⚠️ CAD found no cluster '{ctx.cluster_id}' in OCM, so it could not investigate "

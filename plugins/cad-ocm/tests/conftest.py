@@ -383,3 +383,9 @@ class OcmWorld:
 @pytest.fixture
 def world(fake: FakeServer) -> OcmWorld:
     return OcmWorld(fake)
+
+
+@pytest.fixture(autouse=True)
+def _private_state_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The remediation ledger of each test is its own, never the user's."""
+    monkeypatch.setenv("CAD_STATE_DIR", str(tmp_path / "state"))

@@ -15,6 +15,7 @@ from cad_core.context import Alert, InvestigationContext, Resources
 from cad_core.engine import EngineSettings, Status, execute_plan
 from cad_core.engine.retry import RetryPolicy
 from cad_core.errors import (
+    FindingError,
     InfrastructureError,
     MissingSettingError,
     PermanentError,
@@ -69,13 +70,18 @@ def start(sandbox, sandbox_env):
 def investigate(ocm_registry):
     opened: list[Resources] = []
 
-    def run(name: str, cluster_id: str = CLUSTER, resources: Resources | None = None):
+    def run(
+        name: str,
+        cluster_id: str = CLUSTER,
+        resources: Resources | None = None,
+        alert: Alert | None = None,
+    ):
         if resources is None:
             resources = Resources(ocm_registry.resources(), cluster_id=cluster_id)
             opened.append(resources)
             resources = resources.scoped(name)
         ctx = InvestigationContext(
-            name=name, cluster_id=cluster_id, resources=resources, notes=Notes(name)
+            name=name, cluster_id=cluster_id, resources=resources, notes=Notes(name), alert=alert
         )
         result = ocm_registry.investigation(name).run(ctx)
         assert not ctx.notes, "precheck and ccam write no run notes"
@@ -103,9 +109,12 @@ def test_precheck_lets_a_healthy_aws_cluster_through(start, investigate) -> None
     assert result.actions == () and result.stop_chain is None
 
 
+ALERT = Alert(source="test", id="Q1", title="cluster has gone missing", cluster_id="nope")
+
+
 def test_precheck_unknown_cluster_escalates_with_a_note(start, investigate) -> None:
     start(scenario())
-    result = investigate("precheck", cluster_id="nope")
+    result = investigate("precheck", cluster_id="nope", alert=ALERT)
     assert kinds(result) == [IncidentNote, EscalateIncident]
     assert "'nope'" in result.actions[0].content
     assert result.stop_chain == "no such cluster in OCM"
@@ -113,10 +122,19 @@ def test_precheck_unknown_cluster_escalates_with_a_note(start, investigate) -> N
 
 def test_precheck_ambiguous_cluster_escalates_with_a_note(start, investigate) -> None:
     start(scenario({}, {"id": "3abc7d0e1f2g3h4i5j6k7l8m9n0o1p2q"}))  # both named cluster-a
-    result = investigate("precheck", cluster_id="cluster-a")
+    result = investigate("precheck", cluster_id="cluster-a", alert=ALERT)
     assert kinds(result) == [IncidentNote, EscalateIncident]
     assert "more than one cluster" in result.actions[0].content
     assert result.stop_chain
+
+
+@pytest.mark.parametrize("cluster_id", ["nope", "cluster-a"])
+def test_precheck_unknown_cluster_in_manual_mode_is_an_error(
+    start, investigate, cluster_id: str
+) -> None:  # issue 14.11: `cad run -c doesnotexist` must not exit 0
+    start(scenario({}, {"id": "3abc7d0e1f2g3h4i5j6k7l8m9n0o1p2q"}))
+    with pytest.raises(FindingError, match="looking up the cluster in OCM"):
+        investigate("precheck", cluster_id=cluster_id)
 
 
 def test_precheck_transient_ocm_failure_is_retried(start, investigate) -> None:
@@ -178,10 +196,10 @@ def test_precheck_unknown_cluster_escalation_really_executes(
     if pagerduty is None or pagerduty.status != "loaded":
         pytest.skip("cad-pagerduty (the incident executors) is not available")
     box = start(scenario(incident=True))
-    result = investigate("precheck", cluster_id="nope")
     alert = Alert(
         source="pagerduty", id=INCIDENT, title="cluster-a has gone missing", cluster_id="nope"
     )
+    result = investigate("precheck", cluster_id="nope", alert=alert)
     ctx = make_execution_context(ocm_registry, cluster_id="nope", alert=alert)
     outcomes = execute_plan(
         result.actions,

@@ -296,6 +296,31 @@ def test_kube_through_a_named_remediation_closed_at_the_end(clusters, fake, run_
     assert deleted.query == {"remediationInstanceId": "rem-1"}
 
 
+def test_a_remediation_left_by_a_killed_run_is_removed_by_the_next_run(
+    clusters, fake, run_resources, ocm_registry, tmp_path
+) -> None:  # issue 14.7: two creates must mean two deletes
+    killed = Resources(ocm_registry.resources(), cluster_id=CLASSIC).scoped("chgm")
+    killed.get("kube")  # ... and the process dies here: close() never runs
+    [entry] = (tmp_path / "state" / "remediations").glob("*/*.json")
+    grant = json.loads(entry.read_text())
+    assert (grant["cluster_id"], grant["instance_id"], grant["name"]) == (CLASSIC, "rem-1", "chgm")
+    fresh = run_resources(CLASSIC, investigation="chgm")
+    fresh.get("kube")  # not expired yet: a live run's grant is left alone
+    assert fake.calls("DELETE", f"/backplane/remediation/{CLASSIC}") == []
+    fresh.close()
+    entry.write_text(json.dumps({**grant, "instance_id": "rem-0", "expires": 0}))  # long ago
+    later = run_resources(CLASSIC, investigation="chgm")
+    later.get("kube")
+    later.close()
+    deleted = [c.query for c in fake.calls("DELETE", f"/backplane/remediation/{CLASSIC}")]
+    assert deleted == [
+        {"remediationInstanceId": "rem-1"},  # fresh's own, at its end
+        {"remediationInstanceId": "rem-0"},  # the killed run's, found by the ledger
+        {"remediationInstanceId": "rem-1"},  # later's own
+    ]
+    assert list((tmp_path / "state" / "remediations").glob("*/*.json")) == []
+
+
 def test_kube_needs_a_running_investigation(clusters, run_resources) -> None:
     with pytest.raises(ResourceError) as caught:
         run_resources(CLASSIC).get("kube")

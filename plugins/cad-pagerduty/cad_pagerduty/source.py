@@ -84,6 +84,7 @@ def _from_v3(body: Mapping[str, Any]) -> Alert | None:
     event_type, service_id, service_name, title, incident_id, url = (
         _required(body, path, "webhook V3") for path in V3_REQUIRED
     )
+    status = _lookup(body, "event.data.status")
     return _alert(
         incident_id,
         title,
@@ -91,6 +92,7 @@ def _from_v3(body: Mapping[str, Any]) -> Alert | None:
         service_name,
         url,
         {"webhook": "v3", "event_type": event_type},
+        resolved=status == incidents.RESOLVED or event_type == "incident.resolved",
     )
 
 
@@ -107,6 +109,7 @@ def _from_orchestration(body: Mapping[str, Any]) -> Alert:
         _text(service.get("summary")),
         _text(incident.get("html_url")),
         {"webhook": "event_orchestration", "event_type": ""},
+        resolved=incidents.is_resolved(incident),
     )
 
 
@@ -121,8 +124,13 @@ def _alert(
     service_name: str,
     url: str,
     extra: dict[str, str],
+    resolved: bool = False,
 ) -> Alert:
-    found = cluster_id.from_alerts(incidents.list_alerts(incident_id), incident_id)
+    alerts = incidents.list_alerts(incident_id)
+    found = cluster_id.from_alerts(alerts, incident_id)
+    # The webhook may be older than the run: every alert resolved means the incident is.
+    statuses = {a.get("status") for a in alerts if isinstance(a, dict)}
+    resolved = resolved or statuses == {incidents.RESOLVED}
     return Alert(
         source=SOURCE,
         id=incident_id,
@@ -132,4 +140,5 @@ def _alert(
         service_name=service_name,
         url=url,
         extra=extra,
+        resolved=resolved,
     )

@@ -55,6 +55,7 @@ def _scenario(
     faults: list[dict[str, Any]] | None = None,
     webhook: str = "v3",
     silent_policy: str = "PSILENT",
+    latency: dict[str, float] | None = None,
 ) -> dict[str, Any]:
     """A scenario (DESIGN §7) holding just one PagerDuty incident."""
     seed = {
@@ -71,6 +72,7 @@ def _scenario(
             "silent_policy": silent_policy,
         },
         "faults": faults or [],
+        **({"latency_ms": latency} if latency else {}),
     }
 
 

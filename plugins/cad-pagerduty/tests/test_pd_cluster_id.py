@@ -110,3 +110,15 @@ def test_a_real_alertmanager_alert_for_another_system_has_no_cluster_id(referenc
     alerts = reference("pagerduty_rest_list_incident_alerts_real_alertmanager_cef")["alerts"]
     with pytest.raises(ClusterIdNotFoundError, match="no cluster id found"):
         from_alerts(alerts, "Q0TUTXDJ0P1RRT")
+
+
+@pytest.mark.parametrize(
+    "notes",
+    [
+        "a: &a [1, 2]\nb: *a\ncluster_id: from-an-alias-file",  # aliases are refused
+        "[" * 5000,  # nested too deeply
+        "cluster_id: !!int abc",  # a value YAML cannot construct
+    ],
+)
+def test_notes_that_are_odd_yaml_are_just_not_this_format(notes: str) -> None:
+    assert from_details({"notes": notes}) == ""

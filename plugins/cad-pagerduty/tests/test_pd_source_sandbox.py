@@ -163,3 +163,19 @@ def test_a_rejected_token_is_named_but_never_shown(parse, pd_sandbox, monkeypatc
     assert wrong not in message and wrong[-4:] not in message
     assert caught.value.__cause__ is None  # the client's own text quotes part of the key
     assert box.secrets.pd_token not in message
+
+
+@pytest.mark.parametrize("status", ["triggered", "acknowledged", "resolved"])
+def test_an_incident_resolved_since_its_webhook_is_reported_resolved(
+    parse, reference, pd_sandbox, status
+):  # issue 14.13: the webhook says triggered, but the alerts are resolved by now
+    body = reference("pagerduty_webhook_v3_signature_vector_body.raw")
+    pd_sandbox(incident={"id": body["event"]["data"]["id"], "status": status})
+    assert parse(body).resolved is (status == "resolved")
+
+
+def test_a_resolved_event_is_reported_resolved(parse, reference, pd_sandbox):
+    body = reference("pagerduty_webhook_v3_signature_vector_body.raw")
+    body["event"]["data"]["status"] = "resolved"
+    pd_sandbox(incident={"id": body["event"]["data"]["id"]})
+    assert parse(body).resolved is True

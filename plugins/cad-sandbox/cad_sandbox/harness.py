@@ -157,6 +157,8 @@ class Sandbox:
             "no_proxy": "127.0.0.1,localhost",
             "CAD_NETWORK_VERIFIER": shlex.join([sys.executable, "-m", "cad_sandbox.fake_verifier"]),
             "CAD_SANDBOX_EGRESS_URL": urls["egress"],
+            # The ledger of remediations lives with the sandbox, not in the user's home.
+            "CAD_STATE_DIR": str(Path(ca).parent / "state"),
         }
 
     def webhook_body(self) -> bytes:

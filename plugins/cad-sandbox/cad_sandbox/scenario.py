@@ -351,7 +351,7 @@ def load_scenario(
         node = strict_yaml.nodes_from_data(dict(source))
         return _build(node, "(dict)", "", now)
     path = Path(source)
-    text = read_source(path, strict_yaml.KIND)
+    text = read_source(path, strict_yaml.KIND)  # bounded: a device or FIFO cannot hang it
     return parse_scenario(text, str(path), now=now, default_name=path.stem)
 
 

@@ -1,16 +1,23 @@
 """PagerDuty webhook v3 signatures: ``X-PagerDuty-Signature: v1=<hex>[,v1=<hex>...]``.
 
 HMAC-SHA256 of the exact body bytes, keyed by the signing secret as given (not
-base64-decoded). Several secrets may be configured (rotation); any match verifies.
+base64-decoded). Several secrets may be configured in ``PD_SIGNATURE`` (rotation); any
+match verifies. ``X-Webhook-Id`` repeats on every redelivery of one webhook, so it names
+the delivery for the interceptor's replay window.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Iterable, Sequence
+import os
+from collections.abc import Iterable, Mapping, Sequence
+
+from cad_core.registrations import Verdict
 
 HEADER = "X-PagerDuty-Signature"
+WEBHOOK_ID = "X-Webhook-Id"
+SECRETS = "PD_SIGNATURE"
 
 
 class SignatureError(ValueError):
@@ -40,7 +47,7 @@ def signatures(header_values: Iterable[str]) -> list[bytes]:
 def verify(body: bytes, header_values: Sequence[str], secrets: Sequence[str]) -> None:
     """Raise SignatureError unless some secret signed ``body``; compares in constant time."""
     if not secrets:
-        raise SignatureError("no signing secrets are configured (PD_SIGNATURE)")
+        raise SignatureError(f"no signing secrets are configured ({SECRETS})")
     if not body:
         raise SignatureError("the webhook body is empty")
     offered = signatures(header_values)
@@ -53,6 +60,17 @@ def verify(body: bytes, header_values: Sequence[str], secrets: Sequence[str]) ->
         if any(matches):
             return
     raise SignatureError(f"no {HEADER} signature matches any configured secret")
+
+
+def verify_request(headers: Mapping[str, Sequence[str]], body: bytes) -> Verdict:
+    """The ``AlertSource.verify`` of PagerDuty: headers have lower-case names."""
+    secrets = parse_secrets(os.environ.get(SECRETS, ""))
+    try:
+        verify(body, headers.get(HEADER.lower(), ()), secrets)
+    except SignatureError as error:
+        return Verdict(accepted=False, reason=str(error))
+    ids = [value.strip() for value in headers.get(WEBHOOK_ID.lower(), ()) if value.strip()]
+    return Verdict(accepted=True, delivery_id=ids[0] if ids else "")
 
 
 def sign(body: bytes, secret: str) -> str:
