@@ -1,4 +1,4 @@
-"""Built-in plugin: the log and Prometheus metrics sinks."""
+"""Built-in plugin: the log and Prometheus metrics sinks, the file and no-op lock providers."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import os
 from collections.abc import Iterator
 
 from cad_core.hookspecs import hookimpl
-from cad_core.registrations import MetricsSink
+from cad_core.registrations import LockProvider, MetricsSink
 
 
 @hookimpl
@@ -16,3 +16,20 @@ def cad_metrics_sinks() -> Iterator[MetricsSink]:
     yield MetricsSink(name="log", record=log_sink_record)
     prometheus = PrometheusSink(os.environ.get("CAD_PROMETHEUS_PUSHGATEWAY"))
     yield MetricsSink(name="prometheus", record=prometheus.record, flush=prometheus.flush)
+
+
+@hookimpl
+def cad_lock_providers() -> Iterator[LockProvider]:
+    from cad_core.locks import acquire_file_lock, acquire_nothing, check_file_locks
+
+    yield LockProvider(
+        name="file",
+        acquire=acquire_file_lock,
+        check=check_file_locks,
+        description="flock on files in CAD_LOCK_DIR: serialises runs on one machine",
+    )
+    yield LockProvider(
+        name="none",
+        acquire=acquire_nothing,
+        description="no locking: concurrent runs may write twice; only for measurements",
+    )
