@@ -57,8 +57,9 @@ class LockUnavailable(LockError):
         self.waited = waited
         what = _describe_key(key)
         extra = f"; {detail}" if detail else ""
+        self.detail = detail
         super().__init__(
-            f"another CAD run holds {what} and did not finish within {waited:g} s "
+            f"another CAD run holds {what} and did not finish within {waited:.3g} s "
             f"(lock {key}){extra}"
         )
 
@@ -120,7 +121,10 @@ class RunLocks:
         with contextlib.ExitStack() as held:
             for key in sorted(set(keys)):
                 remaining = max(0.0, deadline - time.monotonic())
-                release = self.provider.acquire(key, remaining)
+                try:
+                    release = self.provider.acquire(key, remaining)
+                except LockUnavailable as error:  # say how long this run waited in all
+                    raise LockUnavailable(key, self.wait, error.detail) from None
                 held.callback(_quiet_release, key, release)
                 log.debug("holding lock %s (%s)", key, self.provider.name)
             yield
