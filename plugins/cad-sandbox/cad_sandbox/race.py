@@ -45,6 +45,7 @@ class Trial:
     exit_codes: list[int]
     records: list[dict[str, Any]]
     world: dict[str, Any]
+    requests: list[dict[str, Any]] = dataclasses.field(default_factory=list)
 
     def duplicates(self, reference: Mapping[str, int]) -> int:
         return sum(max(0, self.written[name] - reference.get(name, 0)) for name in self.written)
@@ -81,19 +82,27 @@ def run_trial(
     scenario: Scenario,
     env: Mapping[str, str] | None = None,
     config: str | None = None,
+    prepare: Callable[[dict[str, str]], None] | None = None,
 ) -> Trial:
-    """One fresh world, ``processes`` concurrent runs of its incident, what landed."""
+    """One fresh world, ``processes`` concurrent runs of its incident, what landed.
+
+    ``prepare(env)``, if given, runs once the world is up and before the runs start (for
+    example to leave a dead holder's lock behind); ``env`` points at the world.
+    """
     from cad_sandbox.commands import default_config
     from cad_sandbox.harness import Sandbox
 
     with Sandbox(scenario) as box:
         before = artefacts(box.world.to_json())
         job = ({**box.env(), **(env or {})}, box.webhook_body(), config or default_config())
+        if prepare is not None:
+            prepare(dict(job[0]))
         results = pool.map(_run_in_worker, [job] * processes, chunksize=1)
-        world = box.world.to_json()
+        world, log = box.world.to_json(), box.world.requests()
     after = artefacts(world)
     written = {name: after[name] - before[name] for name in after}
-    return Trial(written, [code for code, _ in results], [rec for _, rec in results], world)
+    codes, records = [code for code, _ in results], [rec for _, rec in results]
+    return Trial(written, codes, records, world, log)
 
 
 _barrier: Any = None
