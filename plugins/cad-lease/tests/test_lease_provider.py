@@ -191,3 +191,43 @@ def test_settings_come_from_the_service_account(
     monkeypatch.setenv("CAD_LEASE_DURATION_SECONDS", "1")
     with pytest.raises(BadInputError, match="at least 3"):
         load_settings(tmp_path)
+
+
+def test_of_runs_taking_over_an_expired_lease_at_once_exactly_one_wins(
+    provider: LockProvider, hostkube: Any, api: Any
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    name = lock_name("incident:Q1")
+    stale = lease_body(name, holder="a-pod-that-died")
+    stale["spec"]["renewTime"] = "2020-01-01T00:00:00.000000Z"
+    assert api("POST", json=stale).status_code == 201
+
+    def try_once(_: int) -> Callable[[], None] | None:
+        try:
+            return provider.acquire("incident:Q1", 0)
+        except LockUnavailable:
+            return None
+
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(try_once, range(4)))
+    winners = [release for release in results if release is not None]
+    assert len(winners) == 1
+    assert api("GET", f"/{name}").json()["spec"]["leaseTransitions"] == 1
+    winners[0]()
+
+
+def test_expiry_is_renew_time_plus_duration() -> None:
+    from datetime import UTC, datetime
+
+    from cad_lease.lease import expired, micro_time
+
+    now = datetime(2026, 1, 1, 12, 0, 30, tzinfo=UTC)
+    spec = {"renewTime": "2026-01-01T12:00:00.000000Z", "leaseDurationSeconds": 20}
+    assert expired(spec, now)
+    assert not expired({**spec, "leaseDurationSeconds": 40}, now)
+    assert not expired(
+        {**spec, "renewTime": "2026-01-01T12:00:00"} | {"leaseDurationSeconds": 40}, now
+    )
+    assert expired({"holderIdentity": "x"}, now)  # no time at all: nobody can prove it
+    assert micro_time(now) == "2026-01-01T12:00:30.000000Z"

@@ -107,3 +107,28 @@ def test_dry_run_takes_no_lock(lock_env: Path) -> None:
     code, record, _ = result.runs[0]
     assert code == 0, record["errors"]
     assert {a["status"] for a in record["actions"]} == {"dry_run"}
+
+
+def test_cads_own_escalation_goes_ahead_when_the_lock_is_not_free(
+    lock_env: Path, running: Any, scenario_data: Any, ids: Any
+) -> None:
+    """No investigation to hold back: the "no automation" escalation must still page."""
+    from cad_core.locks import acquire_file_lock
+
+    from cad_sandbox.commands import default_config, run_once
+
+    data = scenario_data()
+    data["pagerduty"]["incident"]["title"] = "a kind of alert CAD knows nothing about"
+    box = running(data)
+    release = acquire_file_lock(f"incident:{ids.incident}", 0)
+    try:
+        code, record, _ = run_once(box.webhook_body(), default_config(), False)
+    finally:
+        release()
+    assert code == 0, record["errors"]
+    assert [(a["type"], a["status"]) for a in record["actions"]] == [
+        ("incident_note", "succeeded"),
+        ("escalate_incident", "succeeded"),
+    ]
+    incident = box.world.to_json()["pagerduty"]["incidents"][ids.incident]
+    assert incident["escalation_level"] == 2
