@@ -39,6 +39,7 @@ _EXPORTS = {
         "TransientError",
     ),
     "cad_core.hookspecs": ("hookimpl",),
+    "cad_core.locks": ("LockError", "LockUnavailable"),
     "cad_core.notes": ("Notes",),
     "cad_core.registrations": (
         "ActionExecutor",
@@ -47,6 +48,7 @@ _EXPORTS = {
         "FilterField",
         "Investigation",
         "InvestigationResult",
+        "LockProvider",
         "MetricsSink",
         "Resource",
         "Setting",
@@ -98,6 +100,7 @@ if TYPE_CHECKING:
         TransientError,
     )
     from cad_core.hookspecs import hookimpl
+    from cad_core.locks import LockError, LockUnavailable
     from cad_core.notes import Notes
     from cad_core.registrations import (
         ActionExecutor,
@@ -106,6 +109,7 @@ if TYPE_CHECKING:
         FilterField,
         Investigation,
         InvestigationResult,
+        LockProvider,
         MetricsSink,
         Resource,
         Setting,
@@ -135,6 +139,9 @@ __all__ = [
     "InvestigationContext",
     "InvestigationResult",
     "LimitedSupport",
+    "LockError",
+    "LockProvider",
+    "LockUnavailable",
     "MetricsSink",
     "MissingSettingError",
     "Notes",

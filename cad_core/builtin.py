@@ -1,4 +1,5 @@
-"""Built-in plugin: the log and Prometheus metrics sinks, and the core's own settings."""
+"""Built-in plugin: the log and Prometheus metrics sinks, the core's own settings, and the
+file and no-op lock providers."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import os
 from collections.abc import Iterator
 
 from cad_core.hookspecs import hookimpl
-from cad_core.registrations import MetricsSink, Setting
+from cad_core.registrations import LockProvider, MetricsSink, Setting
 
 
 @hookimpl
@@ -26,4 +27,21 @@ def cad_settings() -> Iterator[Setting]:
         name="CAD_PROMETHEUS_PUSHGATEWAY",
         description="Pushgateway URL of the prometheus metrics sink",
         check=url_check("http", "https"),
+    )
+
+
+@hookimpl
+def cad_lock_providers() -> Iterator[LockProvider]:
+    from cad_core.locks import acquire_file_lock, acquire_nothing, check_file_locks
+
+    yield LockProvider(
+        name="file",
+        acquire=acquire_file_lock,
+        check=check_file_locks,
+        description="flock on files in CAD_LOCK_DIR: serialises runs on one machine",
+    )
+    yield LockProvider(
+        name="none",
+        acquire=acquire_nothing,
+        description="no locking: concurrent runs may write twice; only for measurements",
     )

@@ -18,6 +18,7 @@ from cad_core.registrations import (
     Command,
     FilterField,
     Investigation,
+    LockProvider,
     MetricsSink,
     Resource,
     Setting,
@@ -203,6 +204,32 @@ def cad_settings() -> Iterable[Setting]:  # type: ignore[empty-body]
     """
 
 
+@hookspec
+def cad_lock_providers() -> Iterable[LockProvider]:  # type: ignore[empty-body]
+    """Register lock providers, which serialise runs that write for one incident or cluster.
+
+    ``CAD_LOCK_PROVIDER`` picks one by name (default ``file``, built in; ``lease`` comes
+    with cad-lease). Around each plan the runner acquires ``incident:<id>`` and
+    ``cluster:<id>`` in sorted order, waiting at most ``CAD_LOCK_WAIT_SECONDS`` in all.
+
+    Example::
+
+        import redis_lock  # any lock service works the same way
+        from cad_core import LockProvider, LockUnavailable, hookimpl
+
+        def acquire(key, timeout):
+            lock = redis_lock.Lock(redis_client(), key, expire=30, auto_renewal=True)
+            if not lock.acquire(timeout=timeout):
+                raise LockUnavailable(key, timeout)
+            return lock.release
+
+        @hookimpl
+        def cad_lock_providers():
+            yield LockProvider(name="redis", acquire=acquire,
+                               description="a Redis lock shared by every CAD host")
+    """
+
+
 # The one table of hooks: what each yields, and the attribute that keys it.
 HOOKS: dict[str, tuple[type, str]] = {
     "cad_investigations": (Investigation, "name"),
@@ -213,5 +240,6 @@ HOOKS: dict[str, tuple[type, str]] = {
     "cad_commands": (Command, "name"),
     "cad_filter_fields": (FilterField, "name"),
     "cad_settings": (Setting, "name"),
+    "cad_lock_providers": (LockProvider, "name"),
 }
 HOOK_NAMES = tuple(HOOKS)

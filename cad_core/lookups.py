@@ -20,6 +20,7 @@ from cad_core.registrations import (
     Command,
     FilterField,
     Investigation,
+    LockProvider,
     MetricsSink,
     Resource,
 )
@@ -132,6 +133,9 @@ class Lookups:
 
     def filter_fields(self) -> dict[str, FilterField]:
         return {key: reg.item for key, reg in self.unique("cad_filter_fields").items()}
+
+    def lock_providers(self) -> dict[str, LockProvider]:
+        return {key: reg.item for key, reg in self.unique("cad_lock_providers").items()}
 
     # -- conflicts --------------------------------------------------------------------
 

@@ -261,3 +261,21 @@ class Setting:
         raw = environ.get(self.name, "")
         parts = raw.split(",") if self.multiple else [raw]
         return [part.strip() for part in parts if part.strip()]
+
+
+@attrs.frozen
+class LockProvider:
+    """Serialises CAD runs: one holder at a time per lock key, across processes or hosts.
+
+    ``acquire(key, timeout)`` blocks until this process holds the lock named ``key`` (for
+    example ``incident:Q1ABC``) or ``timeout`` seconds have passed. It returns a callable
+    that releases the lock, and raises :class:`~cad_core.locks.LockUnavailable` when the
+    wait ran out (:class:`~cad_core.locks.LockError` for any other trouble). ``check()``
+    (optional) validates the provider's settings at start-up and raises
+    :class:`~cad_core.errors.BadInputError` naming what is wrong.
+    """
+
+    name: str = attrs.field(converter=normalise_name)
+    acquire: Callable[[str, float], Callable[[], None]] = attrs.field(validator=_callable)
+    description: str = ""
+    check: Callable[[], None] | None = attrs.field(default=None, validator=_optional_callable)

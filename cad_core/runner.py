@@ -5,6 +5,7 @@ The flows that use it (incident and manual mode) live in :mod:`cad_core.chains`.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -21,6 +22,7 @@ from cad_core.engine.gates import OnFailure
 from cad_core.engine.report import ActionOutcome, Status
 from cad_core.engine.retry import Deadline
 from cad_core.errors import CadError, one_line, retryable
+from cad_core.locks import LockError, RunLocks, lock_keys
 from cad_core.metrics import ALERT_FILTERED, INVESTIGATION, Dispatcher
 from cad_core.notes import Notes
 from cad_core.plugins import Registry
@@ -59,6 +61,9 @@ class Run:
         self.notebooks: list[Notes] = []
         self.posted: set[int] = set()  # ids of notebooks already on the incident
         self.sleep: Callable[[float], None] = time.sleep
+        # Dry-run writes nothing, so it takes no lock (its provider settings are not checked).
+        self.locks = RunLocks.from_env(registry, check=not record.dry_run)
+        self.lock_failure: LockError | None = None
 
     def use_policy(self, on_failure: str, inform: bool) -> None:
         """The error policy and inform mode of the alert entry (or the command line)."""
@@ -87,14 +92,18 @@ class Run:
             shared=self.shared,
             log=logging.getLogger(f"cad.executor.{investigation or 'run'}"),
         )
-        outcomes = execute_plan(
-            actions,
-            ctx,
-            self.registry,
-            self.metrics,
-            engine or self.engine,
-            deadline or self.deadline,
-        )
+        try:
+            with self.hold_locks():
+                outcomes = execute_plan(
+                    actions,
+                    ctx,
+                    self.registry,
+                    self.metrics,
+                    engine or self.engine,
+                    deadline or self.deadline,
+                )
+        except LockError as error:
+            return self.without_lock(actions, notes, investigation, error, engine, deadline)
         self.record.actions.extend(outcomes)
         for outcome in outcomes:
             detail = outcome.error or outcome.reason
@@ -102,6 +111,34 @@ class Run:
             if _posted_run_notes(outcome):
                 self.posted.add(id(notes))
         return outcomes
+
+    def hold_locks(self) -> contextlib.AbstractContextManager[None]:
+        """This incident's and cluster's locks, so no other run writes between check and write."""
+        if self.record.dry_run or self.lock_failure is not None:
+            return contextlib.nullcontext()
+        alert = self.record.alert
+        return self.locks.hold(lock_keys(alert.id if alert else None, self.resources.cluster_id))
+
+    def without_lock(
+        self,
+        actions: Sequence[Action],
+        notes: Notes,
+        investigation: str,
+        error: LockError,
+        engine: EngineSettings | None,
+        deadline: Deadline | None,
+    ) -> list[ActionOutcome]:
+        """An investigation's plan is not run; the runner's own escalation and title then go
+        ahead unlocked, because a human must hear about it even if the other run is stuck."""
+        self.lock_failure = error
+        if not investigation:
+            log.warning("%s; going ahead without the lock", one_line(error))
+            return self.execute(actions, notes, investigation, engine=engine, deadline=deadline)
+        self.record.actions.extend(
+            ActionOutcome(a, Status.NOT_RUN, error=one_line(error), investigation=investigation)
+            for a in actions
+        )
+        raise ChainFailed(one_line(error)) from error
 
     def escalate(self, note: str, reason: str, notes: Notes | None = None) -> bool:
         """Post ``note`` and escalate, on a budget of its own; True when it took effect.

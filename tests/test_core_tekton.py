@@ -73,6 +73,24 @@ def test_routing_config_in_the_configmap_is_valid() -> None:
 
 def test_containerfile_installs_the_production_plugins() -> None:
     text = (TEKTON / "Containerfile").read_text()
-    for plugin in ("cad-pagerduty", "cad-ocm", "cad-chgm", "cad-errorbudgetburn"):
+    for plugin in ("cad-pagerduty", "cad-ocm", "cad-chgm", "cad-errorbudgetburn", "cad-lease"):
         assert f"./plugins/{plugin}" in text
     assert "cad-sandbox" not in text and 'ENTRYPOINT ["cad"]' in text
+
+
+def test_pipeline_runs_may_keep_their_locks_as_leases_and_nothing_more() -> None:
+    [run] = by_kind("TriggerTemplate")["cad-template"]["spec"]["resourcetemplates"]
+    account = run["spec"]["taskRunTemplate"]["serviceAccountName"]
+    assert account in by_kind("ServiceAccount")
+    [step] = by_kind("Task")["cad-investigate"]["spec"]["steps"]
+    assert {"name": "CAD_LOCK_PROVIDER", "value": "lease"} in step["env"]
+    [binding] = [
+        b
+        for b in by_kind("RoleBinding").values()
+        if {"kind": "ServiceAccount", "name": account, "namespace": "cad"} in b["subjects"]
+    ]
+    assert binding["roleRef"]["kind"] == "Role"
+    [rule] = by_kind("Role")[binding["roleRef"]["name"]]["rules"]
+    assert rule["apiGroups"] == ["coordination.k8s.io"] and rule["resources"] == ["leases"]
+    # cad-lease reads, creates, takes over (update) and deletes; never lists or watches.
+    assert sorted(rule["verbs"]) == ["create", "delete", "get", "update"]

@@ -32,6 +32,7 @@ from cad_sandbox.webhook import webhook_body
 from cad_sandbox.world import World
 
 PD_FROM = "cad-sandbox@example.com"
+LEASE_NAMESPACE = "cad"
 REGION = "us-east-1"
 
 
@@ -61,6 +62,7 @@ class Sandbox:
             pd_token=secrets.token_urlsafe(24),
             ocm_client_id="cad-sandbox",
             ocm_client_secret=secrets.token_urlsafe(24),
+            hostkube_token=secrets.token_urlsafe(24),
         )
         self._ca: ThrowawayCA | None = None
         self._folder: Path | None = None
@@ -159,6 +161,12 @@ class Sandbox:
             "CAD_SANDBOX_EGRESS_URL": urls["egress"],
             # The ledger of remediations lives with the sandbox, not in the user's home.
             "CAD_STATE_DIR": str(Path(ca).parent / "state"),
+            # cad-lease keeps its locks in the simulated cluster CAD runs in (hostkube);
+            # CAD_LOCK_PROVIDER=lease turns it on.
+            "CAD_LEASE_API_URL": urls["hostkube"],
+            "CAD_LEASE_TOKEN": self.secrets.hostkube_token,
+            "CAD_LEASE_NAMESPACE": LEASE_NAMESPACE,
+            "CAD_LEASE_CA_FILE": ca,
         }
 
     def webhook_body(self) -> bytes:

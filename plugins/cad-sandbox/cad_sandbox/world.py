@@ -84,6 +84,9 @@ class World:
         self.clusters = {c.id: _seed_cluster(c, scenario.now) for c in scenario.ocm.clusters}
         self.reports: list[dict[str, Any]] = []
         self.remediations: dict[str, str] = {}  # instance id -> cluster id
+        # The CAD pod's own cluster (simulators/leases.py): (namespace, name) -> Lease
+        self.leases: dict[tuple[str, str], dict[str, Any]] = {}
+        self.lease_version = 0
         self._tokens: set[str] = set()
         self._request_log: list[dict[str, Any]] = []
         self._faults = [_ActiveFault(f, f.times) for f in scenario.faults]

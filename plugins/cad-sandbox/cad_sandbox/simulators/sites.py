@@ -4,7 +4,8 @@
 * ocm: SSO's token endpoint under ``/auth/`` and OCM's APIs under ``/api/``;
 * backplane: backplane, the kube API behind ``/backplane/remediation-proxy/<instance>/``
   (logged as ``kube`` with the path after that prefix) and ``/egress``;
-* aws: EC2 and CloudTrail.
+* aws: EC2 and CloudTrail;
+* hostkube: the cluster CAD itself runs in, serving the Leases cad-lease locks with.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from cad_sandbox.simulators.aws import AwsSimulator, operation_of
 from cad_sandbox.simulators.backplane import PROXY_PREFIX, BackplaneSimulator, EgressSimulator
 from cad_sandbox.simulators.kube import KubeSimulator
+from cad_sandbox.simulators.leases import LeaseSimulator
 from cad_sandbox.simulators.ocm import OcmSimulator
 from cad_sandbox.simulators.pagerduty import PagerDutySimulator
 from cad_sandbox.simulators.server import LoopbackServer, Mount
@@ -30,6 +32,7 @@ class Secrets:
     pd_token: str
     ocm_client_id: str
     ocm_client_secret: str
+    hostkube_token: str = ""
 
 
 def build_servers(world: World, secrets: Secrets, tls: ssl.SSLContext) -> dict[str, LoopbackServer]:
@@ -39,6 +42,7 @@ def build_servers(world: World, secrets: Secrets, tls: ssl.SSLContext) -> dict[s
         "ocm": LoopbackServer("ocm", world, _ocm_mount(world, secrets), tls),
         "backplane": LoopbackServer("backplane", world, _backplane_mount(world), tls),
         "aws": LoopbackServer("aws", world, _aws_mount(world), tls),
+        "hostkube": LoopbackServer("hostkube", world, _hostkube_mount(world, secrets), tls),
     }
 
 
@@ -89,6 +93,15 @@ def _aws_mount(world: World) -> Mount:
     def mount(request: Request) -> Simulator:
         operation = operation_of(request)
         return _mounted(request, "aws", f"/{operation}" if operation else request.raw_path, aws)
+
+    return mount
+
+
+def _hostkube_mount(world: World, secrets: Secrets) -> Mount:
+    leases = LeaseSimulator(world, secrets.hostkube_token)
+
+    def mount(request: Request) -> Simulator:
+        return _mounted(request, "hostkube", request.raw_path, leases)
 
     return mount
 

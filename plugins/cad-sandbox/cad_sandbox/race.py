@@ -1,0 +1,123 @@
+"""Several CAD processes investigating one incident at once, against one simulated world.
+
+PagerDuty redelivers webhooks and two PipelineRuns can start for one incident, so this is
+what production sees. Each trial starts a fresh world, releases ``processes`` real
+``cad run`` pipelines together, and counts what landed; a run alone on a fresh world is the
+reference. Any count above the reference is a duplicate write.
+
+Worker processes are started once and reused for every trial (an interpreter start costs
+more than a run), with the ``spawn`` method so no thread of the caller is forked.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import multiprocessing
+import os
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+from cad_sandbox.scenario import Latency, Scenario, load_scenario
+
+START_TIMEOUT_S = 120.0
+
+# Each kind of write CAD makes, counted in the world's JSON (DESIGN section 7).
+ARTEFACTS: dict[str, Callable[[dict[str, Any]], int]] = {
+    "limited_support": lambda w: sum(
+        len(c["limited_support_reasons"]) for c in w["ocm"]["clusters"].values()
+    ),
+    "service_log": lambda w: sum(len(c["service_logs"]) for c in w["ocm"]["clusters"].values()),
+    "cluster_report": lambda w: len(w["backplane"]["reports"]),
+    "incident_note": lambda w: sum(len(i["notes"]) for i in w["pagerduty"]["incidents"].values()),
+}
+
+
+def artefacts(world: dict[str, Any]) -> dict[str, int]:
+    return {name: count(world) for name, count in ARTEFACTS.items()}
+
+
+@dataclasses.dataclass(frozen=True)
+class Trial:
+    """What one trial wrote (counts above the seeded world) and how each run ended."""
+
+    written: dict[str, int]
+    exit_codes: list[int]
+    records: list[dict[str, Any]]
+    world: dict[str, Any]
+    requests: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+
+    def duplicates(self, reference: Mapping[str, int]) -> int:
+        return sum(max(0, self.written[name] - reference.get(name, 0)) for name in self.written)
+
+
+def with_latency(scenario: Scenario | str, latency_ms: float) -> Scenario:
+    """The scenario (a path or a bundled example name) with the same latency on every host."""
+    if not isinstance(scenario, Scenario):
+        from cad_sandbox.commands import resolve_scenario
+
+        scenario = load_scenario(resolve_scenario(scenario))
+    every = Latency(
+        pagerduty=latency_ms, ocm=latency_ms, backplane=latency_ms, aws=latency_ms, kube=latency_ms
+    )
+    return dataclasses.replace(scenario, latency_ms=every)
+
+
+@contextmanager
+def workers(processes: int) -> Iterator[Any]:
+    """A pool of ``processes`` interpreters that start their runs together."""
+    context = multiprocessing.get_context("spawn")
+    barrier = context.Barrier(processes)
+    pool = context.Pool(processes, initializer=_init_worker, initargs=(barrier,))
+    try:
+        yield pool
+    finally:
+        pool.terminate()
+        pool.join()
+
+
+def run_trial(
+    pool: Any,
+    processes: int,
+    scenario: Scenario,
+    env: Mapping[str, str] | None = None,
+    config: str | None = None,
+    prepare: Callable[[dict[str, str]], None] | None = None,
+) -> Trial:
+    """One fresh world, ``processes`` concurrent runs of its incident, what landed.
+
+    ``prepare(env)``, if given, runs once the world is up and before the runs start (for
+    example to leave a dead holder's lock behind); ``env`` points at the world.
+    """
+    from cad_sandbox.commands import default_config
+    from cad_sandbox.harness import Sandbox
+
+    with Sandbox(scenario) as box:
+        before = artefacts(box.world.to_json())
+        job = ({**box.env(), **(env or {})}, box.webhook_body(), config or default_config())
+        if prepare is not None:
+            prepare(dict(job[0]))
+        results = pool.map(_run_in_worker, [job] * processes, chunksize=1)
+        world, log = box.world.to_json(), box.world.requests()
+    after = artefacts(world)
+    written = {name: after[name] - before[name] for name in after}
+    codes, records = [code for code, _ in results], [rec for _, rec in results]
+    return Trial(written, codes, records, world, log)
+
+
+_barrier: Any = None
+
+
+def _init_worker(barrier: Any) -> None:
+    global _barrier
+    _barrier = barrier
+
+
+def _run_in_worker(job: tuple[dict[str, str], bytes, str]) -> tuple[int, dict[str, Any]]:
+    env, body, config = job
+    os.environ.update(env)  # each trial's world has new ports, token and CA
+    from cad_core.app import RunRequest, execute
+
+    _barrier.wait(timeout=START_TIMEOUT_S)  # all runs start together: the worst case
+    record = execute(RunRequest(payload=body, config=config))
+    return (1 if record.failed else 0), record.to_record()
