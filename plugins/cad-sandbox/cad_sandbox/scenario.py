@@ -20,9 +20,21 @@ from typing import Any, Literal
 from cad_core.errors import BadInputError
 
 from cad_sandbox import strict_yaml
+from cad_sandbox.scenario_kube import ClusterOperator, Condition, Kube, KubeObject, TlsCertificate
 from cad_sandbox.webhook import webhook_body
 
-__all__ = ["Scenario", "bundled_examples", "load_scenario", "parse_scenario", "webhook_body"]
+__all__ = [
+    "ClusterOperator",
+    "Condition",
+    "Kube",
+    "KubeObject",
+    "Scenario",
+    "TlsCertificate",
+    "bundled_examples",
+    "load_scenario",
+    "parse_scenario",
+    "webhook_body",
+]
 
 SERVICES = ("pagerduty", "sso", "ocm", "backplane", "kube", "aws", "egress")
 ServiceName = Literal["pagerduty", "sso", "ocm", "backplane", "kube", "aws", "egress"]
@@ -224,25 +236,6 @@ class Aws:
     instances: tuple[Instance, ...] = ()
     cloudtrail: tuple[CloudTrailEvent, ...] = ()
     credentials: Literal["ok", "denied"] = "ok"
-
-
-@dataclass(frozen=True, kw_only=True)
-class Condition:
-    type: str
-    status: Literal["True", "False", "Unknown"]
-    reason: str = ""
-    message: str = ""
-
-
-@dataclass(frozen=True, kw_only=True)
-class ClusterOperator:
-    conditions: tuple[Condition, ...] = ()
-
-
-@dataclass(frozen=True, kw_only=True)
-class Kube:
-    clusteroperators: dict[str, ClusterOperator] = field(default_factory=dict)
-    api: Literal["ok", "unavailable"] = "ok"
 
 
 @dataclass(frozen=True, kw_only=True)
