@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import base64
 import binascii
-import threading
-from collections.abc import Mapping
 from typing import Any
 
 from cad_core.errors import PermanentError
 
 from cad_ocm.http import ApiClient, json_body
+from cad_ocm.kube import KubeClient
 from cad_ocm.ocm import OcmClient
 
 
@@ -86,49 +85,3 @@ def _decode(data: object) -> str | None:
         return base64.b64decode(data, validate=True).decode()
     except (binascii.Error, UnicodeDecodeError):
         return None
-
-
-class KubeClient:
-    """The cluster's kube API through backplane, as the remediation's service account.
-
-    ``close()`` deletes the remediation (its service account and RBAC on the cluster);
-    the core calls it when the run ends.
-    """
-
-    def __init__(
-        self,
-        backplane: BackplaneClient,
-        cluster_id: str,
-        remediation: str,
-        proxy_uri: str,
-        instance_id: str,
-    ) -> None:
-        credential = f"backplane remediation {remediation!r} (RBAC from its metadata)"
-        self._api = ApiClient(
-            backplane.base_url + proxy_uri.rstrip("/"),
-            backplane.tokens,
-            backplane.session,
-            service="kube API",
-            credential=credential,
-        )
-        self._backplane = backplane
-        self.cluster_id = cluster_id
-        self.remediation = remediation
-        self.instance_id = instance_id
-        self._closed = False
-        self._lock = threading.Lock()
-
-    def __repr__(self) -> str:
-        return f"KubeClient(cluster={self.cluster_id!r}, remediation={self.remediation!r})"
-
-    def get(self, path: str, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
-        return self._api.get("/" + path.lstrip("/"), params)
-
-    def close(self) -> None:
-        with self._lock:
-            if self._closed or not self.instance_id:
-                return
-            self._closed = True
-        self._backplane.delete(
-            f"/backplane/remediation/{self.cluster_id}", {"remediationInstanceId": self.instance_id}
-        )

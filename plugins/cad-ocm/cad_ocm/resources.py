@@ -146,7 +146,8 @@ def build_aws_session(resources: Resources) -> Any:
 
 
 def build_kube(resources: Resources) -> Any:
-    """Built once per investigation: the remediation (and so the RBAC) is the asker's own."""
+    """Built once per investigation: the remediation (and so the RBAC) is the asker's own.
+    The client lists and gets by group/version/resource (see :mod:`cad_ocm.kube`)."""
     investigation = resources.run.investigation
     if not investigation:
         raise BadInputError(
