@@ -13,7 +13,7 @@ from typing import Any
 from cad_core.errors import PermanentError
 
 from cad_ocm.http import ApiClient, json_body
-from cad_ocm.kube import KubeClient
+from cad_ocm.kube import PAGE_SIZE, KubeClient
 from cad_ocm.ocm import OcmClient
 
 
@@ -67,7 +67,9 @@ class BackplaneClient(ApiClient):
 
     # -- kube API through a remediation ----------------------------------------------
 
-    def open_remediation(self, cluster_id: str, remediation: str) -> KubeClient:
+    def open_remediation(
+        self, cluster_id: str, remediation: str, page_size: int = PAGE_SIZE
+    ) -> KubeClient:
         path = f"/backplane/remediation/{cluster_id}"
         response = self.request("POST", path, params={"remediationName": remediation})
         body = json_body(response, f"backplane POST {path}")
@@ -75,7 +77,7 @@ class BackplaneClient(ApiClient):
         instance = body.get("remediationInstanceId")
         if not isinstance(proxy_uri, str) or not proxy_uri:
             raise PermanentError(f"backplane POST {path} returned no proxy_uri")
-        return KubeClient(self, cluster_id, remediation, proxy_uri, str(instance or ""))
+        return KubeClient(self, cluster_id, remediation, proxy_uri, str(instance or ""), page_size)
 
 
 def _decode(data: object) -> str | None:

@@ -17,7 +17,8 @@ import threading
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from cad_core.errors import NotFoundError, PermanentError
+from cad_core.errors import BadInputError, NotFoundError, PermanentError
+from cad_core.settings import number_setting
 
 from cad_ocm.http import ApiClient
 
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
     from cad_ocm.backplane import BackplaneClient
 
 PAGE_SIZE = 500  # the page size kubectl and client-go use
+PAGE_SIZE_SETTING = "CAD_KUBE_PAGE_SIZE"
 MAX_PAGES = 1000  # a server that never stops handing out tokens must not hold a run forever
 
 
@@ -42,6 +44,14 @@ def api_path(
     return "/".join(parts)
 
 
+def page_size_setting() -> int:
+    """``CAD_KUBE_PAGE_SIZE``: objects per list request (a whole number, 1 or more)."""
+    value = number_setting(PAGE_SIZE_SETTING, PAGE_SIZE, 1.0)
+    if value != int(value):
+        raise BadInputError(f"{PAGE_SIZE_SETTING}={value:g} must be a whole number")
+    return int(value)
+
+
 class KubeClient:
     """The cluster's kube API as one remediation's service account.
 
@@ -55,6 +65,7 @@ class KubeClient:
         remediation: str,
         proxy_uri: str,
         instance_id: str,
+        page_size: int = PAGE_SIZE,
     ) -> None:
         credential = f"backplane remediation {remediation!r} (RBAC from its metadata)"
         self._api = ApiClient(
@@ -68,6 +79,7 @@ class KubeClient:
         self.cluster_id = cluster_id
         self.remediation = remediation
         self.instance_id = instance_id
+        self.page_size = page_size
         self._closed = False
         self._lock = threading.Lock()
 
@@ -85,11 +97,12 @@ class KubeClient:
         namespace: str | None = None,
         label_selector: str | None = None,
         field_selector: str | None = None,
-        page_size: int = PAGE_SIZE,
+        page_size: int | None = None,
     ) -> list[dict[str, Any]]:
-        """Every matching object, fetched in pages of ``page_size`` (``limit``/``continue``)."""
+        """Every matching object, fetched in pages (``limit``/``continue``) of ``page_size``,
+        by default ``CAD_KUBE_PAGE_SIZE`` (500)."""
         path = api_path(api_version, resource, namespace=namespace)
-        params: dict[str, Any] = {"limit": str(page_size)}
+        params: dict[str, Any] = {"limit": str(page_size or self.page_size)}
         if label_selector:
             params["labelSelector"] = label_selector
         if field_selector:

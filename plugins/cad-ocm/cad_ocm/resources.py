@@ -148,6 +148,9 @@ def build_aws_session(resources: Resources) -> Any:
 def build_kube(resources: Resources) -> Any:
     """Built once per investigation: the remediation (and so the RBAC) is the asker's own.
     The client lists and gets by group/version/resource (see :mod:`cad_ocm.kube`)."""
+    from cad_ocm.kube import page_size_setting
+
+    page_size = page_size_setting()  # a bad setting is bad input before any request
     investigation = resources.run.investigation
     if not investigation:
         raise BadInputError(
@@ -155,7 +158,7 @@ def build_kube(resources: Resources) -> Any:
             "selects the backplane remediation (and so the RBAC)"
         )
     client = backplane(resources)
-    return client.open_remediation(resources.get("cluster")["id"], investigation)
+    return client.open_remediation(resources.get("cluster")["id"], investigation, page_size)
 
 
 def registrations() -> Iterator[Resource]:
