@@ -33,7 +33,12 @@ FIELDS = (
     "OwnerID",
     "OwnerEmail",
 )
-INSTALLED = ("precheck", "ccam", "chgm", "clustermonitoringerrorbudgetburn")
+NEWER = (
+    "expiredcertificates",
+    "machinehealthcheckunterminatedshortcircuitsre",
+    "pdbblockingnodedrain",
+)
+INSTALLED = ("precheck", "ccam", "chgm", "clustermonitoringerrorbudgetburn", *NEWER)
 ALIASES = {"cmbb": "clustermonitoringerrorbudgetburn"}
 EXAMPLE = Path(__file__).resolve().parents[1] / "contrib" / "config" / "routing.yaml"
 
@@ -46,6 +51,8 @@ def _investigations() -> Iterator[Investigation]:
     yield Investigation(name="ccam", run=nothing)
     yield Investigation(name="chgm", run=nothing, aliases=("chgm",))
     yield Investigation(name="clustermonitoringerrorbudgetburn", run=nothing, aliases=("cmbb",))
+    for name in NEWER:  # the contrib example routes them too
+        yield Investigation(name=name, run=nothing)
 
 
 INVESTIGATIONS = inline_plugin("config-test-investigations", cad_investigations=_investigations)
@@ -246,7 +253,7 @@ def test_unknown_investigation_lists_the_installed_ones(tmp_path: Path) -> None:
               - {name: nope}
         """,
     )
-    installed = "ccam, chgm, clustermonitoringerrorbudgetburn, precheck"
+    installed = ", ".join(sorted(INSTALLED))
     assert problems(path) == [
         f"{path}:{line(path, 'chgmm')}: alerts[0].investigations[1]: unknown investigation "
         f"'chgmm'; installed: {installed}",
@@ -325,6 +332,8 @@ def test_installed_investigations_and_aliases_come_from_the_registry(
     assert [r.name for r in load_routing(registry, None, required=True).alerts] == [
         "chgm",
         "clustermonitoringerrorbudgetburn",
+        *NEWER[1:],
+        NEWER[0],
     ]
 
 
@@ -679,9 +688,18 @@ def test_the_contrib_example_is_valid_and_routes_the_standard_alerts() -> None:
             "ccam",
             "clustermonitoringerrorbudgetburn",
         ],
+        "machinehealthcheckunterminatedshortcircuitsre": [
+            "precheck",
+            "ccam",
+            "machinehealthcheckunterminatedshortcircuitsre",
+        ],
+        "pdbblockingnodedrain": ["precheck", "pdbblockingnodedrain"],
+        "expiredcertificates": ["expiredcertificates"],
     }
     missing = config.match("cluster-a has gone missing", False)
     assert missing is not None and missing.name == "chgm"
     budget = config.match("ClusterMonitoringErrorBudgetBurnSRE Critical (1)", False)
     assert budget is not None and budget.name == "clustermonitoringerrorbudgetburn"
+    drain = config.match("hcpnodepoolupgradedelay for cluster-a", False)  # any letter case
+    assert drain is not None and drain.name == "pdbblockingnodedrain"
     assert config.executors == {}

@@ -7,6 +7,7 @@ the older, shorter way to write ClusterOperators and is kept as sugar for object
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
@@ -141,7 +142,8 @@ class Kube:
     def validate(self) -> None:
         keys = [(o.group_version[0], o.plural, o.namespace, o.name) for o in self.objects]
         keys += [("config.openshift.io", "clusteroperators", "", n) for n in self.clusteroperators]
-        repeated = sorted({"/".join(filter(None, k)) for k in keys if keys.count(k) > 1})
+        counts = Counter(keys)  # scenarios may hold thousands of objects: no count() per key
+        repeated = sorted("/".join(filter(None, k)) for k, n in counts.items() if n > 1)
         if repeated:
             raise ValueError(f"kube object defined more than once: {', '.join(repeated)}")
 
