@@ -82,6 +82,10 @@ class TlsCertificate:
     dns_names: tuple[str, ...] = ()
 
     def validate(self) -> None:
+        # X.509 validity dates must stay encodable, and 90 days before must exist.
+        for label, moment in (("expires", self.expires), ("issued", self.issued)):
+            if moment is not None and not 1951 <= moment.year <= 9000:
+                raise ValueError(f"{label} must be a time between the years 1951 and 9000")
         if self.issued is not None and self.issued >= self.expires:
             raise ValueError("issued must be before expires")
 

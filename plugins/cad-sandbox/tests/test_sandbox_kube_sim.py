@@ -185,6 +185,18 @@ def test_the_cluster_is_read_only(kube, ocm_session) -> None:
             "beside metadata",
         ),
         ([{"apiVersion": "V1", "kind": "Node", "name": "n"}], "apiVersion 'V1'"),
+        (
+            [
+                {
+                    "apiVersion": "v1",
+                    "kind": "Secret",
+                    "namespace": "a",
+                    "name": "s",
+                    "tls": {"expires": "0001-01-02T00:00:00Z"},
+                }
+            ],
+            "between the years 1951 and 9000",
+        ),
     ],
 )
 def test_bad_objects_are_one_clear_error(scenario_data, objects, problem) -> None:
