@@ -30,6 +30,22 @@ def test_the_note_names_each_certificate_that_needs_attention() -> None:
 
 
 @pytest.mark.usefixtures("fast_scenario_runs")
+def test_an_unknown_cluster_is_a_note_without_escalation_when_nothing_runs_first(
+    tmp_path,
+) -> None:
+    config = tmp_path / "routing.yaml"  # no chain heads: expiredcertificates alone
+    config.write_text(
+        "alerts:\n  - {alert_title: expiredcertificates, investigations: [expiredcertificates]}\n"
+    )
+    result = run_scenario("certs-unknown-cluster", config=str(config))
+    actions = [(a["type"], a["status"]) for a in result.runs[0][1]["actions"]]
+    assert actions == [("incident_note", "succeeded"), ("incident_title", "succeeded")]
+    [note] = result.world["pagerduty"]["incidents"][INCIDENT]["notes"]
+    assert "could not look the cluster up, so no certificate was checked" in note
+    assert result.world["backplane"]["reports"] == []
+
+
+@pytest.mark.usefixtures("fast_scenario_runs")
 def test_hcp_leaves_the_api_server_alone() -> None:
     result = run_scenario("certs-hcp-skips-api-server")
     kube_paths = [r["path"] for r in result.requests if r["service"] == "kube"]
