@@ -693,8 +693,8 @@ def test_the_contrib_example_is_valid_and_routes_the_standard_alerts() -> None:
             "ccam",
             "machinehealthcheckunterminatedshortcircuitsre",
         ],
-        "pdbblockingnodedrain": ["precheck", "pdbblockingnodedrain"],
-        "expiredcertificates": ["expiredcertificates"],
+        "pdbblockingnodedrain": ["precheck", "ccam", "pdbblockingnodedrain"],
+        "expiredcertificates": ["precheck", "ccam", "expiredcertificates"],
     }
     missing = config.match("cluster-a has gone missing", False)
     assert missing is not None and missing.name == "chgm"
