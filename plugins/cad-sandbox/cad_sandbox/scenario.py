@@ -172,6 +172,30 @@ class Hibernation:
 
 
 @dataclass(frozen=True, kw_only=True)
+class RegistryCredential:
+    """One of the owner's registry credentials in OCM (accounts_mgmt)."""
+
+    registry: str  # the registry's name, e.g. registry.redhat.io
+    username: str = "sandbox-owner"
+    token: str = "sandbox-token"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Owner:
+    """The subscription creator's OCM account."""
+
+    email: str | None = None  # None: owner@<organization_id>.example.com
+    banned: bool = False
+    ban_code: str = ""
+    ban_description: str = ""
+    registry_credentials: tuple[RegistryCredential, ...] = ()
+
+    def validate(self) -> None:
+        if not self.banned and (self.ban_code or self.ban_description):
+            raise ValueError("ban_code and ban_description need banned: true")
+
+
+@dataclass(frozen=True, kw_only=True)
 class Cluster:
     id: str
     external_id: str | None = None  # None: derived from id
@@ -190,6 +214,9 @@ class Cluster:
     service_logs: tuple[ServiceLog, ...] = ()
     limited_support_reasons: tuple[LimitedSupportReason, ...] = ()
     hibernation: tuple[Hibernation, ...] = ()
+    dns_ready: bool = True
+    subnet_ids: tuple[str, ...] = ()  # aws.subnet_ids: a customer-provided VPC (BYOVPC)
+    owner: Owner = field(default_factory=Owner)
 
     @property
     def display_name(self) -> str:
@@ -232,10 +259,20 @@ class CloudTrailEvent:
 
 
 @dataclass(frozen=True, kw_only=True)
+class Subnet:
+    """A subnet and whether its route table sends 0.0.0.0/0 anywhere (EC2 DescribeRouteTables)."""
+
+    id: str
+    route_to_internet: bool = True
+    route_table: bool = True  # False: no route table is associated with the subnet
+
+
+@dataclass(frozen=True, kw_only=True)
 class Aws:
     instances: tuple[Instance, ...] = ()
     cloudtrail: tuple[CloudTrailEvent, ...] = ()
     credentials: Literal["ok", "denied"] = "ok"
+    subnets: tuple[Subnet, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)
