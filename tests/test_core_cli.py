@@ -529,6 +529,7 @@ def test_config_check_of_the_contrib_example(cad_registry, capsys) -> None:
             "expiredcertificates",
             "machinehealthcheckunterminatedshortcircuitsre",
             "pdbblockingnodedrain",
+            "cpd",
         ):
             yield Investigation(name=name, run=lambda ctx: InvestigationResult())
 

@@ -37,6 +37,7 @@ NEWER = (
     "expiredcertificates",
     "machinehealthcheckunterminatedshortcircuitsre",
     "pdbblockingnodedrain",
+    "cpd",
 )
 INSTALLED = ("precheck", "ccam", "chgm", "clustermonitoringerrorbudgetburn", *NEWER)
 ALIASES = {"cmbb": "clustermonitoringerrorbudgetburn"}
@@ -332,8 +333,10 @@ def test_installed_investigations_and_aliases_come_from_the_registry(
     assert [r.name for r in load_routing(registry, None, required=True).alerts] == [
         "chgm",
         "clustermonitoringerrorbudgetburn",
-        *NEWER[1:],
-        NEWER[0],
+        "machinehealthcheckunterminatedshortcircuitsre",
+        "pdbblockingnodedrain",
+        "expiredcertificates",
+        "ClusterProvisioningDelay",
     ]
 
 
@@ -695,6 +698,7 @@ def test_the_contrib_example_is_valid_and_routes_the_standard_alerts() -> None:
         ],
         "pdbblockingnodedrain": ["precheck", "ccam", "pdbblockingnodedrain"],
         "expiredcertificates": ["precheck", "ccam", "expiredcertificates"],
+        "ClusterProvisioningDelay": ["precheck", "ccam", "cpd"],
     }
     missing = config.match("cluster-a has gone missing", False)
     assert missing is not None and missing.name == "chgm"

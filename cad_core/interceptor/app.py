@@ -16,6 +16,7 @@ from cad_core.config import RoutingConfig, experimental_enabled
 from cad_core.context import Alert, Resources
 from cad_core.errors import CadError, one_line
 from cad_core.interceptor.signature import HEADER, SignatureError, verify
+from cad_core.orgrouting import load_mapping, route_to_org_policy
 from cad_core.plugins import Registry
 from cad_core.record import RunRecord
 from cad_core.settings import RunSettings
@@ -44,6 +45,7 @@ class Interceptor:
         from prometheus_client import CollectorRegistry, Counter
 
         self.registry, self.config, self.secrets = registry, config, secrets
+        load_mapping()  # a bad CAD_ORG_POLICY_MAPPING fails at start-up, not per request
         self.settings = settings or RunSettings.from_env()
         self.metrics = CollectorRegistry()
         self.requests = Counter(
@@ -120,6 +122,8 @@ class Interceptor:
         resources = Resources(self.registry.resources(), cluster_id=alert.cluster_id, alert=alert)
         run = Run(self.registry, self.config, self.settings, record, resources)
         try:
+            # Matched alerts are routed by the `cad run` they continue to; these are not.
+            route_to_org_policy(run)
             run.escalate(no_automation_note(alert), "CAD has no automation for this alert")
         finally:
             resources.close()

@@ -10,6 +10,7 @@ Usage::
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import shlex
@@ -34,6 +35,18 @@ from cad_sandbox.world import World
 
 PD_FROM = "cad-sandbox@example.com"
 REGION = "us-east-1"
+
+
+def org_policy_mapping(scenario: Scenario) -> str:
+    """The scenario's organisation routing as CAD_ORG_POLICY_MAPPING JSON ('' for none)."""
+    policies = scenario.pagerduty.org_policies if scenario.pagerduty else ()
+    if not policies:
+        return ""
+    organizations = [
+        {"name": p.name, "org_ids": list(p.org_ids), "escalation_policy": p.escalation_policy}
+        for p in policies
+    ]
+    return json.dumps({"organizations": organizations})
 
 
 class Sandbox:
@@ -158,6 +171,7 @@ class Sandbox:
             "no_proxy": "127.0.0.1,localhost",
             "CAD_NETWORK_VERIFIER": shlex.join([sys.executable, "-m", "cad_sandbox.fake_verifier"]),
             "CAD_SANDBOX_EGRESS_URL": urls["egress"],
+            "CAD_ORG_POLICY_MAPPING": org_policy_mapping(self.scenario),
         }
 
     def webhook_body(self) -> bytes:

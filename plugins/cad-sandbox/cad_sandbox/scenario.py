@@ -113,11 +113,28 @@ class Alert:
 
 
 @dataclass(frozen=True, kw_only=True)
+class OrgPolicy:
+    escalation_policy: str
+    org_ids: tuple[str, ...]
+    name: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
 class PagerDuty:
     incident: Incident
     alerts: tuple[Alert, ...] = ()
     webhook: Literal["v3", "event_orchestration"] = "v3"
     silent_policy: str = "PSILENT"
+    # The escalation policies that exist; None: any id is accepted. When given, the
+    # incident's own policy and silent_policy are added, so only other ids are refused.
+    escalation_policies: tuple[str, ...] | None = None
+    # CAD_ORG_POLICY_MAPPING, in upstream's shape: organisation ids -> escalation policy.
+    org_policies: tuple[OrgPolicy, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.escalation_policies is not None:
+            known = (*self.escalation_policies, self.incident.escalation_policy, self.silent_policy)
+            object.__setattr__(self, "escalation_policies", tuple(dict.fromkeys(known)))
 
 
 # --- ocm ------------------------------------------------------------------------------------

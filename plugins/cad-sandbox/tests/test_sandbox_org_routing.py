@@ -1,0 +1,136 @@
+"""Organisation routing end to end: the bundled `org-routing-*` scenarios in incident mode
+(`cad run` through the sandbox), and the interceptor front door serving real HTTP with the
+installed plugins against the same simulated world."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+import requests
+from cad_core.app import load_routing
+from cad_core.errors import BadInputError
+from cad_core.interceptor.app import Interceptor
+from cad_core.interceptor.server import make_server
+from cad_core.interceptor.signature import sign
+from cad_core.plugins import build_registry
+
+from cad_sandbox.commands import default_config, resolve_scenario, run_scenario
+from cad_sandbox.fixtures import bundled_scenarios
+from cad_sandbox.scenario import load_scenario
+
+SECRET = "org-routing-secret"
+INCIDENT = "Q1CADORG00001"
+
+
+@pytest.mark.usefixtures("fast_scenario_runs")
+@pytest.mark.parametrize("name", bundled_scenarios("org-routing-"))
+def test_org_routing_scenario_meets_its_expectations(name: str) -> None:
+    assert run_scenario(name).check() == []
+
+
+@pytest.mark.usefixtures("fast_scenario_runs")
+def test_org_routing_a_rerun_moves_nothing_again() -> None:
+    result = run_scenario("org-routing-mapped-matched", runs=2)
+    second = result.runs[1][1]["actions"]
+    assert [a["status"] for a in second if a["type"] == "incident_reassign"] == [
+        "skipped_duplicate"
+    ]
+    notes = result.world["pagerduty"]["incidents"][INCIDENT]["notes"]
+    assert sum("CAD moved this incident" in note for note in notes) == 1
+
+
+@pytest.mark.usefixtures("fast_scenario_runs")
+def test_org_routing_dry_run_writes_nothing() -> None:
+    result = run_scenario("org-routing-mapped-matched", dry_run=True)
+    statuses = {a["type"]: a["status"] for a in result.runs[0][1]["actions"]}
+    assert statuses["incident_reassign"] == "dry_run"
+    incident = result.world["pagerduty"]["incidents"][INCIDENT]
+    assert incident["escalation_policy"] == "PDEFAULT" and incident["notes"] == []
+
+
+@contextmanager
+def interceptor(name: str, sandbox: Any, sandbox_env: Any) -> Iterator[tuple[str, Any, bytes]]:
+    """The front door over real HTTP, its world, and the scenario's signed webhook body."""
+    box = sandbox(load_scenario(resolve_scenario(name)))
+    sandbox_env(box)
+    registry = build_registry(entry_points=True)
+    routing = load_routing(registry, default_config(), required=True)
+    server = make_server(Interceptor(registry, routing, [SECRET]), "127.0.0.1", 0)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.effective_port}", box, box.webhook_body()
+    finally:
+        server.close()
+        server.task_dispatcher.shutdown(timeout=5)
+
+
+def intercept(url: str, body: bytes) -> dict[str, Any]:
+    headers = {"X-PagerDuty-Signature": [sign(body, SECRET)]}
+    response = requests.post(
+        url,
+        json={"body": body.decode(), "header": headers},
+        timeout=30,
+        headers={"Connection": "close"},
+    )
+    assert response.status_code == 200, response.text
+    answer: dict[str, Any] = response.json()
+    return answer
+
+
+def test_org_routing_interceptor_moves_an_unmatched_alert_then_escalates(
+    sandbox, sandbox_env
+) -> None:
+    with interceptor("org-routing-mapped-unmatched", sandbox, sandbox_env) as (url, box, body):
+        assert intercept(url, body) == {"continue": False, "status": {}}
+    incident = box.world.to_json()["pagerduty"]["incidents"][INCIDENT]
+    assert (incident["escalation_policy"], incident["escalation_level"]) == ("PORG001", 2)
+    assert "organisation org-mapped" in incident["notes"][0]
+    assert "no automated investigation" in incident["notes"][1]
+
+
+def test_org_routing_interceptor_notes_a_failed_move_and_still_escalates(
+    sandbox, sandbox_env, monkeypatch
+) -> None:
+    monkeypatch.setenv("CAD_RETRY_BASE_DELAY", "0.05")
+    with interceptor("org-routing-move-fails", sandbox, sandbox_env) as (url, box, body):
+        # A matched alert continues to `cad run`, which does the routing; make it unmatched.
+        unmatched = body.replace(b"ClusterProvisioningDelay - ", b"UnknownAlert - ")
+        assert intercept(url, unmatched) == {"continue": False, "status": {}}
+    incident = box.world.to_json()["pagerduty"]["incidents"][INCIDENT]
+    assert (incident["escalation_policy"], incident["escalation_level"]) == ("PDEFAULT", 2)
+    failure = incident["notes"][0]
+    assert (
+        "org-mapped" in failure
+        and "PORG001" in failure
+        and "Escalation Policy not found" in failure
+    )
+
+
+def test_org_routing_interceptor_leaves_a_matched_alert_to_cad_run(sandbox, sandbox_env) -> None:
+    with interceptor("org-routing-mapped-matched", sandbox, sandbox_env) as (url, box, body):
+        assert intercept(url, body)["continue"] is True
+    incident = box.world.to_json()["pagerduty"]["incidents"][INCIDENT]
+    assert incident["escalation_policy"] == "PDEFAULT" and incident["notes"] == []
+
+
+def test_org_routing_unmapped_organisation_is_left_alone_by_the_interceptor(
+    sandbox, sandbox_env
+) -> None:
+    with interceptor("org-routing-unmapped", sandbox, sandbox_env) as (url, box, body):
+        unmatched = body.replace(b"ClusterProvisioningDelay - ", b"UnknownAlert - ")
+        assert intercept(url, unmatched) == {"continue": False, "status": {}}
+    incident = box.world.to_json()["pagerduty"]["incidents"][INCIDENT]
+    assert incident["escalation_policy"] == "PDEFAULT"
+    assert not any("CAD moved" in note for note in incident["notes"])
+
+
+def test_org_routing_a_bad_mapping_stops_the_interceptor_at_start(monkeypatch) -> None:
+    monkeypatch.setenv("CAD_ORG_POLICY_MAPPING", "{oops")
+    registry = build_registry(entry_points=True)
+    with pytest.raises(BadInputError, match="CAD_ORG_POLICY_MAPPING"):
+        Interceptor(registry, load_routing(registry, default_config(), required=True), [SECRET])
