@@ -530,6 +530,7 @@ def test_config_check_of_the_contrib_example(cad_registry, capsys) -> None:
             "machinehealthcheckunterminatedshortcircuitsre",
             "pdbblockingnodedrain",
             "cpd",
+            "upgradeconfigsyncfailureover4hr",
         ):
             yield Investigation(name=name, run=lambda ctx: InvestigationResult())
 

@@ -38,6 +38,7 @@ NEWER = (
     "machinehealthcheckunterminatedshortcircuitsre",
     "pdbblockingnodedrain",
     "cpd",
+    "upgradeconfigsyncfailureover4hr",
 )
 INSTALLED = ("precheck", "ccam", "chgm", "clustermonitoringerrorbudgetburn", *NEWER)
 ALIASES = {"cmbb": "clustermonitoringerrorbudgetburn"}
@@ -337,6 +338,7 @@ def test_installed_investigations_and_aliases_come_from_the_registry(
         "pdbblockingnodedrain",
         "expiredcertificates",
         "ClusterProvisioningDelay",
+        "upgradeconfigsyncfailureover4hr",
     ]
 
 
@@ -699,6 +701,7 @@ def test_the_contrib_example_is_valid_and_routes_the_standard_alerts() -> None:
         "pdbblockingnodedrain": ["precheck", "ccam", "pdbblockingnodedrain"],
         "expiredcertificates": ["precheck", "ccam", "expiredcertificates"],
         "ClusterProvisioningDelay": ["precheck", "ccam", "cpd"],
+        "upgradeconfigsyncfailureover4hr": ["precheck", "ccam", "upgradeconfigsyncfailureover4hr"],
     }
     missing = config.match("cluster-a has gone missing", False)
     assert missing is not None and missing.name == "chgm"

@@ -222,6 +222,12 @@ def build_egress_verification(resources: Resources) -> dict[str, Any]:
     return verify(resources)
 
 
+def build_pull_secret(resources: Resources) -> dict[str, Any]:
+    from cad_ocm.pullsecret import build_pull_secret as read
+
+    return read(resources)
+
+
 def registrations() -> Iterator[Resource]:
     yield Resource("ocm", build_ocm, "the OCM API client")
     yield Resource("cluster", build_cluster, "the OCM cluster object")
@@ -259,6 +265,11 @@ def registrations() -> Iterator[Resource]:
         "aws_session",
         build_aws_session,
         "boto3 session for the customer's AWS account (backplane credentials)",
+    )
+    yield Resource(
+        "pull_secret",
+        build_pull_secret,
+        "the cluster's openshift-config/pull-secret auths (through kube; credentials inside)",
     )
     yield Resource(
         "egress_verification",

@@ -89,3 +89,42 @@ def test_ocm_egress_verification_is_the_verifiers_verdict(resources, egress, exp
 def test_ocm_an_egress_verifier_error_is_undefined_with_the_reason(resources):
     verdict = resources(scenario(egress={"result": "error"})).get("egress_verification")
     assert verdict["outcome"] == "undefined" and "exited with status 2" in verdict["error"]
+
+
+def pull_secret_object(text):
+    return {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "name": "pull-secret",
+        "namespace": "openshift-config",
+        "data": {".dockerconfigjson": text},
+    }
+
+
+def test_ocm_the_pull_secret_is_read_through_kube(resources):
+    world = scenario()
+    config = '{"auths": {"quay.io": {"auth": "dTp0", "email": "a@b"}, "x": {"auth": "eA=="}}}'
+    world["kube"] = {"objects": [pull_secret_object(config)]}
+    built = resources(world)
+    built.investigation = "upgradeconfigsyncfailureover4hr"
+    assert built.get("pull_secret") == {
+        "auths": {"quay.io": {"auth": "dTp0", "email": "a@b"}, "x": {"auth": "eA==", "email": ""}}
+    }
+
+
+def test_ocm_a_missing_or_unreadable_pull_secret_is_a_clear_error(resources):
+    from cad_core.errors import NotFoundError, PermanentError, ResourceError
+
+    built = resources(scenario())
+    built.investigation = "upgradeconfigsyncfailureover4hr"
+    with pytest.raises(ResourceError) as missing:
+        built.get("pull_secret")
+    assert isinstance(missing.value.cause, NotFoundError)
+    world = scenario()
+    world["kube"] = {"objects": [pull_secret_object("{not json, token=abc")]}
+    built = resources(world)
+    built.investigation = "upgradeconfigsyncfailureover4hr"
+    with pytest.raises(ResourceError) as unreadable:
+        built.get("pull_secret")
+    assert isinstance(unreadable.value.cause, PermanentError)
+    assert "token=abc" not in str(unreadable.value)
