@@ -531,6 +531,8 @@ def test_config_check_of_the_contrib_example(cad_registry, capsys) -> None:
             "pdbblockingnodedrain",
             "cpd",
             "upgradeconfigsyncfailureover4hr",
+            "insightsoperatordown",
+            "cannotretrieveupdatessre",
         ):
             yield Investigation(name=name, run=lambda ctx: InvestigationResult())
 
