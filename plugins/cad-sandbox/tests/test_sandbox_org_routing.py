@@ -134,3 +134,22 @@ def test_org_routing_a_bad_mapping_stops_the_interceptor_at_start(monkeypatch) -
     registry = build_registry(entry_points=True)
     with pytest.raises(BadInputError, match="CAD_ORG_POLICY_MAPPING"):
         Interceptor(registry, load_routing(registry, default_config(), required=True), [SECRET])
+
+
+def test_org_routing_a_bad_mapping_is_one_line_and_exit_2_before_any_write(
+    sandbox, sandbox_env, monkeypatch, tmp_path, capsys
+) -> None:
+    from cad_core.cli import main
+
+    box = sandbox(load_scenario(resolve_scenario("org-routing-mapped-matched")))
+    sandbox_env(box)
+    monkeypatch.setenv("CAD_ORG_POLICY_MAPPING", '{"organizations": [{"org_ids": ["x"]}]}')
+    payload = tmp_path / "payload.json"
+    payload.write_bytes(box.webhook_body())
+    with pytest.raises(SystemExit) as done:
+        main(["run", "--payload-path", str(payload), "--config", default_config()])
+    assert done.value.code == 2
+    last = capsys.readouterr().err.strip().splitlines()[-1]  # earlier lines are the log
+    assert last.startswith("cad: error: CAD_ORG_POLICY_MAPPING cannot be used")
+    assert "escalation_policy" in last and "Traceback" not in last
+    assert not [r for r in box.requests if r["write"]]
