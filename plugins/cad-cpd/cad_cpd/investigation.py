@@ -14,10 +14,9 @@ from cad_core import (
     InvestigationContext,
     InvestigationResult,
     ServiceLog,
-    SilenceIncident,
 )
 from cad_core.errors import NotFoundError, ResourceError
-from cad_core.plans import report_and_note
+from cad_core.plans import report_and_note, silence_after
 
 from cad_cpd import messages
 from cad_cpd.routes import check_subnets
@@ -84,18 +83,14 @@ def _route_missing(
     """The customer must add the route; the alert waits for them, so it is silenced."""
     for subnet in subnets:
         ctx.notes.warning(messages.missing_route(subnet))
-    return _plan(
-        ctx,
-        cluster_id,
-        ServiceLog(
-            severity="Major",
-            summary=messages.ROUTE_SL_SUMMARY,
-            description=messages.route_sl_description(subnets),
-            reason="a customer subnet has no route to the internet",
-        ),
-        # requires: service_log - never silence what the customer was not told about.
-        SilenceIncident(reason=messages.SILENCE_ROUTE, requires=("service_log",)),
+    service_log = ServiceLog(
+        severity="Major",
+        summary=messages.ROUTE_SL_SUMMARY,
+        description=messages.route_sl_description(subnets),
+        reason="a customer subnet has no route to the internet",
     )
+    # The silence requires the service log: never silence what the customer was not told.
+    return _plan(ctx, cluster_id, *silence_after(service_log, messages.SILENCE_ROUTE))
 
 
 def _note_egress(ctx: InvestigationContext, cluster_id: str) -> None:
