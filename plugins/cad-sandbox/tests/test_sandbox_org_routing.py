@@ -4,6 +4,8 @@ installed plugins against the same simulated world."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,7 +17,6 @@ from cad_core.app import load_routing
 from cad_core.errors import BadInputError
 from cad_core.interceptor.app import Interceptor
 from cad_core.interceptor.server import make_server
-from cad_core.interceptor.signature import sign
 from cad_core.plugins import build_registry
 
 from cad_sandbox.commands import default_config, resolve_scenario, run_scenario
@@ -67,6 +68,11 @@ def interceptor(name: str, sandbox: Any, sandbox_env: Any) -> Iterator[tuple[str
     finally:
         server.close()
         server.task_dispatcher.shutdown(timeout=5)
+
+
+def sign(body: bytes, secret: str) -> str:
+    """PagerDuty's v3 webhook signature, as PagerDuty documents it."""
+    return "v1=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
 def intercept(url: str, body: bytes) -> dict[str, Any]:
