@@ -4,6 +4,7 @@ run, whichever investigations of the chain read it, seen in the simulators' requ
 from __future__ import annotations
 
 import pytest
+
 from cad_sandbox.commands import run_scenario
 
 
