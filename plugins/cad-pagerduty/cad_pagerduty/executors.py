@@ -220,7 +220,7 @@ def escalate_describe(action: Any, ctx: ExecutionContext) -> str:
 # The note is posted after the move and is what marks the move as CAD's: a later run must
 # not pull back an incident that was silenced or moved on since (the note is then there).
 
-REASSIGN_NOTE = "🤖 CAD moved this incident to escalation policy {policy}: {reason}"
+REASSIGN_NOTE = "🤖 CAD routed this incident to escalation policy {policy}: {reason}"
 
 
 def _reassign_note(action: Any) -> str:
@@ -235,7 +235,7 @@ def reassign_already_applied(action: Any, ctx: ExecutionContext) -> str | None:
     if incidents.is_resolved(incident):
         return RESOLVED_REASON
     if incidents.has_note(incident_ref, _reassign_note(action)):
-        return f"CAD already moved this incident to escalation policy {action.escalation_policy}"
+        return f"CAD already routed this incident to escalation policy {action.escalation_policy}"
     return None
 
 

@@ -10,6 +10,7 @@ import inspect
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -42,7 +43,7 @@ def test_org_routing_a_rerun_moves_nothing_again() -> None:
         "skipped_duplicate"
     ]
     notes = result.world["pagerduty"]["incidents"][INCIDENT]["notes"]
-    assert sum("CAD moved this incident" in note for note in notes) == 1
+    assert sum("CAD routed this incident" in note for note in notes) == 1
 
 
 @pytest.mark.usefixtures("fast_scenario_runs")
@@ -164,7 +165,7 @@ def test_org_routing_unmapped_organisation_is_left_alone_by_the_interceptor(
         assert intercept(url, unmatched) == {"continue": False, "status": {}}
     incident = box.world.to_json()["pagerduty"]["incidents"][INCIDENT]
     assert incident["escalation_policy"] == "PDEFAULT"
-    assert not any("CAD moved" in note for note in incident["notes"])
+    assert not any("CAD routed" in note for note in incident["notes"])
 
 
 def test_org_routing_a_bad_mapping_stops_the_interceptor_at_start(monkeypatch) -> None:
@@ -192,3 +193,21 @@ def test_org_routing_a_bad_mapping_is_one_line_and_exit_2_before_any_write(
     assert last.startswith("cad: error: CAD_ORG_POLICY_MAPPING cannot be used")
     assert "escalation_policy" in last and "Traceback" not in last
     assert not [r for r in box.requests if r["write"]]
+
+
+@pytest.mark.usefixtures("fast_scenario_runs")
+def test_org_routing_an_incident_already_on_the_policy_is_not_moved_but_marked(tmp_path) -> None:
+    import yaml
+
+    scenario = yaml.safe_load(Path(resolve_scenario("org-routing-mapped-unmatched")).read_text())
+    scenario["pagerduty"]["incident"]["escalation_policy"] = "PORG001"
+    del scenario["expect"]
+    path = tmp_path / "already-there.yaml"
+    path.write_text(yaml.safe_dump(scenario))
+    result = run_scenario(str(path))
+    statuses = [(a["type"], a["status"]) for a in result.runs[0][1]["actions"]]
+    assert statuses[0] == ("incident_reassign", "succeeded")
+    puts = [r for r in result.requests if r["method"] == "PUT" and r["path"] == "/incidents"]
+    assert len(puts) == 1  # the escalation only: the incident was already on PORG001
+    notes = result.world["pagerduty"]["incidents"][INCIDENT]["notes"]
+    assert notes[0].startswith("🤖 CAD routed this incident to escalation policy PORG001")
