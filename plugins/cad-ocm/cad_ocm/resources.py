@@ -270,6 +270,7 @@ def registrations() -> Iterator[Resource]:
         "pull_secret",
         build_pull_secret,
         "the cluster's openshift-config/pull-secret auths (through kube; credentials inside)",
+        scope="investigation",  # read with the asking investigation's remediation (RBAC)
     )
     yield Resource(
         "egress_verification",

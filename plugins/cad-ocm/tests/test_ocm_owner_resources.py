@@ -105,8 +105,7 @@ def test_ocm_the_pull_secret_is_read_through_kube(resources):
     world = scenario()
     config = '{"auths": {"quay.io": {"auth": "dTp0", "email": "a@b"}, "x": {"auth": "eA=="}}}'
     world["kube"] = {"objects": [pull_secret_object(config)]}
-    built = resources(world)
-    built.investigation = "upgradeconfigsyncfailureover4hr"
+    built = resources(world).scoped("upgradeconfigsyncfailureover4hr")
     assert built.get("pull_secret") == {
         "auths": {"quay.io": {"auth": "dTp0", "email": "a@b"}, "x": {"auth": "eA==", "email": ""}}
     }
@@ -115,15 +114,13 @@ def test_ocm_the_pull_secret_is_read_through_kube(resources):
 def test_ocm_a_missing_or_unreadable_pull_secret_is_a_clear_error(resources):
     from cad_core.errors import NotFoundError, PermanentError, ResourceError
 
-    built = resources(scenario())
-    built.investigation = "upgradeconfigsyncfailureover4hr"
+    built = resources(scenario()).scoped("upgradeconfigsyncfailureover4hr")
     with pytest.raises(ResourceError) as missing:
         built.get("pull_secret")
     assert isinstance(missing.value.cause, NotFoundError)
     world = scenario()
     world["kube"] = {"objects": [pull_secret_object("{not json, token=abc")]}
-    built = resources(world)
-    built.investigation = "upgradeconfigsyncfailureover4hr"
+    built = resources(world).scoped("upgradeconfigsyncfailureover4hr")
     with pytest.raises(ResourceError) as unreadable:
         built.get("pull_secret")
     assert isinstance(unreadable.value.cause, PermanentError)
