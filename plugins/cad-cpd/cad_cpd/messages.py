@@ -33,7 +33,7 @@ def route_sl_description(subnets: Sequence[str]) -> str:
         "The installation of your cluster cannot continue: the route table of "
         f"{'subnet' if len(subnets) == 1 else 'subnets'} {_listing(subnets)}, which you chose "
         "for this cluster, has no route to the internet (0.0.0.0/0). The installer needs one "
-        "to download what the cluster is made of. Please add the missing route, for example "
+        "to download the software the cluster runs. Please add the missing route, for example "
         "through a NAT gateway or an internet gateway, as the VPC requirements describe at "
         f"{VPC_REQUIREMENTS_DOCS} , and then install the cluster again."
     )
