@@ -211,3 +211,21 @@ def test_org_routing_an_incident_already_on_the_policy_is_not_moved_but_marked(t
     assert len(puts) == 1  # the escalation only: the incident was already on PORG001
     notes = result.world["pagerduty"]["incidents"][INCIDENT]["notes"]
     assert notes[0].startswith("🤖 CAD routed this incident to escalation policy PORG001")
+
+
+@pytest.mark.usefixtures("fast_scenario_runs")
+def test_org_routing_is_not_held_in_inform_mode(tmp_path) -> None:
+    # Routing is not customer-facing: inform mode holds the chain's silences and service
+    # logs for a person, but the incident still reaches its organisation's team.
+    config = tmp_path / "routing.yaml"
+    config.write_text(
+        "chain_heads: [precheck, ccam]\n"
+        "alerts:\n"
+        "  - alert_title: ClusterProvisioningDelay -\n"
+        "    mode: inform\n"
+        "    investigations: [cpd]\n"
+    )
+    result = run_scenario("org-routing-mapped-matched", config=str(config))
+    statuses = {a["type"]: a["status"] for a in result.runs[0][1]["actions"]}
+    assert statuses["incident_reassign"] == "succeeded"
+    assert result.world["pagerduty"]["incidents"][INCIDENT]["escalation_policy"] == "PORG001"
