@@ -212,6 +212,24 @@ class EscalateIncident(Action):
 
 @register_action_type
 @attrs.frozen
+class ReassignIncident(Action):
+    """Move the incident to another escalation policy, e.g. the team that looks after the
+    cluster's organisation (``CAD_ORG_POLICY_MAPPING``). ``reason`` is posted with it."""
+
+    type_id: ClassVar[str] = "incident_reassign"
+    lane: ClassVar[str | None] = INCIDENT_LANE
+    after_note_writers: ClassVar[bool] = True
+    needs_incident: ClassVar[bool] = True
+
+    escalation_policy: str = attrs.field(validator=_not_blank)
+    reason: str = attrs.field(default="", validator=_text)
+
+    def summary_line(self) -> str:
+        return f"move the incident to escalation policy {self.escalation_policy}"
+
+
+@register_action_type
+@attrs.frozen
 class IncidentTitle(Action):
     """Prefix the incident title once (e.g. ``[CAD Investigated]``)."""
 

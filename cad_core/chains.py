@@ -14,6 +14,7 @@ from cad_core.errors import one_line
 from cad_core.inform import held_outcomes, inform_note
 from cad_core.metrics import ALERT_FILTERED, ALERT_RECEIVED, MANUAL_COMPLETED, MANUAL_STARTED
 from cad_core.notes import Notes
+from cad_core.orgrouting import route_to_org_policy
 from cad_core.plugins import Registry
 from cad_core.record import InvestigationStatus
 from cad_core.registrations import FilterField
@@ -85,6 +86,7 @@ def run_incident(alert: Alert, run: Run, experimental: bool) -> None:
     run.record.route = [
         f"{r.alert_title!r}: {why}" for r, why in run.config.explain(alert.title, experimental)
     ]
+    route_to_org_policy(run)  # every alert, matched or not (docs/configuration.md)
     if route is None:
         run.escalate(no_automation_note(alert), "CAD has no automation for this alert")
         return

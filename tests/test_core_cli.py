@@ -524,7 +524,19 @@ def test_a_selection_that_cannot_work_is_one_line_and_exit_2_before_anything_run
 
 def test_config_check_of_the_contrib_example(cad_registry, capsys) -> None:
     def investigations() -> Iterator[Investigation]:
-        for name in ("precheck", "ccam", "chgm", "clustermonitoringerrorbudgetburn"):
+        for name in (
+            "precheck",
+            "ccam",
+            "chgm",
+            "clustermonitoringerrorbudgetburn",
+            "expiredcertificates",
+            "machinehealthcheckunterminatedshortcircuitsre",
+            "pdbblockingnodedrain",
+            "cpd",
+            "upgradeconfigsyncfailureover4hr",
+            "insightsoperatordown",
+            "cannotretrieveupdatessre",
+        ):
             yield Investigation(name=name, run=lambda ctx: InvestigationResult())
 
     cad_registry(inline_plugin("standard-investigations", cad_investigations=investigations))

@@ -35,7 +35,16 @@ FIELDS = (
     "OwnerID",
     "OwnerEmail",
 )
-INSTALLED = ("precheck", "ccam", "chgm", "clustermonitoringerrorbudgetburn")
+NEWER = (
+    "expiredcertificates",
+    "machinehealthcheckunterminatedshortcircuitsre",
+    "pdbblockingnodedrain",
+    "cpd",
+    "upgradeconfigsyncfailureover4hr",
+    "insightsoperatordown",
+    "cannotretrieveupdatessre",
+)
+INSTALLED = ("precheck", "ccam", "chgm", "clustermonitoringerrorbudgetburn", *NEWER)
 ALIASES = {"cmbb": "clustermonitoringerrorbudgetburn"}
 EXAMPLE = Path(__file__).resolve().parents[1] / "contrib" / "config" / "routing.yaml"
 
@@ -48,6 +57,8 @@ def _investigations() -> Iterator[Investigation]:
     yield Investigation(name="ccam", run=nothing)
     yield Investigation(name="chgm", run=nothing, aliases=("chgm",))
     yield Investigation(name="clustermonitoringerrorbudgetburn", run=nothing, aliases=("cmbb",))
+    for name in NEWER:  # the contrib example routes them too
+        yield Investigation(name=name, run=nothing)
 
 
 INVESTIGATIONS = inline_plugin("config-test-investigations", cad_investigations=_investigations)
@@ -260,7 +271,7 @@ def test_unknown_investigation_lists_the_installed_ones(tmp_path: Path) -> None:
               - {name: nope}
         """,
     )
-    installed = "ccam, chgm, clustermonitoringerrorbudgetburn, precheck"
+    installed = ", ".join(sorted(INSTALLED))
     assert problems(path) == [
         f"line {line(path, 'chgmm')}: alerts[0].investigations[1]: unknown investigation "
         f"'chgmm'; installed: {installed}",
@@ -335,12 +346,21 @@ def test_installed_investigations_and_aliases_come_from_the_registry(
     assert sorted(names) == sorted(INSTALLED)
     assert aliases == {"chgm": "chgm", "cmbb": "clustermonitoringerrorbudgetburn"}
     path = write(tmp_path, "alerts:\n  - alert_title: x\n    investigations: [cmbb, ghost]\n")
-    with pytest.raises(BadInputError, match="unknown investigation 'ghost'; installed: ccam, chgm"):
+    with pytest.raises(
+        BadInputError, match="unknown investigation 'ghost'; installed: .*ccam, chgm"
+    ):
         load_routing(registry, str(path), required=True)
     monkeypatch.setenv("CAD_INVESTIGATION_CONFIG_PATH", str(EXAMPLE))
     assert [r.name for r in load_routing(registry, None, required=True).alerts] == [
         "chgm",
         "clustermonitoringerrorbudgetburn",
+        "machinehealthcheckunterminatedshortcircuitsre",
+        "pdbblockingnodedrain",
+        "expiredcertificates",
+        "ClusterProvisioningDelay",
+        "upgradeconfigsyncfailureover4hr",
+        "insightsoperatordown",
+        "cannotretrieveupdatessre",
     ]
 
 
@@ -722,11 +742,24 @@ def test_the_contrib_example_is_valid_and_routes_the_standard_alerts() -> None:
             "ccam",
             "clustermonitoringerrorbudgetburn",
         ],
+        "machinehealthcheckunterminatedshortcircuitsre": [
+            "precheck",
+            "ccam",
+            "machinehealthcheckunterminatedshortcircuitsre",
+        ],
+        "pdbblockingnodedrain": ["precheck", "ccam", "pdbblockingnodedrain"],
+        "expiredcertificates": ["precheck", "ccam", "expiredcertificates"],
+        "ClusterProvisioningDelay": ["precheck", "ccam", "cpd"],
+        "upgradeconfigsyncfailureover4hr": ["precheck", "ccam", "upgradeconfigsyncfailureover4hr"],
+        "insightsoperatordown": ["precheck", "ccam", "insightsoperatordown"],
+        "cannotretrieveupdatessre": ["precheck", "ccam", "cannotretrieveupdatessre"],
     }
     missing = config.match("cluster-a has gone missing", False)
     assert missing is not None and missing.name == "chgm"
     budget = config.match("ClusterMonitoringErrorBudgetBurnSRE Critical (1)", False)
     assert budget is not None and budget.name == "clustermonitoringerrorbudgetburn"
+    drain = config.match("hcpnodepoolupgradedelay for cluster-a", False)  # any letter case
+    assert drain is not None and drain.name == "pdbblockingnodedrain"
     assert config.executors == {}
 
 

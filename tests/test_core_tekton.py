@@ -68,12 +68,26 @@ def test_routing_config_in_the_configmap_is_valid() -> None:
     assert [r.name for r in config.alerts] == [
         "ClusterHasGoneMissing",
         "ClusterMonitoringErrorBudgetBurnSRE",
+        "ClusterProvisioningDelay",
+        "UpgradeConfigSyncFailureOver4HrSRE",
+        "InsightsOperatorDown",
+        "CannotRetrieveUpdatesSRE",
     ]
 
 
 def test_containerfile_installs_the_production_plugins() -> None:
     text = (TEKTON / "Containerfile").read_text()
-    for plugin in ("cad-pagerduty", "cad-ocm", "cad-chgm", "cad-errorbudgetburn", "cad-lease"):
+    for plugin in (
+        "cad-pagerduty",
+        "cad-ocm",
+        "cad-chgm",
+        "cad-errorbudgetburn",
+        "cad-lease",
+        "cad-cpd",
+        "cad-upgradeconfigsync",
+        "cad-insightsoperatordown",
+        "cad-cannotretrieveupdates",
+    ):
         assert f"./plugins/{plugin}" in text
     assert "cad-sandbox" not in text and 'ENTRYPOINT ["cad"]' in text
 

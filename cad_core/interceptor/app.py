@@ -30,6 +30,7 @@ from cad_core.interceptor.deliveries import Answer, Deliveries, delivery_key
 from cad_core.interceptor.envelope import MAX_BODY, unwrap
 from cad_core.interceptor.http import HttpError, StartResponse, reply
 from cad_core.logs import redact
+from cad_core.orgrouting import load_mapping, route_to_org_policy
 from cad_core.plugins import Registry
 from cad_core.record import RunRecord
 from cad_core.registrations import AlertSource, Verdict
@@ -64,6 +65,7 @@ class Interceptor:
         self.deliveries = deliveries or Deliveries(
             window_seconds=number_setting("CAD_INTERCEPTOR_REPLAY_WINDOW_SECONDS", 600.0, 0)
         )
+        load_mapping()  # a bad CAD_ORG_POLICY_MAPPING fails at start-up, not per request
         self.metrics = CollectorRegistry()
         self.requests = Counter(
             "cad_interceptor_requests_total", "Interceptor requests", registry=self.metrics
@@ -220,6 +222,8 @@ class Interceptor:
         resources = Resources(self.registry.resources(), run=info)
         run = Run(self.registry, self.config, self.settings, record, resources)
         try:
+            # Matched alerts are routed by the `cad run` they continue to; these are not.
+            route_to_org_policy(run)
             run.escalate(no_automation_note(alert), "CAD has no automation for this alert")
         finally:
             resources.close()

@@ -28,19 +28,10 @@ from cad_core.errors import (
 from cad_core.plans import report_and_note, silence_after
 
 from cad_chgm import messages, settings
-from cad_chgm.egress import (
-    FAILURE,
-    SUCCESS,
-    UNDEFINED,
-    EgressResult,
-    run_verifier,
-    session_environment,
-)
-from cad_chgm.egress import target_for as verifier_target_for
+from cad_chgm.egress import FAILURE, SUCCESS, UNDEFINED, EgressResult, verdict_from
 from cad_chgm.events import Actor, StopEvent
 from cad_chgm.hibernation import SOP_LINK, recently_resumed
 from cad_chgm.instances import Instance
-from cad_chgm.settings import Settings
 from cad_chgm.stopped import StopVerdict, check_stopped_instances, infra_id_of
 
 
@@ -73,7 +64,7 @@ def run(ctx: InvestigationContext) -> InvestigationResult:
         )
     _note_no_customer_stops(ctx, verdict)
     _check_hibernation(ctx)
-    return _plan_for_egress(ctx, cluster, _verify_egress(ctx, cluster, session, config))
+    return _plan_for_egress(ctx, cluster, _verify_egress(ctx))
 
 
 def _write(ctx: InvestigationContext, facts: list[str]) -> None:
@@ -141,21 +132,9 @@ def _check_hibernation(ctx: InvestigationContext) -> None:
         ctx.notes.warning(messages.resumed_from_hibernation(stamp, SOP_LINK))
 
 
-def _verify_egress(
-    ctx: InvestigationContext, cluster: Mapping[str, Any], session: Any, config: Settings
-) -> EgressResult:
-    target = verifier_target_for(cluster)
-    if target is None:
-        result = EgressResult(UNDEFINED, error="the cluster's region is unknown to OCM")
-    else:
-        try:
-            env = session_environment(session, target.region)
-        except Exception as error:  # e.g. credentials that can no longer be refreshed
-            env, result = None, EgressResult(UNDEFINED, error=f"no AWS credentials: {error}")
-        if env is not None:
-            result = run_verifier(
-                config.verifier_command, target, env, config.verifier_timeout_seconds
-            )
+def _verify_egress(ctx: InvestigationContext) -> EgressResult:
+    """The shared verdict (cad-ocm's ``egress_verification``, run once per run)."""
+    result = verdict_from(ctx.resource("egress_verification"))
     if result.outcome == UNDEFINED:
         ctx.notes.warning(messages.egress_not_verified(result.error))
     return result

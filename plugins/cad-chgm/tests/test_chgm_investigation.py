@@ -106,9 +106,15 @@ def fake(value):
     return value
 
 
+def installed_resource(name):
+    """A resource exactly as its installed plugin registers it (here: cad-ocm's verifier)."""
+    return build_registry(entry_points=True).resources()[name]
+
+
 @pytest.fixture
 def chgm(sandbox, sandbox_env, monkeypatch):
-    monkeypatch.setenv("CAD_DISABLE_PLUGINS", "cad-ocm")  # its real resources would win
+    egress = installed_resource("egress_verification")
+    monkeypatch.setenv("CAD_DISABLE_PLUGINS", "cad-ocm")  # its other resources would win
     monkeypatch.setenv("CAD_CHGM_CLOUDTRAIL_WAIT_SECONDS", "0")
 
     def run(
@@ -136,6 +142,7 @@ def chgm(sandbox, sandbox_env, monkeypatch):
             yield Resource(name="machine_pools", factory=lambda _r: fake(pools))
             yield Resource(name="hibernation_periods", factory=lambda _r: fake(hibernation or []))
             yield Resource(name="aws_session", factory=aws_session)
+            yield egress
 
         registry = build_registry(
             (inline_plugin("fake", cad_resources=cad_resources),), entry_points=True

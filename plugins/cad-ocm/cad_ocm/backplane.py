@@ -10,14 +10,13 @@ import base64
 import binascii
 import contextlib
 import logging
-import threading
-from collections.abc import Mapping
 from typing import Any
 
 from cad_core.errors import CadError, NotFoundError, PermanentError
 
 from cad_ocm.grants import Grant, GrantLedger, ttl_seconds
 from cad_ocm.http import ApiClient, json_body
+from cad_ocm.kube import PAGE_SIZE, KubeClient
 from cad_ocm.ocm import OcmClient
 
 log = logging.getLogger("cad.ocm.backplane")
@@ -76,7 +75,9 @@ class BackplaneClient(ApiClient):
 
     # -- kube API through a remediation ----------------------------------------------
 
-    def open_remediation(self, cluster_id: str, remediation: str) -> KubeClient:
+    def open_remediation(
+        self, cluster_id: str, remediation: str, page_size: int = PAGE_SIZE
+    ) -> KubeClient:
         self.remove_expired_remediations(cluster_id)
         path = f"/backplane/remediation/{cluster_id}"
         response = self.request("POST", path, params={"remediationName": remediation})
@@ -90,7 +91,7 @@ class BackplaneClient(ApiClient):
             if instance:
                 self.delete_remediation(cluster_id, instance)
             raise PermanentError(f"backplane POST {path} returned no proxy_uri")
-        return KubeClient(self, cluster_id, remediation, proxy_uri, instance)
+        return KubeClient(self, cluster_id, remediation, proxy_uri, str(instance or ""), page_size)
 
     def delete_remediation(self, cluster_id: str, instance_id: str) -> None:
         """Delete a remediation (already gone is fine) and its ledger entry."""
@@ -122,47 +123,3 @@ def _decode(data: object) -> str | None:
         return base64.b64decode(data, validate=True).decode()
     except (binascii.Error, UnicodeDecodeError):
         return None
-
-
-class KubeClient:
-    """The cluster's kube API through backplane, as the remediation's service account.
-
-    ``close()`` deletes the remediation (its service account and RBAC on the cluster);
-    the core calls it when the run ends.
-    """
-
-    def __init__(
-        self,
-        backplane: BackplaneClient,
-        cluster_id: str,
-        remediation: str,
-        proxy_uri: str,
-        instance_id: str,
-    ) -> None:
-        credential = f"backplane remediation {remediation!r} (RBAC from its metadata)"
-        self._api = ApiClient(
-            backplane.base_url + proxy_uri.rstrip("/"),
-            backplane.tokens,
-            backplane.session,
-            service="kube API",
-            credential=credential,
-        )
-        self._backplane = backplane
-        self.cluster_id = cluster_id
-        self.remediation = remediation
-        self.instance_id = instance_id
-        self._closed = False
-        self._lock = threading.Lock()
-
-    def __repr__(self) -> str:
-        return f"KubeClient(cluster={self.cluster_id!r}, remediation={self.remediation!r})"
-
-    def get(self, path: str, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
-        return self._api.get("/" + path.lstrip("/"), params)
-
-    def close(self) -> None:
-        with self._lock:
-            if self._closed or not self.instance_id:
-                return
-            self._closed = True
-        self._backplane.delete_remediation(self.cluster_id, self.instance_id)

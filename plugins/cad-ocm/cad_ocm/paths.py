@@ -9,6 +9,8 @@ CLUSTERS = "/api/clusters_mgmt/v1/clusters"
 SERVICE_LOGS = "/api/service_logs/v1/cluster_logs"
 SUBSCRIPTIONS = "/api/accounts_mgmt/v1/subscriptions"
 ACCOUNTS = "/api/accounts_mgmt/v1/accounts"
+REGISTRY_CREDENTIALS = "/api/accounts_mgmt/v1/registry_credentials"
+REGISTRIES = "/api/accounts_mgmt/v1/registries"
 ACCESS_PROTECTION = "/api/access_transparency/v1/access_protection"
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import quote
 
 from cad_core.context import Resources
 from cad_core.errors import BadInputError, NotFoundError, PermanentError
@@ -18,7 +19,14 @@ from cad_core.registrations import Resource
 from cad_ocm.aws import session_from_reply
 from cad_ocm.hibernation import QUERY as HIBERNATION_QUERY
 from cad_ocm.hibernation import hibernation_periods
-from cad_ocm.paths import ACCESS_PROTECTION, ACCOUNTS, SUBSCRIPTIONS, cluster_path
+from cad_ocm.paths import (
+    ACCESS_PROTECTION,
+    ACCOUNTS,
+    REGISTRIES,
+    REGISTRY_CREDENTIALS,
+    SUBSCRIPTIONS,
+    cluster_path,
+)
 from cad_ocm.settings import Settings
 
 INFRA_LABELS = {
@@ -126,6 +134,53 @@ def build_owner(resources: Resources) -> dict[str, Any]:
     return account
 
 
+def build_owner_ban(resources: Resources) -> dict[str, Any]:
+    """``{"banned", "code", "description"}`` of the owner's account; OCM leaves the code and
+    description out for an account in good standing, so they are then empty."""
+    owner = resources.get("owner")
+    banned = owner.get("banned")
+    if not isinstance(banned, bool):
+        raise PermanentError(f"OCM account {owner.get('id')} does not say whether it is banned")
+    return {
+        "banned": banned,
+        "code": str(owner.get("ban_code") or ""),
+        "description": str(owner.get("ban_description") or ""),
+    }
+
+
+def build_registry_credentials(resources: Resources) -> list[dict[str, Any]]:
+    """The owner's registry credentials, each with its registry's name resolved.
+
+    Items are ``{"registry", "registry_id", "username", "token"}``; ``registry`` is empty
+    when the credential names no registry. The token is a secret: compare it, never show it.
+    """
+    from cad_ocm.ocm import search_literal
+
+    owner_id = str(resources.get("owner").get("id") or "")
+    if not owner_id:
+        raise NotFoundError("the cluster owner's account has no id")
+    ocm = resources.get("ocm")
+    items = ocm.list_items(
+        REGISTRY_CREDENTIALS, {"search": f"account_id = {search_literal(owner_id)}"}
+    )
+    credentials = []
+    for item in items:
+        registry_id = str((item.get("registry") or {}).get("id") or "")
+        name = ""
+        if registry_id:
+            path = f"{REGISTRIES}/{quote(registry_id, safe='')}"
+            name = str(ocm.get_cached(path).get("name") or "")
+        credentials.append(
+            {
+                "registry": name,
+                "registry_id": registry_id,
+                "username": str(item.get("username") or ""),
+                "token": str(item.get("token") or ""),
+            }
+        )
+    return credentials
+
+
 def build_access_protected(resources: Resources) -> bool:
     cluster_id = resources.get("cluster")["id"]
     body = resources.get("ocm").get(ACCESS_PROTECTION, {"clusterId": cluster_id})
@@ -146,7 +201,11 @@ def build_aws_session(resources: Resources) -> Any:
 
 
 def build_kube(resources: Resources) -> Any:
-    """Built once per investigation: the remediation (and so the RBAC) is the asker's own."""
+    """Built once per investigation: the remediation (and so the RBAC) is the asker's own.
+    The client lists and gets by group/version/resource (see :mod:`cad_ocm.kube`)."""
+    from cad_ocm.kube import page_size_setting
+
+    page_size = page_size_setting()  # a bad setting is bad input before any request
     investigation = resources.run.investigation
     if not investigation:
         raise BadInputError(
@@ -154,7 +213,19 @@ def build_kube(resources: Resources) -> Any:
             "selects the backplane remediation (and so the RBAC)"
         )
     client = backplane(resources)
-    return client.open_remediation(resources.get("cluster")["id"], investigation)
+    return client.open_remediation(resources.get("cluster")["id"], investigation, page_size)
+
+
+def build_egress_verification(resources: Resources) -> dict[str, Any]:
+    from cad_ocm.egress import build_egress_verification as verify
+
+    return verify(resources)
+
+
+def build_pull_secret(resources: Resources) -> dict[str, Any]:
+    from cad_ocm.pullsecret import build_pull_secret as read
+
+    return read(resources)
 
 
 def registrations() -> Iterator[Resource]:
@@ -180,12 +251,31 @@ def registrations() -> Iterator[Resource]:
     yield Resource("organization_id", build_organization_id, "the owning organization's id")
     yield Resource("owner", build_owner, "the subscription creator's account")
     yield Resource(
+        "owner_ban", build_owner_ban, "whether the owner's account is banned, with code and text"
+    )
+    yield Resource(
+        "registry_credentials",
+        build_registry_credentials,
+        "the owner's OCM registry credentials, with registry names (tokens are secret)",
+    )
+    yield Resource(
         "access_protected", build_access_protected, "whether access protection is enabled"
     )
     yield Resource(
         "aws_session",
         build_aws_session,
         "boto3 session for the customer's AWS account (backplane credentials)",
+    )
+    yield Resource(
+        "pull_secret",
+        build_pull_secret,
+        "the cluster's openshift-config/pull-secret auths (through kube; credentials inside)",
+        scope="investigation",  # read with the asking investigation's remediation (RBAC)
+    )
+    yield Resource(
+        "egress_verification",
+        build_egress_verification,
+        "the egress verifier's verdict for the cluster's network (run once per run)",
     )
     yield Resource(
         "kube",

@@ -8,7 +8,13 @@ from datetime import UTC, datetime
 import boto3.session
 import pytest
 from cad_core.context import Resources
-from cad_core.errors import BadInputError, NotFoundError, ResourceError, TransientError
+from cad_core.errors import (
+    BadInputError,
+    NotFoundError,
+    PermanentError,
+    ResourceError,
+    TransientError,
+)
 
 from cad_ocm.errors import AmbiguousClusterError
 
@@ -325,3 +331,58 @@ def test_kube_needs_a_running_investigation(clusters, run_resources) -> None:
     with pytest.raises(ResourceError) as caught:
         run_resources(CLASSIC).get("kube")
     assert isinstance(caught.value.cause, BadInputError)
+
+
+def test_each_investigation_gets_its_own_remediation(clusters, fake, ocm_registry) -> None:
+    for name in ("first", "second"):
+        fake.route("GET", f"/backplane/remediate/{CLASSIC}/{name}/api/v1/nodes", body={"n": name})
+    resources = Resources(ocm_registry.resources(), cluster_id=CLASSIC)
+    try:
+        first, second = resources.scoped("first"), resources.scoped("second")
+        assert first.get("kube").get("/api/v1/nodes") == {"n": "first"}
+        assert second.get("kube").get("/api/v1/nodes") == {"n": "second"}
+        assert first.get("kube").get("/api/v1/nodes") == {"n": "first"}
+        opened = fake.calls("POST", f"/backplane/remediation/{CLASSIC}")
+        assert [seen.query["remediationName"] for seen in opened] == ["first", "second"]
+    finally:
+        resources.close()
+    assert len(fake.calls("DELETE", f"/backplane/remediation/{CLASSIC}")) == 2
+
+
+def test_list_objects_follows_continue_tokens_and_get_object_maps_404(
+    clusters, fake, run_resources
+) -> None:
+    base = f"/backplane/remediate/{CLASSIC}/certs"
+    pages = {
+        "": {"metadata": {"continue": "t1"}, "items": [{"n": 1}, {"n": 2}]},
+        "t1": {"metadata": {"continue": ""}, "items": [{"n": 3}]},
+    }
+    fake.handle(
+        "GET",
+        f"{base}/api/v1/namespaces/openshift-config/secrets",
+        lambda seen: (200, pages[seen.query.get("continue", "")], {}),
+    )
+    fake.route("GET", f"{base}/apis/config.openshift.io/v1/apiservers/cluster", status=404)
+    kube = run_resources(CLASSIC, investigation="certs").get("kube")
+    items = kube.list_objects(
+        "v1",
+        "secrets",
+        namespace="openshift-config",
+        field_selector="type=kubernetes.io/tls",
+        page_size=2,
+    )
+    assert items == [{"n": 1}, {"n": 2}, {"n": 3}]
+    listed = fake.calls("GET", f"{base}/api/v1/namespaces/openshift-config/secrets")
+    assert [seen.query for seen in listed] == [
+        {"limit": "2", "fieldSelector": "type=kubernetes.io/tls"},
+        {"limit": "2", "fieldSelector": "type=kubernetes.io/tls", "continue": "t1"},
+    ]
+    assert kube.get_object("config.openshift.io/v1", "apiservers", "cluster") is None
+
+
+def test_a_repeated_continue_token_stops_the_listing(clusters, fake, run_resources) -> None:
+    base = f"/backplane/remediate/{CLASSIC}/loop"
+    fake.route("GET", f"{base}/api/v1/pods", body={"metadata": {"continue": "same"}, "items": []})
+    kube = run_resources(CLASSIC, investigation="loop").get("kube")
+    with pytest.raises(PermanentError, match="continue token twice"):
+        kube.list_objects("v1", "pods")

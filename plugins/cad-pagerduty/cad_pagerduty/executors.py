@@ -12,7 +12,13 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from cad_core.actions import EscalateIncident, IncidentNote, IncidentTitle, SilenceIncident
+from cad_core.actions import (
+    EscalateIncident,
+    IncidentNote,
+    IncidentTitle,
+    ReassignIncident,
+    SilenceIncident,
+)
 from cad_core.context import ExecutionContext
 from cad_core.errors import ActionSkipped, PermanentError
 from cad_core.registrations import ActionExecutor
@@ -210,6 +216,44 @@ def describe_escalate_incident(action: EscalateIncident, ctx: ExecutionContext) 
     return text + _note_suffix(ESCALATE_NOTE, action.reason)
 
 
+# -- incident_reassign ----------------------------------------------------------------
+# The note is posted after the move and is what marks the move as CAD's: a later run must
+# not pull back an incident that was silenced or moved on since (the note is then there).
+
+REASSIGN_NOTE = "🤖 CAD routed this incident to escalation policy {policy}: {reason}"
+
+
+def _reassign_note(action: Any) -> str:
+    return REASSIGN_NOTE.format(
+        policy=action.escalation_policy, reason=action.reason or "no reason given"
+    )
+
+
+def reassign_already_applied(action: Any, ctx: ExecutionContext) -> str | None:
+    incident_ref = incident_id(ctx)
+    incident = incidents.get_incident(incident_ref)
+    if incidents.is_resolved(incident):
+        return RESOLVED_REASON
+    if incidents.has_note(incident_ref, _reassign_note(action)):
+        return f"CAD already routed this incident to escalation policy {action.escalation_policy}"
+    return None
+
+
+def reassign_execute(action: Any, ctx: ExecutionContext) -> None:
+    incident_ref = incident_id(ctx)
+    settings.require_sender()
+    if incidents.policy_id(incidents.get_incident(incident_ref)) != action.escalation_policy:
+        incidents.move_to_policy(incident_ref, action.escalation_policy)
+    incidents.add_note_once(incident_ref, _reassign_note(action))
+
+
+def reassign_describe(action: Any, ctx: ExecutionContext) -> str:
+    return (
+        f"move {_target(ctx)} to escalation policy {action.escalation_policy}, then post the "
+        f"note: {_reassign_note(action)}"
+    )
+
+
 # -- incident_title -------------------------------------------------------------------
 
 TITLE_SEEN = "cad_pagerduty.title_seen"  # ctx.shared key: incident id -> title read
@@ -266,6 +310,13 @@ def registrations() -> Iterator[ActionExecutor]:
         settings=WRITE_SETTINGS,
         already_applied=escalate_incident_applied,
         describe=describe_escalate_incident,
+    )
+    yield ActionExecutor(
+        name="pagerduty-reassign",
+        action_types=(ReassignIncident.type_id,),
+        execute=reassign_execute,
+        already_applied=reassign_already_applied,
+        describe=reassign_describe,
     )
     yield ActionExecutor(
         name="pagerduty-title",

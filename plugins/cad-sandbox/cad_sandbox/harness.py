@@ -10,6 +10,7 @@ Usage::
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import shlex
@@ -34,6 +35,18 @@ from cad_sandbox.world import World
 PD_FROM = "cad-sandbox@example.com"
 LEASE_NAMESPACE = "cad"
 REGION = "us-east-1"
+
+
+def org_policy_mapping(scenario: Scenario) -> str:
+    """The scenario's organisation routing as CAD_ORG_POLICY_MAPPING JSON ('' for none)."""
+    policies = scenario.pagerduty.org_policies if scenario.pagerduty else ()
+    if not policies:
+        return ""
+    organizations = [
+        {"name": p.name, "org_ids": list(p.org_ids), "escalation_policy": p.escalation_policy}
+        for p in policies
+    ]
+    return json.dumps({"organizations": organizations})
 
 
 class Sandbox:
@@ -167,6 +180,7 @@ class Sandbox:
             "CAD_LEASE_TOKEN": self.secrets.hostkube_token,
             "CAD_LEASE_NAMESPACE": LEASE_NAMESPACE,
             "CAD_LEASE_CA_FILE": ca,
+            "CAD_ORG_POLICY_MAPPING": org_policy_mapping(self.scenario),
         }
 
     def webhook_body(self) -> bytes:

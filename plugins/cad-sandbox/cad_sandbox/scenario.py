@@ -20,9 +20,21 @@ from typing import Any, Literal
 from cad_core.strict_yaml import read_source
 
 from cad_sandbox import strict_yaml
+from cad_sandbox.scenario_kube import ClusterOperator, Condition, Kube, KubeObject, TlsCertificate
 from cad_sandbox.webhook import webhook_body
 
-__all__ = ["Scenario", "bundled_examples", "load_scenario", "parse_scenario", "webhook_body"]
+__all__ = [
+    "ClusterOperator",
+    "Condition",
+    "Kube",
+    "KubeObject",
+    "Scenario",
+    "TlsCertificate",
+    "bundled_examples",
+    "load_scenario",
+    "parse_scenario",
+    "webhook_body",
+]
 
 SERVICES = ("pagerduty", "sso", "ocm", "backplane", "kube", "aws", "egress")
 ServiceName = Literal["pagerduty", "sso", "ocm", "backplane", "kube", "aws", "egress"]
@@ -101,11 +113,28 @@ class Alert:
 
 
 @dataclass(frozen=True, kw_only=True)
+class OrgPolicy:
+    escalation_policy: str
+    org_ids: tuple[str, ...]
+    name: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
 class PagerDuty:
     incident: Incident
     alerts: tuple[Alert, ...] = ()
     webhook: Literal["v3", "event_orchestration"] = "v3"
     silent_policy: str = "PSILENT"
+    # The escalation policies that exist; None: any id is accepted. When given, the
+    # incident's own policy and silent_policy are added, so only other ids are refused.
+    escalation_policies: tuple[str, ...] | None = None
+    # CAD_ORG_POLICY_MAPPING, in upstream's shape: organisation ids -> escalation policy.
+    org_policies: tuple[OrgPolicy, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.escalation_policies is not None:
+            known = (*self.escalation_policies, self.incident.escalation_policy, self.silent_policy)
+            object.__setattr__(self, "escalation_policies", tuple(dict.fromkeys(known)))
 
 
 # --- ocm ------------------------------------------------------------------------------------
@@ -160,6 +189,30 @@ class Hibernation:
 
 
 @dataclass(frozen=True, kw_only=True)
+class RegistryCredential:
+    """One of the owner's registry credentials in OCM (accounts_mgmt)."""
+
+    registry: str  # the registry's name, e.g. registry.redhat.io
+    username: str = "sandbox-owner"
+    token: str = "sandbox-token"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Owner:
+    """The subscription creator's OCM account."""
+
+    email: str | None = None  # None: owner@<organization_id>.example.com
+    banned: bool = False
+    ban_code: str = ""
+    ban_description: str = ""
+    registry_credentials: tuple[RegistryCredential, ...] = ()
+
+    def validate(self) -> None:
+        if not self.banned and (self.ban_code or self.ban_description):
+            raise ValueError("ban_code and ban_description need banned: true")
+
+
+@dataclass(frozen=True, kw_only=True)
 class Cluster:
     id: str
     external_id: str | None = None  # None: derived from id
@@ -178,6 +231,9 @@ class Cluster:
     service_logs: tuple[ServiceLog, ...] = ()
     limited_support_reasons: tuple[LimitedSupportReason, ...] = ()
     hibernation: tuple[Hibernation, ...] = ()
+    dns_ready: bool = True
+    subnet_ids: tuple[str, ...] = ()  # aws.subnet_ids: a customer-provided VPC (BYOVPC)
+    owner: Owner = field(default_factory=Owner)
 
     @property
     def display_name(self) -> str:
@@ -220,29 +276,20 @@ class CloudTrailEvent:
 
 
 @dataclass(frozen=True, kw_only=True)
+class Subnet:
+    """A subnet and whether its route table sends 0.0.0.0/0 anywhere (EC2 DescribeRouteTables)."""
+
+    id: str
+    route_to_internet: bool = True
+    route_table: bool = True  # False: no route table is associated with the subnet
+
+
+@dataclass(frozen=True, kw_only=True)
 class Aws:
     instances: tuple[Instance, ...] = ()
     cloudtrail: tuple[CloudTrailEvent, ...] = ()
     credentials: Literal["ok", "denied"] = "ok"
-
-
-@dataclass(frozen=True, kw_only=True)
-class Condition:
-    type: str
-    status: Literal["True", "False", "Unknown"]
-    reason: str = ""
-    message: str = ""
-
-
-@dataclass(frozen=True, kw_only=True)
-class ClusterOperator:
-    conditions: tuple[Condition, ...] = ()
-
-
-@dataclass(frozen=True, kw_only=True)
-class Kube:
-    clusteroperators: dict[str, ClusterOperator] = field(default_factory=dict)
-    api: Literal["ok", "unavailable"] = "ok"
+    subnets: tuple[Subnet, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -155,17 +155,20 @@ class World:
         headers = rate_limit_headers(limit, max(0, limit - used), reset)
         return used <= limit, headers
 
-    def log_request(self, service: str, method: str, path: str, status: int | str) -> None:
+    def log_request(
+        self, service: str, method: str, path: str, status: int | str, query: str = ""
+    ) -> None:
+        entry: dict[str, Any] = {
+            "service": service,
+            "method": method,
+            "path": path,
+            "status": status,
+            "write": is_write(service, method, path),
+        }
+        if query:  # only when sent, so entries of query-less requests keep their shape
+            entry["query"] = query
         with self.lock:
-            self._request_log.append(
-                {
-                    "service": service,
-                    "method": method,
-                    "path": path,
-                    "status": status,
-                    "write": is_write(service, method, path),
-                }
-            )
+            self._request_log.append(entry)
 
     def requests(self) -> list[dict[str, Any]]:
         with self.lock:

@@ -132,3 +132,27 @@ def test_ec2_fault_uses_the_xml_error_shape(running, scenario_data) -> None:
         ec2.describe_instances()
     assert caught.value.response["Error"]["Code"] == "Unavailable"
     assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 503
+
+
+def test_describe_route_tables_per_subnet(sandbox, sandbox_env) -> None:
+    subnets = [
+        {"id": "subnet-a", "route_to_internet": True},
+        {"id": "subnet-b", "route_to_internet": False},
+        {"id": "subnet-c", "route_table": False},
+    ]
+    sandbox_env(sandbox({"aws": {"subnets": subnets}}))
+    ec2 = boto3.client("ec2", config=NO_RETRIES)
+
+    def routes(subnet: str) -> list[list[str]]:
+        reply = ec2.describe_route_tables(
+            Filters=[{"Name": "association.subnet-id", "Values": [subnet]}]
+        )
+        return [
+            [r.get("DestinationCidrBlock", "") for r in t["Routes"]] for t in reply["RouteTables"]
+        ]
+
+    assert routes("subnet-a") == [["10.0.0.0/16", "0.0.0.0/0"]]
+    assert routes("subnet-b") == [["10.0.0.0/16"]]
+    assert routes("subnet-c") == []
+    with pytest.raises(ClientError, match="InvalidParameterValue"):
+        ec2.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": ["vpc-1"]}])

@@ -1,4 +1,5 @@
-"""One AWS endpoint for EC2 (Query protocol) and CloudTrail (JSON 1.1), as botocore sends
+"""One AWS endpoint for EC2 (Query protocol: DescribeInstances, DescribeRouteTables) and
+CloudTrail (JSON 1.1), as botocore sends
 both to ``AWS_ENDPOINT_URL``. Signatures are not checked: the sandbox holds no secrets.
 
 Requests are logged as ``/<Operation>`` (``/DescribeInstances``, ``/LookupEvents``): every
@@ -30,6 +31,10 @@ EC2_CODES = {
     429: "RequestLimitExceeded",
     500: "InternalError",
     503: "Unavailable",
+}
+EC2_OPERATIONS = {
+    "DescribeInstances": ec2.describe_instances,
+    "DescribeRouteTables": ec2.describe_route_tables,
 }
 CLOUDTRAIL_CODES = {
     400: "ValidationException",
@@ -63,12 +68,12 @@ class AwsSimulator(BaseSimulator):
                 )
             body = cloudtrail.lookup_events(self.world.scenario, _json_body(request))
             return json_response(200, body, content_type=JSON_CONTENT_TYPE)
-        if operation != "DescribeInstances":
+        answer = EC2_OPERATIONS.get(operation)
+        if answer is None:
             raise HttpProblem(
                 400, f"Unsupported action {operation or '(none)'}", aws_code="InvalidAction"
             )
-        xml = ec2.describe_instances(self.world.scenario, request.form())
-        return Response(200, xml, XML_CONTENT_TYPE)
+        return Response(200, answer(self.world.scenario, request.form()), XML_CONTENT_TYPE)
 
     def error(self, request: Request, status: int, message: str, **details: Any) -> Response:
         if _is_cloudtrail(request):

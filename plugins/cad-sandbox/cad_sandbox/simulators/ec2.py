@@ -1,4 +1,4 @@
-"""EC2 DescribeInstances over the Query protocol, answered in EC2's XML."""
+"""EC2 DescribeInstances and DescribeRouteTables over the Query protocol, in EC2's XML."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from datetime import timedelta
 from typing import Any
 from xml.etree import ElementTree
 
-from cad_sandbox.scenario import Instance, Scenario
+from cad_sandbox.scenario import Instance, Scenario, Subnet
 from cad_sandbox.simulators.ocm_payloads import AWS_ACCOUNT, REGION
 from cad_sandbox.simulators.wire import HttpProblem
 
@@ -41,6 +41,54 @@ def describe_instances(scenario: Scenario, form: dict[str, str]) -> bytes:
     if page_size and start + page_size < len(instances):
         _text(root, "nextToken", _token(start + page_size))
     return _xml(root)
+
+
+def describe_route_tables(scenario: Scenario, form: dict[str, str]) -> bytes:
+    """One route table per scenario subnet that has one; filter ``association.subnet-id``.
+
+    Every table has the VPC's local route; a subnet with ``route_to_internet`` also has
+    ``0.0.0.0/0`` through a NAT gateway, as a private BYOVPC subnet would.
+    """
+    wanted: list[str] | None = None
+    for number in _indexes(form, "Filter", ".Name"):
+        name = form[f"Filter.{number}.Name"]
+        if name != "association.subnet-id":
+            raise HttpProblem(
+                400, f"The filter '{name}' is invalid", aws_code="InvalidParameterValue"
+            )
+        wanted = _numbered(form, f"Filter.{number}.Value")
+    root = ElementTree.Element("DescribeRouteTablesResponse", xmlns=XML_NAMESPACE)
+    _text(root, "requestId", str(uuid.uuid4()))
+    tables = ElementTree.SubElement(root, "routeTableSet")
+    for subnet in scenario.aws.subnets:
+        if subnet.route_table and (wanted is None or subnet.id in wanted):
+            _route_table(ElementTree.SubElement(tables, "item"), subnet)
+    return _xml(root)
+
+
+def _route_table(item: ElementTree.Element, subnet: Subnet) -> None:
+    table_id = "rtb-" + subnet.id.removeprefix("subnet-")
+    _text(item, "routeTableId", table_id)
+    _text(item, "vpcId", "vpc-0sandbox")
+    _text(item, "ownerId", AWS_ACCOUNT)
+    association = ElementTree.SubElement(ElementTree.SubElement(item, "associationSet"), "item")
+    _text(association, "routeTableAssociationId", "rtbassoc-" + subnet.id.removeprefix("subnet-"))
+    _text(association, "routeTableId", table_id)
+    _text(association, "subnetId", subnet.id)
+    _text(association, "main", "false")
+    routes = ElementTree.SubElement(item, "routeSet")
+    _route(routes, "10.0.0.0/16", "gatewayId", "local")
+    if subnet.route_to_internet:
+        _route(routes, "0.0.0.0/0", "natGatewayId", "nat-0sandbox")
+    ElementTree.SubElement(item, "tagSet")
+
+
+def _route(parent: ElementTree.Element, cidr: str, target_kind: str, target: str) -> None:
+    route = ElementTree.SubElement(parent, "item")
+    _text(route, "destinationCidrBlock", cidr)
+    _text(route, target_kind, target)
+    _text(route, "state", "active")
+    _text(route, "origin", "CreateRoute" if target != "local" else "CreateRouteTable")
 
 
 def ec2_error_xml(code: str, message: str) -> bytes:

@@ -1,13 +1,17 @@
-"""The cluster's kube API as seen through a backplane remediation proxy: ClusterOperators."""
+"""The cluster's kube API as seen through a backplane remediation proxy.
+
+Serves every group/version/resource the scenario defines (and the usual kinds, empty):
+list and get, namespaced and cluster-scoped, label and field selectors, ``limit`` /
+``continue`` paging, and errors in the apiserver's ``Status`` body. Read-only: CAD's
+investigations never write to a customer's cluster.
+"""
 
 from __future__ import annotations
 
-import uuid
-from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from cad_sandbox.scenario import ClusterOperator
-from cad_sandbox.simulators.ocm_payloads import OPENSHIFT_VERSION, timestamp
+from cad_sandbox.simulators.kube_query import field_predicate, label_predicate, page
+from cad_sandbox.simulators.kube_store import KubeStore, ResourceType
 from cad_sandbox.simulators.wire import (
     BaseSimulator,
     HttpProblem,
@@ -15,11 +19,11 @@ from cad_sandbox.simulators.wire import (
     Response,
     Router,
     json_response,
-    segment,
 )
 
-API_VERSION = "config.openshift.io/v1"
-OPERATORS = f"/apis/{API_VERSION}/clusteroperators"
+if TYPE_CHECKING:
+    from cad_sandbox.world import World
+
 REASONS = {
     400: "BadRequest",
     401: "Unauthorized",
@@ -27,17 +31,25 @@ REASONS = {
     404: "NotFound",
     405: "MethodNotAllowed",
     409: "AlreadyExists",
+    410: "Expired",
     429: "TooManyRequests",
     500: "InternalError",
     503: "ServiceUnavailable",
     504: "Timeout",
 }
+NOT_SERVED = "the server could not find the requested resource"
 
 
 class KubeSimulator(BaseSimulator):
+    def __init__(self, world: World) -> None:
+        super().__init__(world)
+        self.store = KubeStore(world.scenario.kube, world.scenario.now)
+
     def add_routes(self, router: Router) -> None:
-        router.add("GET", OPERATORS, self.list_operators)
-        router.add("GET", f"{OPERATORS}/{segment('name')}", self.get_operator)
+        # Every path is parsed by hand: group/version/namespace/resource/name vary too much
+        # for fixed patterns, and a wrong shape must be the apiserver's 404, not a 405.
+        for method in ("GET", "POST", "PUT", "PATCH", "DELETE"):
+            router.add(method, r"/(?P<rest>.*)", self.dispatch)
 
     def handle(self, request: Request) -> Response:
         token = request.bearer_token()
@@ -63,65 +75,66 @@ class KubeSimulator(BaseSimulator):
             body["details"] = details["details"]
         return json_response(status, body)
 
-    def list_operators(self, request: Request) -> Response:
-        wanted = _name_from_field_selector(request.param("fieldSelector"))
-        operators = self.world.scenario.kube.clusteroperators
-        items = [
-            self._operator_json(name, operator)
-            for name, operator in sorted(operators.items())
-            if wanted is None or name == wanted
+    def dispatch(self, request: Request, rest: str) -> Response:
+        group, version, namespace, resource, name = _parse(rest)
+        served = self.store.find(group, version, resource)
+        if served is None or (namespace is not None and not served.namespaced):
+            raise HttpProblem(404, NOT_SERVED)
+        if request.method != "GET":
+            raise HttpProblem(
+                405,
+                f"CAD's sandbox cluster is read-only: {request.method} is not allowed",
+                allow="GET",
+            )
+        if name is None:
+            return self._list(request, served, namespace)
+        if namespace is None and served.namespaced:
+            raise HttpProblem(404, NOT_SERVED)
+        return self._get(served, namespace or "", name)
+
+    def _list(self, request: Request, served: ResourceType, namespace: str | None) -> Response:
+        labels = label_predicate(request.param("labelSelector"))
+        fields = field_predicate(request.param("fieldSelector"), served.kind)
+        matching = [
+            obj
+            for obj in served.objects
+            if (namespace is None or obj["metadata"].get("namespace") == namespace)
+            and labels(obj)
+            and fields(obj)
         ]
+        items, metadata = page(matching, request.param("limit"), request.param("continue"))
         body = {
-            "apiVersion": API_VERSION,
-            "kind": "ClusterOperatorList",
-            "metadata": {"resourceVersion": "1"},
+            "apiVersion": served.api_version,
+            "kind": f"{served.kind}List",
+            "metadata": metadata,
             "items": items,
         }
         return json_response(200, body)
 
-    def get_operator(self, request: Request, name: str) -> Response:
-        operator = self.world.scenario.kube.clusteroperators.get(name)
-        if operator is None:
-            details = {"name": name, "group": "config.openshift.io", "kind": "clusteroperators"}
-            raise HttpProblem(
-                404, f'clusteroperators.config.openshift.io "{name}" not found', details=details
-            )
-        return json_response(200, self._operator_json(name, operator))
-
-    def _operator_json(self, name: str, operator: ClusterOperator) -> dict[str, Any]:
-        changed = timestamp(self.world.scenario.now - timedelta(hours=1))
-        conditions = []
-        for condition in operator.conditions:
-            entry = {"type": condition.type, "status": condition.status}
-            entry["lastTransitionTime"] = changed
-            if condition.reason:  # omitempty in the Go type, as in real replies
-                entry["reason"] = condition.reason
-            if condition.message:
-                entry["message"] = condition.message
-            conditions.append(entry)
-        return {
-            "apiVersion": API_VERSION,
-            "kind": "ClusterOperator",
-            "metadata": {
-                "name": name,
-                "uid": str(uuid.uuid5(uuid.NAMESPACE_URL, f"cad-sandbox/clusteroperators/{name}")),
-                "resourceVersion": "1",
-                "creationTimestamp": timestamp(self.world.scenario.now - timedelta(days=30)),
-            },
-            "spec": {},
-            "status": {
-                "conditions": conditions,
-                "versions": [{"name": "operator", "version": OPENSHIFT_VERSION}],
-                "relatedObjects": [],
-            },
-        }
+    def _get(self, served: ResourceType, namespace: str, name: str) -> Response:
+        for obj in served.objects:
+            meta = obj["metadata"]
+            if meta["name"] == name and meta.get("namespace", "") == namespace:
+                return json_response(200, obj)
+        qualified = f"{served.resource}.{served.group}" if served.group else served.resource
+        details: dict[str, Any] = {"name": name, "kind": served.resource}
+        if served.group:
+            details["group"] = served.group
+        raise HttpProblem(404, f'{qualified} "{name}" not found', details=details)
 
 
-def _name_from_field_selector(selector: str | None) -> str | None:
-    """Only ``metadata.name=X`` (or ``==``) is supported, as the apiserver does for this kind."""
-    if not selector:
-        return None
-    field, _, value = selector.replace("==", "=").partition("=")
-    if field.strip() != "metadata.name" or not value:
-        raise HttpProblem(400, f'field label not supported: "{field.strip()}"')
-    return value.strip()
+def _parse(rest: str) -> tuple[str, str, str | None, str, str | None]:
+    """(group, version, namespace or None, resource, name or None) of an API path."""
+    parts = [p for p in rest.split("/") if p]
+    if len(parts) >= 2 and parts[0] == "api":
+        group, version, tail = "", parts[1], parts[2:]
+    elif len(parts) >= 3 and parts[0] == "apis":
+        group, version, tail = parts[1], parts[2], parts[3:]
+    else:
+        raise HttpProblem(404, NOT_SERVED)
+    namespace = None
+    if len(tail) >= 3 and tail[0] == "namespaces":
+        namespace, tail = tail[1], tail[2:]
+    if not 1 <= len(tail) <= 2:  # subresources (status, log, ...) are not simulated
+        raise HttpProblem(404, NOT_SERVED)
+    return group, version, namespace, tail[0], tail[1] if len(tail) == 2 else None

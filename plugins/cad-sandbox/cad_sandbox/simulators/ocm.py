@@ -89,6 +89,8 @@ class OcmSimulator(BaseSimulator):
         accounts = payloads.ACCOUNTS_MGMT
         router.add("GET", f"{accounts}/subscriptions/{segment('sub_id')}", self.subscription)
         router.add("GET", f"{accounts}/accounts/{segment('account_id')}", self.account)
+        router.add("GET", f"{accounts}/registry_credentials", self.registry_credentials)
+        router.add("GET", f"{accounts}/registries/{segment('registry_id')}", self.registry)
         logs = payloads.SERVICE_LOGS
         router.add("GET", f"{logs}/clusters/{segment('external_id')}/cluster_logs", self.list_logs)
         router.add("POST", f"{logs}/cluster_logs", self.post_log)
@@ -181,6 +183,30 @@ class OcmSimulator(BaseSimulator):
     def account(self, request: Request, account_id: str) -> Response:
         cluster = self._find(lambda c: c.account_id == account_id, f"Account '{account_id}'")
         return json_response(200, payloads.account_json(cluster))
+
+    def registry_credentials(self, request: Request) -> Response:
+        """Searchable by ``account_id = '<id>'`` (upstream's query); other fields are ignored."""
+        matches = _search(request, ("account_id", "id"))
+        with self.world.lock:
+            items = [
+                item
+                for cluster in self.world.clusters.values()
+                for item in payloads.registry_credential_items(cluster)
+                if matches({"account_id": cluster.account_id, "id": item["id"]})
+            ]
+        return json_response(200, _page(request, "RegistryCredentialList", items))
+
+    def registry(self, request: Request, registry_id: str) -> Response:
+        with self.world.lock:
+            names = {
+                credential.registry
+                for cluster in self.world.clusters.values()
+                for credential in cluster.seed.owner.registry_credentials
+            }
+        name = next((n for n in names if payloads.registry_id(n) == registry_id), None)
+        if name is None:
+            raise HttpProblem(404, f"Registry '{registry_id}' not found")
+        return json_response(200, payloads.registry_json(name))
 
     # --- service_logs -----------------------------------------------------------------------
 

@@ -45,7 +45,7 @@ def cluster_json(cluster: ClusterState, now: datetime) -> dict[str, Any]:
         "state": seed.state,
         "status": {
             "state": seed.state,
-            "dns_ready": True,
+            "dns_ready": seed.dns_ready,
             "limited_support_reason_count": len(cluster.limited_support_reasons),
         },
         "product": _link(
@@ -112,7 +112,7 @@ def _aws(cluster: ClusterState) -> dict[str, Any]:
     role = f"arn:aws:iam::{AWS_ACCOUNT}:role/ManagedOpenShift"
     return {
         "private_link": False,
-        "subnet_ids": [],
+        "subnet_ids": list(seed.subnet_ids),
         "sts": (
             {
                 "enabled": True,
@@ -220,18 +220,63 @@ def subscription_json(cluster: ClusterState) -> dict[str, Any]:
     }
 
 
+def owner_email(cluster: ClusterState) -> str:
+    return cluster.seed.owner.email or f"owner@{cluster.seed.organization_id}.example.com"
+
+
 def account_json(cluster: ClusterState) -> dict[str, Any]:
-    organization = cluster.seed.organization_id
-    return {
+    organization, owner = cluster.seed.organization_id, cluster.seed.owner
+    body: dict[str, Any] = {
         "kind": "Account",
         "id": cluster.account_id,
         "href": f"{ACCOUNTS_MGMT}/accounts/{cluster.account_id}",
-        "email": f"owner@{organization}.example.com",
+        "email": owner_email(cluster),
         "username": f"{organization}-owner",
         "first_name": "Sandbox",
         "last_name": "Owner",
-        "banned": False,
+        "banned": owner.banned,
         "organization": {"kind": "Organization", "id": organization},
+    }
+    if owner.banned:  # OCM leaves both out for an account in good standing
+        body["ban_code"] = owner.ban_code
+        body["ban_description"] = owner.ban_description
+    return body
+
+
+def registry_id(name: str) -> str:
+    return "reg-" + name.replace(".", "-").replace(":", "-")
+
+
+def registry_credential_items(cluster: ClusterState) -> list[dict[str, Any]]:
+    items = []
+    for number, credential in enumerate(cluster.seed.owner.registry_credentials, start=1):
+        cred_id = f"rc-{cluster.id}-{number}"
+        reg = registry_id(credential.registry)
+        items.append(
+            {
+                "kind": "RegistryCredential",
+                "id": cred_id,
+                "href": f"{ACCOUNTS_MGMT}/registry_credentials/{cred_id}",
+                "account": _link(
+                    "Account", cluster.account_id, f"{ACCOUNTS_MGMT}/accounts/{cluster.account_id}"
+                ),
+                "registry": _link("Registry", reg, f"{ACCOUNTS_MGMT}/registries/{reg}"),
+                "username": credential.username,
+                "token": credential.token,
+            }
+        )
+    return items
+
+
+def registry_json(name: str) -> dict[str, Any]:
+    reg = registry_id(name)
+    return {
+        "kind": "Registry",
+        "id": reg,
+        "href": f"{ACCOUNTS_MGMT}/registries/{reg}",
+        "name": name,
+        "url": f"https://{name}",
+        "type": "Red Hat",
     }
 
 

@@ -133,7 +133,7 @@ class PagerDutySimulator(BaseSimulator):
         with self.world.lock:
             targets = [self._writable(entry.get("id")) for entry in entries]
             for entry in entries:
-                _check_update(entry)
+                _check_update(entry, self._known_policies())
             for incident, entry in zip(targets, entries, strict=True):
                 _apply_update(incident, entry)
             updated = [incident_json(incident, _api(request)) for incident in targets]
@@ -146,9 +146,14 @@ class PagerDutySimulator(BaseSimulator):
             raise invalid_input("incident must be an object")
         with self.world.lock:
             incident = self._writable(incident_id)
-            _check_update(entry)
+            _check_update(entry, self._known_policies())
             _apply_update(incident, entry)
             return json_response(200, {"incident": incident_json(incident, _api(request))})
+
+    def _known_policies(self) -> tuple[str, ...] | None:
+        """The scenario's escalation policies (None: any id is accepted)."""
+        pagerduty = self.world.scenario.pagerduty
+        return pagerduty.escalation_policies if pagerduty else None
 
     def _incident(self, incident_id: Any) -> IncidentState:
         incident = self.world.incidents.get(incident_id) if isinstance(incident_id, str) else None
@@ -168,7 +173,7 @@ def _require_from(request: Request) -> None:
         raise invalid_input("The From header is required and must be a user's email address")
 
 
-def _check_update(entry: dict[str, Any]) -> None:
+def _check_update(entry: dict[str, Any], known_policies: tuple[str, ...] | None) -> None:
     """Reject the whole request before anything changes, as PagerDuty does."""
     if entry.get("type") not in INCIDENT_TYPES:
         raise invalid_input("Incident type must be incident or incident_reference")
@@ -180,6 +185,12 @@ def _check_update(entry: dict[str, Any]) -> None:
         and policy.get("type") == "escalation_policy_reference"
     ):
         raise invalid_input("Escalation Policy must be an escalation_policy_reference with an id")
+    if (
+        "escalation_policy" in entry
+        and known_policies is not None
+        and entry["escalation_policy"]["id"] not in known_policies
+    ):
+        raise invalid_input("Escalation Policy not found")
     level = entry.get("escalation_level")
     if "escalation_level" in entry and not (type(level) is int and level >= 1):
         raise invalid_input("Escalation Level must be a positive integer")

@@ -17,7 +17,7 @@ import threading
 from collections.abc import Callable
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, HTTPServer
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from cad_sandbox.scenario import Fault
 from cad_sandbox.simulators.wire import HttpProblem, Request, Response, Simulator
@@ -203,13 +203,22 @@ def answer(world: World, simulator: Simulator, request: Request) -> Response | N
     world.pause(world.scenario.latency_ms.for_service(request.service) / 1000)
     fault = world.take_fault(request.service, request.method, request.path)
     if fault is not None and fault.kind != "status":
-        world.log_request(request.service, request.method, request.path, fault.kind)
+        world.log_request(
+            request.service, request.method, request.path, fault.kind, _query(request)
+        )
         if fault.kind == "reset" or not world.pause(world.timeout_sleep_s):
             return None
         return _route(simulator, request)  # the late answer nobody waits for any more
     response = _route(simulator, request) if fault is None else _fault(simulator, request, fault)
-    world.log_request(request.service, request.method, request.path, response.status)
+    world.log_request(
+        request.service, request.method, request.path, response.status, _query(request)
+    )
     return response
+
+
+def _query(request: Request) -> str:
+    """The query as sent (parameter order kept), for telling repeated requests apart."""
+    return urlencode([(name, value) for name, values in request.query.items() for value in values])
 
 
 def _route(simulator: Simulator, request: Request) -> Response:

@@ -1,4 +1,5 @@
-"""The osd-network-verifier adapter: arguments, output parsing, and a real subprocess."""
+"""The egress verifier adapter (cad-ocm's ``egress_verification``): arguments, output
+parsing, settings, and a real subprocess."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ import boto3
 import pytest
 from cad_core.errors import BadInputError
 
-from cad_chgm import egress, settings
-from cad_chgm.egress import (
+from cad_ocm import egress
+from cad_ocm.egress import (
     FAILURE,
     SUCCESS,
     UNDEFINED,
@@ -25,17 +26,17 @@ from cad_chgm.egress import (
 # --- parsing ------------------------------------------------------------------------------------
 
 
-def test_chgm_a_clean_exit_is_success():
+def test_ocm_egress_a_clean_exit_is_success():
     assert parse_output(0, "All tests passed\n", "") == EgressResult(SUCCESS)
 
 
-def test_chgm_failure_lines_give_the_targets_without_their_prefix():
+def test_ocm_egress_failure_lines_give_the_targets_without_their_prefix():
     out = "Summary:\negressURL error: nosnch.in:443\negressURL error: quay.io:443\n"
     expected = EgressResult(FAILURE, blocked=("nosnch.in:443", "quay.io:443"))
     assert parse_output(1, out, "") == expected
 
 
-def test_chgm_failure_lines_win_even_with_a_clean_exit_and_on_stderr():
+def test_ocm_egress_failure_lines_win_even_with_a_clean_exit_and_on_stderr():
     result = parse_output(0, "", "level=info egressURL error: api.openshift.com:443\n")
     assert result == EgressResult(FAILURE, blocked=("api.openshift.com:443",))
 
@@ -49,7 +50,7 @@ def test_chgm_failure_lines_win_even_with_a_clean_exit_and_on_stderr():
         (3, "", "", "status 3: no output"),
     ],
 )
-def test_chgm_anything_else_is_undefined_with_the_error(code, out, err, detail):
+def test_ocm_egress_anything_else_is_undefined_with_the_error(code, out, err, detail):
     result = parse_output(code, out, err)
     assert result.outcome == UNDEFINED and detail in result.error
 
@@ -57,7 +58,7 @@ def test_chgm_anything_else_is_undefined_with_the_error(code, out, err, detail):
 # --- arguments ----------------------------------------------------------------------------------
 
 
-def test_chgm_verifier_arguments_hold_region_and_known_subnet():
+def test_ocm_egress_verifier_arguments_hold_region_and_known_subnet():
     cluster = {"region": {"id": "us-east-2"}, "aws": {"subnet_ids": ["subnet-a", "subnet-b"]}}
     target = target_for(cluster)
     assert target.arguments() == ["egress", "--region", "us-east-2", "--subnet-id", "subnet-a"]
@@ -71,7 +72,7 @@ def test_chgm_verifier_arguments_hold_region_and_known_subnet():
     assert full.arguments()[-2:] == ["--security-group-id", "sg"]
 
 
-def test_chgm_the_verifier_gets_the_customer_credentials_in_its_environment(monkeypatch):
+def test_ocm_egress_the_verifier_gets_the_customer_credentials_in_its_environment(monkeypatch):
     for name in (
         "CAD_PD_TOKEN",
         "CAD_OCM_CLIENT_SECRET",
@@ -99,34 +100,30 @@ def test_chgm_the_verifier_gets_the_customer_credentials_in_its_environment(monk
 # --- settings -----------------------------------------------------------------------------------
 
 
-def test_chgm_settings_defaults(monkeypatch):
-    for name in (settings.CLOUDTRAIL_WAIT, settings.VERIFIER_COMMAND, settings.VERIFIER_TIMEOUT):
+def test_ocm_egress_settings_defaults(monkeypatch):
+    for name in (egress.VERIFIER_COMMAND, egress.VERIFIER_TIMEOUT):
         monkeypatch.delenv(name, raising=False)
-    loaded = settings.load()
-    assert loaded.cloudtrail_wait_seconds == 60
-    assert loaded.verifier_command == ("osd-network-verifier",)
-    assert loaded.verifier_timeout_seconds == 600
+    assert egress.verifier_command() == ["osd-network-verifier"]
+    assert egress.verifier_timeout_seconds() == 600
 
 
-def test_chgm_the_verifier_command_is_split_like_a_shell(monkeypatch):
-    monkeypatch.setenv(settings.VERIFIER_COMMAND, "python -m 'some module'")
-    assert settings.verifier_command() == ["python", "-m", "some module"]
+def test_ocm_egress_the_verifier_command_is_split_like_a_shell(monkeypatch):
+    monkeypatch.setenv(egress.VERIFIER_COMMAND, "python -m 'some module'")
+    assert egress.verifier_command() == ["python", "-m", "some module"]
 
 
 @pytest.mark.parametrize(
     "name, value",
     [
-        (settings.CLOUDTRAIL_WAIT, "soon"),
-        (settings.CLOUDTRAIL_WAIT, "-1"),
-        (settings.CLOUDTRAIL_WAIT, "inf"),
-        (settings.VERIFIER_TIMEOUT, "0"),
-        (settings.VERIFIER_COMMAND, "'unclosed"),
+        (egress.VERIFIER_TIMEOUT, "0"),
+        (egress.VERIFIER_TIMEOUT, "soon"),
+        (egress.VERIFIER_COMMAND, "'unclosed"),
     ],
 )
-def test_chgm_bad_settings_are_bad_input_naming_the_variable(monkeypatch, name, value):
+def test_ocm_egress_bad_settings_are_bad_input_naming_the_variable(monkeypatch, name, value):
     monkeypatch.setenv(name, value)
     with pytest.raises(BadInputError, match=name):
-        settings.load()
+        egress.build_egress_verification(None)
 
 
 # --- a real subprocess --------------------------------------------------------------------------
@@ -164,27 +161,27 @@ def run_fake(fake_cli, mode, timeout=20.0):
     )
 
 
-def test_chgm_running_the_verifier_to_success(fake_cli, caplog):
-    caplog.set_level("INFO", logger="cad.chgm.egress")
+def test_ocm_egress_running_the_verifier_to_success(fake_cli, caplog):
+    caplog.set_level("INFO", logger="cad.ocm.egress")
     assert run_fake(fake_cli, "ok") == EgressResult(SUCCESS)
     assert "egress --region us-east-1 --subnet-id subnet-1" in caplog.text
     assert "AKID" not in caplog.text  # credentials travel in the environment, never in logs
 
 
-def test_chgm_running_the_verifier_to_failure_and_error(fake_cli):
+def test_ocm_egress_running_the_verifier_to_failure_and_error(fake_cli):
     assert run_fake(fake_cli, "blocked") == EgressResult(FAILURE, blocked=("nosnch.in:443",))
     broken = run_fake(fake_cli, "broken")
     assert broken.outcome == UNDEFINED and "probe could not start" in broken.error
 
 
-def test_chgm_a_verifier_that_runs_too_long_is_stopped(fake_cli, monkeypatch, caplog):
+def test_ocm_egress_a_verifier_that_runs_too_long_is_stopped(fake_cli, monkeypatch, caplog):
     monkeypatch.setattr(egress, "PROGRESS_EVERY_SECONDS", 0.1)
-    caplog.set_level("INFO", logger="cad.chgm.egress")
+    caplog.set_level("INFO", logger="cad.ocm.egress")
     result = run_fake(fake_cli, "slow", timeout=0.5)
     assert result == EgressResult(UNDEFINED, error="the verifier did not finish within 0.5 s")
     assert "still running" in caplog.text
 
 
-def test_chgm_a_missing_verifier_is_undefined(tmp_path):
+def test_ocm_egress_a_missing_verifier_is_undefined(tmp_path):
     result = run_verifier([str(tmp_path / "no-such-verifier")], VerifierTarget("us-east-1"), {}, 5)
     assert result.outcome == UNDEFINED and "not installed" in result.error

@@ -1,0 +1,4 @@
+"""CAD investigation ``cannotretrieveupdatessre`` (experimental upstream).
+
+Decision table: docs/investigations/cannotretrieveupdates.md.
+"""

@@ -1,0 +1,23 @@
+"""Hook implementations only: the investigation's logic lives in sibling modules."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from cad_core import Investigation, hookimpl
+
+
+@hookimpl
+def cad_investigations() -> Iterator[Investigation]:
+    # Imported here, not at module level: loading plugins for `cad --help` stays cheap.
+    from cad_cannotretrieveupdates.investigation import run
+
+    yield Investigation(
+        name="cannotretrieveupdatessre",
+        aliases=("cannotretrieveupdates",),
+        run=run,
+        description=(
+            "Cannot retrieve updates: notes the egress verdict and why the ClusterVersion "
+            "could not retrieve updates"
+        ),
+    )

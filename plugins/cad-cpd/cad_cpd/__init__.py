@@ -1,0 +1,1 @@
+"""CAD investigation ``cpd``: ClusterProvisioningDelay (docs/investigations/cpd.md)."""

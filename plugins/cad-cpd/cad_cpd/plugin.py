@@ -1,0 +1,23 @@
+"""Hook implementations only: the investigation's logic lives in sibling modules."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from cad_core import Investigation, hookimpl
+
+
+@hookimpl
+def cad_investigations() -> Iterator[Investigation]:
+    # Imported here, not at module level: loading plugins for `cad --help` stays cheap.
+    from cad_cpd.investigation import run
+
+    yield Investigation(
+        name="cpd",
+        aliases=("clusterprovisioningdelay",),
+        run=run,
+        description=(
+            "Cluster provisioning delay: checks the install state, DNS, the routes of "
+            "customer subnets and internet egress"
+        ),
+    )

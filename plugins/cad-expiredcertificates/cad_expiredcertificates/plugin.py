@@ -1,0 +1,23 @@
+"""Hook implementations only: the investigation's logic lives in sibling modules."""
+
+from collections.abc import Iterator
+
+from cad_core import Investigation, hookimpl
+
+
+@hookimpl
+def cad_investigations() -> Iterator[Investigation]:
+    # Imported here, not at module level: loading plugins for `cad --help` stays cheap
+    # (the certificate parser pulls in cryptography).
+    from cad_expiredcertificates.investigation import run
+
+    yield Investigation(
+        name="expiredcertificates",
+        aliases=("certificates",),
+        run=run,
+        description=(
+            "Expired certificates: reads the API server, ingress and component-route "
+            "certificates and the TLS secrets of the platform namespaces, and notes any "
+            "that expired or expire soon (never escalates or silences)"
+        ),
+    )

@@ -1,0 +1,4 @@
+"""CAD investigation ``insightsoperatordown``.
+
+Decision table: docs/investigations/insightsoperatordown.md.
+"""

@@ -1,0 +1,43 @@
+"""Every text this investigation writes (SRE-facing: notes, report, escalation)."""
+
+from __future__ import annotations
+
+
+def unreachable(error: str) -> str:
+    return f"CAD could not reach the cluster's API, so nothing was checked ({error})."
+
+
+ESCALATE_UNREACHABLE = "CAD could not reach the cluster's API; the health checks need a human"
+ESCALATE_NO_MACHINES = (
+    "No machines were found behind the short-circuited health checks; please take a look"
+)
+ESCALATE_DONE = "CAD looked at the short-circuited health checks; see its recommendations"
+
+
+def short_circuited(names: list[str]) -> str:
+    if not names:
+        return "Every MachineHealthCheck in openshift-machine-api may remediate"
+    return f"{len(names)} MachineHealthCheck(s) may not remediate right now: {', '.join(names)}"
+
+
+def bad_selector(check: str, error: str) -> str:
+    return f"MachineHealthCheck {check} has a selector CAD cannot read ({error}); skipped"
+
+
+NO_MACHINES = "No machines were found behind the short-circuited health checks"
+NOTHING_BROKEN = "None of their machines is being deleted or has failed"
+
+
+def nodes_unreadable(error: str) -> str:
+    return f"The nodes could not be listed, so node health was not checked ({error})"
+
+
+def machine_without_node(name: str) -> str:
+    return f"machine {name} has no node yet"
+
+
+NO_ADVICE = "CAD has no recommendation for the machines and nodes it could read"
+
+
+def recommendations(summary: str) -> str:
+    return f"What CAD recommends:\n{summary}"

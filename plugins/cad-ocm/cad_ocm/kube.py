@@ -1,0 +1,138 @@
+"""The cluster's kube API through a backplane remediation.
+
+Upstream CAD gives every investigation its own remediation (its own service account and
+RBAC, declared in the investigation's metadata); the ``kube`` resource is scoped to the
+investigation, so each one gets a :class:`KubeClient` on the remediation named after it.
+
+Typed helpers address objects by group/version/resource, as the apiserver does::
+
+    kube.list_objects("v1", "secrets", namespace="openshift-config",
+                      field_selector="type=kubernetes.io/tls")
+    kube.get_object("config.openshift.io/v1", "apiservers", "cluster")
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from cad_core.errors import BadInputError, NotFoundError, PermanentError
+from cad_core.settings import number_setting
+
+from cad_ocm.http import ApiClient
+
+if TYPE_CHECKING:
+    from cad_ocm.backplane import BackplaneClient
+
+PAGE_SIZE = 500  # the page size kubectl and client-go use
+PAGE_SIZE_SETTING = "CAD_KUBE_PAGE_SIZE"
+MAX_PAGES = 1000  # a server that never stops handing out tokens must not hold a run forever
+
+
+def api_path(
+    api_version: str, resource: str, *, namespace: str | None = None, name: str | None = None
+) -> str:
+    """``/api/v1/...`` for the core group, ``/apis/<group>/<version>/...`` for the others."""
+    prefix = f"/apis/{api_version}" if "/" in api_version else f"/api/{api_version}"
+    parts = [prefix]
+    if namespace:
+        parts.append(f"namespaces/{namespace}")
+    parts.append(resource)
+    if name:
+        parts.append(name)
+    return "/".join(parts)
+
+
+def page_size_setting() -> int:
+    """``CAD_KUBE_PAGE_SIZE``: objects per list request (a whole number, 1 or more)."""
+    value = number_setting(PAGE_SIZE_SETTING, PAGE_SIZE, 1.0)
+    if value != int(value):
+        raise BadInputError(f"{PAGE_SIZE_SETTING}={value:g} must be a whole number")
+    return int(value)
+
+
+class KubeClient:
+    """The cluster's kube API as one remediation's service account.
+
+    ``close()`` deletes the remediation (its service account and RBAC on the cluster).
+    """
+
+    def __init__(
+        self,
+        backplane: BackplaneClient,
+        cluster_id: str,
+        remediation: str,
+        proxy_uri: str,
+        instance_id: str,
+        page_size: int = PAGE_SIZE,
+    ) -> None:
+        credential = f"backplane remediation {remediation!r} (RBAC from its metadata)"
+        self._api = ApiClient(
+            backplane.base_url + proxy_uri.rstrip("/"),
+            backplane.tokens,
+            backplane.session,
+            service="kube API",
+            credential=credential,
+        )
+        self._backplane = backplane
+        self.cluster_id = cluster_id
+        self.remediation = remediation
+        self.instance_id = instance_id
+        self.page_size = page_size
+        self._closed = False
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"KubeClient(cluster={self.cluster_id!r}, remediation={self.remediation!r})"
+
+    def get(self, path: str, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        return self._api.get("/" + path.lstrip("/"), params)
+
+    def list_objects(
+        self,
+        api_version: str,
+        resource: str,
+        *,
+        namespace: str | None = None,
+        label_selector: str | None = None,
+        field_selector: str | None = None,
+        page_size: int | None = None,
+    ) -> list[dict[str, Any]]:
+        """Every matching object, fetched in pages (``limit``/``continue``) of ``page_size``,
+        by default ``CAD_KUBE_PAGE_SIZE`` (500)."""
+        path = api_path(api_version, resource, namespace=namespace)
+        params: dict[str, Any] = {"limit": str(page_size or self.page_size)}
+        if label_selector:
+            params["labelSelector"] = label_selector
+        if field_selector:
+            params["fieldSelector"] = field_selector
+        items: list[dict[str, Any]] = []
+        seen_tokens: set[str] = set()
+        for _ in range(MAX_PAGES):
+            body = self.get(path, params)
+            items.extend(item for item in body.get("items") or [] if isinstance(item, dict))
+            token = (body.get("metadata") or {}).get("continue")
+            if not token:
+                return items
+            if token in seen_tokens:  # a server bug would otherwise loop until the deadline
+                raise PermanentError(f"kube API GET {path} handed out one continue token twice")
+            seen_tokens.add(token)
+            params["continue"] = token
+        raise PermanentError(f"kube API GET {path} did not finish within {MAX_PAGES} pages")
+
+    def get_object(
+        self, api_version: str, resource: str, name: str, *, namespace: str | None = None
+    ) -> dict[str, Any] | None:
+        """The object, or None when the API answers 404."""
+        try:
+            return self.get(api_path(api_version, resource, namespace=namespace, name=name))
+        except NotFoundError:
+            return None
+
+    def close(self) -> None:
+        with self._lock:
+            if self._closed or not self.instance_id:
+                return
+            self._closed = True
+        self._backplane.delete_remediation(self.cluster_id, self.instance_id)

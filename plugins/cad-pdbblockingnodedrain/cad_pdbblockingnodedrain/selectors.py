@@ -1,0 +1,35 @@
+"""Matching labels against a kube ``LabelSelector`` (matchLabels and matchExpressions)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+
+class SelectorError(ValueError):
+    """A selector the apiserver would refuse too."""
+
+
+def matches(selector: Mapping[str, Any] | None, labels: Mapping[str, str]) -> bool:
+    """An empty selector matches everything; callers decide what a missing one means."""
+    selector = selector or {}
+    for key, value in (selector.get("matchLabels") or {}).items():
+        if labels.get(key) != value:
+            return False
+    return all(_expression(item, labels) for item in selector.get("matchExpressions") or [])
+
+
+def _expression(item: Mapping[str, Any], labels: Mapping[str, str]) -> bool:
+    key, operator = item.get("key"), item.get("operator")
+    values = set(item.get("values") or [])
+    if not key:
+        raise SelectorError("a matchExpressions entry names no key")
+    if operator == "In":
+        return labels.get(key) in values
+    if operator == "NotIn":
+        return labels.get(key) not in values
+    if operator == "Exists":
+        return key in labels
+    if operator == "DoesNotExist":
+        return key not in labels
+    raise SelectorError(f"unknown selector operator {operator!r}")

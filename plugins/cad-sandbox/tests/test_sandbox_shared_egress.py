@@ -1,0 +1,26 @@
+"""The egress verdict is a shared resource (cad-ocm's egress_verification): one probe per
+run, whichever investigations of the chain read it, seen in the simulators' request log."""
+
+from __future__ import annotations
+
+import pytest
+
+from cad_sandbox.commands import run_scenario
+
+
+@pytest.mark.usefixtures("fast_scenario_runs")
+def test_the_egress_verifier_runs_once_however_many_investigations_ask(tmp_path) -> None:
+    # cpd and cannotretrieveupdatessre both read egress_verification: one probe serves both.
+    config = tmp_path / "routing.yaml"
+    config.write_text(
+        "chain_heads: [precheck, ccam]\n"
+        "alerts:\n"
+        "  - alert_title: ClusterProvisioningDelay -\n"
+        "    investigations: [cpd, cannotretrieveupdatessre]\n"
+    )
+    result = run_scenario("cpd-row5-egress-blocked", config=str(config))
+    record = result.runs[0][1]
+    assert [i["name"] for i in record["investigations"]][-2:] == ["cpd", "cannotretrieveupdatessre"]
+    assert [r for r in result.requests if r["service"] == "egress"] == [
+        {"service": "egress", "method": "GET", "path": "/egress", "status": 200, "write": False}
+    ]

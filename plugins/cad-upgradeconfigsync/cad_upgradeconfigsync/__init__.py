@@ -1,0 +1,4 @@
+"""CAD investigation ``upgradeconfigsyncfailureover4hr``.
+
+Decision table: docs/investigations/upgradeconfigsync.md.
+"""

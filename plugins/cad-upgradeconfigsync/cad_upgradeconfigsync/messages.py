@@ -1,0 +1,104 @@
+"""Every text upgradeconfigsync writes: the customer's service log, notes, reasons.
+
+Facts (ban codes, the SOP link, entry names) are exact; the wording is ours. No note ever
+carries a credential, an e-mail address or a token: only which entry differs.
+"""
+
+from __future__ import annotations
+
+from cad_upgradeconfigsync.pullsecret import Finding
+
+EXPORT_CONTROL = "export_control_compliance"
+EXPORT_CONTROL_SOP = (
+    "https://github.com/openshift/ops-sop/blob/master/v4/alerts/"
+    "UpgradeConfigSyncFailureOver4HrSRE.md#user-banneddisabled-due-to-export-control-compliance"
+)
+
+# --- the customer reads these ----------------------------------------------------------------
+
+OWNER_SL_SUMMARY = "Action required: the cluster owner's account is disabled"
+OWNER_SL_DESCRIPTION = (
+    "The Red Hat account that owns this cluster has been disabled, so the cluster can no "
+    "longer fetch its upgrade configuration and will not receive upgrades. Please make "
+    "another active user of your organisation the cluster's owner, by transferring the "
+    "cluster's ownership in OpenShift Cluster Manager, or open a support case so that Red "
+    "Hat can help you with it."
+)
+
+# --- incident notes ---------------------------------------------------------------------------
+
+
+def ban_unknown(error: str) -> str:
+    return f"CAD could not find out whether the cluster's owner is banned ({error})."
+
+
+def export_control_ban(description: str) -> str:
+    return (
+        "The cluster's owner is banned for export control compliance "
+        f"({description or 'no description'}). This is handled by a dedicated process, not "
+        f"by the customer or CAD; please follow {EXPORT_CONTROL_SOP}"
+    )
+
+
+def other_ban(code: str, description: str) -> str:
+    return (
+        f"The cluster's owner is banned (code {code or 'none'}: "
+        f"{description or 'no description'}). CAD asked the customer to make another user "
+        "the cluster's owner."
+    )
+
+
+OWNER_NOT_BANNED = "The cluster's owner is not banned"
+
+
+def owner_unknown(error: str) -> str:
+    return f"CAD could not read the owner's OCM account ({error})."
+
+
+def unreachable(error: str) -> str:
+    return f"CAD could not reach the cluster's API, so the pull secret was not checked ({error})."
+
+
+def pull_secret_unreadable(error: str) -> str:
+    return f"CAD could not read the cluster's pull secret ({error})."
+
+
+def registries_unreadable(error: str) -> str:
+    return f"CAD could not read the owner's registry credentials from OCM ({error})."
+
+
+NO_REGISTRY_CREDENTIALS = "OCM holds no registry credentials for the owner's account"
+PULL_SECRET_MATCHES = "The cluster's pull secret matches the owner's OCM account"
+
+_FINDINGS = {
+    "no_cloud_entry": "The pull secret has no {registry} entry, so it may be misconfigured",
+    "no_cloud_email": "The pull secret's {registry} entry has no e-mail address",
+    "email_differs": (
+        "The e-mail address in the pull secret's {registry} entry is not the owner's e-mail "
+        "in OCM: the pull secret may belong to someone else"
+    ),
+    "no_registry_name": "OCM names no registry for the owner's registry credential {registry}",
+    "registry_missing": "The pull secret has no entry for registry {registry}",
+    "registry_email_differs": (
+        "The pull secret's entry for registry {registry} carries another e-mail address "
+        "than the owner's OCM account"
+    ),
+    "ocm_credential_empty": "OCM's credential for registry {registry} has no user or token",
+    "credential_differs": (
+        "The pull secret's credential for registry {registry} differs from the owner's "
+        "credential in OCM"
+    ),
+}
+
+
+def finding(item: Finding) -> str:
+    return _FINDINGS[item.kind].format(registry=item.registry or "(unnamed)")
+
+
+# --- reasons given to escalate --------------------------------------------------------------------
+
+ESCALATE_BAN_UNKNOWN = "CAD could not tell whether the owner is banned; a person needs to check"
+ESCALATE_EXPORT_CONTROL = "the owner is banned for export control compliance (see the SOP)"
+ESCALATE_BANNED = "the owner is banned; the customer was asked to arrange a new owner"
+ESCALATE_UNREACHABLE = "CAD could not reach the cluster's API; a person needs to check it"
+ESCALATE_DONE = "CAD finished its checks of the owner and the pull secret; please review them"
