@@ -1,6 +1,6 @@
 """Hook implementations only: the investigation's logic lives in sibling modules."""
 
-from cad_core import Investigation, hookimpl
+from cad_core import DefaultRoute, Investigation, hookimpl
 
 
 @hookimpl
@@ -10,8 +10,8 @@ def cad_investigations():
 
     yield Investigation(
         name="chgm",
-        aliases=("chgm",),
         run=run,
+        default_route=DefaultRoute(alert_titles=("has gone missing",)),
         description=(
             "Cluster has gone missing: looks for instances stopped outside OpenShift, recent "
             "hibernation and blocked internet egress"

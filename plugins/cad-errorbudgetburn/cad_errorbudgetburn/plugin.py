@@ -1,6 +1,6 @@
 """Hook implementations only: the investigation's logic lives in sibling modules."""
 
-from cad_core import Investigation, hookimpl
+from cad_core import DefaultRoute, Investigation, hookimpl
 
 
 @hookimpl
@@ -12,6 +12,7 @@ def cad_investigations():
         name="clustermonitoringerrorbudgetburn",
         aliases=("cmbb",),
         run=run,
+        default_route=DefaultRoute(alert_titles=("ClusterMonitoringErrorBudgetBurnSRE",)),
         description=(
             "Monitoring error budget burn: checks whether a user-workload-monitoring "
             "misconfiguration keeps the monitoring cluster operator unavailable"
