@@ -18,6 +18,7 @@ def cad_action_executors() -> Iterator[ActionExecutor]:
         execute=chat.post_message,
         already_applied=chat.already_posted,
         describe=chat.describe,
+        settings=(chat.SETTING,),  # a plan is refused before its first write when unset
     )
 
 
