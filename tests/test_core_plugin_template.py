@@ -17,10 +17,9 @@ TEMPLATE = Path(__file__).resolve().parents[1] / "contrib" / "plugin-template"
 OTHER_PLUGINS = "ocm,pagerduty,chgm,errorbudgetburn,sandbox"
 
 
-@pytest.fixture(scope="module")
-def fresh_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A new venv that sees this environment's packages (no downloads), plus the template."""
-    root = tmp_path_factory.mktemp("template")
+def make_venv(root: Path, project: Path) -> Path:
+    """A new venv under ``root`` that sees this environment's packages (no downloads),
+    with ``project`` installed into it."""
     env_dir = root / "venv"
     venv.EnvBuilder(with_pip=False).create(env_dir)
     python = env_dir / "bin" / "python"
@@ -34,8 +33,6 @@ def fresh_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
     ours = dict.fromkeys([sysconfig.get_path("purelib"), *site.getsitepackages()])
     lines = "".join(f"import site; site.addsitedir({path!r})\n" for path in ours)
     Path(purelib, "outer-environment.pth").write_text(lines)
-    source = root / "cad-example"
-    shutil.copytree(TEMPLATE, source, ignore=shutil.ignore_patterns("*.egg-info", "build"))
     subprocess.run(
         [
             python,
@@ -46,12 +43,21 @@ def fresh_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
             "--no-deps",
             "--no-index",
             "--no-build-isolation",
-            str(source),
+            str(project),
         ],
         check=True,
         capture_output=True,
     )
     return env_dir
+
+
+@pytest.fixture(scope="module")
+def fresh_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A new venv that sees this environment's packages (no downloads), plus the template."""
+    root = tmp_path_factory.mktemp("template")
+    source = root / "cad-example"
+    shutil.copytree(TEMPLATE, source, ignore=shutil.ignore_patterns("*.egg-info", "build"))
+    return make_venv(root, source)
 
 
 def cad(env_dir: Path, *args: str, others: bool = False) -> subprocess.CompletedProcess[str]:
