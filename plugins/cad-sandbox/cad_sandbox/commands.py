@@ -170,14 +170,16 @@ def serve_command(scenario: str) -> None:
     from cad_sandbox.scenario import load_scenario
 
     loaded = load_scenario(resolve_scenario(scenario))
-    with Sandbox(loaded) as world, tempfile.TemporaryDirectory() as folder:
-        payload = Path(folder) / "payload.json"
-        payload.write_bytes(loaded.webhook_body())
-        for key, value in sorted(world.env().items()):
-            click.echo(f"export {key}={shlex.quote(value)}")
-        click.echo(f"# then: cad run --payload-path {payload}")
-        click.echo("# Ctrl-C (or SIGTERM) stops the world", err=True)
-        with contextlib.suppress(KeyboardInterrupt), _sigterm_interrupts():
+    # The SIGTERM handler is in place before anything is printed, so a signal sent as
+    # soon as the exports appear still cleans up and prints the world.
+    with _sigterm_interrupts(), Sandbox(loaded) as world, tempfile.TemporaryDirectory() as folder:
+        with contextlib.suppress(KeyboardInterrupt):
+            payload = Path(folder) / "payload.json"
+            payload.write_bytes(loaded.webhook_body())
+            for key, value in sorted(world.env().items()):
+                click.echo(f"export {key}={shlex.quote(value)}")
+            click.echo(f"# then: cad run --payload-path {payload}")
+            click.echo("# Ctrl-C (or SIGTERM) stops the world", err=True)
             threading.Event().wait()
         click.echo(json.dumps(world.world.to_json(), indent=2), err=True)
 
