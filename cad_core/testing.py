@@ -129,11 +129,17 @@ def _only_plugins(names: Collection[str]) -> Iterator[None]:
     from cad_core.plugins import ENTRY_POINT_GROUP
 
     wanted = {name.lower().replace("_", "-") for name in names}
-    others = []
+    others, found = [], set()
     for ep in cached_entry_points(ENTRY_POINT_GROUP):
-        dist = _distribution_of(ep.dist_path)
-        if ep.name.lower() not in wanted and dist not in wanted:
+        keys = {ep.name.lower().replace("_", "-"), _distribution_of(ep.dist_path)}
+        found |= keys & wanted
+        if not keys & wanted:
             others.append(ep.name)
+    if wanted - found:  # a typo would otherwise test nothing at all
+        missing = ", ".join(sorted(wanted - found))
+        raise ValueError(
+            f"no installed cad plugin is named {missing} (entry point or distribution)"
+        )
     saved = os.environ.get("CAD_DISABLE_PLUGINS")
     os.environ["CAD_DISABLE_PLUGINS"] = ",".join([saved or "", *others])
     try:

@@ -88,3 +88,16 @@ def test_a_default_route_needs_real_titles(titles: tuple[str, ...]) -> None:
 def test_an_alias_equal_to_the_name_is_dropped() -> None:
     inv = Investigation(name="chgm", run=lambda ctx: InvestigationResult(), aliases=("chgm", "c"))
     assert inv.aliases == ("c",)
+
+
+def test_only_plugins_refuses_a_name_nothing_has() -> None:
+    from cad_core.testing import only_plugins
+
+    with pytest.raises(ValueError, match="no installed cad plugin is named no-such-plugin"):
+        only_plugins("no-such-plugin")
+
+
+def test_only_plugins_loads_the_named_plugin_alone(cad_plugins) -> None:
+    registry = cad_plugins("cad-chgm")  # a distribution name works as well as "chgm"
+    assert [inv.name for inv in registry.investigations()] == ["chgm"]
+    assert registry.plugins["ocm"].status == "disabled"
