@@ -82,28 +82,6 @@ def tickets(monkeypatch):
 """
 )
 
-SCENARIO = """
-name: disk-filling-up
-pagerduty:
-  incident:
-    id: Q1DISK0000001
-    title: DiskFillingUp on cluster-a
-    service: {id: PSVC001, summary: prod-cluster-alerts}
-  alerts:
-  - details: {cluster_id: 2abc7d0e1f2g3h4i5j6k7l8m9n0o1p2q}
-ocm:
-  clusters:
-  - id: 2abc7d0e1f2g3h4i5j6k7l8m9n0o1p2q
-    name: cluster-a
-    state: ready
-    cloud_provider: aws
-expect:
-  exit_code: 0
-  actions:
-  - {type: open_ticket, status: succeeded}
-  - {type: incident_title, status: succeeded}
-"""
-
 
 def blocks(language: str) -> list[str]:
     text = PAGE.read_text(encoding="utf-8")
@@ -119,7 +97,13 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (root / "tests").mkdir()
     (root / "tests" / "conftest.py").write_text(CONFTEST)
     (root / "tests" / "test_ticket.py").write_text(tests)
-    (root / "scenario.yaml").write_text(SCENARIO)
+    sandbox_page = PAGE.with_name("sandbox.md").read_text(encoding="utf-8")
+    [scenario] = [
+        block
+        for block in re.findall(r"^```yaml\n(.*?)^```", sandbox_page, re.MULTILINE | re.DOTALL)
+        if "name: disk-filling-up" in block
+    ]
+    (root / "scenario.yaml").write_text(scenario)  # the docs' scenario, as written
     return root
 
 
