@@ -11,7 +11,13 @@ import attrs
 from cad_core import filters
 from cad_core.actions import Action, EscalateIncident, IncidentNote
 from cad_core.chains import run_incident, run_manual
-from cad_core.config import RoutingConfig, config_path, experimental_enabled, load_config
+from cad_core.config import (
+    RoutingConfig,
+    config_path,
+    experimental_enabled,
+    load_config,
+    routes_from_plugins,
+)
 from cad_core.context import Alert, Resources, RunInfo
 from cad_core.engine.retry import Deadline, call_with_retry
 from cad_core.errors import BadInputError, CadError, one_line
@@ -53,14 +59,24 @@ def known_fields(registry: Registry) -> list[str]:
 def load_routing(registry: Registry, flag: str | None, required: bool) -> RoutingConfig:
     path = config_path(flag)
     if path is None:
-        if required:
-            raise BadInputError(
-                "incident mode needs a routing config: pass --config FILE or set "
-                "CAD_INVESTIGATION_CONFIG_PATH (contrib/config/routing.yaml is an example)"
-            )
-        return RoutingConfig()
+        # No config: incident mode routes by what the installed plugins declare, so
+        # `pip install cad-x` makes x reachable at once; manual mode needs no routes.
+        return plugin_routes(registry) if required else RoutingConfig()
     names, aliases = known_investigations(registry)
     return load_config(path, names, aliases, known_fields(registry))
+
+
+def plugin_routes(registry: Registry) -> RoutingConfig:
+    """The default routes (and chain heads) the installed investigations declare."""
+    pairs = [(reg.item, reg.plugin.label) for reg in registry.registrations("cad_investigations")]
+    config = routes_from_plugins(pairs)
+    if not config.alerts:
+        raise BadInputError(
+            "incident mode needs a routing config: pass --config FILE or set "
+            "CAD_INVESTIGATION_CONFIG_PATH (contrib/config/routing.yaml is an example), "
+            "or install an investigation plugin that declares a default route"
+        )
+    return config
 
 
 def check_plugins(registry: Registry, config: RoutingConfig) -> None:

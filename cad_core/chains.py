@@ -159,14 +159,14 @@ def run_manual(target: str, run: Run, with_filtering: bool, heads: bool = True) 
     """Manual mode: the chain heads, then the target; incident actions are dropped by policy."""
     dry = str(run.record.dry_run).lower()
     run.metrics.emit(MANUAL_STARTED, alert_type=target, dry_run=dry)
-    run.record.chain = target
+    chain = manual_chain(target, run.registry, run.config.chain_heads if heads else ())
+    run.record.chain = " -> ".join(entry.name for entry in chain)  # what really runs
     run.use_policy(run.engine.on_failure, run.record.inform)
     fields = run.registry.filter_fields()
     lookup = filter_lookup(run.resources, None, target, fields) if with_filtering else None
     status = "error"
     try:
-        chain_heads = run.config.chain_heads if heads else ()
-        run.run_chain(manual_chain(target, run.registry, chain_heads), lookup)
+        run.run_chain(chain, lookup)
         status = _manual_status({i.status for i in run.record.investigations})
     except ChainFailed as error:
         _escalate_failure(run, error, "CAD's investigation failed")

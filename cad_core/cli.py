@@ -161,9 +161,12 @@ def config_group() -> None:
 
 
 @config_group.command("check")
-@click.argument("file")
-def config_check(file: str) -> None:
-    """Validate FILE and show which chain each alert title runs."""
+@click.argument("file", required=False)
+def config_check(file: str | None) -> None:
+    """Validate FILE and show which chain each alert title runs.
+
+    Without FILE: the default routes the installed plugins declare.
+    """
     from cad_core.inventory import check_config
 
     click.echo(check_config(file))

@@ -39,6 +39,7 @@ class AlertRoute:
     line: int = 0
     on_failure: str = "continue"  # or "stop": nothing further starts after a failure
     mode: str = "live"  # or "inform": hold customer-facing and silencing actions
+    origin: str = ""  # where the route came from: "" for a config file, else the plugin
 
 
 @attrs.frozen
@@ -68,6 +69,30 @@ class RoutingConfig:
             decisions.append((route, "matches"))
             break
         return decisions
+
+
+PLUGIN_ROUTES = "routes of the installed plugins"
+
+
+def routes_from_plugins(investigations: Sequence[tuple[Any, str]]) -> RoutingConfig:
+    """With no routing config, each installed investigation's ``default_route`` routes.
+
+    ``investigations`` pairs each :class:`~cad_core.registrations.Investigation` with the
+    label of the plugin that registered it. Longer titles come first, so the most specific
+    title wins when one contains another (a config file keeps its own order).
+    """
+    routes, heads = [], []
+    for inv, plugin in investigations:
+        if inv.chain_head:
+            heads.append(inv.name)
+        if inv.default_route is None:
+            continue
+        for title in inv.default_route.alert_titles:
+            chain = (ChainEntry(inv.name),)
+            experimental = inv.default_route.experimental
+            routes.append(AlertRoute(title, inv.name, chain, experimental, origin=plugin))
+    routes.sort(key=lambda route: -len(route.alert_title))
+    return RoutingConfig(tuple(routes), {}, PLUGIN_ROUTES, tuple(heads))
 
 
 def experimental_enabled() -> bool:

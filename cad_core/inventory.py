@@ -54,20 +54,28 @@ def render_inventory(inventory: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def check_config(path: str) -> str:
-    from cad_core.app import known_fields, known_investigations, selection_problems
+def route_origin(route: Any) -> str:
+    """`` [default route of PLUGIN]`` for a plugin's route; a config file's routes say
+    nothing here, because every listing that shows them names the file first."""
+    return f" [default route of {route.origin}]" if route.origin else ""
+
+
+def check_config(path: str | None) -> str:
+    from cad_core.app import known_fields, known_investigations, plugin_routes, selection_problems
     from cad_core.chains import with_heads
     from cad_core.config import load_config
 
     registry = get_registry()
     names, aliases = known_investigations(registry)
-    config = load_config(path, names, aliases, known_fields(registry))
+    if path is None:
+        config = plugin_routes(registry)
+    else:
+        config = load_config(path, names, aliases, known_fields(registry))
     problems = selection_problems(registry, config)
     if problems:  # a selection that cannot work would fail every run: refuse it here too
         raise BadInputError(" | ".join(problems))
-    lines = [
-        f"{path}: valid, {len(config.alerts)} alert entr{'y' if len(config.alerts) == 1 else 'ies'}"
-    ]
+    count = len(config.alerts)
+    lines = [f"{path or config.source}: valid, {count} alert entr{'y' if count == 1 else 'ies'}"]
     if config.chain_heads:
         lines.append(f"  every chain starts with: {' -> '.join(config.chain_heads)}")
     for route in config.alerts:
@@ -76,7 +84,7 @@ def check_config(path: str) -> str:
         flags = " (experimental)" if route.experimental else ""
         flags += "" if route.on_failure == "continue" else f" (on_failure: {route.on_failure})"
         flags += "" if route.mode == "live" else f" (mode: {route.mode})"
-        lines.append(f"  {route.alert_title!r}{flags}: {chain}")
+        lines.append(f"  {route.alert_title!r}{flags}: {chain}{route_origin(route)}")
     lines.extend(_warnings(registry, config))
     return "\n".join(lines)
 
@@ -108,8 +116,9 @@ def explain_route(payload_path: str, config_flag: str | None) -> str:
         raise BadInputError(f"reading the alert failed: {one_line(error)}") from None
     experimental = experimental_enabled()
     lines = [f"alert: {alert.title!r} (incident {alert.id}, cluster {alert.cluster_id})"]
+    lines.append(f"routes: {config.source}")
     for route, why in config.explain(alert.title, experimental):
-        lines.append(f"  {route.alert_title!r}: {why}")
+        lines.append(f"  {route.alert_title!r}: {why}{route_origin(route)}")
     matched = config.match(alert.title, experimental)
     if matched is None:
         lines.append("no entry matches: CAD would escalate with a note saying it has no automation")

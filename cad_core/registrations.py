@@ -82,14 +82,51 @@ class InvestigationResult:
     stop_chain: str | None = None
 
 
+def _titles(values: Sequence[str]) -> tuple[str, ...]:
+    if isinstance(values, str):
+        values = (values,)
+    titles = tuple(str(v).strip() for v in values)
+    if not titles or not all(titles):
+        raise ValueError("a default route needs at least one non-empty alert title")
+    return titles
+
+
+@attrs.frozen
+class DefaultRoute:
+    """The alerts an investigation handles when no routing config is given.
+
+    ``alert_titles`` are matched as case-insensitive substrings of the incident title,
+    like ``alert_title`` in the routing config; ``experimental`` routes run only with
+    ``CAD_EXPERIMENTAL_ENABLED``. An explicit routing config replaces every default route.
+    """
+
+    alert_titles: tuple[str, ...] = attrs.field(converter=_titles)
+    experimental: bool = False
+
+
 @attrs.frozen
 class Investigation:
-    """An investigation: ``run(ctx) -> InvestigationResult``."""
+    """An investigation: ``run(ctx) -> InvestigationResult``.
+
+    ``default_route`` makes it reachable in incident mode as soon as it is installed
+    (when no routing config is given); ``chain_head=True`` runs it before every chain
+    of those default routes (as ``chain_heads:`` does in a routing config).
+    """
 
     name: str = attrs.field(converter=normalise_name)
     run: Callable[[InvestigationContext], InvestigationResult] = attrs.field(validator=_callable)
     description: str = ""
     aliases: tuple[str, ...] = attrs.field(default=(), converter=_names)
+    default_route: DefaultRoute | None = attrs.field(
+        default=None,
+        validator=attrs.validators.optional(attrs.validators.instance_of(DefaultRoute)),
+    )
+    chain_head: bool = False
+
+    def __attrs_post_init__(self) -> None:
+        # An alias equal to the name adds nothing and made listings print "chgm (alias: chgm)".
+        unique = tuple(a for a in dict.fromkeys(self.aliases) if a != self.name)
+        object.__setattr__(self, "aliases", unique)
 
 
 @attrs.frozen

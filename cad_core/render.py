@@ -43,8 +43,8 @@ def render_text(record: RunRecord) -> str:
             f"{outcome.action.summary_line()}"
             f"{' via ' + outcome.executor if outcome.executor else ''}{retries}"
         )
-        if detail:
-            lines.append(f"      {detail}")
+        # Every line indented: a multi-line reason (a dry-run note's text) stays readable.
+        lines.extend(f"      {line}" for line in (detail or "").splitlines())
     lines.extend(f"\nerror: {error}" for error in record.errors)
     return "\n".join(lines) + "\n"
 

@@ -1,6 +1,18 @@
 """Pytest helpers for plugin authors (loaded automatically as a pytest plugin).
 
+It needs pytest, which ``cad-core`` does not install: install ``cad-core[test]`` (or
+pytest) in your plugin's test environment. Pytest finds it by itself (entry point
+``pytest11``); plugin tests use it without importing anything.
+
+One call runs an investigation the way ``cad run`` does, with only the plugins you name:
+
+* ``run_investigation(name, cluster=..., params=..., dry_run=..., plugins=[...])``:
+  the run's action outcomes (``outcome.status``, ``.reason``, ``.executor``, ``.action``).
+
 Fixtures:
+
+* ``cad_plugins(*names)``: a registry of the named entry-point plugins only (by
+  entry-point or distribution name), so other installed plugins cannot disturb a test.
 
 * ``cad_registry(*modules, entry_points=False)``: build an isolated registry from inline
   plugin modules (or objects with hook functions), installed as the process registry
@@ -13,9 +25,11 @@ Fixtures:
 
 from __future__ import annotations
 
+import contextlib
+import os
 import types
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Callable, Collection, Iterator, Mapping
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -25,6 +39,9 @@ from cad_core.metrics import MetricEvent
 from cad_core.notes import Notes
 from cad_core.plugins import Registry, build_registry, set_registry
 from cad_core.registrations import MetricsSink
+
+if TYPE_CHECKING:
+    from cad_core.engine.report import ActionOutcome
 
 
 def inline_plugin(name: str, **hooks: Callable[[], Any]) -> types.ModuleType:
@@ -106,3 +123,91 @@ def secrets_plugin(*names: str, multiple: tuple[str, ...] = ()) -> types.ModuleT
             yield Setting(name=name, secret=True, multiple=name in multiple)
 
     return inline_plugin(f"secrets-{'-'.join(names).lower()}", cad_settings=settings)
+
+
+def _distribution_of(dist_path: str | None) -> str:
+    """``.../cad_example-0.1.0.dist-info`` -> ``cad-example``."""
+    if not dist_path:
+        return ""
+    folder = os.path.basename(dist_path.rstrip("/"))
+    return folder.partition("-")[0].replace("_", "-").lower()
+
+
+@contextlib.contextmanager
+def _only_plugins(names: Collection[str]) -> Iterator[None]:
+    """Disable every entry-point plugin not named (``CAD_DISABLE_PLUGINS``), then restore."""
+    from cad_core.epcache import cached_entry_points
+    from cad_core.plugins import ENTRY_POINT_GROUP
+
+    wanted = {name.lower().replace("_", "-") for name in names}
+    others, found = [], set()
+    for ep in cached_entry_points(ENTRY_POINT_GROUP):
+        keys = {ep.name.lower().replace("_", "-"), _distribution_of(ep.dist_path)}
+        found |= keys & wanted
+        if not keys & wanted:
+            others.append(ep.name)
+    if wanted - found:  # a typo would otherwise test nothing at all
+        missing = ", ".join(sorted(wanted - found))
+        raise ValueError(
+            f"no installed cad plugin is named {missing} (entry point or distribution)"
+        )
+    saved = os.environ.get("CAD_DISABLE_PLUGINS")
+    os.environ["CAD_DISABLE_PLUGINS"] = ",".join([saved or "", *others])
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop("CAD_DISABLE_PLUGINS", None)
+        else:
+            os.environ["CAD_DISABLE_PLUGINS"] = saved
+
+
+def only_plugins(*names: str, modules: Collection[object] = ()) -> Registry:
+    """A registry of the named installed plugins (plus inline ``modules``), made current."""
+    with _only_plugins(names):
+        registry = build_registry(modules, entry_points=True)
+    set_registry(registry)
+    return registry
+
+
+@pytest.fixture
+def cad_plugins() -> Iterator[Callable[..., Registry]]:
+    """``cad_plugins("example", "pagerduty")``: only these plugins, for this test."""
+    yield only_plugins
+    set_registry(None)
+
+
+def run_investigation(
+    name: str,
+    cluster: str = "c1",
+    params: Mapping[str, str] | None = None,
+    dry_run: bool = False,
+    plugins: Collection[str] | None = None,
+    config: str | None = None,
+) -> list[ActionOutcome]:
+    """Run ``name`` as ``cad run -c CLUSTER -i NAME --no-prechecks`` would; its outcomes.
+
+    ``plugins`` names the entry-point plugins to load (``None``: keep the current
+    registry). The plan runs through the real engine: dry-run, duplicate checks and
+    every executor behave as in production.
+    """
+    from cad_core.app import RunRequest, execute
+    from cad_core.plugins import get_registry
+
+    previous = get_registry()
+    if plugins is not None:
+        only_plugins(*plugins)
+    try:
+        request = RunRequest(
+            cluster_id=cluster,
+            investigation=name,
+            params=dict(params or {}),
+            dry_run=dry_run,
+            config=config,
+            chain_heads=False,
+        )
+        record = execute(request)
+    finally:
+        if plugins is not None:
+            set_registry(previous)
+    return list(record.actions)

@@ -344,7 +344,7 @@ def test_installed_investigations_and_aliases_come_from_the_registry(
     registry = cad_registry(INVESTIGATIONS)
     names, aliases = known_investigations(registry)
     assert sorted(names) == sorted(INSTALLED)
-    assert aliases == {"chgm": "chgm", "cmbb": "clustermonitoringerrorbudgetburn"}
+    assert aliases == {"cmbb": "clustermonitoringerrorbudgetburn"}
     path = write(tmp_path, "alerts:\n  - alert_title: x\n    investigations: [cmbb, ghost]\n")
     with pytest.raises(
         BadInputError, match="unknown investigation 'ghost'; installed: .*ccam, chgm"

@@ -17,10 +17,9 @@ TEMPLATE = Path(__file__).resolve().parents[1] / "contrib" / "plugin-template"
 OTHER_PLUGINS = "ocm,pagerduty,chgm,errorbudgetburn,sandbox"
 
 
-@pytest.fixture(scope="module")
-def fresh_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A new venv that sees this environment's packages (no downloads), plus the template."""
-    root = tmp_path_factory.mktemp("template")
+def make_venv(root: Path, project: Path) -> Path:
+    """A new venv under ``root`` that sees this environment's packages (no downloads),
+    with ``project`` installed into it."""
     env_dir = root / "venv"
     venv.EnvBuilder(with_pip=False).create(env_dir)
     python = env_dir / "bin" / "python"
@@ -34,8 +33,6 @@ def fresh_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
     ours = dict.fromkeys([sysconfig.get_path("purelib"), *site.getsitepackages()])
     lines = "".join(f"import site; site.addsitedir({path!r})\n" for path in ours)
     Path(purelib, "outer-environment.pth").write_text(lines)
-    source = root / "cad-example"
-    shutil.copytree(TEMPLATE, source, ignore=shutil.ignore_patterns("*.egg-info", "build"))
     subprocess.run(
         [
             python,
@@ -46,7 +43,7 @@ def fresh_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
             "--no-deps",
             "--no-index",
             "--no-build-isolation",
-            str(source),
+            str(project),
         ],
         check=True,
         capture_output=True,
@@ -54,8 +51,19 @@ def fresh_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return env_dir
 
 
-def cad(env_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "CAD_DISABLE_PLUGINS": OTHER_PLUGINS}
+@pytest.fixture(scope="module")
+def fresh_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A new venv that sees this environment's packages (no downloads), plus the template."""
+    root = tmp_path_factory.mktemp("template")
+    source = root / "cad-example"
+    shutil.copytree(TEMPLATE, source, ignore=shutil.ignore_patterns("*.egg-info", "build"))
+    return make_venv(root, source)
+
+
+def cad(env_dir: Path, *args: str, others: bool = False) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "CAD_EXAMPLE_CHAT_URL": "http://127.0.0.1:9"}
+    if not others:
+        env["CAD_DISABLE_PLUGINS"] = OTHER_PLUGINS
     return subprocess.run(
         [env_dir / "bin" / "python", "-c", "from cad_core.cli import main; main()", *args],
         capture_output=True,
@@ -95,11 +103,25 @@ def test_cad_run_plans_the_new_action_type(fresh_venv: Path) -> None:
         "channel": "ops",
         "text": "CAD looked at c1",
     }
-    assert action["reason"] == "would run: post to #ops: 'CAD looked at c1'"
+    # Nothing listens on port 9: the preview says the duplicate check could not ask.
+    assert action["reason"].startswith("would run: post to #ops: 'CAD looked at c1' (could not")
+
+
+def test_the_readme_command_works_with_every_plugin_installed(fresh_venv: Path) -> None:
+    readme = (TEMPLATE / "README.md").read_text(encoding="utf-8")
+    [line] = [line for line in readme.splitlines() if " cad run " in f" {line}"]
+    command = line.split("cad ", 1)[1].split("#")[0].split()
+    assert "--no-prechecks" in command  # precheck (cad-ocm) would need OCM settings
+    result = cad(fresh_venv, *command, "--output", "json", others=True)
+    assert result.returncode == 0, result.stderr
+    record = json.loads(result.stdout)
+    assert [i["name"] for i in record["investigations"]] == ["example-hello"]
+    assert [a["status"] for a in record["actions"]] == ["dry_run"]
 
 
 def test_the_template_passes_its_own_tests(fresh_venv: Path) -> None:
-    env = {**os.environ, "CAD_DISABLE_PLUGINS": OTHER_PLUGINS}
+    # Every other plugin stays enabled: the template's tests load only their own plugin.
+    env = {k: v for k, v in os.environ.items() if k != "CAD_DISABLE_PLUGINS"}
     result = subprocess.run(
         [
             fresh_venv / "bin" / "python",
@@ -117,4 +139,4 @@ def test_the_template_passes_its_own_tests(fresh_venv: Path) -> None:
         cwd=TEMPLATE,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "1 passed" in result.stdout
+    assert "3 passed" in result.stdout

@@ -1,53 +1,57 @@
-"""The executor for chat_message: posts JSON to CAD_EXAMPLE_CHAT_URL."""
+"""The executor for chat_message: talks to the chat service at CAD_EXAMPLE_CHAT_URL.
+
+The service keeps messages per channel: ``GET {url}/messages?channel=ops`` lists them,
+``POST {url}/messages`` adds one. The duplicate check asks the service itself, so a
+re-run of CAD (another process, another day) never posts the same message twice.
+"""
 
 from __future__ import annotations
 
-import json
 import os
-import urllib.error
-import urllib.request
+from typing import Any
 
-from cad_core import ExecutionContext
 from cad_core.errors import MissingSettingError, PermanentError, TransientError
-from cad_example.actions import ChatMessage
+
+SETTING = "CAD_EXAMPLE_CHAT_URL"
 
 
 def _url() -> str:
-    url = os.environ.get("CAD_EXAMPLE_CHAT_URL", "")
+    url = os.environ.get(SETTING, "").rstrip("/")
     if not url:
-        raise MissingSettingError(["CAD_EXAMPLE_CHAT_URL"], "where chat messages are posted")
-    return url
+        raise MissingSettingError([SETTING], "where chat messages are posted")
+    return url + "/messages"
 
 
-def execute_chat_message(action: ChatMessage, ctx: ExecutionContext) -> None:
-    body = json.dumps({"channel": action.channel, "text": action.text}).encode()
-    request = urllib.request.Request(
-        _url(), data=body, method="POST", headers={"Content-Type": "application/json"}
-    )
+def _call(method: str, **kwargs: Any) -> Any:
+    import requests  # here, not at module level: `cad --help` stays fast
+
     try:
-        urllib.request.urlopen(request, timeout=10).close()
-    except urllib.error.HTTPError as error:
-        # Typed errors let the core's single retry layer decide: 429/5xx retry, others fail.
-        retry_after = error.headers.get("Retry-After")
-        if error.code == 429 or error.code >= 500:
-            raise TransientError(
-                f"chat answered {error.code}", float(retry_after) if retry_after else None
-            ) from None
-        raise PermanentError(f"chat refused the message: HTTP {error.code}") from None
-    except (urllib.error.URLError, TimeoutError) as error:
+        response = requests.request(method, _url(), timeout=10, **kwargs)
+    except (requests.ConnectionError, requests.Timeout) as error:
         raise TransientError(f"chat unreachable: {error}") from None
+    if response.status_code == 429 or response.status_code >= 500:
+        # Typed errors let the core's single retry layer decide: 429/5xx retry, others fail.
+        retry_after = response.headers.get("Retry-After")
+        raise TransientError(
+            f"chat answered {response.status_code}", float(retry_after) if retry_after else None
+        )
+    if response.status_code >= 400:
+        raise PermanentError(f"chat refused the request: HTTP {response.status_code}")
+    return response.json() if response.content else None
+
+
+def post_message(action: Any, ctx: Any) -> None:
+    _call("POST", json={"channel": action.channel, "text": action.text})
     ctx.log.info("posted to #%s", action.channel)
 
 
-def chat_message_applied(action: ChatMessage, ctx: ExecutionContext) -> str | None:
-    # A real chat API would be asked here; the template remembers what this run posted.
-    key = f"chat:{action.channel}:{action.text}"
-    with ctx.shared_lock:
-        if key in ctx.shared:
-            return "the same message was already posted in this run"
-        ctx.shared[key] = True
+def already_posted(action: Any, ctx: Any) -> str | None:
+    # Read-only: dry-run calls it too.
+    messages = _call("GET", params={"channel": action.channel}) or []
+    if any(message.get("text") == action.text for message in messages):
+        return f"#{action.channel} already has this message"
     return None
 
 
-def describe_chat_message(action: ChatMessage, ctx: ExecutionContext) -> str:
+def describe(action: Any, ctx: Any) -> str:
     return f"post to #{action.channel}: {action.text!r}"

@@ -5,19 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import cad_example.actions  # noqa: F401  (registers the chat_message type)
-from cad_core import ActionExecutor, Investigation, Setting, hookimpl
-from cad_core.checks import url_check
-
-
-@hookimpl
-def cad_settings() -> Iterator[Setting]:
-    # Declared, so CAD checks it at start-up (exit 2 naming it) and lists it in `cad plugins`.
-    # A token would be declared with secret=True, and CAD would keep it out of every log.
-    yield Setting(
-        name="CAD_EXAMPLE_CHAT_URL",
-        description="where chat messages are posted",
-        check=url_check("https", "http"),
-    )
+from cad_core import ActionExecutor, Investigation, hookimpl
 
 
 @hookimpl
@@ -27,9 +15,10 @@ def cad_action_executors() -> Iterator[ActionExecutor]:
     yield ActionExecutor(
         name="example-chat",
         action_types=("chat_message",),
-        execute=chat.execute_chat_message,
-        already_applied=chat.chat_message_applied,
-        describe=chat.describe_chat_message,
+        execute=chat.post_message,
+        already_applied=chat.already_posted,
+        describe=chat.describe,
+        settings=(chat.SETTING,),  # a plan is refused before its first write when unset
     )
 
 

@@ -1,60 +1,35 @@
-"""The template's own tests: loaded through its entry point, run through the real engine."""
+"""The template's own tests: only this plugin loaded, run as `cad run` runs it."""
 
 from __future__ import annotations
 
-import http.server
-import json
-import threading
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
+from cad_core.testing import run_investigation
 
-from cad_core.engine import EngineSettings, execute_plan
-from cad_core.engine.retry import RetryPolicy
-from cad_core.metrics import Dispatcher
-from cad_core.testing import make_execution_context
+ONLY = ["example"]  # other installed plugins cannot disturb these tests
 
 
-@pytest.fixture
-def chat(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[dict[str, Any]]]:
-    received: list[dict[str, Any]] = []
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
-            received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
-            self.send_response(204)
-            self.end_headers()
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    monkeypatch.setenv("CAD_EXAMPLE_CHAT_URL", f"http://127.0.0.1:{server.server_port}/hook")
-    yield received
-    server.shutdown()
-
-
-def test_investigation_plan_is_carried_out(cad_registry: Any, chat: list[Any]) -> None:
-    from cad_core.context import InvestigationContext, Resources
-    from cad_core.notes import Notes
-
-    registry = cad_registry(entry_points=True)
-    assert registry.plugins["example"].distribution == "cad-example"
-    investigation = registry.investigation("hello")
-    ctx = InvestigationContext(
-        name=investigation.name,
-        cluster_id="c1",
-        notes=Notes("x"),
-        resources=Resources({}),
-        params={"channel": "ops"},
+def test_the_plan_posts_once_and_a_rerun_finds_it(chat: list[Any]) -> None:
+    [first] = run_investigation("hello", cluster="c1", params={"channel": "ops"}, plugins=ONLY)
+    assert (first.type, first.status, first.executor) == (
+        "chat_message",
+        "succeeded",
+        "example-chat",
     )
-    result = investigation.run(ctx)
-    exec_ctx = make_execution_context(registry, cluster_id="c1")
-    settings = EngineSettings(retry=RetryPolicy(base_delay=0.01))
-    outcomes = execute_plan(result.actions, exec_ctx, registry, Dispatcher({}), settings)
-    assert [(o.type, o.status, o.executor) for o in outcomes] == [
-        ("chat_message", "succeeded", "example-chat")
-    ]
     assert chat == [{"channel": "ops", "text": "CAD looked at c1"}]
+    [again] = run_investigation("hello", cluster="c1", params={"channel": "ops"}, plugins=ONLY)
+    assert again.status == "skipped_duplicate" and again.reason == "#ops already has this message"
+    assert len(chat) == 1  # the service was asked, so nothing was posted twice
+
+
+def test_dry_run_writes_nothing(chat: list[Any]) -> None:
+    [outcome] = run_investigation("hello", cluster="c1", dry_run=True, plugins=ONLY)
+    assert outcome.status == "dry_run"
+    assert outcome.reason == "would run: post to #sre: 'CAD looked at c1'"
+    assert chat == []
+
+
+def test_the_plugin_claims_its_action_type(cad_plugins: Any) -> None:
+    registry = cad_plugins("example")
+    assert registry.plugins["example"].distribution == "cad-example"
+    assert registry.executor("chat_message").name == "example-chat"

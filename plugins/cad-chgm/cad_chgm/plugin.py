@@ -2,7 +2,7 @@
 
 from collections.abc import Iterator
 
-from cad_core import Investigation, hookimpl
+from cad_core import DefaultRoute, Investigation, hookimpl
 
 
 @hookimpl
@@ -12,8 +12,8 @@ def cad_investigations() -> Iterator[Investigation]:
 
     yield Investigation(
         name="chgm",
-        aliases=("chgm",),
         run=run,
+        default_route=DefaultRoute(alert_titles=("has gone missing",)),
         description=(
             "Cluster has gone missing: looks for instances stopped outside OpenShift, recent "
             "hibernation and blocked internet egress"

@@ -2,7 +2,7 @@
 
 from collections.abc import Iterator
 
-from cad_core import Investigation, hookimpl
+from cad_core import DefaultRoute, Investigation, hookimpl
 
 
 @hookimpl
@@ -14,6 +14,7 @@ def cad_investigations() -> Iterator[Investigation]:
         name="clustermonitoringerrorbudgetburn",
         aliases=("cmbb",),
         run=run,
+        default_route=DefaultRoute(alert_titles=("ClusterMonitoringErrorBudgetBurnSRE",)),
         description=(
             "Monitoring error budget burn: checks whether a user-workload-monitoring "
             "misconfiguration keeps the monitoring cluster operator unavailable"

@@ -134,4 +134,5 @@ INVESTIGATION = Investigation(
     name="precheck",
     run=run,
     description="stops the chain for unknown, uninstalling, non-AWS or access-protected clusters",
+    chain_head=True,  # runs before every default route, as chain_heads does in a config
 )

@@ -56,7 +56,7 @@ def resolve_scenario(name: str) -> str:
     )
 
 
-def run_once(body: bytes, config: str, dry_run: bool) -> tuple[int, dict[str, Any], Any]:
+def run_once(body: bytes, config: str | None, dry_run: bool) -> tuple[int, dict[str, Any], Any]:
     from cad_core.app import RunRequest, execute
 
     record = execute(RunRequest(payload=body, config=config, dry_run=dry_run))
@@ -94,7 +94,9 @@ def run_scenario(
     loaded = load_scenario(resolve_scenario(scenario))
     with Sandbox(loaded) as world, environment(world.env()):
         results = [
-            run_once(loaded.webhook_body(), config or default_config(), dry_run)
+            # No --config: the installed plugins' default routes (or the environment's config),
+            # so a scenario needs only the plugins it uses.
+            run_once(loaded.webhook_body(), config, dry_run)
             for _ in range(runs)
         ]
         return SandboxResult(loaded, results, world.world.to_json(), world.world.requests())
@@ -108,7 +110,7 @@ def sandbox() -> None:
 @sandbox.command("run")
 @click.argument("scenario")
 @click.option("--output", "-o", type=OUTPUT, default="text", show_default=True)
-@click.option("--config", help="Routing config (default: the sandbox's example config).")
+@click.option("--config", help="Routing config (default: the installed plugins' routes).")
 @click.option("--dry-run", is_flag=True, help="Plan only; the world must see no writes.")
 @click.option(
     "--runs",
@@ -168,14 +170,30 @@ def serve_command(scenario: str) -> None:
     from cad_sandbox.scenario import load_scenario
 
     loaded = load_scenario(resolve_scenario(scenario))
-    with Sandbox(loaded) as world, tempfile.TemporaryDirectory() as folder:
-        payload = Path(folder) / "payload.json"
-        payload.write_bytes(loaded.webhook_body())
-        for key, value in sorted(world.env().items()):
-            click.echo(f"export {key}={shlex.quote(value)}")
-        click.echo(f"export CAD_INVESTIGATION_CONFIG_PATH={shlex.quote(default_config())}")
-        click.echo(f"# then: cad run --payload-path {payload}")
-        click.echo("# Ctrl-C stops the world", err=True)
+    # The SIGTERM handler is in place before anything is printed, so a signal sent as
+    # soon as the exports appear still cleans up and prints the world.
+    with _sigterm_interrupts(), Sandbox(loaded) as world, tempfile.TemporaryDirectory() as folder:
         with contextlib.suppress(KeyboardInterrupt):
+            payload = Path(folder) / "payload.json"
+            payload.write_bytes(loaded.webhook_body())
+            for key, value in sorted(world.env().items()):
+                click.echo(f"export {key}={shlex.quote(value)}")
+            click.echo(f"# then: cad run --payload-path {payload}")
+            click.echo("# Ctrl-C (or SIGTERM) stops the world", err=True)
             threading.Event().wait()
         click.echo(json.dumps(world.world.to_json(), indent=2), err=True)
+
+
+@contextlib.contextmanager
+def _sigterm_interrupts() -> Iterator[None]:
+    """SIGTERM ends `serve` like Ctrl-C: the with-blocks clean up and the world is printed."""
+    import signal
+
+    def interrupt(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)

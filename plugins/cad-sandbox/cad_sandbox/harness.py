@@ -80,7 +80,8 @@ class Sandbox:
         self._ca: ThrowawayCA | None = None
         self._folder: Path | None = None
         self._servers: dict[str, LoopbackServer] = {}
-        self.ca_path: Path | None = None
+        self.ca_path: Path | None = None  # the sandbox CA alone (curl --cacert)
+        self.trust_path: Path | None = None  # the system's CAs plus the sandbox CA
 
     # --- lifecycle --------------------------------------------------------------------------
 
@@ -91,6 +92,7 @@ class Sandbox:
             self._folder = Path(tempfile.mkdtemp(prefix="cad-sandbox-"))
             self._ca = ThrowawayCA()
             self.ca_path = self._ca.write_ca_pem(self._folder)
+            self.trust_path = self._ca.write_trust_bundle(self._folder)
             self._servers = build_servers(self.world, self.secrets, self._ca.server_context())
             for server in self._servers.values():
                 server.start()
@@ -143,7 +145,7 @@ class Sandbox:
     def env(self) -> dict[str, str]:
         """Environment settings that point the real clients (and CAD) at this sandbox."""
         urls = self.urls
-        ca = str(self.ca_path)
+        ca = str(self.trust_path)  # added to the system's trust, so real hosts still verify
         pagerduty = self.scenario.pagerduty
         return {
             "CAD_PD_URL": urls["pagerduty"],

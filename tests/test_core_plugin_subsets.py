@@ -1,0 +1,117 @@
+"""Wheels of a subset of the distributions, as a new user installs them.
+
+`pip install cad-core cad-pagerduty cad-ocm cad-sandbox cad-chgm` (no error-budget-burn):
+the bundled scenario runs and passes `--check` because routes come from what is
+installed. Third-party dependencies come from this environment (symlinked, no
+downloads); every cad-* distribution is a wheel built once per session.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import sysconfig
+import venv
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIOS = ROOT.parent / "shared" / "scenarios"
+DISTRIBUTIONS = {
+    "cad-core": ROOT,
+    **{p.name: p for p in sorted((ROOT / "plugins").glob("cad-*")) if p.is_dir()},
+}
+
+
+@pytest.fixture(scope="session")
+def wheels(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("wheels")
+    command = [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-index"]
+    command += ["--no-build-isolation", "-w", str(folder), *map(str, DISTRIBUTIONS.values())]
+    subprocess.run(command, check=True, capture_output=True, timeout=600)
+    return folder
+
+
+def _third_party(folder: Path) -> Path:
+    """This environment's packages minus every cad-* distribution and editable hook."""
+    outer = Path(sysconfig.get_path("purelib"))
+    folder.mkdir()
+    for entry in outer.iterdir():
+        name = entry.name.lower()
+        if name.startswith(("cad_", "cad-", "__editable__")) or name.endswith(".pth"):
+            continue
+        (folder / entry.name).symlink_to(entry)
+    return folder
+
+
+def subset_venv(root: Path, wheels: Path, names: list[str]) -> Path:
+    env_dir = root / "venv"
+    venv.EnvBuilder(with_pip=False).create(env_dir)
+    python = env_dir / "bin" / "python"
+    purelib = subprocess.run(
+        [python, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    Path(purelib, "third-party.pth").write_text(f"{_third_party(root / 'third-party')}\n")
+    files = [str(w) for n in names for w in wheels.glob(n.replace("-", "_") + "-*.whl")]
+    assert len(files) == len(names), files
+    subprocess.run(
+        [python, "-m", "pip", "install", "--quiet", "--no-deps", "--no-index", *files],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    return env_dir
+
+
+def cad(env_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CAD_")}
+    return subprocess.run(
+        [env_dir / "bin" / "python", "-c", "from cad_core.cli import main; main()", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=180,
+        cwd=env_dir,  # not the repository: cad_core must come from the wheel
+    )
+
+
+@pytest.fixture(scope="module")
+def without_errorbudgetburn(wheels: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    names = ["cad-core", "cad-pagerduty", "cad-ocm", "cad-sandbox", "cad-chgm"]
+    return subset_venv(tmp_path_factory.mktemp("subset"), wheels, names)
+
+
+def test_the_subset_sees_only_what_it_installed(without_errorbudgetburn: Path) -> None:
+    result = cad(without_errorbudgetburn, "config", "check")
+    assert result.returncode == 0, result.stderr
+    assert "'has gone missing': precheck -> ccam -> chgm [default route of cad-chgm" in (
+        result.stdout
+    )
+    assert "clustermonitoringerrorbudgetburn" not in result.stdout
+
+
+@pytest.mark.skipif(not SCENARIOS.is_dir(), reason="../shared/scenarios is not present")
+def test_the_chgm_scenario_passes_without_errorbudgetburn(without_errorbudgetburn: Path) -> None:
+    scenario = str(SCENARIOS / "chgm-customer-stopped-instances.yaml")
+    result = cad(without_errorbudgetburn, "sandbox", "run", "--check", scenario)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_with_no_investigation_installed_incident_mode_says_what_is_missing(
+    wheels: Path, tmp_path: Path
+) -> None:
+    env_dir = subset_venv(tmp_path, wheels, ["cad-core", "cad-pagerduty"])
+    payload = tmp_path / "payload.json"
+    payload.write_text('{"event": {"data": {"title": "x"}}}')
+    result = cad(env_dir, "route", "--payload-path", str(payload))
+    assert result.returncode == 2
+    assert "install an investigation plugin that declares a default route" in result.stderr
+    python = env_dir / "bin" / "python"
+    where = [python, "-c", "import cad_core; print(cad_core.__file__)"]
+    origin = subprocess.run(where, capture_output=True, text=True, cwd=env_dir, check=True)
+    assert origin.stdout.startswith(str(env_dir))  # the wheel, not the repository
