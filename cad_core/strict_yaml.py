@@ -116,6 +116,12 @@ def read_source(path: str | os.PathLike[str], kind: str) -> str:
 
     try:
         return read_bounded_text(path, kind)
+    except BadInputError as error:  # one wording for every YAML input: name it first
+        prefix = f"cannot read {kind} {path}: "
+        text = str(error)
+        if text.startswith(prefix):
+            raise BadInputError(f"{kind} {path}: cannot read it: {text[len(prefix) :]}") from None
+        raise
     except OSError as error:
         reason = error.strerror or str(error)
         raise BadInputError(f"{kind} {path}: cannot read it: {reason}") from None

@@ -23,6 +23,7 @@ from typing import Any
 
 import attrs
 
+from cad_core.actions import EscalateIncident
 from cad_core.config import RoutingConfig, experimental_enabled
 from cad_core.context import Alert, Resources, RunInfo
 from cad_core.errors import BadInputError, CadError, TransientError, one_line
@@ -233,7 +234,9 @@ class Interceptor:
             log.error(
                 "escalating incident %s: %s failed: %s", alert.id, outcome.type, outcome.error
             )
-        if failed:  # the executors' idempotency makes the sender's retry safe
+        # A failed org-policy move is noted and the run goes on; only a failed hand-over to
+        # people makes the sender retry (the executors' idempotency makes that safe).
+        if any(o.type == EscalateIncident.type_id and not o.status.in_effect for o in failed):
             raise TransientError(f"escalating incident {alert.id} failed; retry")
 
     def close(self) -> None:

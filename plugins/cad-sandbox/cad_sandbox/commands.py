@@ -40,6 +40,27 @@ def default_config() -> str:
     return str(resources.files("cad_sandbox") / "routing.yaml")
 
 
+def bundled_config_if_usable() -> str | None:
+    """The bundled routing when it fits what is installed, else None.
+
+    It fits when every investigation it names is installed and it names every installed
+    investigation that declares a default route (so a third party's route is never
+    hidden). With None the installed plugins' default routes apply, so a scenario needs
+    only the plugins it uses; the bundled file also routes plugins that declare none.
+    """
+    import yaml
+    from cad_core.plugins import get_registry
+
+    data = yaml.safe_load(Path(default_config()).read_text(encoding="utf-8")) or {}
+    names = set(data.get("chain_heads") or [])
+    for alert in data.get("alerts") or []:
+        names.update(alert.get("investigations") or [])
+    investigations = get_registry().investigations()
+    installed = {inv.name for inv in investigations}
+    routed = {inv.name for inv in investigations if getattr(inv, "default_route", None)}
+    return default_config() if names <= installed and routed <= names else None
+
+
 def resolve_scenario(name: str) -> str:
     """A path, or the name of a bundled example (``chgm-customer-stopped-instances``)."""
     from cad_sandbox.scenario import bundled_examples
@@ -96,7 +117,7 @@ def run_scenario(
         results = [
             # No --config: the installed plugins' default routes (or the environment's config),
             # so a scenario needs only the plugins it uses.
-            run_once(loaded.webhook_body(), config, dry_run)
+            run_once(loaded.webhook_body(), config or bundled_config_if_usable(), dry_run)
             for _ in range(runs)
         ]
         return SandboxResult(loaded, results, world.world.to_json(), world.world.requests())

@@ -175,7 +175,10 @@ def test_the_cluster_is_read_only(kube, ocm_session) -> None:
             [{"apiVersion": "v1", "kind": "Node", "name": "n", "tls": {"expires": "+1d"}}],
             "only for kind Secret",
         ),
-        ([{"apiVersion": "v1", "kind": "Node", "name": "n"}] * 2, "more than once: nodes/n"),
+        (
+            [{"apiVersion": "v1", "kind": "Node", "name": "n"} for _ in range(2)],
+            "more than once: nodes/n",
+        ),
         (
             [{"apiVersion": "v1", "kind": "Node", "name": "n", "spec": {"lastTime": "soon"}}],
             "bad time 'soon'",
