@@ -18,7 +18,7 @@ import requests
 from cad_core.app import load_routing
 from cad_core.errors import BadInputError
 from cad_core.interceptor.app import Interceptor
-from cad_core.interceptor.server import make_server
+from cad_core.interceptor.server import make_server, shutdown
 from cad_core.plugins import build_registry
 
 from cad_sandbox.commands import default_config, resolve_scenario, run_scenario
@@ -71,8 +71,7 @@ def interceptor(
     try:
         yield f"http://127.0.0.1:{server.effective_port}", box, box.webhook_body()
     finally:
-        server.close()
-        server.task_dispatcher.shutdown(timeout=5)
+        shutdown(server, thread, 5)  # waitress's own loop stops: no closed-socket races
         closer = getattr(app, "close", None)
         if callable(closer):
             closer()
