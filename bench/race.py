@@ -38,8 +38,8 @@ from cad_sandbox.race import Trial, run_trial, with_latency, workers
 
 SCENARIOS = ("chgm-customer-stopped-instances", "cmbb-uwm-configmap-invalid")
 ONE_RUN = {
-    SCENARIOS[0]: {"limited_support": 1, "service_log": 0, "cluster_report": 1, "incident_note": 2},
-    SCENARIOS[1]: {"limited_support": 0, "service_log": 1, "cluster_report": 1, "incident_note": 2},
+    SCENARIOS[0]: {"limited_support": 1, "service_log": 0, "cluster_report": 1, "incident_note": 1},
+    SCENARIOS[1]: {"limited_support": 0, "service_log": 1, "cluster_report": 1, "incident_note": 1},
 }
 FAST = {
     "CAD_CHGM_CLOUDTRAIL_WAIT_SECONDS": "0",  # the scenario's CloudTrail is complete at once

@@ -49,7 +49,10 @@ class Action:
       do, so the incident is silenced or escalated only once the findings are posted);
     * ``needs_incident``: meaningless without an incident (dropped in manual runs);
     * ``guard_label``: set on customer-facing or silencing actions that must not run on an
-      infrastructure cluster; it names the action in the replacement note.
+      infrastructure cluster; it names the action in the replacement note;
+    * ``needs_clean_plan``: waits for every other action of the plan and is left out
+      (``dropped_by_policy``) unless all of them took effect: the incident title says CAD
+      handled the incident, which is only true once nothing failed.
     """
 
     type_id: ClassVar[str] = ""
@@ -58,6 +61,7 @@ class Action:
     after_note_writers: ClassVar[bool] = False
     needs_incident: ClassVar[bool] = False
     guard_label: ClassVar[str | None] = None
+    needs_clean_plan: ClassVar[bool] = False
 
     requires: tuple[str, ...] = attrs.field(default=(), kw_only=True, converter=_type_ids)
 
@@ -237,6 +241,7 @@ class IncidentTitle(Action):
     lane: ClassVar[str | None] = INCIDENT_LANE
     after_note_writers: ClassVar[bool] = True
     needs_incident: ClassVar[bool] = True
+    needs_clean_plan: ClassVar[bool] = True
 
     prefix: str = attrs.field(default="[CAD Investigated]", validator=_not_blank)
 

@@ -94,7 +94,7 @@ def run_incident(alert: Alert, run: Run, experimental: bool) -> None:
     run.use_policy(route.on_failure, route.mode == "inform" or run.record.inform)
     run.metrics.emit(ALERT_RECEIVED, alert_type=route.name)
     lookup = filter_lookup(run.resources, alert, route.alert_title, run.registry.filter_fields())
-    escalated = True
+    run.closing = [IncidentTitle(prefix=TITLE_PREFIX)]
     try:
         if route.when is not None and not _alert_filter_passes(route, lookup, run):
             return
@@ -106,15 +106,23 @@ def run_incident(alert: Alert, run: Run, experimental: bool) -> None:
         )
     if not escalated:
         log.error("the incident title keeps no prefix: CAD could not hand the incident over")
-        return
-    last_notes = run.notebooks[-1] if run.notebooks else Notes("cad")
-    run.execute([IncidentTitle(prefix=TITLE_PREFIX)], last_notes, "")
+    elif not run.closing_planned:  # e.g. the chain's last entry was filtered out
+        last_notes = run.notebooks[-1] if run.notebooks else Notes("cad")
+        run.execute(run.closing, last_notes, "")
 
 
 def _escalate_failure(run: Run, error: ChainFailed, reason: str) -> bool:
     run.record.errors.append(one_line(error))
     notes = run.notebooks[-1] if run.notebooks else None
-    return run.escalate(run.failure_note(error), reason, notes)
+    return _escalate_closing(run, run.failure_note(error), reason, notes)
+
+
+def _escalate_closing(run: Run, note: str, reason: str, notes: Notes | None = None) -> bool:
+    """Escalate; the chain's closing actions (the title) ride along when they are still
+    due, and take effect only if the escalation does."""
+    due = not run.closing_planned
+    run.closing_planned = True
+    return run.escalate(note, reason, notes, then=run.closing if due else ())
 
 
 def _hand_over_held_actions(run: Run) -> bool:
@@ -123,7 +131,7 @@ def _hand_over_held_actions(run: Run) -> bool:
     if not held:
         return True
     note = inform_note(held, run.record)
-    return run.escalate(note, "inform mode: a person decides whether to apply CAD's plan")
+    return _escalate_closing(run, note, "inform mode: a person decides whether to apply CAD's plan")
 
 
 def _alert_filter_passes(route: AlertRoute, lookup: Callable[[str], str], run: Run) -> bool:

@@ -14,6 +14,7 @@ from cad_core.errors import BadInputError, ResourceError
 from cad_core.notes import Notes
 
 if TYPE_CHECKING:
+    from cad_core.actions import Action
     from cad_core.registrations import Resource
 
 
@@ -237,6 +238,8 @@ class ExecutionContext:
     dry_run: bool = False
     shared: dict[str, Any] = attrs.field(factory=dict)
     shared_lock: threading.Lock = attrs.field(factory=threading.Lock)
+    # The plan being carried out (after policies), so an executor can see what follows.
+    plan: tuple[Action, ...] = ()
     log: logging.Logger = attrs.field(factory=lambda: logging.getLogger("cad.executor"))
 
     def resource(self, name: str) -> Any:

@@ -60,6 +60,10 @@ class Run:
         self.shared: dict[str, Any] = {}
         self.notebooks: list[Notes] = []
         self.posted: set[int] = set()  # ids of notebooks already on the incident
+        # Actions that close a chain (the incident title): they ride with the chain's last
+        # plan, or with CAD's escalation when the chain fails, so they cost no extra round.
+        self.closing: list[Action] = []
+        self.closing_planned = False
         self.sleep: Callable[[float], None] = time.sleep
         # Dry-run writes nothing, so it takes no lock (its provider settings are not checked).
         self.locks = RunLocks.from_env(registry, check=not record.dry_run)
@@ -140,17 +144,19 @@ class Run:
         )
         raise ChainFailed(one_line(error)) from error
 
-    def escalate(self, note: str, reason: str, notes: Notes | None = None) -> bool:
+    def escalate(
+        self, note: str, reason: str, notes: Notes | None = None, then: Sequence[Action] = ()
+    ) -> bool:
         """Post ``note`` and escalate, on a budget of its own; True when it took effect.
 
         The investigation's retries cannot spend this budget, and the run's error policy and
         inform mode do not apply: a failed run must always reach a human.
         """
         engine = attrs.evolve(self.engine, on_failure=OnFailure.CONTINUE, inform=False)
-        plan = [IncidentNote(content=note), EscalateIncident(reason=reason)]
+        plan = [IncidentNote(content=note), EscalateIncident(reason=reason), *then]
         budget = Deadline(self.settings.escalation_deadline)
         outcomes = self.execute(plan, notes or Notes("cad"), "", engine=engine, deadline=budget)
-        escalation = outcomes[-1]
+        escalation = next(o for o in outcomes if isinstance(o.action, EscalateIncident))
         if escalation.status in (Status.FAILED, Status.NOT_RUN):
             log.error("CAD could not escalate the incident: %s", escalation.error)
             return False
@@ -215,7 +221,9 @@ class Run:
             rec.notes = notes.lines
             raise ChainFailed(f"investigation {name} {why}: {one_line(error)}") from error
 
-    def run_entry(self, entry: ChainEntry, lookup: Callable[[str], str] | None) -> bool:
+    def run_entry(
+        self, entry: ChainEntry, lookup: Callable[[str], str] | None, last: bool = False
+    ) -> bool:
         """Run one chain entry; True when the chain must stop."""
         rec = InvestigationRecord(entry.name)
         self.record.investigations.append(rec)
@@ -234,7 +242,8 @@ class Run:
             raise
         notes = self.notebooks[-1]
         notes.seal()
-        outcomes = self.execute(result.actions, notes, rec.name) if result.actions else []
+        plan = self._with_closing(result.actions, last or result.stop_chain is not None)
+        outcomes = self._withdraw_deferred(self.execute(plan, notes, rec.name) if plan else [])
         rec.notes = notes.lines
         rec.status = _status_of(result)
         rec.stop_reason = result.stop_chain
@@ -244,16 +253,37 @@ class Run:
             investigation=rec.name,
             status=rec.status,
         )
-        failed = [o for o in outcomes if o.status in FAILED_STATUSES]
+        # A closing action (the title) failing does not make the investigation's plan fail.
+        failed = [
+            o for o in outcomes if o.status in FAILED_STATUSES and o.action not in self.closing
+        ]
         if failed:
             rec.status = InvestigationStatus.FAILED
             rec.error = "; ".join(f"{o.type}: {o.error}" for o in failed)
             raise ChainFailed(f"{len(failed)} action(s) of {rec.name} failed: {rec.error}")
         return result.stop_chain is not None
 
+    def _with_closing(self, actions: Sequence[Action], closes_chain: bool) -> list[Action]:
+        """The plan, plus the chain's closing actions when this plan is the chain's last."""
+        if not (self.closing and closes_chain and not self.engine.inform):
+            return list(actions)
+        self.closing_planned = True
+        return [*actions, *self.closing]
+
+    def _withdraw_deferred(self, outcomes: list[ActionOutcome]) -> list[ActionOutcome]:
+        """Closing actions the plan left out (it did not go cleanly, or was refused) ride with CAD's
+        escalation or run after the chain instead; they leave no outcome here, so the
+        record lists each closing action once."""
+        deferred = [o for o in outcomes if o.action in self.closing and o.status in _LEFT_OUT]
+        if not deferred:
+            return outcomes
+        self.closing_planned = False
+        self.record.actions[:] = [o for o in self.record.actions if o not in deferred]
+        return [o for o in outcomes if o not in deferred]
+
     def run_chain(self, entries: Sequence[ChainEntry], lookup: Callable[[str], str] | None) -> None:
-        for entry in entries:
-            if self.run_entry(entry, lookup):
+        for index, entry in enumerate(entries):
+            if self.run_entry(entry, lookup, last=index == len(entries) - 1):
                 log.info("%s stopped the chain", entry.name)
                 return
 
@@ -271,6 +301,9 @@ class Run:
                 f"any findings ({one_line(error)}). Please investigate this alert by hand. 🚨"
             )
         return body + line
+
+
+_LEFT_OUT = (Status.DROPPED_BY_POLICY, Status.NOT_RUN)
 
 
 def _posted_run_notes(outcome: ActionOutcome) -> bool:

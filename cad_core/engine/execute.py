@@ -242,6 +242,7 @@ def execute_plan(
         return _finish(_rejected(actions, one_line(error), ctx), ctx, metrics)
     rewritten = apply_policies(actions, ctx)
     planned = rewritten.actions
+    ctx = attrs.evolve(ctx, plan=tuple(planned))
     try:
         validate(planned)
         regs = resolve(planned, registry, settings.selection)

@@ -60,6 +60,12 @@ def blocked(
             return Status.HELD_FOR_APPROVAL, f"{actions[prior].type_id} is held for approval"
         if not status.in_effect:
             return Status.NOT_RUN, f"{actions[prior].type_id} {status}"
+    if action.needs_clean_plan:
+        bad = (Status.FAILED, Status.NOT_RUN)
+        unclean = [results[i].type for i in sorted(results) if results[i].status in bad]
+        if unclean:
+            why = f"left for CAD's escalation: {unclean[0]} did not take effect"
+            return Status.DROPPED_BY_POLICY, why
     if on_failure == OnFailure.STOP:
         failed = [results[i].type for i in sorted(results) if results[i].status == Status.FAILED]
         if failed:

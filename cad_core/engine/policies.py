@@ -90,7 +90,9 @@ def guard_infrastructure(actions: list[Action], ctx: ExecutionContext) -> Rewrit
         kept.insert(escalations[0], note)
     else:
         reason = f"{labels} withheld on a possible infrastructure cluster; a human needs to decide"
-        kept += [note, EscalateIncident(reason=reason)]
+        # Before anything that waits for a clean plan (the title): it closes the plan.
+        end = next((i for i, a in enumerate(kept) if a.needs_clean_plan), len(kept))
+        kept[end:end] = [note, EscalateIncident(reason=reason)]
     return Rewritten(kept, outcomes)
 
 

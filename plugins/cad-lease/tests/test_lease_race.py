@@ -21,13 +21,13 @@ ONE_RUN = {  # what a single run writes on a fresh world
         "limited_support": 1,
         "service_log": 0,
         "cluster_report": 1,
-        "incident_note": 2,
+        "incident_note": 1,
     },
     SCENARIOS[1]: {
         "limited_support": 0,
         "service_log": 1,
         "cluster_report": 1,
-        "incident_note": 2,
+        "incident_note": 1,
     },
 }
 INCIDENT = "incident:Q1CADTEST00001"  # the incident of both scenarios

@@ -25,6 +25,7 @@ from cad_core.registrations import ActionExecutor
 from cad_pagerduty import incidents, settings
 from cad_pagerduty.errors import RESOLVED_REASON
 from cad_pagerduty.source import SOURCE
+from cad_pagerduty.view import view_of
 
 SILENCE_NOTE = (
     "🤖 CAD is moving this incident to the silent escalation policy, so nobody "
@@ -65,11 +66,40 @@ def _target(ctx: ExecutionContext) -> str:
 
 def _note_content(action: IncidentNote, ctx: ExecutionContext) -> str:
     # None means "the run notes", read now so that lines added by earlier actions count.
-    return action.content if action.content is not None else ctx.notes.text()
+    body = action.content if action.content is not None else ctx.notes.text()
+    folded = _folded_reasons(action, ctx)
+    return "\n\n".join([body.rstrip(), *folded]) if folded else body
+
+
+def _carrier(ctx: ExecutionContext, index: int) -> IncidentNote | None:
+    """The note just before plan step ``index``: it carries that step's reason."""
+    for earlier in reversed(ctx.plan[:index]):
+        if isinstance(earlier, IncidentNote):
+            return earlier
+    return None
+
+
+def _folded_reasons(action: IncidentNote, ctx: ExecutionContext) -> list[str]:
+    """Reasons of the silence and escalation this note precedes, in this one note.
+
+    One note instead of one per action spares PagerDuty requests; the silence's line also
+    records the policy CAD moves the incident away from, which a later escalation reads.
+    """
+    lines = []
+    for index, later in enumerate(ctx.plan):
+        if _carrier(ctx, index) is not action or not isinstance(
+            later, SilenceIncident | EscalateIncident
+        ):
+            continue
+        if isinstance(later, SilenceIncident):
+            lines.append(_silence_note(later, ctx, incident_id(ctx)))
+        elif later.reason:
+            lines.append(ESCALATE_NOTE.format(reason=later.reason))
+    return lines
 
 
 def incident_note_applied(action: IncidentNote, ctx: ExecutionContext) -> str | None:
-    existing = [note.strip() for note in incidents.note_contents(incident_id(ctx))]
+    existing = [note.strip() for note in view_of(ctx, incident_id(ctx)).notes()]
     if _note_content(action, ctx).strip() in existing:
         return "an identical note is already on the incident"
     findings = ctx.notes.findings_text().strip()
@@ -80,21 +110,30 @@ def incident_note_applied(action: IncidentNote, ctx: ExecutionContext) -> str | 
 
 
 def execute_incident_note(action: IncidentNote, ctx: ExecutionContext) -> None:
-    incidents.add_note(incident_id(ctx), _note_content(action, ctx))
+    view_of(ctx, incident_id(ctx)).post_note(_note_content(action, ctx))
 
 
 def describe_incident_note(action: IncidentNote, ctx: ExecutionContext) -> str:
     what = "the run notes" if action.content is None else "a note"
-    content = _note_content(action, ctx)
+    content = action.content if action.content is not None else ctx.notes.text()
     return f"post {what} on {_target(ctx)} ({len(content)} characters):\n{content}"
 
 
 # -- silence_incident -----------------------------------------------------------------
 
 
+def _silence_note(action: SilenceIncident, ctx: ExecutionContext, incident_ref: str) -> str:
+    note = SILENCE_NOTE.format(reason=action.reason or "no reason was given")
+    previous = incidents.policy_id(view_of(ctx, incident_ref).incident())
+    silent = settings.silent_policy_or_none()
+    if previous and previous != silent:
+        note += "\n" + PREVIOUS_POLICY.format(policy=previous)
+    return note
+
+
 def silence_incident_applied(action: SilenceIncident, ctx: ExecutionContext) -> str | None:
     policy = settings.silent_policy()
-    incident = incidents.get_incident(incident_id(ctx))
+    incident = view_of(ctx, incident_id(ctx)).incident()
     if incidents.is_resolved(incident):
         return RESOLVED_REASON
     if incidents.policy_id(incident) == policy:
@@ -105,13 +144,10 @@ def silence_incident_applied(action: SilenceIncident, ctx: ExecutionContext) -> 
 def execute_silence_incident(action: SilenceIncident, ctx: ExecutionContext) -> None:
     incident_ref, policy = incident_id(ctx), settings.silent_policy()
     settings.require_sender()  # fail before the note rather than between note and move
-    previous = incidents.policy_id(incidents.get_incident(incident_ref))
-    reason = action.reason or "no reason was given"
-    note = SILENCE_NOTE.format(reason=reason)
-    if previous and previous != policy:
-        note += "\n" + PREVIOUS_POLICY.format(policy=previous)
-    incidents.add_note_once(incident_ref, note)
-    incidents.move_to_policy(incident_ref, policy)
+    view = view_of(ctx, incident_ref)
+    # Usually the run notes already carried this; posted here only when they did not.
+    view.post_note_once(_silence_note(action, ctx, incident_ref))
+    view.write(incidents.move_to_policy, incident_ref, policy)
 
 
 def describe_silence_incident(action: SilenceIncident, ctx: ExecutionContext) -> str:
@@ -142,12 +178,12 @@ def _silenced(incident: dict[str, Any]) -> bool:
     return bool(silent) and incidents.policy_id(incident) == silent
 
 
-def previous_policy(incident_ref: str) -> str | None:
+def previous_policy(notes: list[str]) -> str | None:
     """The policy CAD moved the incident away from, as its newest silence note records."""
-    for note in reversed(incidents.note_contents(incident_ref)):
-        found = PREVIOUS_POLICY_PATTERN.search(note)
+    for note in reversed(notes):
+        found = PREVIOUS_POLICY_PATTERN.findall(note)
         if found:
-            return found.group(1)
+            return str(found[-1])
     return None
 
 
@@ -156,7 +192,8 @@ def escalate_incident_applied(action: EscalateIncident, ctx: ExecutionContext) -
     progress = _progress(ctx, incident_ref)
     if progress.get("done"):
         return "CAD already escalated this incident earlier in this run"
-    incident = incidents.get_incident(incident_ref)
+    view = view_of(ctx, incident_ref)
+    incident = view.incident()
     level = incidents.escalation_level(incident)
     if incidents.is_resolved(incident):
         return RESOLVED_REASON
@@ -165,11 +202,8 @@ def escalate_incident_applied(action: EscalateIncident, ctx: ExecutionContext) -
     if progress.get("target") and level >= progress["target"]:
         _progress(ctx, incident_ref, done=True)
         return f"the incident is already at escalation level {level}"
-    if (
-        action.reason
-        and level > 1
-        and incidents.has_note(incident_ref, ESCALATE_NOTE.format(reason=action.reason))
-    ):
+    line = ESCALATE_NOTE.format(reason=action.reason)
+    if level > 1 and action.reason and view.has_line(line, earlier_only=True):
         # An earlier run posted this reason and the incident has moved up since.
         return f"CAD already escalated this incident for this reason (now at level {level})"
     if not progress.get("target"):  # chosen here, once: execute() need not read it again
@@ -179,7 +213,8 @@ def escalate_incident_applied(action: EscalateIncident, ctx: ExecutionContext) -
 
 def _hand_back(incident_ref: str, ctx: ExecutionContext) -> None:
     """Return a silenced incident to the policy it had before CAD silenced it."""
-    previous = previous_policy(incident_ref)
+    view = view_of(ctx, incident_ref)
+    previous = previous_policy(view.notes())
     if previous is None:
         raise PermanentError(
             "the incident is on the silent escalation policy and CAD found no record of the "
@@ -188,23 +223,23 @@ def _hand_back(incident_ref: str, ctx: ExecutionContext) -> None:
     # A policy starts again at its first level; escalating then pages its second. Chosen
     # before the move, so a retry after a lost reply does not climb from the wrong level.
     _progress(ctx, incident_ref, target=2)
-    incidents.move_to_policy(incident_ref, previous)
+    view.write(incidents.move_to_policy, incident_ref, previous)
     ctx.log.info("moved incident %s back to escalation policy %s", incident_ref, previous)
 
 
 def execute_escalate_incident(action: EscalateIncident, ctx: ExecutionContext) -> None:
     incident_ref = incident_id(ctx)
     settings.require_sender()
-    incident = incidents.get_incident(incident_ref)
-    if _silenced(incident):
+    view = view_of(ctx, incident_ref)
+    if _silenced(view.incident()):
         _hand_back(incident_ref, ctx)
     level = _progress(ctx, incident_ref).get("target")
     if level is None:
-        level = incidents.escalation_level(incident) + 1
+        level = incidents.escalation_level(view.incident()) + 1
         _progress(ctx, incident_ref, target=level)
     if action.reason:
-        incidents.add_note_once(incident_ref, ESCALATE_NOTE.format(reason=action.reason))
-    incidents.set_escalation_level(incident_ref, level)
+        view.post_note_once(ESCALATE_NOTE.format(reason=action.reason))
+    view.write(incidents.set_escalation_level, incident_ref, level)
     _progress(ctx, incident_ref, done=True)
 
 
@@ -230,11 +265,10 @@ def _reassign_note(action: Any) -> str:
 
 
 def reassign_already_applied(action: Any, ctx: ExecutionContext) -> str | None:
-    incident_ref = incident_id(ctx)
-    incident = incidents.get_incident(incident_ref)
-    if incidents.is_resolved(incident):
+    view = view_of(ctx, incident_id(ctx))
+    if incidents.is_resolved(view.incident()):
         return RESOLVED_REASON
-    if incidents.has_note(incident_ref, _reassign_note(action)):
+    if view.has_line(_reassign_note(action)):
         return f"CAD already routed this incident to escalation policy {action.escalation_policy}"
     return None
 
@@ -242,9 +276,10 @@ def reassign_already_applied(action: Any, ctx: ExecutionContext) -> str | None:
 def reassign_execute(action: Any, ctx: ExecutionContext) -> None:
     incident_ref = incident_id(ctx)
     settings.require_sender()
-    if incidents.policy_id(incidents.get_incident(incident_ref)) != action.escalation_policy:
-        incidents.move_to_policy(incident_ref, action.escalation_policy)
-    incidents.add_note_once(incident_ref, _reassign_note(action))
+    view = view_of(ctx, incident_ref)
+    if incidents.policy_id(view.incident()) != action.escalation_policy:
+        view.write(incidents.move_to_policy, incident_ref, action.escalation_policy)
+    view.post_note_once(_reassign_note(action))
 
 
 def reassign_describe(action: Any, ctx: ExecutionContext) -> str:
@@ -256,30 +291,25 @@ def reassign_describe(action: Any, ctx: ExecutionContext) -> str:
 
 # -- incident_title -------------------------------------------------------------------
 
-TITLE_SEEN = "cad_pagerduty.title_seen"  # ctx.shared key: incident id -> title read
-
 
 def _current_title(ctx: ExecutionContext) -> str:
-    title = incidents.get_incident(incident_id(ctx)).get("title")
+    title = view_of(ctx, incident_id(ctx)).incident().get("title")
     return title if isinstance(title, str) else ""
 
 
 def incident_title_applied(action: IncidentTitle, ctx: ExecutionContext) -> str | None:
-    title = _current_title(ctx)
-    if action.prefix in title:
+    if action.prefix in _current_title(ctx):
         return f"the title already contains {action.prefix}"
-    with ctx.shared_lock:  # execute() follows at once: spare it a second read
-        ctx.shared.setdefault(TITLE_SEEN, {})[incident_id(ctx)] = title
     return None
 
 
 def execute_incident_title(action: IncidentTitle, ctx: ExecutionContext) -> None:
-    with ctx.shared_lock:
-        seen = ctx.shared.get(TITLE_SEEN, {}).pop(incident_id(ctx), None)
-    title = seen if seen is not None else _current_title(ctx)
+    title = _current_title(ctx)
     if action.prefix in title:
         raise ActionSkipped(f"the title already contains {action.prefix}")
-    incidents.set_title(incident_id(ctx), f"{action.prefix} {title}".strip())
+    incident_ref = incident_id(ctx)
+    new_title = f"{action.prefix} {title}".strip()
+    view_of(ctx, incident_ref).write(incidents.set_title, incident_ref, new_title)
 
 
 def describe_incident_title(action: IncidentTitle, ctx: ExecutionContext) -> str:

@@ -49,13 +49,6 @@ def note_contents(incident_id: str) -> list[str]:
     return [c for c in contents if isinstance(c, str)]
 
 
-def has_note(incident_id: str, content: str) -> bool:
-    """Whether an identical note exists; surrounding whitespace is ignored, because
-    PagerDuty may trim it when storing a note."""
-    wanted = content.strip()
-    return any(existing.strip() == wanted for existing in note_contents(incident_id))
-
-
 def add_note(incident_id: str, content: str) -> None:
     call(
         "POST",
@@ -66,37 +59,36 @@ def add_note(incident_id: str, content: str) -> None:
     )
 
 
-def add_note_once(incident_id: str, content: str) -> bool:
-    """Post the note unless an identical one is there; True when it was posted."""
-    if has_note(incident_id, content):
-        return False
-    add_note(incident_id, content)
-    return True
-
-
-def _update(incident_id: str, fields: dict[str, Any]) -> None:
+def _update(incident_id: str, fields: dict[str, Any]) -> dict[str, Any] | None:
+    """PUT /incidents; the reply holds the updated incident (None if it does not)."""
     entry = {"id": incident_id, "type": "incident", **fields}
-    call("PUT", "/incidents", incident_id, json={"incidents": [entry]}, write=True)
+    reply = call("PUT", "/incidents", incident_id, json={"incidents": [entry]}, write=True)
+    updated = reply.get("incidents") if isinstance(reply, dict) else None
+    if isinstance(updated, list) and updated and isinstance(updated[0], dict):
+        return updated[0]
+    return None
 
 
-def move_to_policy(incident_id: str, policy_id: str) -> None:
-    _update(
+def move_to_policy(incident_id: str, policy_id: str) -> dict[str, Any] | None:
+    return _update(
         incident_id, {"escalation_policy": {"id": policy_id, "type": "escalation_policy_reference"}}
     )
 
 
-def set_escalation_level(incident_id: str, level: int) -> None:
-    _update(incident_id, {"escalation_level": level})
+def set_escalation_level(incident_id: str, level: int) -> dict[str, Any] | None:
+    return _update(incident_id, {"escalation_level": level})
 
 
-def set_title(incident_id: str, title: str) -> None:
-    call(
+def set_title(incident_id: str, title: str) -> dict[str, Any] | None:
+    reply = call(
         "PUT",
         _path(incident_id),
         incident_id,
         json={"incident": {"type": "incident", "title": title}},
         write=True,
     )
+    incident = reply.get("incident") if isinstance(reply, dict) else None
+    return incident if isinstance(incident, dict) else None
 
 
 def is_resolved(incident: dict[str, Any]) -> bool:

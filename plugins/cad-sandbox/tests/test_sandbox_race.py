@@ -21,13 +21,13 @@ ONE_RUN = {
         "limited_support": 1,
         "service_log": 0,
         "cluster_report": 1,
-        "incident_note": 2,  # the run notes, and the reason for the silence
+        "incident_note": 1,  # the run notes, which carry the reason for the silence
     },
     "cmbb-uwm-configmap-invalid": {
         "limited_support": 0,
         "service_log": 1,
         "cluster_report": 1,
-        "incident_note": 2,
+        "incident_note": 1,
     },
 }
 STOPPED = SCENARIOS[0]

@@ -1,0 +1,91 @@
+"""One read of an incident (and of its notes) serves every incident action of a plan.
+
+A plan's incident actions run one at a time (one lane) while CAD holds the incident's
+lock, so nothing but CAD's own writes changes the incident meanwhile; those writes update
+the view from their replies. A new plan (a new execution context) reads afresh.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from cad_core.context import ExecutionContext
+from cad_pagerduty import incidents
+
+VIEWS = "cad_pagerduty.views"  # ctx.shared key: id(plan context) -> (context, view)
+
+
+class IncidentView:
+    def __init__(self, incident_id: str) -> None:
+        self.incident_id = incident_id
+        self._incident: dict[str, Any] | None = None
+        self._notes: list[str] | None = None
+        self._ours: list[str] = []  # notes this plan posted
+        self.lock = threading.RLock()
+
+    def incident(self) -> dict[str, Any]:
+        with self.lock:
+            if self._incident is None:
+                self._incident = incidents.get_incident(self.incident_id)
+            return self._incident
+
+    def notes(self) -> list[str]:
+        with self.lock:
+            if self._notes is None:
+                self._notes = incidents.note_contents(self.incident_id)
+            return list(self._notes)
+
+    def has_line(self, text: str, *, earlier_only: bool = False) -> bool:
+        """Whether some note holds ``text`` (CAD folds several reasons into one note).
+
+        ``earlier_only`` leaves out the notes this plan posted itself.
+        """
+        wanted = text.strip()
+        notes = self.notes()
+        if earlier_only:
+            for ours in self._ours:
+                if ours in notes:
+                    notes.remove(ours)
+        return any(wanted in note for note in notes)
+
+    def post_note(self, content: str) -> None:
+        self.write(incidents.add_note, self.incident_id, content, returns_incident=False)
+        with self.lock:
+            self._ours.append(content)
+            if self._notes is not None:
+                self._notes.append(content)
+
+    def post_note_once(self, content: str) -> None:
+        if not self.has_line(content):
+            self.post_note(content)
+
+    def write(self, request: Callable[..., Any], *args: Any, returns_incident: bool = True) -> None:
+        """Send a write. Its reply, when it is the incident, becomes the view's incident.
+
+        After a failure nothing cached can be trusted (the write may have landed without
+        its reply), so the next idempotency check reads PagerDuty again.
+        """
+        try:
+            reply = request(*args)
+        except Exception:
+            with self.lock:
+                self._incident = self._notes = None
+            raise
+        if returns_incident:
+            with self.lock:
+                self._incident = reply if isinstance(reply, dict) else None
+
+
+def view_of(ctx: ExecutionContext, incident_id: str) -> IncidentView:
+    """The view for this plan (each plan has its own execution context)."""
+    with ctx.shared_lock:
+        views = ctx.shared.setdefault(VIEWS, {})
+        # Keeping the context itself in the entry keeps its id from being reused.
+        owner, view = views.get(id(ctx), (None, None))
+        if owner is not ctx or view is None or view.incident_id != incident_id:
+            view = IncidentView(incident_id)
+            views[id(ctx)] = (ctx, view)
+        assert isinstance(view, IncidentView)
+        return view
