@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
@@ -240,6 +240,10 @@ class ExecutionContext:
     shared_lock: threading.Lock = attrs.field(factory=threading.Lock)
     # The plan being carried out (after policies), so an executor can see what follows.
     plan: tuple[Action, ...] = ()
+    # ``closing_due(action)``: True when every other action of the plan has taken effect
+    # and only the closing ones (``needs_clean_plan``, e.g. the title) are left, so the
+    # executor of ``action`` may carry their change in its own request. Set by the engine.
+    closing_due: Callable[[Action], bool] = attrs.field(default=lambda _action: False)
     log: logging.Logger = attrs.field(factory=lambda: logging.getLogger("cad.executor"))
 
     def resource(self, name: str) -> Any:

@@ -330,3 +330,27 @@ def test_guard_note_comes_before_an_existing_escalation(cad_registry: Any) -> No
     registry = cad_registry(recorder.plugin(infra=lambda r: True))
     run(registry, [EscalateIncident(reason="mine"), service_log()])
     assert [t for t, _ in recorder.calls] == ["incident_note", "escalate_incident"]
+
+
+@pytest.mark.parametrize(("report_fails", "due"), [(False, True), (True, False)])
+def test_closing_due_tells_the_last_write_whether_the_title_may_ride_along(
+    cad_registry: Any, report_fails: bool, due: bool
+) -> None:
+    recorder = Recorder()
+    seen: dict[str, bool] = {}
+    execute = recorder.execute
+
+    def asking(action: Action, ctx: Any) -> None:
+        seen[action.type_id] = ctx.closing_due(action)
+        execute(action, ctx)
+
+    recorder.execute = asking  # type: ignore[method-assign]
+    if report_fails:
+        recorder.fail["cluster_report"] = [PermanentError("no")]
+    registry = cad_registry(recorder.plugin())
+    plan = [report(), IncidentNote(), SilenceIncident(reason="r"), IncidentTitle()]
+    outcomes = run(registry, plan)
+    assert seen["silence_incident"] is due  # everything but the title has taken effect
+    assert seen["incident_note"] is False  # the silence is still to come
+    title = Status.SUCCEEDED if due else Status.DROPPED_BY_POLICY
+    assert outcomes[-1].status == title

@@ -15,6 +15,7 @@ from cad_core.engine.gates import (
     OnFailure,
     blocked,
     check_requires,
+    clean_but,
     held_for_approval,
     missing_settings,
 )
@@ -157,10 +158,22 @@ class _Scheduler:
         settings: EngineSettings,
     ) -> None:
         self.actions, self.regs, self.removed = actions, regs, removed
-        self.ctx, self.settings = ctx, settings
+        self.settings = settings
         self.deps = dependencies(actions)
         self.results: dict[int, ActionOutcome] = {}
+        self.results_lock = threading.Lock()  # executors read results through closing_due
+        # One context for the whole plan: executors share per-plan state keyed by it.
+        self.ctx = attrs.evolve(ctx, closing_due=self.closing_due)
         self.stopped = threading.Event()  # set by the first failure
+
+    def closing_due(self, action: Action) -> bool:
+        index = next(i for i, planned in enumerate(self.actions) if planned is action)
+        with self.results_lock:
+            return clean_but(index, self.actions, dict(self.results))
+
+    def record(self, index: int, outcome: ActionOutcome) -> None:
+        with self.results_lock:
+            self.results[index] = outcome
 
     def settle(self, index: int) -> ActionOutcome | None:
         """An outcome decided without running the action, or None when it may start."""
@@ -206,14 +219,14 @@ class _Scheduler:
                         continue
                     settled = self.settle(index)
                     if settled is not None:
-                        self.results[index] = settled
+                        self.record(index, settled)
                         continue
                     future = pool.submit(self.start, index, deadline)
                     running[future] = index
                 if running:
                     done, _ = cf.wait(running, return_when=cf.FIRST_COMPLETED)
                     for future in done:
-                        self.results[running.pop(future)] = future.result()
+                        self.record(running.pop(future), future.result())
         return [self.results[i] for i in range(len(self.actions))]
 
 

@@ -61,8 +61,7 @@ def blocked(
         if not status.in_effect:
             return Status.NOT_RUN, f"{actions[prior].type_id} {status}"
     if action.needs_clean_plan:
-        bad = (Status.FAILED, Status.NOT_RUN)
-        unclean = [results[i].type for i in sorted(results) if results[i].status in bad]
+        unclean = [results[i].type for i in sorted(results) if results[i].status in UNCLEAN]
         if unclean:
             why = f"left for CAD's escalation: {unclean[0]} did not take effect"
             return Status.DROPPED_BY_POLICY, why
@@ -71,6 +70,20 @@ def blocked(
         if failed:
             return Status.NOT_RUN, f"not started: {failed[0]} failed and on_failure is stop"
     return None
+
+
+UNCLEAN = (Status.FAILED, Status.NOT_RUN)  # outcomes that keep a plan from closing
+
+
+def clean_but(index: int, actions: Sequence[Action], results: Mapping[int, ActionOutcome]) -> bool:
+    """Whether every action but ``index`` and the closing ones (``needs_clean_plan``) has
+    settled, none of them unclean: the closing actions would then run next."""
+    for other, action in enumerate(actions):
+        if other == index or action.needs_clean_plan:
+            continue
+        if other not in results or results[other].status in UNCLEAN:
+            return False
+    return True
 
 
 def missing_settings(executors: Sequence[ActionExecutor]) -> list[str]:

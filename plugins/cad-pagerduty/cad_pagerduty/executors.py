@@ -20,11 +20,12 @@ from cad_core.actions import (
     SilenceIncident,
 )
 from cad_core.context import ExecutionContext
-from cad_core.errors import ActionSkipped, PermanentError
+from cad_core.errors import PermanentError
 from cad_core.registrations import ActionExecutor
-from cad_pagerduty import incidents, settings
+from cad_pagerduty import incidents, settings, titles
 from cad_pagerduty.errors import RESOLVED_REASON
-from cad_pagerduty.source import SOURCE
+from cad_pagerduty.targets import incident_id
+from cad_pagerduty.targets import target as _target
 from cad_pagerduty.view import view_of
 
 SILENCE_NOTE = (
@@ -42,23 +43,6 @@ WRITE_SETTINGS = (
     settings.TOKEN,
     settings.FROM,
 )  # PagerDuty wants From on every write  # ctx.shared key: incident id -> progress
-
-
-def incident_id(ctx: ExecutionContext) -> str:
-    alert = ctx.alert
-    if alert is None:
-        raise PermanentError("this run has no PagerDuty incident to act on (a manual run?)")
-    if alert.source != SOURCE:
-        raise PermanentError(
-            f"the alert came from the {alert.source!r} source, not from PagerDuty, so there "
-            "is no PagerDuty incident to act on"
-        )
-    return alert.id
-
-
-def _target(ctx: ExecutionContext) -> str:
-    """The incident for dry-run texts, which must not fail."""
-    return f"PagerDuty incident {ctx.alert.id}" if ctx.alert else "the PagerDuty incident"
 
 
 # -- incident_note --------------------------------------------------------------------
@@ -147,7 +131,7 @@ def execute_silence_incident(action: SilenceIncident, ctx: ExecutionContext) -> 
     view = view_of(ctx, incident_ref)
     # Usually the run notes already carried this; posted here only when they did not.
     view.post_note_once(_silence_note(action, ctx, incident_ref))
-    view.write(incidents.move_to_policy, incident_ref, policy)
+    titles.write_carrying_title(action, ctx, view, incidents.policy_fields(policy))
 
 
 def describe_silence_incident(action: SilenceIncident, ctx: ExecutionContext) -> str:
@@ -239,7 +223,7 @@ def execute_escalate_incident(action: EscalateIncident, ctx: ExecutionContext) -
         _progress(ctx, incident_ref, target=level)
     if action.reason:
         view.post_note_once(ESCALATE_NOTE.format(reason=action.reason))
-    view.write(incidents.set_escalation_level, incident_ref, level)
+    titles.write_carrying_title(action, ctx, view, {"escalation_level": level})
     _progress(ctx, incident_ref, done=True)
 
 
@@ -289,33 +273,6 @@ def reassign_describe(action: Any, ctx: ExecutionContext) -> str:
     )
 
 
-# -- incident_title -------------------------------------------------------------------
-
-
-def _current_title(ctx: ExecutionContext) -> str:
-    title = view_of(ctx, incident_id(ctx)).incident().get("title")
-    return title if isinstance(title, str) else ""
-
-
-def incident_title_applied(action: IncidentTitle, ctx: ExecutionContext) -> str | None:
-    if action.prefix in _current_title(ctx):
-        return f"the title already contains {action.prefix}"
-    return None
-
-
-def execute_incident_title(action: IncidentTitle, ctx: ExecutionContext) -> None:
-    title = _current_title(ctx)
-    if action.prefix in title:
-        raise ActionSkipped(f"the title already contains {action.prefix}")
-    incident_ref = incident_id(ctx)
-    new_title = f"{action.prefix} {title}".strip()
-    view_of(ctx, incident_ref).write(incidents.set_title, incident_ref, new_title)
-
-
-def describe_incident_title(action: IncidentTitle, ctx: ExecutionContext) -> str:
-    return f"prefix the title of {_target(ctx)} with {action.prefix!r}"
-
-
 def registrations() -> Iterator[ActionExecutor]:
     yield ActionExecutor(
         name="pagerduty-note",
@@ -351,8 +308,8 @@ def registrations() -> Iterator[ActionExecutor]:
     yield ActionExecutor(
         name="pagerduty-title",
         action_types=(IncidentTitle.type_id,),
-        execute=execute_incident_title,
+        execute=titles.execute_incident_title,
         settings=WRITE_SETTINGS,
-        already_applied=incident_title_applied,
-        describe=describe_incident_title,
+        already_applied=titles.incident_title_applied,
+        describe=titles.describe_incident_title,
     )

@@ -69,10 +69,17 @@ def _update(incident_id: str, fields: dict[str, Any]) -> dict[str, Any] | None:
     return None
 
 
+def update(incident_id: str, fields: dict[str, Any]) -> dict[str, Any] | None:
+    """Several changes to one incident in one request (e.g. a policy and a title)."""
+    return _update(incident_id, fields)
+
+
+def policy_fields(policy_id: str) -> dict[str, Any]:
+    return {"escalation_policy": {"id": policy_id, "type": "escalation_policy_reference"}}
+
+
 def move_to_policy(incident_id: str, policy_id: str) -> dict[str, Any] | None:
-    return _update(
-        incident_id, {"escalation_policy": {"id": policy_id, "type": "escalation_policy_reference"}}
-    )
+    return _update(incident_id, policy_fields(policy_id))
 
 
 def set_escalation_level(incident_id: str, level: int) -> dict[str, Any] | None:

@@ -23,6 +23,8 @@ class IncidentView:
         self._incident: dict[str, Any] | None = None
         self._notes: list[str] | None = None
         self._ours: list[str] = []  # notes this plan posted
+        # The title a silence or escalation of this plan set in its own request.
+        self.carried_title: str | None = None
         self.lock = threading.RLock()
 
     def incident(self) -> dict[str, Any]:
