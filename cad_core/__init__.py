@@ -19,6 +19,9 @@ _EXPORTS = {
         "ReassignIncident",
         "ServiceLog",
         "SilenceIncident",
+        "SimError",
+        "SimRequest",
+        "SimResponse",
         "register_action_type",
     ),
     "cad_core.context": (
@@ -27,6 +30,7 @@ _EXPORTS = {
         "InvestigationContext",
         "Resources",
         "RunInfo",
+        "SandboxSimulator",
     ),
     "cad_core.errors": (
         "ActionSkipped",
@@ -56,6 +60,7 @@ _EXPORTS = {
         "Setting",
         "Verdict",
     ),
+    "cad_core.simulation": ("SandboxSimulator", "SimError", "SimRequest", "SimResponse"),
 }
 _WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
 
@@ -119,6 +124,7 @@ if TYPE_CHECKING:
         Setting,
         Verdict,
     )
+    from cad_core.simulation import SandboxSimulator, SimError, SimRequest, SimResponse
 
 __version__ = "0.1.0"
 
@@ -156,9 +162,13 @@ __all__ = [
     "Resource",
     "Resources",
     "RunInfo",
+    "SandboxSimulator",
     "ServiceLog",
     "Setting",
     "SilenceIncident",
+    "SimError",
+    "SimRequest",
+    "SimResponse",
     "TransientError",
     "Verdict",
     "hookimpl",

@@ -23,6 +23,7 @@ from cad_core.registrations import (
     Resource,
     Setting,
 )
+from cad_core.simulation import SandboxSimulator
 
 PROJECT = "cad"
 hookspec = pluggy.HookspecMarker(PROJECT)
@@ -230,6 +231,35 @@ def cad_lock_providers() -> Iterable[LockProvider]:  # type: ignore[empty-body]
     """
 
 
+@hookspec
+def cad_sandbox_simulators() -> Iterable[SandboxSimulator]:  # type: ignore[empty-body]
+    """Simulate the plugin's own service in ``cad sandbox`` (used only when it is installed).
+
+    Yield :class:`~cad_core.simulation.SandboxSimulator` objects, keyed by ``name``. The
+    sandbox serves each on loopback HTTPS, sets ``setting`` to its URL for the run, seeds
+    its world section from the scenario's top-level key ``name``, logs its requests and
+    applies ``faults:`` and ``latency_ms:`` given for ``name``. No cad-sandbox import needed.
+
+    Example::
+
+        from cad_core import SandboxSimulator, hookimpl
+
+        def list_tickets(request, tickets):
+            return [t for t in tickets if t["cluster"] == request.query.get("cluster")]
+
+        def open_ticket(request, tickets):
+            tickets.append(request.json())
+            return tickets[-1]
+
+        @hookimpl
+        def cad_sandbox_simulators():
+            yield SandboxSimulator(
+                name="tickets", setting="TICKETS_URL", seed=list,
+                routes={"GET /tickets": list_tickets, "POST /tickets": open_ticket},
+            )
+    """
+
+
 # The one table of hooks: what each yields, and the attribute that keys it.
 HOOKS: dict[str, tuple[type, str]] = {
     "cad_investigations": (Investigation, "name"),
@@ -241,5 +271,6 @@ HOOKS: dict[str, tuple[type, str]] = {
     "cad_filter_fields": (FilterField, "name"),
     "cad_settings": (Setting, "name"),
     "cad_lock_providers": (LockProvider, "name"),
+    "cad_sandbox_simulators": (SandboxSimulator, "name"),
 }
 HOOK_NAMES = tuple(HOOKS)

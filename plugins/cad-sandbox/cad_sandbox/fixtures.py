@@ -1,5 +1,6 @@
 """pytest plugin: ``sandbox`` starts simulators for a scenario, ``sandbox_env`` points the
-environment at them. Loaded in every pytest session of an install, so imports stay lazy."""
+environment at them, ``cad_simulator`` serves one plugin's own simulator. Loaded in every
+pytest session of an install, so imports stay lazy."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
+    from cad_sandbox.extensions import SimulatedService
     from cad_sandbox.harness import Sandbox
 
 
@@ -59,3 +61,28 @@ def fast_scenario_runs(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CAD_CHGM_CLOUDTRAIL_WAIT_SECONDS", "1")
     monkeypatch.setenv("CAD_INVESTIGATION_RETRY_DELAY", "0.05")
     monkeypatch.setenv("CAD_RETRY_BASE_DELAY", "0.05")
+
+
+@pytest.fixture
+def cad_simulator(
+    sandbox: Callable[..., Sandbox], monkeypatch: pytest.MonkeyPatch
+) -> Callable[..., SimulatedService]:
+    """``cad_simulator("tickets", seed=[...])``: serve an installed plugin's own simulator.
+
+    Its setting (e.g. ``TICKETS_URL``) and the sandbox's trust bundle are set for the test;
+    the returned service shows ``.world`` (its section, live), ``.requests`` and ``.url``.
+    """
+    from cad_sandbox.extensions import SimulatedService, installed_simulators
+
+    def serve(name: str, seed: Any = None) -> SimulatedService:
+        simulators = {simulator.name: simulator for simulator in installed_simulators()}
+        if name not in simulators:
+            known = ", ".join(sorted(simulators)) or "none"
+            raise LookupError(f"no installed plugin declares a simulator {name!r} ({known})")
+        box = sandbox({} if seed is None else {name: seed})
+        settings = box.env()
+        for key in (simulators[name].setting, "SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "NO_PROXY"):
+            monkeypatch.setenv(key, settings[key])
+        return SimulatedService(box, name)
+
+    return serve

@@ -24,6 +24,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from cad_sandbox.extensions import plugin_settings
 from cad_sandbox.scenario import Scenario, load_scenario
 from cad_sandbox.simulators.server import LoopbackServer
 from cad_sandbox.simulators.sites import EGRESS_PATH, Secrets, build_servers
@@ -183,6 +184,8 @@ class Sandbox:
             "CAD_LEASE_NAMESPACE": LEASE_NAMESPACE,
             "CAD_LEASE_CA_FILE": ca,
             "CAD_ORG_POLICY_MAPPING": org_policy_mapping(self.scenario),
+            # Plugins' own simulators: each plugin's setting names its simulator's URL.
+            **plugin_settings(self.scenario.simulators, urls),
         }
 
     def webhook_body(self) -> bytes:

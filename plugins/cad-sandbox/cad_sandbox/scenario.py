@@ -378,6 +378,8 @@ class Scenario:
     # Filled by the loader, never read from YAML:
     now: datetime = field(default=datetime.fromtimestamp(0, UTC), metadata={"internal": True})
     source: str = field(default="", metadata={"internal": True})
+    # Plugins' own simulators (cad_sandbox.extensions); each owns the top-level key of its name.
+    simulators: tuple[Any, ...] = field(default=(), metadata={"internal": True})
 
     def cluster(self, cluster_id: str) -> Cluster | None:
         return next((c for c in self.ocm.clusters if c.id == cluster_id), None)
@@ -391,22 +393,34 @@ class Scenario:
 
 
 def load_scenario(
-    source: str | os.PathLike[str] | Mapping[str, Any], *, now: datetime | None = None
+    source: str | os.PathLike[str] | Mapping[str, Any],
+    *,
+    now: datetime | None = None,
+    simulators: tuple[Any, ...] | None = None,
 ) -> Scenario:
-    """Load a scenario from a YAML file path or a dict, resolving times against ``now``."""
+    """Load a scenario from a YAML file path or a dict, resolving times against ``now``.
+
+    ``simulators``: the plugins' own simulators whose keys the scenario may use (default:
+    those of the installed plugins, see :mod:`cad_sandbox.extensions`).
+    """
     if isinstance(source, Mapping):
         node = strict_yaml.nodes_from_data(dict(source))
-        return _build(node, "(dict)", "", now)
+        return _build(node, "(dict)", "", now, simulators)
     path = Path(source)
     text = read_source(path, strict_yaml.KIND)  # bounded: a device or FIFO cannot hang it
-    return parse_scenario(text, str(path), now=now, default_name=path.stem)
+    return parse_scenario(text, str(path), now=now, default_name=path.stem, simulators=simulators)
 
 
 def parse_scenario(
-    text: str, source: str, *, now: datetime | None = None, default_name: str = ""
+    text: str,
+    source: str,
+    *,
+    now: datetime | None = None,
+    default_name: str = "",
+    simulators: tuple[Any, ...] | None = None,
 ) -> Scenario:
     """Parse scenario YAML text; ``source`` names it in error messages."""
-    return _build(strict_yaml.load_nodes(text, source), source, default_name, now)
+    return _build(strict_yaml.load_nodes(text, source), source, default_name, now, simulators)
 
 
 def bundled_examples() -> dict[str, Path]:
@@ -419,12 +433,24 @@ def bundled_examples() -> dict[str, Path]:
     }
 
 
-def _build(node: Any, source: str, default_name: str, now: datetime | None) -> Scenario:
+def _build(
+    node: Any, source: str, default_name: str, now: datetime | None, simulators: Any = None
+) -> Scenario:
+    from cad_sandbox import extensions
+
     now = _utc(now)
-    scenario: Scenario = strict_yaml.convert(node, Scenario, source, strict_yaml.Context(now=now))
-    return dataclasses.replace(
-        scenario, name=scenario.name or default_name or "scenario", now=now, source=source
+    simulators = extensions.installed_simulators() if simulators is None else tuple(simulators)
+    schema = extensions.scenario_schema(tuple(s.name for s in simulators))
+    scenario: Scenario = strict_yaml.convert(node, schema, source, strict_yaml.Context(now=now))
+    scenario = dataclasses.replace(
+        scenario,
+        name=scenario.name or default_name or "scenario",
+        now=now,
+        source=source,
+        simulators=simulators,
     )
+    extensions.check_seeds(scenario)
+    return scenario
 
 
 def _utc(now: datetime | None) -> datetime:

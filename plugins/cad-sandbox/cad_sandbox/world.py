@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from cad_sandbox.extensions import sections_json, seed_sections, simulator_named
 from cad_sandbox.scenario import Alert, Cluster, Fault, Scenario
 
 DEFAULT_TIMEOUT_SLEEP_S = 35.0  # longer than the 30 s clients use, so a timeout fault bites
@@ -87,6 +88,8 @@ class World:
         # The CAD pod's own cluster (simulators/leases.py): (namespace, name) -> Lease
         self.leases: dict[tuple[str, str], dict[str, Any]] = {}
         self.lease_version = 0
+        # The sections of plugins' own simulators, by name (cad_sandbox.extensions).
+        self.sections: dict[str, Any] = seed_sections(scenario)
         self._tokens: set[str] = set()
         self._request_log: list[dict[str, Any]] = []
         self._faults = [_ActiveFault(f, f.times) for f in scenario.faults]
@@ -163,12 +166,17 @@ class World:
             "method": method,
             "path": path,
             "status": status,
-            "write": is_write(service, method, path),
+            "write": self.is_write(service, method, path),
         }
         if query:  # only when sent, so entries of query-less requests keep their shape
             entry["query"] = query
         with self.lock:
             self._request_log.append(entry)
+
+    def is_write(self, service: str, method: str, path: str) -> bool:
+        """Whether a request may change the world; a plugin's simulator says for its own."""
+        simulator = simulator_named(self.scenario, service)
+        return simulator.is_write(method, path) if simulator else is_write(service, method, path)
 
     def requests(self) -> list[dict[str, Any]]:
         with self.lock:
@@ -190,6 +198,7 @@ class World:
                         for r in self.reports
                     ]
                 },
+                **sections_json(self),
             }
 
     def read_path(self, dotted: str) -> Any:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import ssl
 from dataclasses import dataclass
 
+from cad_sandbox.extensions import plugin_servers
 from cad_sandbox.simulators.aws import AwsSimulator, operation_of
 from cad_sandbox.simulators.backplane import PROXY_PREFIX, BackplaneSimulator, EgressSimulator
 from cad_sandbox.simulators.kube import KubeSimulator
@@ -36,13 +37,14 @@ class Secrets:
 
 
 def build_servers(world: World, secrets: Secrets, tls: ssl.SSLContext) -> dict[str, LoopbackServer]:
-    """Create (not start) one server per host, all sharing ``world``."""
+    """Create (not start) one server per host, all sharing ``world``; plugins' hosts last."""
     return {
         "pagerduty": LoopbackServer("pagerduty", world, _pagerduty_mount(world, secrets), tls),
         "ocm": LoopbackServer("ocm", world, _ocm_mount(world, secrets), tls),
         "backplane": LoopbackServer("backplane", world, _backplane_mount(world), tls),
         "aws": LoopbackServer("aws", world, _aws_mount(world), tls),
         "hostkube": LoopbackServer("hostkube", world, _hostkube_mount(world, secrets), tls),
+        **plugin_servers(world, tls),
     }
 
 

@@ -1,0 +1,238 @@
+"""Plugins' own simulators (hook ``cad_sandbox_simulators``) served next to the built-in ones.
+
+A :class:`~cad_core.simulation.SandboxSimulator` gets its own loopback HTTPS host, a world
+section seeded from the scenario's top-level key of its name, and the shared request
+pipeline (latency, faults, the request log), so it behaves like any built-in service.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import functools
+import json
+import re
+import ssl
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, Literal
+from urllib.parse import unquote
+
+from cad_core.errors import BadInputError
+from cad_core.simulation import SandboxSimulator, SimError, SimRequest, SimResponse
+
+from cad_sandbox.simulators.wire import HttpProblem, Request, Response, json_response
+
+if TYPE_CHECKING:
+    from cad_sandbox.harness import Sandbox
+    from cad_sandbox.scenario import Scenario
+    from cad_sandbox.simulators.server import LoopbackServer
+    from cad_sandbox.world import World
+
+HOOK = "cad_sandbox_simulators"
+# Names a plugin's simulator cannot take: the built-in services and hosts, and every
+# top-level scenario key, since its name becomes one.
+RESERVED = frozenset(
+    {"pagerduty", "sso", "ocm", "backplane", "kube", "aws", "egress", "hostkube"}
+    | {"name", "description", "version", "faults", "latency_ms", "expect"}
+    | {"now", "source", "simulators"}
+)
+
+
+def installed_simulators() -> tuple[SandboxSimulator, ...]:
+    """The simulators of the installed (enabled) plugins; a clash is one BadInputError."""
+    from cad_core.lookups import distinct
+    from cad_core.plugins import get_registry
+
+    found = []
+    for name, regs in sorted(get_registry().keyed(HOOK).items()):
+        owners = distinct(regs)
+        if len(owners) > 1:
+            who = " and ".join(reg.plugin.label for reg in owners)
+            raise BadInputError(f"sandbox simulator {name!r} is declared by {who}; keep one")
+        if name in RESERVED:
+            raise BadInputError(
+                f"sandbox simulator {name!r} ({owners[0].plugin.label}) takes a name the "
+                "sandbox uses itself; rename it"
+            )
+        found.append(owners[0].item)
+    return tuple(found)
+
+
+# --- the scenario schema ---------------------------------------------------------------------
+
+
+@functools.cache
+def scenario_schema(names: tuple[str, ...]) -> type[Scenario]:
+    """``Scenario`` plus one top-level key per simulator, whose names faults and latency take."""
+    from cad_sandbox.scenario import SERVICES, Fault, Latency, Scenario
+
+    if not names:
+        return Scenario
+    fault = dataclasses.make_dataclass(
+        "Fault",
+        [("service", Literal[(*SERVICES, *names)])],
+        bases=(Fault,),
+        frozen=True,
+        kw_only=True,
+    )
+    latency = dataclasses.make_dataclass(
+        "Latency",
+        [(name, float, dataclasses.field(default=0)) for name in names],
+        bases=(Latency,),
+        frozen=True,
+        kw_only=True,
+    )
+    extra: list[Any] = [(name, Any, dataclasses.field(default=None)) for name in names]
+    extra += [
+        ("faults", tuple[fault, ...], dataclasses.field(default=())),  # type: ignore[valid-type]
+        ("latency_ms", latency, dataclasses.field(default_factory=latency)),
+    ]
+    schema = dataclasses.make_dataclass(
+        "Scenario", extra, bases=(Scenario,), frozen=True, kw_only=True
+    )
+    return schema
+
+
+def seed(simulator: SandboxSimulator, scenario: Scenario) -> Any:
+    """A fresh section for ``simulator`` from ``scenario`` (a ValueError names the key)."""
+    value = getattr(scenario, simulator.name, None)
+    try:
+        return simulator.seed() if value is None else simulator.seed(copy.deepcopy(value))
+    except (ValueError, TypeError) as error:
+        raise ValueError(f"{simulator.name}: {error}") from None
+
+
+def check_seeds(scenario: Scenario) -> None:
+    """Seed every section once at load time, so a bad one fails before anything starts."""
+    for simulator in scenario.simulators:
+        try:
+            seed(simulator, scenario)
+        except ValueError as error:
+            raise BadInputError(f"scenario {scenario.source or '(dict)'}: {error}") from None
+
+
+def seed_sections(scenario: Scenario) -> dict[str, Any]:
+    return {simulator.name: seed(simulator, scenario) for simulator in scenario.simulators}
+
+
+def sections_json(world: World) -> dict[str, Any]:
+    """The sections as plain JSON data (a copy: the world goes on changing)."""
+    return {name: json.loads(json.dumps(section)) for name, section in world.sections.items()}
+
+
+def simulator_named(scenario: Scenario, service: str) -> SandboxSimulator | None:
+    return next((s for s in scenario.simulators if s.name == service), None)
+
+
+# --- serving ----------------------------------------------------------------------------------
+
+
+class PluginSimulator:
+    """Adapts a registration to the server's :class:`~cad_sandbox.simulators.wire.Simulator`."""
+
+    def __init__(self, registration: SandboxSimulator, world: World) -> None:
+        self.registration = registration
+        self.world = world
+        self.routes = [_compile(key, handler) for key, handler in registration.routes.items()]
+
+    def handle(self, request: Request) -> Response:
+        allowed = []
+        for method, pattern, handler in self.routes:
+            match = pattern.match(request.path)
+            if match is None:
+                continue
+            if method != request.method:
+                allowed.append(method)
+                continue
+            params = {key: unquote(value) for key, value in match.groupdict().items()}
+            return self._call(handler, _sim_request(request, params))
+        if allowed:
+            raise HttpProblem(405, "Method Not Allowed", allow=", ".join(allowed))
+        raise HttpProblem(404, f"no route for {request.method} {request.path}")
+
+    def _call(self, handler: Any, request: SimRequest) -> Response:
+        try:
+            with self.world.lock:  # one handler at a time: sections need no locks of their own
+                result = handler(request, self.world.sections[self.registration.name])
+        except SimError as error:
+            raise HttpProblem(error.status, error.message) from None
+        return _response(result)
+
+    def error(self, request: Request, status: int, message: str, **details: Any) -> Response:
+        return json_response(status, {"error": message})
+
+    def fault_headers(self, status: int) -> dict[str, str]:
+        return {}
+
+
+def plugin_servers(world: World, tls: ssl.SSLContext) -> dict[str, LoopbackServer]:
+    """One loopback host per plugin simulator, named after it (not started)."""
+    from cad_sandbox.simulators.server import LoopbackServer
+
+    servers = {}
+    for registration in world.scenario.simulators:
+        simulator = PluginSimulator(registration, world)
+
+        def mount(request: Request, simulator: PluginSimulator = simulator) -> PluginSimulator:
+            request.service = simulator.registration.name
+            request.path = request.raw_path
+            return simulator
+
+        servers[registration.name] = LoopbackServer(registration.name, world, mount, tls)
+    return servers
+
+
+class SimulatedService:
+    """One plugin simulator in a running sandbox, as tests see it."""
+
+    def __init__(self, sandbox: Sandbox, name: str) -> None:
+        self.sandbox = sandbox
+        self.name = name
+
+    @property
+    def world(self) -> Any:
+        """The simulator's section of the world (live: it changes as requests arrive)."""
+        return self.sandbox.world.sections[self.name]
+
+    @property
+    def requests(self) -> list[dict[str, Any]]:
+        """Its entries of the request log."""
+        return [r for r in self.sandbox.requests if r["service"] == self.name]
+
+    @property
+    def url(self) -> str:
+        return self.sandbox.urls[self.name]
+
+
+def plugin_settings(simulators: Iterable[SandboxSimulator], urls: dict[str, str]) -> dict[str, str]:
+    return {simulator.setting: urls[simulator.name] for simulator in simulators}
+
+
+def _compile(key: str, handler: Any) -> tuple[str, re.Pattern[str], Any]:
+    method, _, path = key.partition(" ")
+    parts = re.split(r"\{(\w+)\}", path)  # literal, name, literal, name, ...
+    regex = "".join(
+        f"(?P<{part}>[^/]+)" if index % 2 else re.escape(part) for index, part in enumerate(parts)
+    )
+    return method, re.compile(f"^{regex}$"), handler
+
+
+def _sim_request(request: Request, params: dict[str, str]) -> SimRequest:
+    return SimRequest(
+        method=request.method,
+        path=request.path,
+        query={name: values[0] for name, values in request.query.items() if values},
+        params=params,
+        headers={name.lower(): value for name, value in request.headers.items()},
+        body=request.body,
+    )
+
+
+def _response(result: Any) -> Response:
+    if not isinstance(result, SimResponse):
+        result = SimResponse(body=result)
+    headers = dict(result.headers)
+    if isinstance(result.body, bytes):
+        kind = headers.pop("Content-Type", "application/octet-stream")
+        return Response(result.status, result.body, kind, headers)
+    return json_response(result.status, result.body, headers)
