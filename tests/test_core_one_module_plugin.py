@@ -1,14 +1,19 @@
 """The one-module plugin of docs/writing-plugins.md, installed into a fresh virtualenv.
 
-It runs through `cad plugins`, `cad run` (manual), incident mode in `cad sandbox run
---check` (routed by its default route, no routing config), and its own tests.
+It runs through `cad plugins`, `cad run` (manual, against its simulated ticket service
+kept up by `cad sandbox serve`), incident mode in `cad sandbox run --check` (routed by its
+default route, no routing config, its simulator seeded and checked by the scenario), and
+its own tests (which use cad-sandbox's `cad_simulator` fixture, no server of their own).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
+import shlex
+import signal
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -33,54 +38,7 @@ make_venv = _load_make_venv()
 
 PAGE = Path(__file__).resolve().parents[1] / "docs" / "writing-plugins.md"
 MAX_LINES = 40  # non-blank lines: a third-party plugin of llm-plugin weight
-
-SERVICE = """
-import json, threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlsplit
-
-
-def serve(tickets):
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):
-            cluster = parse_qs(urlsplit(self.path).query).get("cluster", [""])[0]
-            self.answer([t for t in tickets if t["cluster"] == cluster])
-
-        def do_POST(self):
-            tickets.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
-            self.answer(tickets[-1])
-
-        def answer(self, body):
-            data = json.dumps(body).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
-"""
-
-CONFTEST = (
-    SERVICE
-    + """
-import pytest
-
-
-@pytest.fixture
-def tickets(monkeypatch):
-    held = []
-    server = serve(held)
-    monkeypatch.setenv("TICKETS_URL", f"http://127.0.0.1:{server.server_port}")
-    yield held
-    server.shutdown()
-"""
-)
+CAD = "from cad_core.cli import main; main()"
 
 
 def blocks(language: str) -> list[str]:
@@ -95,7 +53,6 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (root / "cad_ticket.py").write_text(plugin)
     (root / "pyproject.toml").write_text(blocks("toml")[0])
     (root / "tests").mkdir()
-    (root / "tests" / "conftest.py").write_text(CONFTEST)
     (root / "tests" / "test_ticket.py").write_text(tests)
     sandbox_page = PAGE.with_name("sandbox.md").read_text(encoding="utf-8")
     [scenario] = [
@@ -112,32 +69,54 @@ def env_dir(project: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return make_venv(tmp_path_factory.mktemp("venv"), project)
 
 
-@pytest.fixture
-def tickets() -> Iterator[tuple[list[dict[str, Any]], str]]:
-    namespace: dict[str, Any] = {}
-    exec(SERVICE, namespace)
-    held: list[dict[str, Any]] = []
-    server = namespace["serve"](held)
-    yield held, f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    server.server_close()
-
-
-def run(env_dir: Path, *args: str, url: str = "", cwd: Path | None = None) -> Any:
+def outer_env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k != "CAD_DISABLE_PLUGINS"}
-    env["TICKETS_URL"] = url
+    return {**env, **extra}
+
+
+def run(
+    env_dir: Path, *args: str, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> Any:
     return subprocess.run(
         [env_dir / "bin" / "python", *args],
         capture_output=True,
         text=True,
-        env=env,
+        env=env or outer_env(),
         timeout=180,
         cwd=cwd,
     )
 
 
-def cad(env_dir: Path, *args: str, url: str = "") -> Any:
-    return run(env_dir, "-c", "from cad_core.cli import main; main()", *args, url=url)
+def cad(env_dir: Path, *args: str, env: dict[str, str] | None = None) -> Any:
+    return run(env_dir, "-c", CAD, *args, env=env)
+
+
+@contextlib.contextmanager
+def served(env_dir: Path, scenario: Path) -> Iterator[tuple[dict[str, str], dict[str, Any]]]:
+    """`cad sandbox serve`: the exports it prints, then (after SIGTERM) its final world."""
+    serve = subprocess.Popen(
+        [env_dir / "bin" / "python", "-c", CAD, "sandbox", "serve", str(scenario)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=outer_env(),
+    )
+    world: dict[str, Any] = {}
+    try:
+        assert serve.stdout is not None
+        exports = {}
+        for line in serve.stdout:
+            if line.startswith("# then:"):
+                break
+            name, _, value = line.removeprefix("export ").strip().partition("=")
+            exports[name] = shlex.split(value)[0] if value else ""
+        yield exports, world
+        serve.send_signal(signal.SIGTERM)
+        _, err = serve.communicate(timeout=60)
+        world.update(json.loads(err[err.index("{") :]))
+    finally:
+        serve.kill()
+        serve.wait()
 
 
 def test_the_plugin_is_one_short_module(project: Path) -> None:
@@ -145,6 +124,8 @@ def test_the_plugin_is_one_short_module(project: Path) -> None:
     assert len(lines) <= MAX_LINES
     tests = [line for line in (project / "tests" / "test_ticket.py").read_text().splitlines()]
     assert len([line for line in tests if line.strip()]) <= 30
+    source = (project / "cad_ticket.py").read_text()
+    assert "import cad_sandbox" not in source and "from cad_sandbox" not in source
 
 
 def test_cad_plugins_lists_it(env_dir: Path) -> None:
@@ -153,29 +134,58 @@ def test_cad_plugins_lists_it(env_dir: Path) -> None:
     [plugin] = [p for p in json.loads(result.stdout)["plugins"] if p["name"] == "ticket"]
     assert (plugin["distribution"], plugin["status"]) == ("cad-ticket", "loaded")
     assert plugin["registrations"]["action_executors"] == ["tickets: open_ticket"]
+    assert plugin["registrations"]["sandbox_simulators"] == ["tickets"]
 
 
-def test_manual_runs_open_one_ticket(env_dir: Path, tickets: Any) -> None:
-    held, url = tickets
+def test_manual_runs_open_one_ticket_in_the_simulated_service(env_dir: Path, project: Path) -> None:
     statuses = []
-    for _ in range(2):
-        args = ("run", "-c", "c1", "-i", "diskfull", "--no-prechecks", "--output", "json")
-        result = cad(env_dir, *args, url=url)
-        assert result.returncode == 0, result.stderr
-        statuses += [a["status"] for a in json.loads(result.stdout)["actions"]]
+    with served(env_dir, project / "scenario.yaml") as (exports, world):
+        assert exports["TICKETS_URL"].startswith("https://127.0.0.1:")
+        for _ in range(2):
+            args = ("run", "-c", "c1", "-i", "diskfull", "--no-prechecks", "--output", "json")
+            result = cad(env_dir, *args, env=outer_env(**exports))
+            assert result.returncode == 0, result.stderr
+            statuses += [a["status"] for a in json.loads(result.stdout)["actions"]]
     assert statuses == ["succeeded", "skipped_duplicate"]
-    assert held == [{"cluster": "c1", "title": "Disk filling up"}]
+    assert world["tickets"][1:] == [{"cluster": "c1", "title": "Disk filling up"}]
 
 
-def test_incident_mode_routes_by_its_default_route(
-    env_dir: Path, project: Path, tickets: Any
-) -> None:
-    held, url = tickets
+def test_incident_mode_checks_its_simulated_service(env_dir: Path, project: Path) -> None:
     scenario = str(project / "scenario.yaml")
-    result = cad(env_dir, "sandbox", "run", "--check", scenario, "--output", "json", url=url)
+    result = cad(env_dir, "sandbox", "run", "--check", scenario, "--output", "json")
     assert result.returncode == 0, result.stdout + result.stderr
-    assert json.loads(result.stdout)["chain"] == "diskfull"
-    assert held == [{"cluster": "2abc7d0e1f2g3h4i5j6k7l8m9n0o1p2q", "title": "Disk filling up"}]
+    record = json.loads(result.stdout)
+    assert record["chain"] == "diskfull"
+    tickets = record["sandbox"]["world"]["tickets"]
+    assert tickets[1] == {"cluster": "2abc7d0e1f2g3h4i5j6k7l8m9n0o1p2q", "title": "Disk filling up"}
+    logged = [
+        (r["method"], r["status"])
+        for r in record["sandbox"]["requests"]
+        if r["service"] == "tickets"
+    ]
+    assert logged == [("GET", 200), ("POST", 200)]
+
+
+def test_a_fault_on_its_service_is_retried(env_dir: Path, project: Path) -> None:
+    text = (project / "scenario.yaml").read_text()
+    faulty = project / "faulty.yaml"
+    fault = "faults:\n- {service: tickets, method: POST, path: /tickets, status: 503, times: 1}\n"
+    faulty.write_text(text + fault)
+    result = cad(
+        env_dir,
+        "sandbox",
+        "run",
+        "--check",
+        str(faulty),
+        "--output",
+        "json",
+        env=outer_env(CAD_RETRY_BASE_DELAY="0.01"),
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    requests = json.loads(result.stdout)["sandbox"]["requests"]
+    logged = [(r["method"], r["status"]) for r in requests if r["service"] == "tickets"]
+    # The engine asks the service again before it retries: one ticket, never two.
+    assert logged == [("GET", 200), ("POST", 503), ("GET", 200), ("POST", 200)]
 
 
 def test_its_own_tests_pass_with_every_plugin_installed(env_dir: Path, project: Path) -> None:
