@@ -139,4 +139,22 @@ def test_the_template_passes_its_own_tests(fresh_venv: Path) -> None:
         cwd=TEMPLATE,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "3 passed" in result.stdout
+    assert "4 passed" in result.stdout
+
+
+def test_the_template_scenario_passes_its_check(fresh_venv: Path) -> None:
+    # Every plugin installed, as a user would have it: routed by the template's default
+    # route, its chat service simulated through the template's own simulator.
+    scenario = str(TEMPLATE / "scenarios" / "example-hello.yaml")
+    args = ("sandbox", "run", "--check", scenario, "--output", "json")
+    result = cad(fresh_venv, *args, others=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    record = json.loads(result.stdout)
+    assert [i["name"] for i in record["investigations"]][-1] == "example-hello"
+    chat = [r for r in record["sandbox"]["requests"] if r["service"] == "chat"]
+    assert [(r["method"], r["status"], r["write"]) for r in chat] == [
+        ("GET", 200, False),
+        ("POST", 503, True),
+        ("GET", 200, False),
+        ("POST", 201, True),
+    ]

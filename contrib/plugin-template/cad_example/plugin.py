@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import cad_example.actions  # noqa: F401  (registers the chat_message type)
-from cad_core import ActionExecutor, Investigation, hookimpl
+from cad_core import ActionExecutor, DefaultRoute, Investigation, SandboxSimulator, hookimpl
 
 
 @hookimpl
@@ -31,4 +31,20 @@ def cad_investigations() -> Iterator[Investigation]:
         run=hello,
         aliases=("hello",),
         description="posts a chat message about the cluster",
+        # Incident mode: an alert titled "...ExampleHello..." runs it with no routing config.
+        default_route=DefaultRoute(alert_titles=("ExampleHello",)),
+    )
+
+
+@hookimpl
+def cad_sandbox_simulators() -> Iterator[SandboxSimulator]:
+    # Read only by cad-sandbox (`cad sandbox run`, the tests' cad_simulator fixture).
+    from cad_example import chat, simulator
+
+    yield SandboxSimulator(
+        name="chat",  # scenario key `chat:`, world section, request-log service
+        setting=chat.SETTING,  # set to the simulator's URL for the run
+        routes=simulator.ROUTES,
+        seed=simulator.seed,
+        description="the team chat service",
     )

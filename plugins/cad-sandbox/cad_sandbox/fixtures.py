@@ -71,15 +71,17 @@ def cad_simulator(
 
     Its setting (e.g. ``TICKETS_URL``) and the sandbox's trust bundle are set for the test;
     the returned service shows ``.world`` (its section, live), ``.requests`` and ``.url``.
+    Further keyword arguments are scenario keys, e.g. ``faults=[{"service": "tickets",
+    "path": "/tickets", "status": 503, "times": 1}]`` or ``latency_ms={"tickets": 20}``.
     """
     from cad_sandbox.extensions import SimulatedService, installed_simulators
 
-    def serve(name: str, seed: Any = None) -> SimulatedService:
+    def serve(name: str, seed: Any = None, **scenario: Any) -> SimulatedService:
         simulators = {simulator.name: simulator for simulator in installed_simulators()}
         if name not in simulators:
             known = ", ".join(sorted(simulators)) or "none"
             raise LookupError(f"no installed plugin declares a simulator {name!r} ({known})")
-        box = sandbox({} if seed is None else {name: seed})
+        box = sandbox(scenario if seed is None else {**scenario, name: seed})
         settings = box.env()
         for key in (simulators[name].setting, "SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "NO_PROXY"):
             monkeypatch.setenv(key, settings[key])
