@@ -21,6 +21,10 @@ Fixtures:
   ``recording_sink.plugin``.
 * ``execution_context(...)``: an :class:`~cad_core.context.ExecutionContext` over a
   registry's resources, for calling executors the way the engine does.
+
+With cad-sandbox installed, its ``cad_simulator(name, seed=None, **scenario)`` fixture
+serves a plugin's own simulator (hook ``cad_sandbox_simulators``) and sets the plugin's
+setting to it, so ``run_investigation`` talks to a simulated service (docs/sandbox.md).
 """
 
 from __future__ import annotations

@@ -32,7 +32,7 @@ HOOK = "cad_sandbox_simulators"
 # Names a plugin's simulator cannot take: the built-in services and hosts, and every
 # top-level scenario key, since its name becomes one.
 RESERVED = frozenset(
-    {"pagerduty", "sso", "ocm", "backplane", "kube", "aws", "egress", "hostkube"}
+    {"pagerduty", "sso", "ocm", "backplane", "kube", "aws", "egress", "hostkube", "sso_token"}
     | {"name", "description", "version", "faults", "latency_ms", "expect"}
     | {"now", "source", "simulators"}
 )
@@ -120,6 +120,16 @@ def sections_json(world: World) -> dict[str, Any]:
     return {name: json.loads(json.dumps(section)) for name, section in world.sections.items()}
 
 
+def render_sections(world: dict[str, Any], builtin: Iterable[str]) -> list[str]:
+    """Text lines for the plugins' sections of a world JSON (``cad sandbox run`` output)."""
+    lines = []
+    for name, section in world.items():
+        if name not in builtin:
+            size = f"{len(section)} item(s)" if isinstance(section, list | dict) else "value"
+            lines.append(f"  {name} (a plugin's simulator): {size}: {json.dumps(section)[:300]}")
+    return lines
+
+
 def simulator_named(scenario: Scenario, service: str) -> SandboxSimulator | None:
     return next((s for s in scenario.simulators if s.name == service), None)
 
@@ -204,8 +214,19 @@ class SimulatedService:
         return self.sandbox.urls[self.name]
 
 
-def plugin_settings(simulators: Iterable[SandboxSimulator], urls: dict[str, str]) -> dict[str, str]:
-    return {simulator.setting: urls[simulator.name] for simulator in simulators}
+def plugin_settings(
+    simulators: Iterable[SandboxSimulator], urls: dict[str, str], taken: Iterable[str]
+) -> dict[str, str]:
+    """Each simulator's setting -> its URL; a setting the sandbox sets itself is refused."""
+    settings: dict[str, str] = {}
+    for simulator in simulators:
+        if simulator.setting in taken or simulator.setting in settings:
+            raise BadInputError(
+                f"sandbox simulator {simulator.name!r}: its setting {simulator.setting} is "
+                "already set by the sandbox for another service; give it a setting of its own"
+            )
+        settings[simulator.setting] = urls[simulator.name]
+    return settings
 
 
 def _compile(key: str, handler: Any) -> tuple[str, re.Pattern[str], Any]:

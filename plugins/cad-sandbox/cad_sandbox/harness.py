@@ -148,7 +148,7 @@ class Sandbox:
         urls = self.urls
         ca = str(self.trust_path)  # added to the system's trust, so real hosts still verify
         pagerduty = self.scenario.pagerduty
-        return {
+        settings = {
             "CAD_PD_URL": urls["pagerduty"],
             "CAD_PD_TOKEN": self.secrets.pd_token,
             "CAD_PD_FROM": PD_FROM,
@@ -184,9 +184,9 @@ class Sandbox:
             "CAD_LEASE_NAMESPACE": LEASE_NAMESPACE,
             "CAD_LEASE_CA_FILE": ca,
             "CAD_ORG_POLICY_MAPPING": org_policy_mapping(self.scenario),
-            # Plugins' own simulators: each plugin's setting names its simulator's URL.
-            **plugin_settings(self.scenario.simulators, urls),
         }
+        # Plugins' own simulators: each plugin's setting names its simulator's URL.
+        return settings | plugin_settings(self.scenario.simulators, urls, taken=settings)
 
     def webhook_body(self) -> bytes:
         """The scenario's webhook, with ``self`` links pointing at this sandbox."""

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+from cad_sandbox.extensions import render_sections
+
 
 def render_world(world: dict[str, Any], requests: list[dict[str, Any]]) -> str:
     lines = ["\nthe simulated world afterwards:"]
@@ -24,6 +26,7 @@ def render_world(world: dict[str, Any], requests: list[dict[str, Any]]) -> str:
                 lines.append(f"    service log ({log.get('severity')}): {log.get('summary')}")
     for report in world.get("backplane", {}).get("reports", []):
         lines.append(f"  backplane report: {report.get('summary')}")
+    lines += render_sections(world, builtin=("pagerduty", "ocm", "backplane"))
     writes = [r for r in requests if r.get("write")]
     by_service = Counter(r["service"] for r in requests)
     summary = ", ".join(f"{service} {count}" for service, count in sorted(by_service.items()))

@@ -1,0 +1,206 @@
+"""A plugin's own simulator (hook cad_sandbox_simulators), served like a built-in service.
+
+The simulator comes from an inline plugin in a real registry (the hook path the sandbox
+uses for installed plugins); requests go through `requests` over loopback HTTPS.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+import requests
+from cad_core import SandboxSimulator, SimError, SimRequest, SimResponse
+from cad_core.errors import BadInputError
+from cad_core.plugins import Registry
+from cad_core.testing import inline_plugin
+
+from cad_sandbox.check import compare
+from cad_sandbox.harness import Sandbox
+from cad_sandbox.render import render_world
+from cad_sandbox.scenario import Expect, load_scenario
+
+
+def list_tickets(request: SimRequest, tickets: list[dict[str, Any]]) -> Any:
+    return [t for t in tickets if t["cluster"] == request.query.get("cluster")]
+
+
+def open_ticket(request: SimRequest, tickets: list[dict[str, Any]]) -> SimResponse:
+    ticket = request.json()
+    if not isinstance(ticket, dict) or "title" not in ticket:
+        raise SimError(422, "a ticket needs a title")
+    tickets.append(ticket)
+    return SimResponse(201, ticket, {"Location": f"/tickets/{len(tickets) - 1}"})
+
+
+def get_ticket(request: SimRequest, tickets: list[dict[str, Any]]) -> Any:
+    return tickets[int(request.params["number"])]
+
+
+def seed_tickets(tickets: Any = None) -> list[dict[str, Any]]:
+    if tickets is not None and not isinstance(tickets, list):
+        raise ValueError("expected a list of tickets")
+    return list(tickets or [])
+
+
+TICKETS = SandboxSimulator(
+    name="tickets",
+    setting="TICKETS_URL",
+    routes={
+        "GET /tickets": list_tickets,
+        "POST /tickets": open_ticket,
+        "GET /tickets/{number}": get_ticket,
+        "POST /search": lambda request, tickets: tickets,
+        "GET /raw": lambda request, tickets: SimResponse(
+            200, b"plain", {"Content-Type": "text/plain"}
+        ),
+    },
+    seed=seed_tickets,
+    is_write=lambda method, path: method != "GET" and path != "/search",
+)
+
+
+def simulators_plugin(*simulators: SandboxSimulator, name: str = "ticketing") -> Any:
+    return inline_plugin(name, cad_sandbox_simulators=lambda: iter(simulators))
+
+
+@pytest.fixture
+def tickets_installed(cad_registry: Callable[..., Registry]) -> Registry:
+    return cad_registry(simulators_plugin(TICKETS))
+
+
+@pytest.fixture
+def box(tickets_installed: Registry) -> Iterator[Sandbox]:
+    scenario = {
+        "tickets": [{"cluster": "c0", "title": "older"}],
+        "faults": [{"service": "tickets", "path": "/tickets/9", "status": 503, "times": 1}],
+        "latency_ms": {"tickets": 1},
+    }
+    with Sandbox(scenario) as sandbox:
+        yield sandbox
+
+
+def call(box: Sandbox, method: str, path: str, **kwargs: Any) -> requests.Response:
+    url = box.env()["TICKETS_URL"] + path
+    return requests.request(method, url, verify=box.trust_path, timeout=10, **kwargs)
+
+
+def test_the_setting_names_the_simulators_https_url(box: Sandbox) -> None:
+    assert box.env()["TICKETS_URL"] == box.urls["tickets"]
+    assert box.urls["tickets"].startswith("https://127.0.0.1:")
+
+
+def test_routes_section_and_request_log(box: Sandbox) -> None:
+    created = call(box, "POST", "/tickets", json={"cluster": "c1", "title": "Disk"})
+    assert (created.status_code, created.headers["Location"]) == (201, "/tickets/1")
+    assert call(box, "GET", "/tickets", params={"cluster": "c1"}).json() == [
+        {"cluster": "c1", "title": "Disk"}
+    ]
+    assert call(box, "GET", "/tickets/0").json() == {"cluster": "c0", "title": "older"}
+    assert call(box, "POST", "/search").status_code == 200
+    assert box.world.to_json()["tickets"] == [
+        {"cluster": "c0", "title": "older"},
+        {"cluster": "c1", "title": "Disk"},
+    ]
+    logged = [(r["service"], r["method"], r["path"], r["status"], r["write"]) for r in box.requests]
+    assert logged == [
+        ("tickets", "POST", "/tickets", 201, True),
+        ("tickets", "GET", "/tickets", 200, False),
+        ("tickets", "GET", "/tickets/0", 200, False),
+        ("tickets", "POST", "/search", 200, False),  # the simulator's own is_write
+    ]
+
+
+def test_errors_have_the_simulators_shape(box: Sandbox) -> None:
+    refused = call(box, "POST", "/tickets", json={"cluster": "c1"})
+    assert (refused.status_code, refused.json()) == (422, {"error": "a ticket needs a title"})
+    assert call(box, "POST", "/tickets", data=b"{not json").status_code == 400
+    missing = call(box, "GET", "/nothing")
+    assert missing.status_code == 404 and "error" in missing.json()
+    wrong = call(box, "DELETE", "/tickets")
+    assert (wrong.status_code, wrong.headers["Allow"]) == (405, "GET, POST")
+    crashed = call(box, "GET", "/tickets/7")  # IndexError in the handler
+    assert crashed.status_code == 500 and "IndexError" in crashed.json()["error"]
+    raw = call(box, "GET", "/raw")
+    assert (raw.text, raw.headers["Content-Type"]) == ("plain", "text/plain")
+
+
+def test_faults_keyed_by_the_simulators_name(box: Sandbox) -> None:
+    assert call(box, "GET", "/tickets/9").status_code == 503  # the fault, spent
+    assert call(box, "GET", "/tickets/9").status_code == 500  # the handler: no ticket 9
+    assert [r["status"] for r in box.requests] == [503, 500]
+
+
+def test_expect_world_reaches_the_section(box: Sandbox) -> None:
+    call(box, "POST", "/tickets", json={"cluster": "c1", "title": "Disk"})
+    world = box.world.to_json()
+    expect = Expect(world={"tickets.length": 2, "tickets.1.title": "Disk"})
+    assert compare(expect, 0, {}, world) == []
+    wrong = Expect(world={"tickets.5.title": "Disk"})
+    [problem] = compare(wrong, 0, {}, world)
+    assert problem.endswith("tickets has no '5'")
+    assert "tickets (a plugin's simulator): 2 item(s)" in render_world(world, box.requests)
+
+
+def test_a_scenario_key_is_accepted_only_for_an_installed_simulator(
+    cad_registry: Callable[..., Registry],
+) -> None:
+    cad_registry()  # no simulators installed
+    with pytest.raises(BadInputError, match="unknown key 'tickets' at the top level"):
+        load_scenario({"tickets": []})
+    with pytest.raises(BadInputError, match=r"faults\[0\]\.service: expected one of"):
+        load_scenario({"faults": [{"service": "tickets", "path": "/t", "status": 500}]})
+
+
+def test_a_bad_seed_is_one_line_naming_the_key(tickets_installed: Registry) -> None:
+    with pytest.raises(BadInputError) as caught:
+        load_scenario({"tickets": "three"})
+    assert str(caught.value) == "scenario (dict): tickets: expected a list of tickets"
+    with pytest.raises(BadInputError, match="unknown key 'tikets'.*allowed: .*tickets"):
+        load_scenario({"tikets": []})
+
+
+def test_a_simulator_cannot_take_a_builtin_name(cad_registry: Callable[..., Registry]) -> None:
+    clash = SandboxSimulator(name="aws", setting="MY_AWS", routes={"GET /": lambda r, s: s})
+    cad_registry(simulators_plugin(clash))
+    with pytest.raises(BadInputError, match="'aws'.*takes a name the sandbox uses itself"):
+        load_scenario({})
+
+
+def test_two_plugins_declaring_one_name_is_an_error(cad_registry: Callable[..., Registry]) -> None:
+    other = SandboxSimulator(name="tickets", setting="OTHER_URL", routes={"GET /": lambda r, s: s})
+    cad_registry(simulators_plugin(TICKETS), simulators_plugin(other, name="other"))
+    with pytest.raises(BadInputError, match="'tickets' is declared by .* and .*; keep one"):
+        load_scenario({})
+
+
+def test_a_setting_the_sandbox_sets_itself_is_refused(
+    cad_registry: Callable[..., Registry],
+) -> None:
+    clash = SandboxSimulator(name="pd2", setting="CAD_PD_URL", routes={"GET /": lambda r, s: s})
+    cad_registry(simulators_plugin(clash))
+    with Sandbox({}) as sandbox, pytest.raises(BadInputError, match="CAD_PD_URL is already set"):
+        sandbox.env()
+
+
+def test_the_registration_is_validated_when_built() -> None:
+    with pytest.raises(ValueError, match="simulator name 'My-Tickets' is not valid"):
+        SandboxSimulator(name="My-Tickets", setting="X", routes={"GET /": lambda r, s: s})
+    with pytest.raises(ValueError, match="route 'FETCH /x' is not 'METHOD /path'"):
+        SandboxSimulator(name="t", setting="X", routes={"FETCH /x": lambda r, s: s})
+    with pytest.raises(ValueError, match="at least one route"):
+        SandboxSimulator(name="t", setting="X", routes={})
+
+
+def test_cad_simulator_fixture_serves_one_simulator(
+    tickets_installed: Registry, cad_simulator: Callable[..., Any]
+) -> None:
+    tickets = cad_simulator("tickets", seed=[{"cluster": "c0", "title": "older"}])
+    reply = requests.get(os.environ["TICKETS_URL"] + "/tickets/0", timeout=10)  # trust is set
+    assert reply.json() == {"cluster": "c0", "title": "older"}
+    assert tickets.url == os.environ["TICKETS_URL"]
+    assert [r["path"] for r in tickets.requests] == ["/tickets/0"]
+    with pytest.raises(LookupError, match="no installed plugin declares a simulator 'chat'"):
+        cad_simulator("chat")
