@@ -7,7 +7,10 @@ uses for installed plugins); requests go through `requests` over loopback HTTPS.
 from __future__ import annotations
 
 import os
+import re
+import types
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -204,3 +207,24 @@ def test_cad_simulator_fixture_serves_one_simulator(
     assert [r["path"] for r in tickets.requests] == ["/tickets/0"]
     with pytest.raises(LookupError, match="no installed plugin declares a simulator 'chat'"):
         cad_simulator("chat")
+
+
+def test_the_docs_example_simulator_serves(cad_registry: Callable[..., Registry]) -> None:
+    page = Path(__file__).resolve().parents[3] / "docs" / "sandbox.md"
+    if not page.exists():
+        pytest.skip("docs/sandbox.md is not next to this plugin (installed elsewhere)")
+    section = page.read_text(encoding="utf-8").split("## Simulating your own service", 1)[1]
+    [source] = re.findall(r"^```python\n(.*?)^```", section, re.MULTILINE | re.DOTALL)
+    module = types.ModuleType("docs_tickets")
+    exec(compile(source, "docs/sandbox.md", "exec"), module.__dict__)
+    cad_registry(module)
+    with Sandbox({"tickets": [{"cluster": "c0", "title": "older"}]}) as box:
+        url, trust = box.env()["TICKETS_URL"], box.trust_path
+        opened = requests.post(
+            f"{url}/tickets", json={"cluster": "c1", "title": "x"}, verify=trust, timeout=10
+        )
+        assert opened.status_code == 201
+        assert requests.get(f"{url}/tickets/1", verify=trust, timeout=10).json()["title"] == "x"
+        refused = requests.post(f"{url}/tickets", json={}, verify=trust, timeout=10)
+        assert refused.json() == {"error": "a ticket needs a title"}
+        assert box.world.read_path("tickets.length") == 2
