@@ -100,6 +100,10 @@ def seed(simulator: SandboxSimulator, scenario: Scenario) -> Any:
         return simulator.seed() if value is None else simulator.seed(copy.deepcopy(value))
     except (ValueError, TypeError) as error:
         raise ValueError(f"{simulator.name}: {error}") from None
+    except Exception as error:  # a seed that trips over odd input is still the input's fault
+        raise ValueError(
+            f"{simulator.name}: not accepted ({type(error).__name__}: {error})"
+        ) from None
 
 
 def check_seeds(scenario: Scenario) -> None:
@@ -117,7 +121,11 @@ def seed_sections(scenario: Scenario) -> dict[str, Any]:
 
 def sections_json(world: World) -> dict[str, Any]:
     """The sections as plain JSON data (a copy: the world goes on changing)."""
-    return {name: json.loads(json.dumps(section)) for name, section in world.sections.items()}
+    # default=str: a section holding e.g. datetimes still prints rather than failing the run.
+    return {
+        name: json.loads(json.dumps(section, default=str))
+        for name, section in world.sections.items()
+    }
 
 
 def render_sections(world: dict[str, Any], builtin: Iterable[str]) -> list[str]:

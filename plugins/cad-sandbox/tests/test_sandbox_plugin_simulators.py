@@ -228,3 +228,16 @@ def test_the_docs_example_simulator_serves(cad_registry: Callable[..., Registry]
         refused = requests.post(f"{url}/tickets", json={}, verify=trust, timeout=10)
         assert refused.json() == {"error": "a ticket needs a title"}
         assert box.world.read_path("tickets.length") == 2
+
+
+def test_a_seed_that_crashes_is_still_one_line(cad_registry: Callable[..., Registry]) -> None:
+    fussy = SandboxSimulator(
+        name="fussy",
+        setting="FUSSY_URL",
+        routes={"GET /": lambda r, s: s},
+        seed=lambda d=None: d["x"],
+    )
+    cad_registry(simulators_plugin(fussy))
+    with pytest.raises(BadInputError) as caught:
+        load_scenario({"fussy": {"y": 1}})
+    assert str(caught.value) == "scenario (dict): fussy: not accepted (KeyError: 'x')"
