@@ -1,7 +1,7 @@
 """The one-module plugin of docs/writing-plugins.md, installed into a fresh virtualenv.
 
-It runs through `cad plugins`, `cad run` (manual, against its simulated ticket service
-kept up by `cad sandbox serve`), incident mode in `cad sandbox run --check` (routed by its
+It runs through `cad plugins`, `cad run` (manual and incident, against its simulated
+ticket service kept up by `cad sandbox serve`), `cad sandbox run --check` (routed by its
 default route, no routing config, its simulator seeded and checked by the scenario), and
 its own tests (which use cad-sandbox's `cad_simulator` fixture, no server of their own).
 """
@@ -106,7 +106,8 @@ def served(env_dir: Path, scenario: Path) -> Iterator[tuple[dict[str, str], dict
         assert serve.stdout is not None
         exports = {}
         for line in serve.stdout:
-            if line.startswith("# then:"):
+            if line.startswith("# then: cad run --payload-path "):
+                exports["PAYLOAD"] = line.strip().rsplit(" ", 1)[-1]  # the incident's webhook
                 break
             name, _, value = line.removeprefix("export ").strip().partition("=")
             exports[name] = shlex.split(value)[0] if value else ""
@@ -137,7 +138,9 @@ def test_cad_plugins_lists_it(env_dir: Path) -> None:
     assert plugin["registrations"]["sandbox_simulators"] == ["tickets"]
 
 
-def test_manual_runs_open_one_ticket_in_the_simulated_service(env_dir: Path, project: Path) -> None:
+def test_cad_run_manual_and_incident_against_its_simulated_service(
+    env_dir: Path, project: Path
+) -> None:
     statuses = []
     with served(env_dir, project / "scenario.yaml") as (exports, world):
         assert exports["TICKETS_URL"].startswith("https://127.0.0.1:")
@@ -146,8 +149,17 @@ def test_manual_runs_open_one_ticket_in_the_simulated_service(env_dir: Path, pro
             result = cad(env_dir, *args, env=outer_env(**exports))
             assert result.returncode == 0, result.stderr
             statuses += [a["status"] for a in json.loads(result.stdout)["actions"]]
+        # Incident mode, as `cad sandbox serve` suggests: routed by the default route.
+        args = ("run", "--payload-path", exports["PAYLOAD"], "--output", "json")
+        result = cad(env_dir, *args, env=outer_env(**exports))
+        assert result.returncode == 0, result.stderr
+        incident = json.loads(result.stdout)
     assert statuses == ["succeeded", "skipped_duplicate"]
-    assert world["tickets"][1:] == [{"cluster": "c1", "title": "Disk filling up"}]
+    assert incident["chain"] == "diskfull"
+    assert world["tickets"][1:] == [
+        {"cluster": "c1", "title": "Disk filling up"},
+        {"cluster": "2abc7d0e1f2g3h4i5j6k7l8m9n0o1p2q", "title": "Disk filling up"},
+    ]
 
 
 def test_incident_mode_checks_its_simulated_service(env_dir: Path, project: Path) -> None:
