@@ -16,7 +16,7 @@ run itself is timed (the simulators are up before, and stopped after). Per scena
   one another by data dependency and CAD's own ordering rules (DEPENDENCY_LEVELS below,
   each justified in bench/README.md), and waited / bound: how far from ideal overlap.
 
-    .venv/bin/python bench/whole_run.py [--latency-ms 100] [--repeat 5] [--json]
+    .venv/bin/python bench/whole_run.py [--latency-ms 100] [--repeat 5] [--json] [--only NAME]
 """
 
 from __future__ import annotations
@@ -122,12 +122,14 @@ def main() -> int:
     parser.add_argument("--latency-ms", type=float, default=100.0)
     parser.add_argument("--repeat", type=int, default=5, help="runs per latency (median)")
     parser.add_argument("--json", action="store_true", help="print JSON rows instead")
+    parser.add_argument("--only", help="only scenarios whose name contains this")
     args = parser.parse_args()
     if args.latency_ms <= 0 or args.repeat < 1:
         parser.error("--latency-ms must be above 0 and --repeat at least 1")
     paths = sorted(SCENARIOS.glob("*.yaml")) if SCENARIOS.is_dir() else []
+    paths = [path for path in paths if (args.only or "") in path.stem]
     if not paths:
-        print(f"no shared scenarios: {SCENARIOS} is absent", file=sys.stderr)
+        print(f"no shared scenarios matched in {SCENARIOS}", file=sys.stderr)
         return 2
     setup_logging("error")  # the faults scenario's retries are expected, not news
     progress("warm-up run (imports, client models), not counted")
