@@ -9,10 +9,13 @@ import sys
 from collections.abc import Iterator, Mapping
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import click
+
+if TYPE_CHECKING:
+    from cad_sandbox.critical_path import CriticalPath
 
 OUTPUT = click.Choice(["text", "json"])
 
@@ -194,7 +197,7 @@ def run_command(
     sys.exit(_check(result) if check else result.exit_code)
 
 
-def _critical_path(requests: list[dict[str, Any]]) -> Any:
+def _critical_path(requests: list[dict[str, Any]]) -> CriticalPath:
     from cad_sandbox.critical_path import critical_path
 
     return critical_path(requests)

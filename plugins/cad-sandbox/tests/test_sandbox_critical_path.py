@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cad_sandbox.critical_path import critical_path, duration_ms, waited_for
@@ -47,6 +47,7 @@ def best_by_brute_force(log: list[dict[str, Any]]) -> tuple[float, int]:
     return best
 
 
+@settings(deadline=None)  # no wall-clock limit per example: the machine is shared
 @given(logs())
 def test_the_path_is_a_chain_of_requests_from_the_log(log: list[dict[str, Any]]) -> None:
     path = critical_path(log)
@@ -55,12 +56,14 @@ def test_the_path_is_a_chain_of_requests_from_the_log(log: list[dict[str, Any]])
     assert len({id(step) for step in path.steps}) == path.round_trips
 
 
+@settings(deadline=None)  # no wall-clock limit per example: the machine is shared
 @given(logs())
 def test_no_chain_is_longer(log: list[dict[str, Any]]) -> None:
     path = critical_path(log)
     assert (path.duration_ms, path.round_trips) == best_by_brute_force(log)
 
 
+@settings(deadline=None)  # no wall-clock limit per example: the machine is shared
 @given(logs(max_size=30))
 def test_it_has_a_step_exactly_when_the_log_has_a_request(log: list[dict[str, Any]]) -> None:
     path = critical_path(log)
@@ -69,6 +72,7 @@ def test_it_has_a_step_exactly_when_the_log_has_a_request(log: list[dict[str, An
     assert path.duration_ms >= max((duration_ms(e) for e in log), default=0)
 
 
+@settings(deadline=None)  # no wall-clock limit per example: the machine is shared
 @given(logs(max_size=30), st.integers(-1000, 1000))
 def test_moving_the_whole_log_in_time_changes_nothing(
     log: list[dict[str, Any]], shift: int
@@ -78,6 +82,7 @@ def test_moving_the_whole_log_in_time_changes_nothing(
     assert [s["path"] for s in before.steps] == [s["path"] for s in after.steps]
 
 
+@settings(deadline=None)  # no wall-clock limit per example: the machine is shared
 @given(st.lists(st.integers(1, 50), min_size=1, max_size=30))
 def test_requests_one_after_another_are_all_on_the_path(lengths: list[int]) -> None:
     log, clock = [], 0
@@ -88,6 +93,7 @@ def test_requests_one_after_another_are_all_on_the_path(lengths: list[int]) -> N
     assert path.round_trips == len(log) and path.span_ms == sum(lengths)
 
 
+@settings(deadline=None)  # no wall-clock limit per example: the machine is shared
 @given(st.lists(st.integers(1, 50), min_size=1, max_size=30))
 def test_requests_that_all_overlap_are_one_round_trip(lengths: list[int]) -> None:
     log = [entry(0, length, number) for number, length in enumerate(lengths)]
