@@ -29,7 +29,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from _common import REPO, environ, progress, sandbox_request_counts
+from _common import REPO, Goals, environ, progress, sandbox_request_counts
 
 from cad_core.logs import setup_logging
 from cad_sandbox.commands import bundled_config_if_usable, run_once
@@ -38,6 +38,8 @@ from cad_sandbox.harness import Sandbox
 from cad_sandbox.scenario import load_scenario
 
 SCENARIOS = REPO.parent / "shared" / "scenarios"
+GOAL_SCENARIO = "chgm-customer-stopped-instances"  # issue 15's goals are set on this run
+GOAL_ROUND_TRIPS, GOAL_REQUESTS, GOAL_PAGERDUTY = 10, 20, 6
 
 # Levels of requests that must come one after another however well reads overlap: a
 # request needs data from the level before, or CAD's rules order it (the checks and
@@ -145,7 +147,26 @@ def main() -> int:
     failed = [row["scenario"] for row in rows if row["exit_codes"] != [0]]
     if failed:
         print(f"note: a run exited non-zero in {', '.join(failed)}", file=sys.stderr)
-    return 0
+    goal_row = next((row for row in rows if row["scenario"] == GOAL_SCENARIO), None)
+    return check_goals(goal_row, args.latency_ms) if goal_row and not args.json else 0
+
+
+def check_goals(row: dict[str, Any], latency_ms: float) -> int:
+    """Issue 15's figures for the stopped-instances run; exit 1 when one is missed."""
+    goals = Goals()
+    waited, requests = row["round_trips_waited"], row["requests"]
+    pagerduty = row["requests_by_service"].get("pagerduty", 0)
+    goals.check(
+        f"round trips waited for at {latency_ms:g} ms",
+        waited <= GOAL_ROUND_TRIPS,
+        f"{waited} (goal <= {GOAL_ROUND_TRIPS})",
+    )
+    goals.check("requests", requests <= GOAL_REQUESTS, f"{requests} (goal <= {GOAL_REQUESTS})")
+    goals.check(
+        "PagerDuty requests", pagerduty <= GOAL_PAGERDUTY, f"{pagerduty} (goal <= {GOAL_PAGERDUTY})"
+    )
+    print(f"\n{GOAL_SCENARIO}:")
+    return goals.report()
 
 
 if __name__ == "__main__":
