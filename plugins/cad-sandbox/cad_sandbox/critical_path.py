@@ -5,9 +5,9 @@ Request B *waited for* request A when B started no earlier than A ended. A *chai
 sequence of requests each of which waited for the one before. The critical path is the
 chain with the most time spent inside its requests (the sum of their durations); among
 equally long chains, the one with more requests (any further tie is broken the same way
-every time). Its number of
-requests is the number of round trips the run waited for in a row: requests beside it
-overlapped with something on it, so they cost no waiting of their own.
+every time). Its number of requests is the number of round trips the run waited for in
+a row: requests beside it overlapped with something on it, so they cost no waiting of
+their own.
 
 Pure functions over plain log entries (``dict``s with at least ``start_ms`` and
 ``end_ms``), so the definition is tested on synthetic logs, apart from any sandbox.
