@@ -9,10 +9,13 @@ import sys
 from collections.abc import Iterator, Mapping
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import click
+
+if TYPE_CHECKING:
+    from cad_sandbox.critical_path import CriticalPath
 
 OUTPUT = click.Choice(["text", "json"])
 
@@ -106,14 +109,25 @@ class SandboxResult:
 
 
 def run_scenario(
-    scenario: str, config: str | None = None, dry_run: bool = False, runs: int = 1
+    scenario: str,
+    config: str | None = None,
+    dry_run: bool = False,
+    runs: int = 1,
+    *,
+    latency_ms: float | None = None,
 ) -> SandboxResult:
-    """Start the world of ``scenario``, run CAD's pipeline ``runs`` times, stop the world."""
+    """Start the world of ``scenario``, run CAD's pipeline ``runs`` times, stop the world.
+
+    ``latency_ms`` delays every simulated service's answers by that much, in place of the
+    scenario's ``latency_ms`` (services it has no key for, such as sso and hostkube, too).
+    """
     from cad_sandbox.harness import Sandbox
     from cad_sandbox.scenario import load_scenario
 
     loaded = load_scenario(resolve_scenario(scenario))
-    with Sandbox(loaded) as world, environment(world.env()):
+    box = Sandbox(loaded)
+    box.world.latency_override_ms = latency_ms
+    with box as world, environment(world.env()):
         results = [
             # No --config: the installed plugins' default routes (or the environment's config),
             # so a scenario needs only the plugins it uses.
@@ -143,6 +157,11 @@ def sandbox() -> None:
 @click.option(
     "--check", is_flag=True, help="Compare with the scenario's expect: (exit 1 on mismatch)."
 )
+@click.option(
+    "--critical-path",
+    is_flag=True,
+    help="Also show the longest chain of requests that each waited for the one before.",
+)
 @click.option("--log-level", "-l", help="debug, info, warn, error (default: warn).")
 def run_command(
     scenario: str,
@@ -151,6 +170,7 @@ def run_command(
     dry_run: bool,
     runs: int,
     check: bool,
+    critical_path: bool,
     log_level: str | None,
 ) -> None:
     """Run CAD on the incident of SCENARIO (a YAML file or a bundled example name)."""
@@ -164,10 +184,23 @@ def run_command(
     extra: dict[str, Any] = {"sandbox": {"world": result.world, "requests": result.requests}}
     if runs > 1:
         extra["runs"] = [record for _, record, _ in result.runs]
+    path = _critical_path(result.requests) if critical_path else None
+    if path is not None:
+        extra["sandbox"]["critical_path"] = path.to_json()
     emit_record(result.runs[-1][2], output, extra if output == "json" else None)
     if output == "text":
         click.echo(render_world(result.world, result.requests))
+        if path is not None:
+            from cad_sandbox.critical_path import render_critical_path
+
+            click.echo(render_critical_path(path), nl=False)
     sys.exit(_check(result) if check else result.exit_code)
+
+
+def _critical_path(requests: list[dict[str, Any]]) -> CriticalPath:
+    from cad_sandbox.critical_path import critical_path
+
+    return critical_path(requests)
 
 
 def _check(result: SandboxResult) -> int:

@@ -95,12 +95,26 @@ class World:
         self._faults = [_ActiveFault(f, f.times) for f in scenario.faults]
         self._counters: dict[str, int] = {}
         self._rate_window = (0.0, 0)  # window start (monotonic), requests in it
+        # The request log's clock: milliseconds since this world was made, just before a run.
+        self._clock_origin = time.monotonic()
+        # Latency for every service at once (benches), over the scenario's per-service one.
+        self.latency_override_ms: float | None = None
 
     # --- clock and ids ----------------------------------------------------------------------
 
     def pause(self, seconds: float) -> bool:
         """Sleep unless the sandbox stops first; True when the full time passed."""
         return seconds <= 0 or not self.stop_event.wait(seconds)
+
+    def elapsed_ms(self) -> float:
+        """Milliseconds since the world was made, on the monotonic clock (to the microsecond)."""
+        return round((time.monotonic() - self._clock_origin) * 1000, 3)
+
+    def latency_s(self, service: str) -> float:
+        """The delay before answering a request to ``service``, in seconds."""
+        if self.latency_override_ms is not None:
+            return self.latency_override_ms / 1000
+        return self.scenario.latency_ms.for_service(service) / 1000
 
     def next_id(self, prefix: str) -> str:
         """Counter-based ids keep runs of one scenario comparable."""
@@ -159,18 +173,31 @@ class World:
         return used <= limit, headers
 
     def log_request(
-        self, service: str, method: str, path: str, status: int | str, query: str = ""
+        self,
+        service: str,
+        method: str,
+        path: str,
+        status: int | str,
+        query: str = "",
+        start_ms: float | None = None,
     ) -> None:
-        entry: dict[str, Any] = {
-            "service": service,
-            "method": method,
-            "path": path,
-            "status": status,
-            "write": self.is_write(service, method, path),
-        }
-        if query:  # only when sent, so entries of query-less requests keep their shape
-            entry["query"] = query
+        """Log one answered (or faulted) request; it ends now, and started at ``start_ms``.
+
+        The end is read under the lock, so the log is in the order requests ended.
+        """
         with self.lock:
+            end_ms = self.elapsed_ms()
+            entry: dict[str, Any] = {
+                "service": service,
+                "method": method,
+                "path": path,
+                "status": status,
+                "write": self.is_write(service, method, path),
+                "start_ms": end_ms if start_ms is None else start_ms,
+                "end_ms": end_ms,
+            }
+            if query:  # only when sent, so entries of query-less requests keep their shape
+                entry["query"] = query
             self._request_log.append(entry)
 
     def is_write(self, service: str, method: str, path: str) -> bool:

@@ -2,7 +2,8 @@
 
 Each request: latency for its service, then the first matching fault, then the real route;
 the outcome is logged before the answer is written, so a client that has its response can
-already see the request in the log.
+already see the request in the log. Each entry carries when the request started (its
+headers were read) and ended (its answer was ready), in ms on the world's clock.
 """
 
 from __future__ import annotations
@@ -148,9 +149,10 @@ class SimulatorHandler(BaseHTTPRequestHandler):
         logger.debug("sandbox %s: " + format, self.server.name, *args)
 
     def _serve(self) -> None:
+        started_ms = self.server.world.elapsed_ms()
         request = self._read_request()
         simulator = self.server.mount(request)
-        response = answer(self.server.world, simulator, request)
+        response = answer(self.server.world, simulator, request, started_ms)
         if response is None:
             self._reset()
         else:
@@ -198,20 +200,26 @@ class SimulatorHandler(BaseHTTPRequestHandler):
         self.close_connection = True
 
 
-def answer(world: World, simulator: Simulator, request: Request) -> Response | None:
-    """Run one request through latency, faults and the route; None means reset the socket."""
-    world.pause(world.scenario.latency_ms.for_service(request.service) / 1000)
+def answer(
+    world: World, simulator: Simulator, request: Request, started_ms: float | None = None
+) -> Response | None:
+    """Run one request through latency, faults and the route; None means reset the socket.
+
+    A timeout is logged as ending when the server starts withholding its answer: how long
+    the client then waits is the client's own timeout, which the server cannot see.
+    """
+    world.pause(world.latency_s(request.service))
     fault = world.take_fault(request.service, request.method, request.path)
     if fault is not None and fault.kind != "status":
         world.log_request(
-            request.service, request.method, request.path, fault.kind, _query(request)
+            request.service, request.method, request.path, fault.kind, _query(request), started_ms
         )
         if fault.kind == "reset" or not world.pause(world.timeout_sleep_s):
             return None
         return _route(simulator, request)  # the late answer nobody waits for any more
     response = _route(simulator, request) if fault is None else _fault(simulator, request, fault)
     world.log_request(
-        request.service, request.method, request.path, response.status, _query(request)
+        request.service, request.method, request.path, response.status, _query(request), started_ms
     )
     return response
 
