@@ -27,8 +27,9 @@ traceback in the logs.
 Bounded: about (PagerDuty requests / limit) minutes; 500 incidents take about 5 min on 2
 cores (~2,850 PagerDuty requests at 5.7 per incident). It also prints PagerDuty requests
 per incident (goal: at most 6), the throughput the budget allows at that count (limit /
-requests per incident) and the throughput measured after the first 60 s window. The bench's HTTP client keeps
-its connection to the interceptor alive between incidents, as HTTP/1.1 clients do by default.
+requests per incident) and the throughput measured after the first 60 s window. The
+bench's HTTP client keeps its connection to the interceptor alive between incidents, as
+HTTP/1.1 clients do by default.
 """
 
 from __future__ import annotations
