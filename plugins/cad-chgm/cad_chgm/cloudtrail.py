@@ -12,9 +12,11 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 import attrs
+from cad_core.overlap import concurrently
 
 from cad_chgm.aws import aws_call
 from cad_chgm.events import StopEvent, stop_event_from_lookup
@@ -58,11 +60,13 @@ class EventSearch:
 
 
 def lookup_stop_events(cloudtrail: Any, now: datetime) -> list[StopEvent]:
-    """StopInstances and TerminateInstances events of the look-back window, all pages."""
-    events: list[StopEvent] = []
-    for name in EVENT_NAMES:
-        events.extend(_lookup(cloudtrail, name, now - LOOKBACK))
-    return events
+    """StopInstances and TerminateInstances events of the look-back window, all pages.
+
+    LookupEvents takes one lookup attribute per call, so the two names are two calls; they
+    run side by side (a boto3 client is thread-safe), and the first failure is raised."""
+    since = now - LOOKBACK
+    per_name = concurrently(*(partial(_lookup, cloudtrail, name, since) for name in EVENT_NAMES))
+    return [event for events in per_name for event in events]
 
 
 def _lookup(cloudtrail: Any, event_name: str, since: datetime) -> list[StopEvent]:

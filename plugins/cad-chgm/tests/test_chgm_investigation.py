@@ -191,7 +191,7 @@ def test_chgm_row2_an_ec2_failure_is_an_infrastructure_error(chgm):
     fault = {"service": "aws", "path": "/DescribeInstances", "status": 403}
     with pytest.raises(InfrastructureError, match="UnauthorizedOperation") as error:
         chgm(world(faults=[fault]))
-    assert error.value.context == "listing non-running instances"
+    assert error.value.context == "listing the cluster's instances"
 
 
 def test_chgm_row2_a_cloudtrail_failure_is_an_infrastructure_error(chgm):

@@ -114,4 +114,5 @@ INVESTIGATION = Investigation(
     run=run,
     description="detects cloud credentials the customer removed and sets limited support",
     chain_head=True,  # runs before every default route, as chain_heads does in a config
+    prefetch=("aws_session",),
 )
