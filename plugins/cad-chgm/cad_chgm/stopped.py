@@ -85,7 +85,7 @@ def check_stopped_instances(
     facts.append("Instances not running: " + "; ".join(i.describe() for i in stopped))
     require_stop_times(stopped)
     search = wait_for_stop_events(
-        session.client("cloudtrail"), stopped, wait_seconds, clock or Clock()
+        session.client("cloudtrail"), stopped, wait_seconds, clock or Clock(), ctx.concurrently
     )
     return judge(stopped, search, ccs=bool((cluster.get("ccs") or {}).get("enabled")))
 
