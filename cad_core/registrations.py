@@ -239,6 +239,13 @@ class Resource:
     needs: tuple[str, ...] = attrs.field(default=(), converter=_names, kw_only=True)
     before_alert: bool = attrs.field(default=False, kw_only=True)
 
+    def __attrs_post_init__(self) -> None:
+        if self.before_alert and self.scope == "investigation":
+            raise ValueError(
+                f"resource {self.name!r}: before_alert=True promises that the factory reads "
+                "nothing of the run, but scope='investigation' builds it per investigation"
+            )
+
 
 _FIELD_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 

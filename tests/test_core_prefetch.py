@@ -403,3 +403,8 @@ def test_a_bad_prefetch_worker_count_is_bad_input(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setenv("CAD_PREFETCH_WORKERS", "-1")
     with pytest.raises(BadInputError, match="CAD_PREFETCH_WORKERS"):
         RunSettings.from_env()
+
+
+def test_a_resource_cannot_be_both_before_the_alert_and_per_investigation() -> None:
+    with pytest.raises(ValueError, match="before_alert"):
+        Resource("kube", lambda r: None, scope="investigation", before_alert=True)
