@@ -72,7 +72,8 @@ class Prefetcher:
         key = view.key_of(name)
         if key in self._state or view.is_built(name):
             return
-        needs = {view.key_of(need) for need in view.needs_of(name)}
+        # A need built since (on demand, even after a failed try ahead) is satisfied.
+        needs = {view.key_of(n) for n in view.needs_of(name) if not view.is_built(n)}
         if any(self._state.get(k) == "failed" for k in needs):
             self._state[key] = "failed"  # left for the asker to build
             return
@@ -98,7 +99,7 @@ class Prefetcher:
     def _settle(self, key: Key, ok: bool) -> None:
         self._state[key] = "done" if ok else "failed"
         for other, (view, name, pending) in list(self._waiting.items()):
-            if key not in pending:
+            if key not in pending or other not in self._waiting:  # settled by a recursion
                 continue
             pending.discard(key)
             if not ok:

@@ -181,6 +181,27 @@ def test_what_needs_a_failed_resource_is_not_prefetched(builds) -> None:
     assert builds.calls == Counter(cluster=1)
 
 
+def test_a_failure_settles_every_dependent_down_the_line(builds) -> None:
+    """a fails; b and c need it, d needs b and c: none of them waits forever or is built."""
+    failed = threading.Event()
+
+    def a(resources: Resources) -> object:
+        builds.note("a")
+        failed.set()
+        raise TransientError("a failed")
+
+    resources = run_resources(
+        Resource("a", a),
+        Resource("b", builds.value("b"), needs=("a",)),
+        Resource("c", builds.value("c"), needs=("a",)),
+        Resource("d", builds.value("d"), needs=("b", "c", "a")),
+    )
+    resources.prefetch(["d"])
+    assert failed.wait(MEET_TIMEOUT_S)
+    resources.close()  # would hang if a dependent still waited for a worker
+    assert builds.calls == Counter(a=1)
+
+
 def test_no_workers_means_no_prefetch_and_reads_one_by_one(builds) -> None:
     resources = run_resources(Resource("cluster", builds.value("cluster")), workers=0)
     resources.prefetch(["cluster"])
