@@ -235,6 +235,15 @@ def warm_ocm_token(resources: Resources) -> bool:
     return True
 
 
+def load_aws_sdk(resources: Resources) -> bool:
+    """Import boto3 now: the import costs more CPU than a round trip, and made while the
+    alert and the cluster are read it is off the path to the first AWS call."""
+    import boto3.session  # noqa: F401
+    import botocore.session  # noqa: F401
+
+    return True
+
+
 # What each factory asks for (``Resource.needs``): a prefetch builds those first.
 ON_CLUSTER = ("ocm", "cluster")
 
@@ -247,6 +256,12 @@ def registrations() -> Iterator[Resource]:
         "fetches the OCM access token ahead of the first OCM call (prefetch it; the value "
         "is only True)",
         needs=("ocm",),
+        before_alert=True,
+    )
+    yield Resource(
+        "aws_sdk",
+        load_aws_sdk,
+        "imports the AWS SDK ahead of the first AWS call (prefetch it; the value is only True)",
         before_alert=True,
     )
     yield Resource("cluster", build_cluster, "the OCM cluster object", needs=("ocm",))
