@@ -251,11 +251,13 @@ class Resources:
         return stack
 
     def _get_on_stack(self, name: str, stack: list[str]) -> Any:
-        self._cache.building.__dict__["stack"] = list(stack)
+        local = self._cache.building.__dict__
+        previous = local.get("stack")  # set when this runs inline in the asking thread
+        local["stack"] = list(stack)
         try:
             return self.get(name)
         finally:
-            self._cache.building.__dict__["stack"] = []
+            local["stack"] = previous if previous is not None else []
 
     def _get(self, name: str, *, ahead: bool) -> Any:
         key = self._key(name)

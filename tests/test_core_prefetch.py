@@ -259,6 +259,22 @@ def meet(barrier: threading.Barrier, value: object) -> Callable[..., object]:
     return call
 
 
+def test_get_many_read_one_by_one_keeps_the_loop_check_of_its_caller() -> None:
+    def a(resources: Resources) -> object:
+        resources.get_many("b")  # inline: no workers
+        return resources.get("c")  # c asks for a: still a loop, not a recursion
+
+    resources = run_resources(
+        Resource("a", a),
+        Resource("b", lambda r: "b"),
+        Resource("c", lambda r: r.get("a")),
+        workers=0,
+    )
+    with pytest.raises(ResourceError) as error:
+        resources.get("a")
+    assert "loop" in str(error.value)
+
+
 def test_concurrently_overlaps_and_keeps_order() -> None:
     barrier = threading.Barrier(2, timeout=MEET_TIMEOUT_S)
     assert concurrently(meet(barrier, 1), meet(barrier, 2)) == (1, 2)
