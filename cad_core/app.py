@@ -173,8 +173,9 @@ def _read_alert(
 ) -> bool:
     """Read the alert into ``record``; False when it could not be read (recorded).
 
-    The chain heads run for every alert, so what they declare and can build without the
-    alert (the OCM client's token) is fetched while the alert is read."""
+    The chain heads run before every chain, so what they declare and can build without
+    the alert (the OCM token, the AWS SDK import) starts while the alert is read. An alert
+    that turns out resolved or unrouted leaves that unused: the price of not waiting."""
     prefetch_before_alert(resources, registry, heads)
     try:
         record.alert = parse_alert(registry, payload, settings)
