@@ -401,6 +401,43 @@ def test_before_the_alert_only_what_needs_no_alert_starts(builds, isolated) -> N
     assert builds.calls == Counter(client=1, token=1)  # not the cluster: it needs the alert
 
 
+def test_the_heads_token_is_fetched_while_the_alert_is_read(builds, isolated) -> None:
+    """The alert source and the token factory meet at a barrier: one after the other, the
+    alert source would wait out the timeout and the run would fail."""
+    barrier = threading.Barrier(2, timeout=MEET_TIMEOUT_S)
+    world(builds, head=Investigation("head", reads("cluster"), prefetch=("token", "cluster")))
+    from cad_core.plugins import build_registry, get_registry, set_registry
+
+    def parse(payload: bytes) -> Alert | None:
+        barrier.wait()
+        return _parse(payload)
+
+    def token(resources: Resources) -> object:
+        builds.note("token")
+        barrier.wait()
+        return "token-value"
+
+    base = get_registry()
+    plugin = inline_plugin(
+        "meeting-world",
+        cad_alert_sources=lambda: [AlertSource(name="meeting-webhook", parse=parse)],
+        cad_action_executors=lambda: _recording_executor([]),
+        cad_resources=lambda: [
+            Resource("client", builds.value("client"), before_alert=True),
+            Resource("token", token, needs=("client",), before_alert=True),
+            Resource("cluster", builds.value("cluster"), needs=("client",)),
+        ],
+        cad_investigations=lambda: base.investigations(),
+    )
+    set_registry(build_registry([plugin], entry_points=False))
+    config = isolated / "routing.yaml"
+    config.write_text(CHAIN.replace("[main]", "[head]"), encoding="utf-8")
+    payload = json.dumps({"title": "cluster-a has gone missing"}).encode()
+    record = execute(RunRequest(payload=payload, config=str(config)))
+    assert record.outcome == "succeeded", record.errors
+    assert builds.calls == Counter(client=1, token=1, cluster=1)
+
+
 def test_a_prefetch_failure_is_retried_by_the_runner_as_before(builds, isolated) -> None:
     monkeypatch = pytest.MonkeyPatch()
     monkeypatch.setenv("CAD_INVESTIGATION_RETRY_DELAY", "0.01")
