@@ -390,6 +390,31 @@ def test_the_runner_prefetches_what_the_chain_declares_and_nothing_else(builds, 
     assert builds.calls["unused"] == builds.calls["elsewhere"] == 0  # declared by no runner
 
 
+FILTERED_CHAIN = """
+chain_heads: [head]
+alerts:
+  - alert_title: has gone missing
+    name: missing
+    investigations:
+      - name: other
+        when: {field: AlertTitle, operator: in, values: ["a title this alert does not have"]}
+"""
+
+
+def test_an_entry_its_filter_leaves_out_reads_nothing_ahead(builds, isolated) -> None:
+    world(
+        builds,
+        head=Investigation("head", reads("cluster"), prefetch=("cluster",)),
+        other=Investigation("other", reads("elsewhere"), prefetch=("elsewhere",)),
+    )
+    config = isolated / "routing.yaml"
+    config.write_text(FILTERED_CHAIN, encoding="utf-8")
+    payload = json.dumps({"title": "cluster-a has gone missing"}).encode()
+    record = execute(RunRequest(payload=payload, config=str(config)))
+    assert [i.status for i in record.investigations] == ["no_findings", "filtered"]
+    assert builds.calls["elsewhere"] == 0  # its entry did not run, so nothing was read
+
+
 def test_before_the_alert_only_what_needs_no_alert_starts(builds, isolated) -> None:
     world(builds, head=Investigation("head", reads(), prefetch=("token", "cluster")))
     from cad_core.plugins import get_registry
