@@ -23,6 +23,7 @@ from cad_core.engine.retry import Deadline, call_with_retry
 from cad_core.errors import BadInputError, CadError, one_line
 from cad_core.notes import Notes
 from cad_core.plugins import Registry, get_registry
+from cad_core.prefetch import prefetch_before_alert
 from cad_core.record import RunRecord
 from cad_core.runner import Run
 from cad_core.settings import RunSettings
@@ -144,34 +145,59 @@ def execute(request: RunRequest) -> RunRecord:
     record = RunRecord(mode="incident" if incident else "manual", dry_run=request.dry_run)
     record.inform = request.inform
     if incident:
-        assert request.payload is not None
         check_escalation_path(registry, config)
-        try:
-            record.alert = parse_alert(registry, request.payload, settings)
-        except BadInputError:
-            raise
-        except CadError as error:
-            record.errors.append(f"reading the alert failed: {one_line(error)}")
-            return record
-        record.cluster_id = record.alert.cluster_id
     else:
         registry.investigation(request.investigation)  # unknown names fail before any call
         record.cluster_id = request.cluster_id
-    info = RunInfo(
-        record.mode, record.cluster_id, record.alert, request.dry_run, "", request.params
-    )
-    resources = Resources(registry.resources(), run=info)
-    run = Run(registry, config, settings, record, resources)
+    early = RunInfo(record.mode, record.cluster_id, None, request.dry_run, "", request.params)
+    resources = Resources(registry.resources(), run=early, workers=settings.prefetch_workers)
+    try:
+        if request.payload is not None and not _read_alert(
+            registry, request.payload, settings, record, resources, config.chain_heads
+        ):
+            return record
+        info = attrs.evolve(early, cluster_id=record.cluster_id, alert=record.alert)
+        _investigate(request, Run(registry, config, settings, record, resources.with_run(info)))
+    finally:
+        resources.close()
+    return record
+
+
+def _read_alert(
+    registry: Registry,
+    payload: bytes,
+    settings: RunSettings,
+    record: RunRecord,
+    resources: Resources,
+    heads: Sequence[str],
+) -> bool:
+    """Read the alert into ``record``; False when it could not be read (recorded).
+
+    The chain heads run before every chain, so what they declare and can build without
+    the alert (the OCM token, the AWS SDK import) starts while the alert is read. An alert
+    that turns out resolved or unrouted leaves that unused: the price of not waiting."""
+    prefetch_before_alert(resources, registry, heads)
+    try:
+        record.alert = parse_alert(registry, payload, settings)
+    except BadInputError:
+        raise
+    except CadError as error:
+        record.errors.append(f"reading the alert failed: {one_line(error)}")
+        return False
+    record.cluster_id = record.alert.cluster_id
+    return True
+
+
+def _investigate(request: RunRequest, run: Run) -> None:
+    record = run.record
     try:
         if record.alert is not None:
             run_incident(record.alert, run, experimental_enabled())
         else:
-            target = registry.investigation(request.investigation).name
+            target = run.registry.investigation(request.investigation).name
             run_manual(target, run, request.with_filtering, request.chain_heads)
     finally:
-        resources.close()
         run.metrics.flush()
-    return record
 
 
 def apply_plan(

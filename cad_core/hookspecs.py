@@ -126,18 +126,19 @@ def cad_resources() -> Iterable[Resource]:  # type: ignore[empty-body]
 
     A factory receives the run's :class:`~cad_core.context.Resources` and may ask it for
     other resources; the result is cached for the run, a failure is not (a retry builds
-    it again). Objects with ``close()`` are closed when the run ends.
+    it again). Objects with ``close()`` are closed when the run ends. ``needs`` names the
+    resources a factory asks for, so reads ahead build them first (docs/resources.md).
 
     Example::
 
         from cad_core import Resource, hookimpl
 
         def build_cluster(resources):
-            return ocm_client().get_cluster(resources.cluster_id)
+            return resources.get("ocm").get_cluster(resources.cluster_id)
 
         @hookimpl
         def cad_resources():
-            yield Resource(name="cluster", factory=build_cluster,
+            yield Resource(name="cluster", factory=build_cluster, needs=("ocm",),
                            description="the OCM cluster object")
     """
 

@@ -111,6 +111,11 @@ class Investigation:
     ``default_route`` makes it reachable in incident mode as soon as it is installed
     (when no routing config is given); ``chain_head=True`` runs it before every chain
     of those default routes (as ``chain_heads:`` does in a routing config).
+
+    ``prefetch`` names the resources it reads on its usual path. When its chain is chosen,
+    the runner starts building them (and what they need) on a bounded pool before the
+    chain's first investigation runs, so independent reads overlap; a failed prefetch is
+    raised only when the investigation asks for that resource (docs/resources.md).
     """
 
     name: str = attrs.field(converter=normalise_name)
@@ -122,6 +127,7 @@ class Investigation:
         validator=attrs.validators.optional(attrs.validators.instance_of(DefaultRoute)),
     )
     chain_head: bool = False
+    prefetch: tuple[str, ...] = attrs.field(default=(), converter=_names, kw_only=True)
 
     def __attrs_post_init__(self) -> None:
         # An alias equal to the name adds nothing and made listings print "chgm (alias: chgm)".
@@ -217,6 +223,11 @@ class Resource:
     ``close()`` method it is called when the run ends. ``scope="investigation"`` builds it
     once per investigation instead of once per run (``resources.run.investigation`` then
     names the investigation that asked).
+
+    ``needs`` names the resources the factory asks for, so a prefetch builds those first
+    and builds independent ones side by side. ``before_alert=True`` promises that the
+    factory reads nothing of the run (no alert, cluster id or investigation): CAD may then
+    start it while the alert itself is still being read (an API client, its token).
     """
 
     name: str = attrs.field(converter=normalise_name)
@@ -225,6 +236,15 @@ class Resource:
     scope: str = attrs.field(
         default="run", validator=attrs.validators.in_(("run", "investigation"))
     )
+    needs: tuple[str, ...] = attrs.field(default=(), converter=_names, kw_only=True)
+    before_alert: bool = attrs.field(default=False, kw_only=True)
+
+    def __attrs_post_init__(self) -> None:
+        if self.before_alert and self.scope == "investigation":
+            raise ValueError(
+                f"resource {self.name!r}: before_alert=True promises that the factory reads "
+                "nothing of the run, but scope='investigation' builds it per investigation"
+            )
 
 
 _FIELD_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")

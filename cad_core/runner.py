@@ -26,6 +26,7 @@ from cad_core.locks import LockError, RunLocks, lock_keys
 from cad_core.metrics import ALERT_FILTERED, INVESTIGATION, Dispatcher
 from cad_core.notes import Notes
 from cad_core.plugins import Registry
+from cad_core.prefetch import prefetch_chain, prefetch_investigation
 from cad_core.record import InvestigationRecord, InvestigationStatus, RunRecord
 from cad_core.registrations import InvestigationResult
 from cad_core.settings import RunSettings
@@ -234,6 +235,7 @@ class Run:
                 self.metrics.emit(ALERT_FILTERED, alert_type=entry.name)
                 log.info("skipping %s: its filter rejected the alert (%s)", entry.name, why)
                 return False
+        prefetch_investigation(self.resources, self.registry, entry.name)  # if its filter held it
         started = time.monotonic()
         try:
             result = self.investigate(entry, rec)
@@ -282,6 +284,8 @@ class Run:
         return [o for o in outcomes if o not in deferred]
 
     def run_chain(self, entries: Sequence[ChainEntry], lookup: Callable[[str], str] | None) -> None:
+        # Reads the chain's investigations declare start now, side by side (docs/resources.md).
+        prefetch_chain(self.resources, self.registry, entries)
         for index, entry in enumerate(entries):
             if self.run_entry(entry, lookup, last=index == len(entries) - 1):
                 log.info("%s stopped the chain", entry.name)

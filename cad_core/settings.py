@@ -39,6 +39,7 @@ class RunSettings:
     investigation_delay_cap: float = 10.0
     workers: int = 4
     escalation_deadline: float = 60.0  # a budget of its own: retries elsewhere cannot spend it
+    prefetch_workers: int = 8  # reads in flight together; 0: no prefetch, reads one by one
 
     @classmethod
     def from_env(cls) -> RunSettings:
@@ -54,4 +55,5 @@ class RunSettings:
             investigation_delay=number_setting("CAD_INVESTIGATION_RETRY_DELAY", 1.0),
             workers=int(number_setting("CAD_MAX_PARALLEL_ACTIONS", 4, 1)),
             escalation_deadline=number_setting("CAD_ESCALATION_DEADLINE_SECONDS", 60.0, 1),
+            prefetch_workers=int(number_setting("CAD_PREFETCH_WORKERS", 8, 0)),
         )

@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
-PAGES = ["writing-executors.md", "writing-investigations.md"]
+PAGES = ["writing-executors.md", "writing-investigations.md", "resources.md"]
 BLOCK = re.compile(r"^```(\w+)\n(.*?)^```", re.MULTILINE | re.DOTALL)
 
 RUNNER = """

@@ -163,13 +163,22 @@ class _Scheduler:
         self.results: dict[int, ActionOutcome] = {}
         self.results_lock = threading.Lock()  # executors read results through closing_due
         # One context for the whole plan: executors share per-plan state keyed by it.
-        self.ctx = attrs.evolve(ctx, closing_due=self.closing_due)
+        self.ctx = attrs.evolve(ctx, closing_due=self.closing_due, status_of=self.status_of)
         self.stopped = threading.Event()  # set by the first failure
 
+    def _index(self, action: Action) -> int | None:
+        return next((i for i, planned in enumerate(self.actions) if planned is action), None)
+
     def closing_due(self, action: Action) -> bool:
-        index = next(i for i, planned in enumerate(self.actions) if planned is action)
+        index = self._index(action)
         with self.results_lock:
-            return clean_but(index, self.actions, dict(self.results))
+            return index is not None and clean_but(index, self.actions, dict(self.results))
+
+    def status_of(self, action: Action) -> Status | None:
+        index = self._index(action)
+        with self.results_lock:
+            outcome = self.results.get(index) if index is not None else None
+        return outcome.status if outcome is not None else None
 
     def record(self, index: int, outcome: ActionOutcome) -> None:
         with self.results_lock:
@@ -262,6 +271,7 @@ def execute_plan(
     except (ActionValidationError, BadInputError) as error:
         return _finish(rewritten.outcomes + _rejected(planned, one_line(error), ctx), ctx, metrics)
     if ctx.dry_run:
+        ctx = attrs.evolve(ctx, status_of=_assume_succeeded)  # the preview of a clean run
         outcomes = [
             _dry_run(a, r, ctx, settings.inform) for a, r in zip(planned, regs, strict=True)
         ]
@@ -272,6 +282,10 @@ def execute_plan(
         return _finish(rewritten.outcomes + _rejected(planned, why, ctx), ctx, metrics)
     outcomes = _Scheduler(planned, regs, rewritten.outcomes, ctx, settings).run(deadline)
     return _finish(rewritten.outcomes + outcomes, ctx, metrics)
+
+
+def _assume_succeeded(_action: Action) -> Status:
+    return Status.SUCCEEDED
 
 
 def _finish(

@@ -12,9 +12,11 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 import attrs
+from cad_core.overlap import concurrently
 
 from cad_chgm.aws import aws_call
 from cad_chgm.events import StopEvent, stop_event_from_lookup
@@ -57,12 +59,22 @@ class EventSearch:
         return ordered
 
 
-def lookup_stop_events(cloudtrail: Any, now: datetime) -> list[StopEvent]:
-    """StopInstances and TerminateInstances events of the look-back window, all pages."""
-    events: list[StopEvent] = []
-    for name in EVENT_NAMES:
-        events.extend(_lookup(cloudtrail, name, now - LOOKBACK))
-    return events
+# Runs independent calls and returns their results in order (``ctx.concurrently``).
+Together = Callable[..., tuple[Any, ...]]
+ONE_BY_ONE: Together = partial(concurrently, workers=1)
+
+
+def lookup_stop_events(
+    cloudtrail: Any, now: datetime, together: Together = ONE_BY_ONE
+) -> list[StopEvent]:
+    """StopInstances and TerminateInstances events of the look-back window, all pages.
+
+    LookupEvents takes one lookup attribute per call, so the two names are two calls; the
+    investigation passes ``ctx.concurrently`` so they run side by side (a boto3 client is
+    thread-safe). The first failure, in the order of the names, is raised."""
+    since = now - LOOKBACK
+    per_name = together(*(partial(_lookup, cloudtrail, name, since) for name in EVENT_NAMES))
+    return [event for events in per_name for event in events]
 
 
 def _lookup(cloudtrail: Any, event_name: str, since: datetime) -> list[StopEvent]:
@@ -106,6 +118,7 @@ def wait_for_stop_events(
     instances: Sequence[Instance],
     budget_seconds: float,
     clock: Clock | None = None,
+    together: Together = ONE_BY_ONE,
 ) -> EventSearch:
     """Ask CloudTrail until each instance has a usable event or ``budget_seconds`` pass."""
     clock = clock or Clock()
@@ -113,7 +126,8 @@ def wait_for_stop_events(
     pause, lookups = FIRST_PAUSE_SECONDS, 0
     while True:
         lookups += 1
-        found = newest_usable_events(instances, lookup_stop_events(cloudtrail, clock.now()))
+        events = lookup_stop_events(cloudtrail, clock.now(), together)
+        found = newest_usable_events(instances, events)
         missing = tuple(i.id for i in instances if i.id not in found)
         remaining = deadline - clock.monotonic()
         if not missing or remaining <= 0:

@@ -69,16 +69,23 @@ def check_stopped_instances(
     """Appends what it learns to ``facts`` rather than to the notes: the runner retries the
     investigation with the same notes after an InfrastructureError, and lines written
     before it would then appear twice."""
-    ec2 = session.client("ec2")
-    stopped = list_instances(ec2, infra_id, NOT_RUNNING_STATES, "listing non-running instances")
-    running = list_instances(ec2, infra_id, RUNNING_STATES, "listing running instances")
+    # One DescribeInstances for both questions (upstream asks twice): the same tag filter
+    # with every state of either list, split here. Half the requests, one round trip.
+    instances = list_instances(
+        session.client("ec2"),
+        infra_id,
+        NOT_RUNNING_STATES + RUNNING_STATES,
+        "listing the cluster's instances",
+    )
+    stopped = [i for i in instances if i.state in NOT_RUNNING_STATES]
+    running = [i for i in instances if i.state in RUNNING_STATES]
     facts.append(node_counts(ctx, cluster, running))
     if not stopped:
         return StopVerdict()
     facts.append("Instances not running: " + "; ".join(i.describe() for i in stopped))
     require_stop_times(stopped)
     search = wait_for_stop_events(
-        session.client("cloudtrail"), stopped, wait_seconds, clock or Clock()
+        session.client("cloudtrail"), stopped, wait_seconds, clock or Clock(), ctx.concurrently
     )
     return judge(stopped, search, ccs=bool((cluster.get("ccs") or {}).get("enabled")))
 

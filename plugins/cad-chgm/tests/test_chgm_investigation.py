@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import shlex
 import sys
+import threading
 from datetime import UTC, datetime, timedelta
 
 import boto3
@@ -127,7 +128,8 @@ def chgm(sandbox, sandbox_env, monkeypatch):
         session=SANDBOX_SESSION,
         env=None,
     ):
-        sandbox_env(sandbox(scenario))
+        run.box = sandbox(scenario)
+        sandbox_env(run.box)
         for name, value in (env or {}).items():
             monkeypatch.setenv(name, value)
 
@@ -191,7 +193,7 @@ def test_chgm_row2_an_ec2_failure_is_an_infrastructure_error(chgm):
     fault = {"service": "aws", "path": "/DescribeInstances", "status": 403}
     with pytest.raises(InfrastructureError, match="UnauthorizedOperation") as error:
         chgm(world(faults=[fault]))
-    assert error.value.context == "listing non-running instances"
+    assert error.value.context == "listing the cluster's instances"
 
 
 def test_chgm_row2_a_cloudtrail_failure_is_an_infrastructure_error(chgm):
@@ -325,6 +327,25 @@ def test_chgm_row5_customer_stops_mean_limited_support_and_silence(chgm, event, 
         "Running nodes on AWS: 0 master, 2 infra, 3 worker; OCM expects 3 master, 2 infra, "
         "3 worker" in text_of(notes)
     )
+
+
+def test_chgm_asks_ec2_once_and_cloudtrail_for_both_event_names_side_by_side(chgm):
+    """Both LookupEvents calls must be in flight together to pass the barrier; one after
+    the other, the first waits out the timeout, fails, and the plan is an escalation."""
+    barrier = threading.Barrier(2, timeout=30)
+
+    def meet(**_kwargs):
+        barrier.wait()
+
+    BOTOCORE.register("before-send.cloudtrail.LookupEvents", meet)
+    try:
+        scenario = world(instances(stopped=["master-0"]), [stop_event("i-0a0")])
+        result, _notes = chgm(scenario)
+    finally:
+        BOTOCORE.unregister("before-send.cloudtrail.LookupEvents", meet)
+    assert types_of(result) == [ClusterReport, IncidentNote, LimitedSupport, SilenceIncident]
+    paths = [r["path"] for r in chgm.box.world.requests() if r["service"] == "aws"]
+    assert sorted(paths) == ["/DescribeInstances", "/LookupEvents", "/LookupEvents"]
 
 
 def test_chgm_row5_one_customer_stop_outweighs_authorized_ones(chgm):

@@ -114,4 +114,7 @@ INVESTIGATION = Investigation(
     run=run,
     description="detects cloud credentials the customer removed and sets limited support",
     chain_head=True,  # runs before every default route, as chain_heads does in a config
+    # The SDK import starts while the alert is read: it would otherwise sit between the
+    # credentials reply and the first AWS call of the chain.
+    prefetch=("aws_sdk", "aws_session"),
 )

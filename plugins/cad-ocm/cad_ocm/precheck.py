@@ -135,4 +135,6 @@ INVESTIGATION = Investigation(
     run=run,
     description="stops the chain for unknown, uninstalling, non-AWS or access-protected clusters",
     chain_head=True,  # runs before every default route, as chain_heads does in a config
+    # The token is needed before the first OCM call; it is fetched while the alert is read.
+    prefetch=("ocm_token", "cluster", "access_protected"),
 )

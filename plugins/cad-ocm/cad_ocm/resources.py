@@ -228,58 +228,115 @@ def build_pull_secret(resources: Resources) -> dict[str, Any]:
     return read(resources)
 
 
+def warm_ocm_token(resources: Resources) -> bool:
+    """Fetch the OCM client's access token now (the client renews it later by itself), so
+    the SSO round trip overlaps the alert read instead of delaying the cluster lookup."""
+    resources.get("ocm").tokens.token()
+    return True
+
+
+def load_aws_sdk(resources: Resources) -> bool:
+    """Import boto3 now: the import costs more CPU than a round trip, and made while the
+    alert and the cluster are read it is off the path to the first AWS call."""
+    import boto3.session  # noqa: F401
+    import botocore.session  # noqa: F401
+
+    return True
+
+
+# What each factory asks for (``Resource.needs``): a prefetch builds those first.
+ON_CLUSTER = ("ocm", "cluster")
+
+
 def registrations() -> Iterator[Resource]:
-    yield Resource("ocm", build_ocm, "the OCM API client")
-    yield Resource("cluster", build_cluster, "the OCM cluster object")
+    yield Resource("ocm", build_ocm, "the OCM API client", before_alert=True)
+    yield Resource(
+        "ocm_token",
+        warm_ocm_token,
+        "fetches the OCM access token ahead of the first OCM call (prefetch it; the value "
+        "is only True)",
+        needs=("ocm",),
+        before_alert=True,
+    )
+    yield Resource(
+        "aws_sdk",
+        load_aws_sdk,
+        "imports the AWS SDK ahead of the first AWS call (prefetch it; the value is only True)",
+        before_alert=True,
+    )
+    yield Resource("cluster", build_cluster, "the OCM cluster object", needs=("ocm",))
     yield Resource(
         "cluster_deployment",
         build_cluster_deployment,
         "the Hive ClusterDeployment (from resources/live)",
+        needs=ON_CLUSTER,
     )
-    yield Resource("machine_pools", build_machine_pools, "the cluster's OCM machine pools")
-    yield Resource("service_logs", ServiceLogs, "search the cluster's service logs")
+    yield Resource(
+        "machine_pools", build_machine_pools, "the cluster's OCM machine pools", needs=ON_CLUSTER
+    )
+    yield Resource(
+        "service_logs", ServiceLogs, "search the cluster's service logs", needs=ON_CLUSTER
+    )
     yield Resource(
         "hibernation_periods",
         build_hibernation_periods,
         "hibernation periods from cluster-state service logs",
+        needs=("service_logs",),
     )
     yield Resource(
         "infra_cluster",
         build_infra_cluster,
         "whether this is a hive, management or service cluster",
+        needs=ON_CLUSTER,
     )
-    yield Resource("organization_id", build_organization_id, "the owning organization's id")
-    yield Resource("owner", build_owner, "the subscription creator's account")
     yield Resource(
-        "owner_ban", build_owner_ban, "whether the owner's account is banned, with code and text"
+        "organization_id",
+        build_organization_id,
+        "the owning organization's id",
+        needs=ON_CLUSTER,
+    )
+    yield Resource("owner", build_owner, "the subscription creator's account", needs=ON_CLUSTER)
+    yield Resource(
+        "owner_ban",
+        build_owner_ban,
+        "whether the owner's account is banned, with code and text",
+        needs=("owner",),
     )
     yield Resource(
         "registry_credentials",
         build_registry_credentials,
         "the owner's OCM registry credentials, with registry names (tokens are secret)",
+        needs=("ocm", "owner"),
     )
     yield Resource(
-        "access_protected", build_access_protected, "whether access protection is enabled"
+        "access_protected",
+        build_access_protected,
+        "whether access protection is enabled",
+        needs=ON_CLUSTER,
     )
     yield Resource(
         "aws_session",
         build_aws_session,
         "boto3 session for the customer's AWS account (backplane credentials)",
+        needs=ON_CLUSTER,
     )
     yield Resource(
         "pull_secret",
         build_pull_secret,
         "the cluster's openshift-config/pull-secret auths (through kube; credentials inside)",
         scope="investigation",  # read with the asking investigation's remediation (RBAC)
+        needs=("kube",),
     )
     yield Resource(
         "egress_verification",
         build_egress_verification,
         "the egress verifier's verdict for the cluster's network (run once per run)",
+        needs=("cluster", "aws_session"),
     )
     yield Resource(
         "kube",
         build_kube,
         "the cluster's kube API through a backplane remediation",
         scope="investigation",
+        needs=ON_CLUSTER,
     )

@@ -20,6 +20,7 @@ from cad_core.actions import (
     SilenceIncident,
 )
 from cad_core.context import ExecutionContext
+from cad_core.engine.report import Status
 from cad_core.errors import PermanentError
 from cad_core.registrations import ActionExecutor
 from cad_pagerduty import incidents, settings, titles
@@ -63,6 +64,18 @@ def _carrier(ctx: ExecutionContext, index: int) -> IncidentNote | None:
     return None
 
 
+def _will_run(ctx: ExecutionContext, index: int) -> bool:
+    """Whether every prerequisite of plan step ``index`` has already taken effect."""
+    wanted, found = set(ctx.plan[index].requires), set()
+    for earlier in ctx.plan[:index]:
+        if earlier.type_id in wanted:
+            status = ctx.status_of(earlier)
+            if status is None or not Status(status).in_effect:
+                return False
+            found.add(earlier.type_id)
+    return found == wanted
+
+
 def _folded_reasons(action: IncidentNote, ctx: ExecutionContext) -> list[str]:
     """Reasons of the silence and escalation this note precedes, in this one note.
 
@@ -75,6 +88,8 @@ def _folded_reasons(action: IncidentNote, ctx: ExecutionContext) -> list[str]:
             later, SilenceIncident | EscalateIncident
         ):
             continue
+        if not _will_run(ctx, index):
+            continue  # it posts its own line if it runs after all; never a false claim
         if isinstance(later, SilenceIncident):
             lines.append(_silence_note(later, ctx, incident_id(ctx)))
         elif later.reason:

@@ -41,3 +41,5 @@ def test_a_failed_plan_sends_the_title_with_the_escalation_only() -> None:
     [incident_state] = result.world["pagerduty"]["incidents"].values()
     assert incident_state["escalation_level"] == 2
     assert incident_state["title"].startswith("[CAD Investigated] ")
+    # The silence did not run (its limited support failed), so no note may claim it.
+    assert not any("silent escalation policy" in note for note in incident_state["notes"])

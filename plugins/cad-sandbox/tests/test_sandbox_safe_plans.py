@@ -16,7 +16,8 @@ from cad_core.app import RunRequest, execute
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cad_sandbox.commands import default_config, environment, resolve_scenario
+from cad_sandbox.commands import default_config, environment, resolve_scenario, run_scenario
+from cad_sandbox.fixtures import bundled_scenarios
 
 STOPPED = "chgm-customer-stopped-instances"
 INCIDENT = "Q1CADTEST00001"
@@ -150,3 +151,10 @@ def test_a_run_that_fails_never_leaves_the_incident_silenced(sandbox, injected) 
         assert not silenced
     if silenced:  # and CAD never silences what it neither fixed nor told
         assert len(cluster_after["limited_support_reasons"]) == 1
+
+
+@pytest.mark.usefixtures("fast_scenario_runs")
+@pytest.mark.parametrize("name", bundled_scenarios("safe-plans-") + bundled_scenarios("faults-"))
+def test_bundled_safe_plans_and_faults_examples_meet_their_expectations(name: str) -> None:
+    # The plugin suites check their own prefixes; these belong to the sandbox itself.
+    assert run_scenario(name).check() == []
