@@ -174,7 +174,7 @@ def _read_alert(
     """Read the alert into ``record``; False when it could not be read (recorded).
 
     The chain heads run before every chain, so what they declare and can build without
-    the alert (the OCM token, the AWS SDK import) starts while the alert is read. An alert
+    the alert (the OCM token) starts while the alert is read. An alert
     that turns out resolved or unrouted leaves that unused: the price of not waiting."""
     prefetch_before_alert(resources, registry, heads)
     try:

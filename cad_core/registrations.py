@@ -150,6 +150,10 @@ class ActionExecutor(Generic[ActionT]):
     ``None``; it must only read, because dry-run calls it too. ``describe(action, ctx)``
     returns the dry-run text. ``settings`` names the environment settings the executor
     cannot work without: a plan is rejected before its first write when one is unset.
+    ``warm_up(action, ctx)``, optional and read-only, is started for every action of a
+    plan when the plan starts, side by side, so the state ``already_applied`` will check
+    is read while earlier actions run (cad-pagerduty reads the incident and its notes
+    while limited support is being set); its errors are ignored, the check reads again.
     """
 
     name: str = attrs.field(converter=normalise_name)
@@ -162,6 +166,9 @@ class ActionExecutor(Generic[ActionT]):
         default=None, validator=_optional_callable
     )
     settings: tuple[str, ...] = attrs.field(default=(), converter=_setting_names)
+    warm_up: Callable[[ActionT, ExecutionContext], object] | None = attrs.field(
+        default=None, validator=_optional_callable
+    )
 
     @action_types.validator
     def _at_least_one(self, _attribute: attrs.Attribute[Any], value: tuple[str, ...]) -> None:

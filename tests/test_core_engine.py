@@ -354,3 +354,29 @@ def test_closing_due_tells_the_last_write_whether_the_title_may_ride_along(
     assert seen["incident_note"] is False  # the silence is still to come
     title = Status.SUCCEEDED if due else Status.DROPPED_BY_POLICY
     assert outcomes[-1].status == title
+
+
+def test_warm_ups_start_with_the_plan_and_their_failures_cost_nothing(cad_registry: Any) -> None:
+    warmed: list[str] = []
+    released = threading.Event()
+
+    def warm_up(action: Action, ctx: Any) -> None:
+        warmed.append(action.type_id)
+        released.wait(5)  # the first action runs while the warm-ups are still reading
+        raise TransientError("the warm-up read failed")
+
+    def execute(action: Action, ctx: Any) -> None:
+        released.set()
+
+    def executors() -> Iterator[ActionExecutor]:
+        yield ActionExecutor(
+            name="warm",
+            action_types=tuple(action_types()),
+            execute=execute,
+            warm_up=warm_up,
+        )
+
+    registry = cad_registry(inline_plugin("warm", cad_action_executors=executors))
+    outcomes = run(registry, [report(), IncidentNote()])
+    assert [o.status for o in outcomes] == [Status.SUCCEEDED, Status.SUCCEEDED]
+    assert sorted(warmed) == ["cluster_report", "incident_note"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import concurrent.futures as cf
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import attrs
 
@@ -217,10 +217,18 @@ class _Scheduler:
             self.stopped.set()
         return outcome
 
+    def warm_up(self, pool: cf.ThreadPoolExecutor) -> None:
+        """Start every executor's read-only warm-up; a failure only costs the check a read."""
+        for action, reg in zip(self.actions, self.regs, strict=True):
+            warm = reg.item.warm_up
+            if warm is not None:
+                pool.submit(_quietly, warm, action, self.ctx)
+
     def run(self, deadline: Deadline) -> list[ActionOutcome]:
         running: dict[cf.Future[ActionOutcome], int] = {}
         workers = self.settings.workers
         with cf.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="cad-act") as pool:
+            self.warm_up(pool)
             while len(self.results) < len(self.actions):
                 for index in range(len(self.actions)):
                     waiting = index in self.results or index in running.values()
@@ -237,6 +245,15 @@ class _Scheduler:
                     for future in done:
                         self.record(running.pop(future), future.result())
         return [self.results[i] for i in range(len(self.actions))]
+
+
+def _quietly(
+    warm: Callable[[Action, ExecutionContext], object], action: Action, ctx: ExecutionContext
+) -> None:
+    try:
+        warm(action, ctx)
+    except Exception as error:  # the idempotency check reads again and reports properly
+        ctx.log.debug("warming up for %s failed: %s", action.type_id, one_line(error))
 
 
 def _rejected(actions: Sequence[Action], why: str, ctx: ExecutionContext) -> list[ActionOutcome]:

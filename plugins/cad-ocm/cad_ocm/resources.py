@@ -194,6 +194,12 @@ def build_access_protected(resources: Resources) -> bool:
 def build_aws_session(resources: Resources) -> Any:
     """boto3 session from backplane's cloud credentials. A failure keeps backplane's own
     text (e.g. the missing support role), which ``ccam`` matches on."""
+    # Reads ahead may build this before precheck runs: a customer who turned on access
+    # protection must never see CAD fetch their cloud credentials, so ask first.
+    if resources.get("access_protected"):
+        raise PermanentError(
+            "the cluster is access-protected, so CAD does not fetch its cloud credentials"
+        )
     client = backplane(resources)
     cluster = resources.get("cluster")
     reply = client.cloud_credentials(cluster["id"])
@@ -262,7 +268,6 @@ def registrations() -> Iterator[Resource]:
         "aws_sdk",
         load_aws_sdk,
         "imports the AWS SDK ahead of the first AWS call (prefetch it; the value is only True)",
-        before_alert=True,
     )
     yield Resource("cluster", build_cluster, "the OCM cluster object", needs=("ocm",))
     yield Resource(
@@ -318,7 +323,7 @@ def registrations() -> Iterator[Resource]:
         "aws_session",
         build_aws_session,
         "boto3 session for the customer's AWS account (backplane credentials)",
-        needs=ON_CLUSTER,
+        needs=(*ON_CLUSTER, "access_protected"),
     )
     yield Resource(
         "pull_secret",

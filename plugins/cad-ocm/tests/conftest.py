@@ -213,6 +213,7 @@ class OcmWorld:
         self.clusters: list[dict[str, Any]] = []
         self.logs: dict[str, list[dict[str, Any]]] = {}
         self.reasons: dict[str, list[dict[str, Any]]] = {}
+        self.protected: dict[str, bool] = {}
         self.reports: list[dict[str, Any]] = []
         self.list_report_data = False  # backplane's real list leaves data out
         fake.handle("GET", CLUSTERS, self._search)
@@ -264,8 +265,15 @@ class OcmWorld:
         fake.handle(
             "POST", f"{path}/limited_support_reasons", lambda seen: self._post_reason(cluster, seen)
         )
-        fake.route(
-            "GET", "/api/access_transparency/v1/access_protection", body={"enabled": protected}
+        self.protected[cid] = protected
+        fake.handle(  # answered per cluster: reads ahead ask it for each cluster's session
+            "GET",
+            "/api/access_transparency/v1/access_protection",
+            lambda seen: (
+                200,
+                {"enabled": self.protected.get(seen.query.get("clusterId", ""), False)},
+                {},
+            ),
         )
         sub = cluster.get("subscription", {}).get("id")
         if sub:

@@ -25,6 +25,7 @@ from cad_core.errors import PermanentError
 from cad_core.registrations import ActionExecutor
 from cad_pagerduty import incidents, settings, titles
 from cad_pagerduty.errors import RESOLVED_REASON
+from cad_pagerduty.source import SOURCE
 from cad_pagerduty.targets import incident_id
 from cad_pagerduty.targets import target as _target
 from cad_pagerduty.view import view_of
@@ -288,6 +289,19 @@ def reassign_describe(action: Any, ctx: ExecutionContext) -> str:
     )
 
 
+NEEDS_INCIDENT = (SilenceIncident, EscalateIncident, IncidentTitle, ReassignIncident)
+NEEDS_NOTES = (IncidentNote, SilenceIncident, EscalateIncident, ReassignIncident)
+
+
+def warm_up_incident(action: Any, ctx: ExecutionContext) -> None:
+    """Read what the plan's checks need (the incident, its notes) when the plan starts."""
+    if ctx.alert is None or ctx.alert.source != SOURCE:
+        return
+    incident = any(isinstance(a, NEEDS_INCIDENT) for a in ctx.plan)
+    notes = any(isinstance(a, NEEDS_NOTES) for a in ctx.plan)
+    view_of(ctx, incident_id(ctx)).warm(incident=incident, notes=notes)
+
+
 def registrations() -> Iterator[ActionExecutor]:
     yield ActionExecutor(
         name="pagerduty-note",
@@ -296,6 +310,7 @@ def registrations() -> Iterator[ActionExecutor]:
         settings=WRITE_SETTINGS,
         already_applied=incident_note_applied,
         describe=describe_incident_note,
+        warm_up=warm_up_incident,
     )
     yield ActionExecutor(
         name="pagerduty-silence",
@@ -304,6 +319,7 @@ def registrations() -> Iterator[ActionExecutor]:
         settings=(*WRITE_SETTINGS, settings.SILENT_POLICY),
         already_applied=silence_incident_applied,
         describe=describe_silence_incident,
+        warm_up=warm_up_incident,
     )
     yield ActionExecutor(
         name="pagerduty-escalate",
@@ -312,6 +328,7 @@ def registrations() -> Iterator[ActionExecutor]:
         settings=WRITE_SETTINGS,
         already_applied=escalate_incident_applied,
         describe=describe_escalate_incident,
+        warm_up=warm_up_incident,
     )
     yield ActionExecutor(
         name="pagerduty-reassign",
@@ -319,6 +336,7 @@ def registrations() -> Iterator[ActionExecutor]:
         execute=reassign_execute,
         already_applied=reassign_already_applied,
         describe=reassign_describe,
+        warm_up=warm_up_incident,
     )
     yield ActionExecutor(
         name="pagerduty-title",
@@ -327,4 +345,5 @@ def registrations() -> Iterator[ActionExecutor]:
         settings=WRITE_SETTINGS,
         already_applied=titles.incident_title_applied,
         describe=titles.describe_incident_title,
+        warm_up=warm_up_incident,
     )

@@ -156,3 +156,19 @@ def test_serve_prints_an_environment_that_cad_run_can_use() -> None:
     final = json.loads(world[world.index("{") :])
     [cluster] = final["ocm"]["clusters"].values()
     assert len(cluster["limited_support_reasons"]) == 1
+
+
+def test_reads_ahead_never_fetch_an_access_protected_clusters_credentials(tmp_path: Path) -> None:
+    # chgm reads the AWS session ahead, before precheck has looked at access protection.
+    import yaml
+
+    data = yaml.safe_load(bundled_examples()[STOPPED].read_text())
+    data["ocm"]["clusters"][0]["access_protected"] = True
+    data.pop("expect", None)
+    path = tmp_path / "protected.yaml"
+    path.write_text(yaml.safe_dump(data))
+    result = run_scenario(str(path))
+    paths = [r["path"] for r in result.requests]
+    assert any("access_protection" in p for p in paths)
+    assert not any(p.startswith("/backplane/cloud/credentials") for p in paths)
+    assert result.runs[0][1]["investigations"][0]["stop_reason"]
