@@ -46,13 +46,15 @@ class PrometheusSink:
     """Counts events in a private registry and pushes them once, at flush.
 
     Pushes with "add" semantics (HTTP POST) to ``CAD_PROMETHEUS_PUSHGATEWAY``, job ``cad``,
-    as the upstream does. Unset: nothing is pushed (the run logs why once).
+    as the upstream does. Unset: nothing is counted, no registry is built and
+    ``prometheus_client`` is never imported (the run logs once that nothing was pushed).
     """
 
     def __init__(self, gateway: str | None) -> None:
         self.gateway = gateway
         self._metrics: dict[str, Any] | None = None
         self._registry: Any = None
+        self._dropped = False  # events came while no gateway was set: flush says so
 
     def _ensure(self) -> dict[str, Any]:
         if self._metrics is None:
@@ -101,6 +103,11 @@ class PrometheusSink:
         return self._metrics
 
     def record(self, event: MetricEvent) -> None:
+        if not self.gateway:
+            # Counting what can never be pushed would cost every run a registry and the
+            # prometheus_client import for nothing.
+            self._dropped = True
+            return
         m = self._ensure()
         if event.kind == ALERT_RECEIVED:
             m["alerts"].labels(**_labels(event, "alert_type")).inc()
@@ -129,11 +136,12 @@ class PrometheusSink:
             m["ls"].labels(alert_type=alert_type, ls_summary=event.labels.get("context", "")).inc()
 
     def flush(self) -> None:
-        if self._metrics is None:
-            return
         if not self.gateway:
-            self._metrics = self._registry = None
-            log.info("CAD_PROMETHEUS_PUSHGATEWAY is not set; metrics were not pushed")
+            if self._dropped:
+                self._dropped = False
+                log.info("CAD_PROMETHEUS_PUSHGATEWAY is not set; metrics were not pushed")
+            return
+        if self._metrics is None:
             return
         from prometheus_client import pushadd_to_gateway
 

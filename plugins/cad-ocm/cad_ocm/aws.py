@@ -33,20 +33,16 @@ def session_from_reply(reply: Mapping[str, Any], fallback_region: str = "") -> A
     """A ``boto3.session.Session`` for the customer account.
 
     botocore's own retries are switched off (one attempt per call): CAD retries in one
-    layer, the runner's. ``AWS_ENDPOINT_URL`` and ``AWS_CA_BUNDLE`` apply as usual.
+    layer, the runner's. ``AWS_ENDPOINT_URL`` and ``AWS_CA_BUNDLE`` apply as usual. Its
+    ``client()`` comes from one cache per process (:mod:`cad_ocm.awsclients`).
     """
-    import boto3.session
-    import botocore.session
+    from cad_ocm.awsclients import CustomerSession
 
     credentials = parse_credentials(reply)
     region = str(credentials.get("Region") or reply.get("region") or fallback_region or "")
-    core = botocore.session.get_session()
-    core.set_config_variable("retry_mode", "standard")
-    core.set_config_variable("max_attempts", 1)
-    return boto3.session.Session(
-        aws_access_key_id=credentials["AccessKeyID"],
-        aws_secret_access_key=credentials["SecretAccessKey"],
-        aws_session_token=credentials["SessionToken"],
-        region_name=region or None,
-        botocore_session=core,
+    return CustomerSession(
+        credentials["AccessKeyID"],
+        credentials["SecretAccessKey"],
+        credentials["SessionToken"],
+        region or None,
     )
