@@ -14,6 +14,33 @@ from cad_core.errors import BadInputError, one_line
 OUTPUT = click.Choice(["text", "json"])
 
 
+class LazyCommand(click.Command):
+    """A plugin command that is imported only when it runs.
+
+    ``cad --help`` lists every command with its one-line help, which would otherwise
+    import each plugin's command module (and whatever that imports). A plugin yields
+    ``Command(name="sandbox", command=LazyCommand("sandbox", "cad_sandbox.commands:sandbox",
+    "Simulated services ..."))``; the module is imported when ``cad sandbox ...`` runs.
+    """
+
+    def __init__(self, name: str, target: str, help_text: str) -> None:
+        super().__init__(name, help=help_text)
+        self.target = target
+
+    def load(self) -> click.Command:
+        import importlib
+
+        module, _, attribute = self.target.partition(":")
+        command = getattr(importlib.import_module(module), attribute)
+        if not isinstance(command, click.Command):
+            raise TypeError(f"{self.target} is not a click command")
+        return command
+
+    def invoke(self, ctx: click.Context) -> Any:
+        # Reached only when called outside `cad` (PluginGroup swaps in the real command).
+        return self.load().main(ctx.args, prog_name=ctx.info_name, standalone_mode=False)
+
+
 class PluginGroup(click.Group):
     """Adds commands that plugins register through ``cad_commands``."""
 
@@ -26,7 +53,16 @@ class PluginGroup(click.Group):
         return sorted({*super().list_commands(ctx), *self._plugin_commands()})
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        # Listing (`cad --help`) needs only names and one-line help: lazy commands stay so.
         return super().get_command(ctx, name) or self._plugin_commands().get(name)
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        name, command, rest = super().resolve_command(ctx, args)
+        if isinstance(command, LazyCommand):
+            command = command.load()  # about to run: now import it
+        return name, command, rest
 
 
 @click.group(cls=PluginGroup, context_settings={"help_option_names": ["-h", "--help"]})

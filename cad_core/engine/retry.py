@@ -13,7 +13,6 @@ from collections.abc import Callable, Generator
 from typing import Any, TypeVar
 
 import attrs
-import backoff
 
 from cad_core.errors import TRANSIENT, ResourceError, retryable
 
@@ -88,6 +87,8 @@ def call_with_retry(
             details["exception"],
             details["wait"],
         )
+
+    import backoff  # here, not at module level: it imports asyncio, which few runs need
 
     @backoff.on_exception(  # backoff's stubs predate wait generators that receive errors
         _delays,  # type: ignore[arg-type]

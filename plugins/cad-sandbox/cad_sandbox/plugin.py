@@ -9,6 +9,15 @@ from cad_core import Command, hookimpl
 
 @hookimpl
 def cad_commands() -> Iterator[Command]:
-    from cad_sandbox.commands import sandbox
+    # Lazy: `cad --help` lists the command without importing cad_sandbox.commands (and,
+    # through it, importlib.resources, the scenario loader and the simulators).
+    from cad_core.cli import LazyCommand
 
-    yield Command(name="sandbox", command=sandbox)
+    yield Command(
+        name="sandbox",
+        command=LazyCommand(
+            "sandbox",
+            "cad_sandbox.commands:sandbox",
+            "Simulated PagerDuty, OCM, AWS and kube API for trying CAD without accounts.",
+        ),
+    )
