@@ -6,7 +6,6 @@ A check raises ``ValueError`` with a short reason; CAD prefixes it with the vari
 from __future__ import annotations
 
 from collections.abc import Callable
-from urllib.parse import urlsplit
 
 
 def url_check(*schemes: str) -> Callable[[str], None]:
@@ -14,6 +13,10 @@ def url_check(*schemes: str) -> Callable[[str], None]:
     allowed = schemes or ("https",)
 
     def check(value: str) -> None:
+        # Here, not at module level: plugin modules import this file, and `cad --help`
+        # (which checks nothing) would pay for urllib.parse and ipaddress.
+        from urllib.parse import urlsplit
+
         if any(ch.isspace() or ord(ch) < 32 for ch in value):
             raise ValueError("is not a URL: it contains spaces or control characters")
         try:

@@ -317,10 +317,27 @@ def _redact_early(text: str) -> str:
     return redact(text)
 
 
+def _terminal_width() -> int:
+    """What ``shutil.get_terminal_size`` answers, without importing shutil (and, through
+    it, bz2 and lzma) on every ``cad`` start: click imports it to format help."""
+    import os
+
+    try:
+        return int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        pass
+    try:
+        return os.get_terminal_size(sys.__stdout__.fileno() if sys.__stdout__ else 1).columns
+    except (OSError, ValueError):
+        return 80
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: bad input is one line on stderr and exit code 2, never a traceback."""
     try:
-        cli.main(args=argv, prog_name="cad", standalone_mode=False)
+        cli.main(
+            args=argv, prog_name="cad", standalone_mode=False, terminal_width=_terminal_width()
+        )
     except click.exceptions.Exit as done:
         sys.exit(done.exit_code)
     except click.Abort:
