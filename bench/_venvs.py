@@ -87,6 +87,10 @@ def installed_venv(tree: Path, workdir: Path, label: str) -> Path:
     return python
 
 
-def clean_env() -> dict[str, str]:
-    """The environment without the development venv's traces (VIRTUAL_ENV, PYTHONPATH)."""
-    return {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH")}
+def clean_env(cache_home: str) -> dict[str, str]:
+    """The environment without the development venv's traces (VIRTUAL_ENV, PYTHONPATH),
+    with CAD's start-up caches in ``cache_home`` (a temporary venv's caches must not pile
+    up in the user's home)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH")}
+    env["XDG_CACHE_HOME"] = cache_home
+    return env

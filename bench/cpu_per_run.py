@@ -62,7 +62,7 @@ def in_process(python: Path, scenario: Path, runs: int, cwd: str) -> dict[str, o
         capture_output=True,
         text=True,
         cwd=cwd,
-        env=clean_env(),
+        env=clean_env(cwd),
         check=False,
     )
     if result.returncode != 0:
@@ -79,7 +79,7 @@ def one_process(python: Path, scenario: Path, cwd: str) -> float:
         capture_output=True,
         text=True,
         cwd=cwd,
-        env=clean_env(),
+        env=clean_env(cwd),
         check=False,
     )
     if result.returncode != 0:

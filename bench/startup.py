@@ -44,8 +44,10 @@ PROBE = (
 
 
 # `python -c` puts the working directory first on sys.path: from the repository root the
-# source tree would shadow the installed wheels. The installed mode runs elsewhere.
+# source tree would shadow the installed wheels. The installed mode runs elsewhere, with
+# its start-up caches there too.
 CWD: str | None = None
+ENV: dict[str, str] | None = None
 
 
 def wall(python: str, args: list[str]) -> float:
@@ -56,13 +58,14 @@ def wall(python: str, args: list[str]) -> float:
         stderr=subprocess.DEVNULL,
         check=False,
         cwd=CWD,
+        env=ENV,
     )
     return time.perf_counter() - started
 
 
 def heavy_imports(python: str, cli_args: list[str], heavy: tuple[str, ...]) -> list[str]:
     code = PROBE.format(heavy=repr(heavy), args=repr(cli_args))
-    result = subprocess.run([python, "-c", code], capture_output=True, text=True, cwd=CWD)
+    result = subprocess.run([python, "-c", code], capture_output=True, text=True, cwd=CWD, env=ENV)
     line = next(x for x in result.stderr.splitlines() if x.startswith("MODULES "))
     return list(json.loads(line.removeprefix("MODULES ")))
 
@@ -76,12 +79,12 @@ def main() -> int:
     options = parser.parse_args()
     if not options.installed:
         return measure(sys.executable, options.repeat, GOAL_HELP, HEAVY)
-    global CWD
+    global CWD, ENV
     sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from _venvs import installed_venv
+    from _venvs import clean_env, installed_venv
 
     with tempfile.TemporaryDirectory(prefix="cad-startup-") as folder:
-        CWD = folder
+        CWD, ENV = folder, clean_env(folder)
         python = installed_venv(Path(__file__).resolve().parents[1], Path(folder), "installed")
         print("regular (non-editable) install of this tree, in a fresh venv")
         return measure(str(python), options.repeat, GOAL_HELP_INSTALLED, HEAVY_INSTALLED)

@@ -44,10 +44,34 @@ class LazyCommand(click.Command):
 class PluginGroup(click.Group):
     """Adds commands that plugins register through ``cad_commands``."""
 
+    _listing: dict[str, click.Command] | None = None  # set while help lists cached commands
+
     def _plugin_commands(self) -> dict[str, Any]:
+        if self._listing is not None:
+            return self._listing
         from cad_core.plugins import get_registry
 
         return {key: reg.command for key, reg in get_registry().commands().items()}
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        # Help from the listing cache when the registry is not built yet: building it
+        # imports every plugin module and attrs, most of what `cad --help` would cost.
+        from cad_core import helpcache
+
+        plugins = sys.modules.get("cad_core.plugins")  # not imported: no registry yet
+        if plugins is not None and plugins.current_registry() is not None:
+            super().format_commands(ctx, formatter)
+            return
+        cached = helpcache.read()
+        if cached is None:
+            super().format_commands(ctx, formatter)  # builds the registry
+            _save_listing(self._plugin_commands())
+            return
+        self._listing = {name: click.Command(name, **fields) for name, fields in cached.items()}
+        try:
+            super().format_commands(ctx, formatter)
+        finally:
+            self._listing = None
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *self._plugin_commands()})
@@ -63,6 +87,20 @@ class PluginGroup(click.Group):
         if isinstance(command, LazyCommand):
             command = command.load()  # about to run: now import it
         return name, command, rest
+
+
+def _save_listing(commands: dict[str, Any]) -> None:
+    from cad_core import helpcache
+    from cad_core.epcache import cached_entry_points
+    from cad_core.plugins import BUILTIN_PLUGINS, ENTRY_POINT_GROUP
+
+    listing = {
+        name: {field: getattr(command, field, None) for field in helpcache.FIELDS}
+        for name, command in commands.items()
+        if isinstance(command, click.Command)
+    }
+    modules = [*BUILTIN_PLUGINS, *(ep.value for ep in cached_entry_points(ENTRY_POINT_GROUP))]
+    helpcache.write(listing, helpcache.plugin_files(modules))
 
 
 @click.group(cls=PluginGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -317,27 +355,25 @@ def _redact_early(text: str) -> str:
     return redact(text)
 
 
-def _terminal_width() -> int:
-    """What ``shutil.get_terminal_size`` answers, without importing shutil (and, through
-    it, bz2 and lzma) on every ``cad`` start: click imports it to format help."""
+def _help_width() -> int:
+    """The width click would pick for help (``shutil.get_terminal_size``, at most 80,
+    minus 2), without importing shutil (and, through it, bz2 and lzma) on every start."""
     import os
 
     try:
-        return int(os.environ["COLUMNS"])
+        columns = int(os.environ["COLUMNS"])
     except (KeyError, ValueError):
-        pass
-    try:
-        return os.get_terminal_size(sys.__stdout__.fileno() if sys.__stdout__ else 1).columns
-    except (OSError, ValueError):
-        return 80
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno() if sys.__stdout__ else 1).columns
+        except (OSError, ValueError):
+            columns = 80
+    return max(min(columns, 80) - 2, 50)
 
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point: bad input is one line on stderr and exit code 2, never a traceback."""
     try:
-        cli.main(
-            args=argv, prog_name="cad", standalone_mode=False, terminal_width=_terminal_width()
-        )
+        cli.main(args=argv, prog_name="cad", standalone_mode=False, terminal_width=_help_width())
     except click.exceptions.Exit as done:
         sys.exit(done.exit_code)
     except click.Abort:

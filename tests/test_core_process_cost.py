@@ -7,6 +7,7 @@ a Pushgateway never loads prometheus_client.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -42,7 +43,8 @@ os.write(2, ("MODULES " + json.dumps(sorted(sys.modules)) + "\\n").encode())
 """
 
 
-def modules_after(args: list[str], env: dict[str, str] | None = None) -> set[str]:
+def run_probe(args: list[str], env: dict[str, str] | None = None) -> tuple[str, set[str]]:
+    """What `cad ARGS` printed, and every module it had imported by the end."""
     result = subprocess.run(
         [sys.executable, "-c", PROBE.format(args=args)],
         capture_output=True,
@@ -51,7 +53,45 @@ def modules_after(args: list[str], env: dict[str, str] | None = None) -> set[str
         check=False,
     )
     line = next(x for x in result.stderr.splitlines() if x.startswith("MODULES "))
-    return set(json.loads(line.removeprefix("MODULES ")))
+    return result.stdout, set(json.loads(line.removeprefix("MODULES ")))
+
+
+def modules_after(args: list[str], env: dict[str, str] | None = None) -> set[str]:
+    return run_probe(args, env)[1]
+
+
+def test_help_from_the_listing_cache_is_the_same_and_loads_no_plugin(tmp_path: Path) -> None:
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path), "COLUMNS": "100"}
+    env.pop("CAD_NO_ENTRY_POINT_CACHE", None)
+    fresh, loaded_fresh = run_probe(["--help"], env)  # builds the registry, writes the caches
+    cached, loaded_cached = run_probe(["--help"], env)
+    assert fresh == cached and "sandbox" in cached
+    assert "cad_sandbox.plugin" in loaded_fresh and "cad_core.registrations" in loaded_fresh
+    for module in ("cad_sandbox.plugin", "cad_core.registrations", "pluggy", "attrs"):
+        assert module not in loaded_cached
+    # Another set of disabled plugins is another listing, never the cached one.
+    without, _ = run_probe(["--help"], {**env, "CAD_DISABLE_PLUGINS": "sandbox"})
+    assert "sandbox" not in without.split("Commands:")[1]
+    uncached, _ = run_probe(["--help"], {**env, "CAD_NO_ENTRY_POINT_CACHE": "1"})
+    assert uncached == fresh
+
+
+def test_the_listing_cache_is_dropped_when_a_plugin_file_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cad_core import helpcache
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.delenv("CAD_NO_ENTRY_POINT_CACHE", raising=False)
+    plugin = tmp_path / "plugin.py"
+    plugin.write_text("# a plugin module\n", encoding="utf-8")
+    listing = {"hello": {"help": "Say hello.", "short_help": None, "hidden": False}}
+    helpcache.write(listing, {str(plugin): plugin.stat().st_mtime_ns})
+    assert helpcache.read() == listing
+    os.utime(plugin, ns=(plugin.stat().st_atime_ns, plugin.stat().st_mtime_ns + 1_000_000))
+    assert helpcache.read() is None
+    plugin.unlink()
+    assert helpcache.read() is None
 
 
 def test_help_imports_no_client_library_and_no_sandbox_internals() -> None:
@@ -78,8 +118,6 @@ def test_a_lazy_command_naming_no_command_is_an_error() -> None:
 
 @pytest.mark.skipif(not STOPPED.exists(), reason="needs the shared scenarios beside the repo")
 def test_a_run_without_a_pushgateway_never_imports_prometheus_client() -> None:
-    import os
-
     env = {k: v for k, v in os.environ.items() if k != "CAD_PROMETHEUS_PUSHGATEWAY"}
     env["CAD_CHGM_CLOUDTRAIL_WAIT_SECONDS"] = "1"
     loaded = modules_after(["sandbox", "run", "--check", str(STOPPED)], env)
