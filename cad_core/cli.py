@@ -24,7 +24,13 @@ class LazyCommand(click.Command):
     """
 
     def __init__(self, name: str, target: str, help_text: str) -> None:
-        super().__init__(name, help=help_text)
+        # Everything after the name, --help included, is the real command's to parse.
+        super().__init__(
+            name,
+            help=help_text,
+            add_help_option=False,
+            context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
+        )
         self.target = target
 
     def load(self) -> click.Command:

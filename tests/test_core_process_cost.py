@@ -110,6 +110,13 @@ def test_the_lazy_sandbox_command_runs_and_shows_its_own_help() -> None:
     assert "sandbox" in listing.output and "Simulated PagerDuty" in listing.output
 
 
+def test_a_lazy_command_invoked_on_its_own_runs_the_real_one() -> None:
+    lazy = LazyCommand("sandbox", "cad_sandbox.commands:sandbox", "Simulated services.")
+    result = CliRunner().invoke(lazy, ["--help"])
+    assert result.exit_code == 0, result.output
+    assert "Usage:" in result.output and "serve" in result.output
+
+
 def test_a_lazy_command_naming_no_command_is_an_error() -> None:
     with pytest.raises(TypeError, match="is not a click command"):
         LazyCommand("x", "cad_core.cli:OUTPUT", "x").load()
