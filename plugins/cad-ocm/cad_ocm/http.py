@@ -17,7 +17,6 @@ from typing import Any, Protocol
 
 import requests
 from cad_core.errors import NotFoundError, PermanentError, TransientError
-from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from cad_ocm import __version__
@@ -31,9 +30,12 @@ CREDENTIAL = "the OCM service account (CAD_OCM_CLIENT_ID / CAD_OCM_CLIENT_SECRET
 
 
 def new_session() -> requests.Session:
-    """A session whose transport never retries on its own."""
+    """A session whose transport never retries on its own, and parses the CA bundle once
+    per process rather than once per connection (:mod:`cad_ocm.trust`)."""
+    from cad_ocm.trust import SharedTrustAdapter
+
     session = requests.Session()
-    adapter = HTTPAdapter(max_retries=Retry(total=0, read=False, redirect=False))
+    adapter = SharedTrustAdapter(max_retries=Retry(total=0, read=False, redirect=False))
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     session.headers["User-Agent"] = USER_AGENT
