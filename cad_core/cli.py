@@ -10,41 +10,9 @@ import click
 
 from cad_core import __version__
 from cad_core.errors import BadInputError, one_line
+from cad_core.lazycli import LazyCommand, help_width, save_listing
 
 OUTPUT = click.Choice(["text", "json"])
-
-
-class LazyCommand(click.Command):
-    """A plugin command that is imported only when it runs.
-
-    ``cad --help`` lists every command with its one-line help, which would otherwise
-    import each plugin's command module (and whatever that imports). A plugin yields
-    ``Command(name="sandbox", command=LazyCommand("sandbox", "cad_sandbox.commands:sandbox",
-    "Simulated services ..."))``; the module is imported when ``cad sandbox ...`` runs.
-    """
-
-    def __init__(self, name: str, target: str, help_text: str) -> None:
-        # Everything after the name, --help included, is the real command's to parse.
-        super().__init__(
-            name,
-            help=help_text,
-            add_help_option=False,
-            context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
-        )
-        self.target = target
-
-    def load(self) -> click.Command:
-        import importlib
-
-        module, _, attribute = self.target.partition(":")
-        command = getattr(importlib.import_module(module), attribute)
-        if not isinstance(command, click.Command):
-            raise TypeError(f"{self.target} is not a click command")
-        return command
-
-    def invoke(self, ctx: click.Context) -> Any:
-        # Reached only when called outside `cad` (PluginGroup swaps in the real command).
-        return self.load().main(ctx.args, prog_name=ctx.info_name, standalone_mode=False)
 
 
 class PluginGroup(click.Group):
@@ -71,7 +39,7 @@ class PluginGroup(click.Group):
         cached = helpcache.read()
         if cached is None:
             super().format_commands(ctx, formatter)  # builds the registry
-            _save_listing(self._plugin_commands())
+            save_listing(self._plugin_commands())
             return
         self._listing = {name: click.Command(name, **fields) for name, fields in cached.items()}
         try:
@@ -93,20 +61,6 @@ class PluginGroup(click.Group):
         if isinstance(command, LazyCommand):
             command = command.load()  # about to run: now import it
         return name, command, rest
-
-
-def _save_listing(commands: dict[str, Any]) -> None:
-    from cad_core import helpcache
-    from cad_core.epcache import cached_entry_points
-    from cad_core.plugins import BUILTIN_PLUGINS, ENTRY_POINT_GROUP
-
-    listing = {
-        name: {field: getattr(command, field, None) for field in helpcache.FIELDS}
-        for name, command in commands.items()
-        if isinstance(command, click.Command)
-    }
-    modules = [*BUILTIN_PLUGINS, *(ep.value for ep in cached_entry_points(ENTRY_POINT_GROUP))]
-    helpcache.write(listing, helpcache.plugin_files(modules))
 
 
 @click.group(cls=PluginGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -361,25 +315,10 @@ def _redact_early(text: str) -> str:
     return redact(text)
 
 
-def _help_width() -> int:
-    """The width click would pick for help (``shutil.get_terminal_size``, at most 80,
-    minus 2), without importing shutil (and, through it, bz2 and lzma) on every start."""
-    import os
-
-    try:
-        columns = int(os.environ["COLUMNS"])
-    except (KeyError, ValueError):
-        try:
-            columns = os.get_terminal_size(sys.__stdout__.fileno() if sys.__stdout__ else 1).columns
-        except (OSError, ValueError):
-            columns = 80
-    return max(min(columns, 80) - 2, 50)
-
-
 def main(argv: list[str] | None = None) -> None:
     """Entry point: bad input is one line on stderr and exit code 2, never a traceback."""
     try:
-        cli.main(args=argv, prog_name="cad", standalone_mode=False, terminal_width=_help_width())
+        cli.main(args=argv, prog_name="cad", standalone_mode=False, terminal_width=help_width())
     except click.exceptions.Exit as done:
         sys.exit(done.exit_code)
     except click.Abort:

@@ -16,7 +16,8 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from cad_core.cli import LazyCommand, cli
+from cad_core.cli import cli
+from cad_core.lazycli import LazyCommand
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 STOPPED = SHARED / "scenarios" / "chgm-customer-stopped-instances.yaml"
