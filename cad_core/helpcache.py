@@ -56,17 +56,36 @@ def read() -> dict[str, dict[str, Any]] | None:
 
 
 def plugin_files(modules: Iterable[str]) -> dict[str, int]:
-    """Modification times of the loaded files of the packages of these plugin modules."""
+    """Modification times of the loaded files of the packages of these plugin modules,
+    and of each plugin module that failed to load (fixing it must show its commands)."""
+    modules = [name.partition(":")[0].strip() for name in modules]
     packages = {name.partition(".")[0] for name in modules}
+    paths = [
+        getattr(module, "__file__", None)
+        for name, module in list(sys.modules.items())
+        if name.partition(".")[0] in packages
+    ]
+    paths += [_origin(name) for name in modules if name not in sys.modules]
     files = {}
-    for name, module in list(sys.modules.items()):
-        path = getattr(module, "__file__", None)
-        if path and name.partition(".")[0] in packages:
-            try:
-                files[path] = os.stat(path).st_mtime_ns
-            except OSError:
-                continue
+    for path in filter(None, paths):
+        try:
+            files[path] = os.stat(path).st_mtime_ns
+        except OSError:
+            continue
     return files
+
+
+def _origin(module: str) -> str | None:
+    import importlib.util
+
+    try:
+        spec = importlib.util.find_spec(module)
+    except Exception:  # its package fails to import: record the package's own file
+        try:
+            spec = importlib.util.find_spec(module.partition(".")[0])
+        except Exception:
+            return None
+    return spec.origin if spec else None
 
 
 def write(commands: Mapping[str, Mapping[str, Any]], files: Mapping[str, int]) -> None:

@@ -131,3 +131,20 @@ def test_a_run_without_a_pushgateway_never_imports_prometheus_client() -> None:
     loaded = modules_after(["sandbox", "run", "--check", str(STOPPED)], env)
     assert "cad_sandbox.harness" in loaded and "boto3" in loaded  # the run did happen
     assert "prometheus_client" not in loaded
+
+
+def test_a_plugin_that_failed_to_load_is_watched_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cad_core import helpcache
+
+    package = tmp_path / "brokenplugin"
+    package.mkdir()
+    (package / "__init__.py").write_text("", encoding="utf-8")
+    (package / "plugin.py").write_text("raise ImportError('not yet')\n", encoding="utf-8")
+    (tmp_path / "brokenpackage").mkdir()
+    (tmp_path / "brokenpackage" / "__init__.py").write_text("1/0\n", encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    files = helpcache.plugin_files(["brokenplugin.plugin:x", "brokenpackage.plugin"])
+    assert str(package / "plugin.py") in files  # fixing it invalidates the listing
+    assert str(tmp_path / "brokenpackage" / "__init__.py") in files
