@@ -313,7 +313,8 @@ def effect_present(
     if kind == "incident_note":
         content = payload.get("content")
         if content is not None:
-            return any(n.strip() == content.strip() for n in incident["notes"])
+            # A note may carry the reasons of the silence or escalation after it.
+            return any(n.strip().startswith(content.strip()) for n in incident["notes"])
         header = NOTES_HEADER.format(name=action["investigation"] or "cad")
         return any(header in n for n in incident["notes"])
     if kind == "silence_incident":
