@@ -59,8 +59,9 @@ def add_note(incident_id: str, content: str) -> None:
     )
 
 
-def _update(incident_id: str, fields: dict[str, Any]) -> dict[str, Any] | None:
-    """PUT /incidents; the reply holds the updated incident (None if it does not)."""
+def update(incident_id: str, fields: dict[str, Any]) -> dict[str, Any] | None:
+    """PUT /incidents with one entry: several changes to one incident in one request (e.g.
+    a policy and a title); the reply holds the updated incident (None if it does not)."""
     entry = {"id": incident_id, "type": "incident", **fields}
     reply = call("PUT", "/incidents", incident_id, json={"incidents": [entry]}, write=True)
     updated = reply.get("incidents") if isinstance(reply, dict) else None
@@ -69,21 +70,12 @@ def _update(incident_id: str, fields: dict[str, Any]) -> dict[str, Any] | None:
     return None
 
 
-def update(incident_id: str, fields: dict[str, Any]) -> dict[str, Any] | None:
-    """Several changes to one incident in one request (e.g. a policy and a title)."""
-    return _update(incident_id, fields)
-
-
 def policy_fields(policy_id: str) -> dict[str, Any]:
     return {"escalation_policy": {"id": policy_id, "type": "escalation_policy_reference"}}
 
 
 def move_to_policy(incident_id: str, policy_id: str) -> dict[str, Any] | None:
-    return _update(incident_id, policy_fields(policy_id))
-
-
-def set_escalation_level(incident_id: str, level: int) -> dict[str, Any] | None:
-    return _update(incident_id, {"escalation_level": level})
+    return update(incident_id, policy_fields(policy_id))
 
 
 def set_title(incident_id: str, title: str) -> dict[str, Any] | None:

@@ -9,60 +9,75 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from cad_core.context import ExecutionContext
 from cad_core.overlap import concurrently
 from cad_pagerduty import incidents
 
+T = TypeVar("T")
 VIEWS = "cad_pagerduty.views"  # ctx.shared key: id(plan context) -> (context, view)
+
+
+class CachedRead(Generic[T]):
+    """One PagerDuty read, made at most once until dropped.
+
+    ``get()`` is the idempotency check's read. ``warm()`` is the same read started early
+    (the executors' warm-up): it never repeats a read a check made, and its failure is
+    kept and raised to the check that asks next, as if that check had read, so a
+    rejected token costs one request per read, not two.
+    """
+
+    def __init__(self, fetch: Callable[[], T]) -> None:
+        self._fetch = fetch
+        self._lock = threading.Lock()  # one per read: the reads can run side by side
+        self._value: T | None = None
+        self._tried = False
+        self._failed: BaseException | None = None
+
+    def get(self) -> T:
+        with self._lock:
+            failed, self._failed = self._failed, None
+            if failed is not None:
+                raise failed
+            if self._value is None:
+                self._tried = True
+                self._value = self._fetch()
+            return self._value
+
+    def warm(self) -> None:
+        with self._lock:
+            if self._tried:
+                return
+            self._tried = True
+            try:
+                self._value = self._fetch()
+            except Exception as error:
+                self._failed = error
+
+    def peek(self) -> T | None:
+        return self._value
+
+    def set(self, value: T | None) -> None:
+        self._value = value
 
 
 class IncidentView:
     def __init__(self, incident_id: str) -> None:
         self.incident_id = incident_id
-        self._incident: dict[str, Any] | None = None
-        self._notes: list[str] | None = None
+        self._incident = CachedRead(lambda: incidents.get_incident(incident_id))
+        self._notes = CachedRead(lambda: incidents.note_contents(incident_id))
         self._ours: list[str] = []  # notes this plan posted
         # The title a silence or escalation of this plan set in its own request.
         self.carried_title: str | None = None
         self.lock = threading.RLock()  # writes, and the state they update
-        # One lock per read, so the incident and its notes can be read side by side.
-        self._incident_lock = threading.Lock()
-        self._notes_lock = threading.Lock()
         self._warming = False
-        # A warm-up read's failure, raised once to the check that asks next (as if that
-        # check had read), so a rejected token costs one request, not two.
-        self._failed: dict[str, BaseException] = {}
-        self._tried: set[str] = set()  # a warm-up never repeats a read a check made
 
     def incident(self) -> dict[str, Any]:
-        with self._incident_lock:
-            self._raise_warm_failure("incident")
-            incident = self._incident
-            if incident is None:
-                self._tried.add("incident")
-                incident = incidents.get_incident(self.incident_id)
-                self._store_incident(incident)
-            return incident
+        return self._incident.get()
 
     def notes(self) -> list[str]:
-        with self._notes_lock:
-            self._raise_warm_failure("notes")
-            notes = self._notes
-            if notes is None:
-                self._tried.add("notes")
-                notes = incidents.note_contents(self.incident_id)
-                self._store_notes(notes)
-            return list(notes)
-
-    def _store_incident(self, incident: dict[str, Any]) -> None:
-        with self.lock:
-            self._incident = incident
-
-    def _store_notes(self, notes: list[str]) -> None:
-        with self.lock:
-            self._notes = notes
+        return list(self._notes.get())
 
     def warm(self, *, incident: bool, notes: bool) -> None:
         """Read what the plan's checks will need, side by side, once per view (the
@@ -71,40 +86,8 @@ class IncidentView:
             if self._warming:
                 return
             self._warming = True
-        reads: list[Callable[[], None]] = []
-        if incident:
-            reads.append(
-                lambda: self._warm_read("incident", self._incident_lock, self._warm_incident)
-            )
-        if notes:
-            reads.append(lambda: self._warm_read("notes", self._notes_lock, self._warm_notes))
-        concurrently(*reads)
-
-    def _warm_incident(self) -> None:
-        self._store_incident(incidents.get_incident(self.incident_id))
-
-    def _warm_notes(self) -> None:
-        self._store_notes(incidents.note_contents(self.incident_id))
-
-    def _warm_read(self, what: str, lock: threading.Lock, read: Callable[[], None]) -> None:
-        """One warm-up read, unless a check made it already. A failure is kept, within
-        the read's lock, and raised to the check that asks next, as if that check had
-        read: a rejected token costs one request per read, not two."""
-        with lock:
-            if what in self._tried:
-                return
-            self._tried.add(what)
-            try:
-                read()
-            except Exception as error:
-                with self.lock:
-                    self._failed[what] = error
-
-    def _raise_warm_failure(self, what: str) -> None:
-        with self.lock:
-            error = self._failed.pop(what, None)
-        if error is not None:
-            raise error
+        reads = ((self._incident, incident), (self._notes, notes))
+        concurrently(*(read.warm for read, wanted in reads if wanted))
 
     def has_line(self, text: str, *, earlier_only: bool = False) -> bool:
         """Whether some note holds ``text`` (CAD folds several reasons into one note).
@@ -123,8 +106,9 @@ class IncidentView:
         self.write(incidents.add_note, self.incident_id, content, returns_incident=False)
         with self.lock:
             self._ours.append(content)
-            if self._notes is not None:
-                self._notes.append(content)
+            known = self._notes.peek()
+            if known is not None:
+                known.append(content)
 
     def post_note_once(self, content: str) -> None:
         if not self.has_line(content):
@@ -140,11 +124,12 @@ class IncidentView:
             reply = request(*args)
         except Exception:
             with self.lock:
-                self._incident = self._notes = None
+                self._incident.set(None)
+                self._notes.set(None)
             raise
         if returns_incident:
             with self.lock:
-                self._incident = reply if isinstance(reply, dict) else None
+                self._incident.set(reply if isinstance(reply, dict) else None)
 
 
 def view_of(ctx: ExecutionContext, incident_id: str) -> IncidentView:
