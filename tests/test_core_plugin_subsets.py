@@ -8,64 +8,45 @@ downloads); every cad-* distribution is a wheel built once per session.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import subprocess
-import sys
-import sysconfig
-import venv
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT.parent / "shared" / "scenarios"
-DISTRIBUTIONS = {
-    "cad-core": ROOT,
-    **{p.name: p for p in sorted((ROOT / "plugins").glob("cad-*")) if p.is_dir()},
-}
+
+
+def _load_venvs() -> Any:
+    # bench/_venvs.py builds regular installs of the tree for the benches; the tests
+    # folder and bench/ are no packages, so load it by path rather than keep a copy.
+    path = ROOT / "bench" / "_venvs.py"
+    spec = importlib.util.spec_from_file_location("_cad_venvs", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+venvs = _load_venvs()
 
 
 @pytest.fixture(scope="session")
 def wheels(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("wheels")
-    command = [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-index"]
-    command += ["--no-build-isolation", "-w", str(folder), *map(str, DISTRIBUTIONS.values())]
-    subprocess.run(command, check=True, capture_output=True, timeout=600)
-    return folder
-
-
-def _third_party(folder: Path) -> Path:
-    """This environment's packages minus every cad-* distribution and editable hook."""
-    outer = Path(sysconfig.get_path("purelib"))
-    folder.mkdir()
-    for entry in outer.iterdir():
-        name = entry.name.lower()
-        if name.startswith(("cad_", "cad-", "__editable__")) or name.endswith(".pth"):
-            continue
-        (folder / entry.name).symlink_to(entry)
+    venvs.build_wheels(ROOT, folder)
     return folder
 
 
 def subset_venv(root: Path, wheels: Path, names: list[str]) -> Path:
-    env_dir = root / "venv"
-    venv.EnvBuilder(with_pip=False).create(env_dir)
-    python = env_dir / "bin" / "python"
-    purelib = subprocess.run(
-        [python, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
-    Path(purelib, "third-party.pth").write_text(f"{_third_party(root / 'third-party')}\n")
-    files = [str(w) for n in names for w in wheels.glob(n.replace("-", "_") + "-*.whl")]
+    """A venv with the wheels of ``names`` only; dependencies linked from this one."""
+    files = [w for n in names for w in wheels.glob(n.replace("-", "_") + "-*.whl")]
     assert len(files) == len(names), files
-    subprocess.run(
-        [python, "-m", "pip", "install", "--quiet", "--no-deps", "--no-index", *files],
-        check=True,
-        capture_output=True,
-        timeout=300,
-    )
-    return env_dir
+    python: Path = venvs.make_venv(root / "venv", files)
+    return python.parent.parent
 
 
 def cad(env_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
