@@ -11,6 +11,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 
 import pytest
 import requests
@@ -22,23 +23,12 @@ STOPPED = "chgm-customer-stopped-instances"
 ROUNDING_MS = 0.01  # times are logged to the microsecond
 
 
-def token() -> str:
-    reply = requests.post(
-        os.environ["CAD_OCM_TOKEN_URL"],
-        data={
-            "grant_type": "client_credentials",
-            "client_id": os.environ["CAD_OCM_CLIENT_ID"],
-            "client_secret": os.environ["CAD_OCM_CLIENT_SECRET"],
-        },
-        timeout=5,
-    )
-    return str(reply.json()["access_token"])
-
-
-def get_cluster(cluster_id: str, timeout: float = 5) -> requests.Response:
-    return requests.get(
+def get_cluster(
+    ocm_session: Callable[[], requests.Session], cluster_id: str, timeout: float = 5
+) -> requests.Response:
+    # A new session is a token request first, then the cluster: two requests in a row.
+    return ocm_session().get(
         f"{os.environ['CAD_OCM_URL']}/api/clusters_mgmt/v1/clusters/{cluster_id}",
-        headers={"Authorization": f"Bearer {token()}"},
         timeout=timeout,
     )
 
@@ -51,17 +41,17 @@ def assert_well_formed(log: list[dict[str, object]]) -> None:
     assert ends == sorted(ends)  # the log is in the order requests ended
 
 
-def test_one_client_s_requests_each_wait_for_the_one_before(running, ids) -> None:
+def test_one_client_s_requests_each_wait_for_the_one_before(running, ids, ocm_session) -> None:
     box = running()
     for _ in range(3):
-        get_cluster(ids.cluster)  # a token, then the cluster: six requests in a row
+        get_cluster(ocm_session, ids.cluster)  # a token, then the cluster: six requests in a row
     log = box.requests
     assert len(log) == 6
     assert_well_formed(log)
     assert all(waited_for(later, earlier) for earlier, later in itertools.pairwise(log))
 
 
-def test_faults_are_timed_too(running, scenario_data, ids) -> None:
+def test_faults_are_timed_too(running, scenario_data, ids, ocm_session) -> None:
     path = f"/api/clusters_mgmt/v1/clusters/{ids.cluster}"
     faults = [
         {"service": "ocm", "path": path, "status": 503, "times": 1},
@@ -69,19 +59,19 @@ def test_faults_are_timed_too(running, scenario_data, ids) -> None:
         {"service": "ocm", "path": path, "kind": "timeout", "times": 1},
     ]
     box = running(scenario_data(faults=faults), timeout_sleep_s=5)
-    assert get_cluster(ids.cluster).status_code == 503
+    assert get_cluster(ocm_session, ids.cluster).status_code == 503
     with pytest.raises(requests.ConnectionError):
-        get_cluster(ids.cluster)
+        get_cluster(ocm_session, ids.cluster)
     with pytest.raises(requests.Timeout):
-        get_cluster(ids.cluster, timeout=0.3)
+        get_cluster(ocm_session, ids.cluster, timeout=0.3)
     ocm = [r for r in box.requests if r["service"] == "ocm"]
     assert [r["status"] for r in ocm] == [503, "reset", "timeout"]
     assert_well_formed(box.requests)
 
 
-def test_latency_is_inside_each_request(running, scenario_data, ids) -> None:
+def test_latency_is_inside_each_request(running, scenario_data, ids, ocm_session) -> None:
     box = running(scenario_data(latency_ms={"ocm": 60}))
-    get_cluster(ids.cluster)
+    get_cluster(ocm_session, ids.cluster)
     [sso, ocm] = box.requests  # SSO rides on OCM's host, so it has OCM's latency
     for entry in (sso, ocm):
         assert entry["end_ms"] - entry["start_ms"] >= 60 - ROUNDING_MS
