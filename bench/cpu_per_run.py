@@ -56,34 +56,29 @@ def children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def in_process(python: Path, scenario: Path, runs: int, cwd: str) -> dict[str, object]:
+def _run(command: list[str], cwd: str, what: str) -> str:
+    """Run ``command`` as the benches do (clean environment); its stdout, or exit naming
+    ``what`` failed with the end of its stderr."""
     result = subprocess.run(
-        [str(python), "-c", DRIVER, str(scenario), str(runs)],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env=clean_env(cwd),
-        check=False,
+        command, capture_output=True, text=True, cwd=cwd, env=clean_env(cwd), check=False
     )
     if result.returncode != 0:
-        raise SystemExit(f"the in-process driver failed:\n{result.stderr[-2000:]}")
-    data: dict[str, object] = json.loads(result.stdout.strip().splitlines()[-1])
+        raise SystemExit(f"{what} failed:\n{result.stderr[-2000:]}")
+    return result.stdout
+
+
+def in_process(python: Path, scenario: Path, runs: int, cwd: str) -> dict[str, object]:
+    stdout = _run(
+        [str(python), "-c", DRIVER, str(scenario), str(runs)], cwd, "the in-process driver"
+    )
+    data: dict[str, object] = json.loads(stdout.strip().splitlines()[-1])
     return data
 
 
 def one_process(python: Path, scenario: Path, cwd: str) -> float:
     cad = python.parent / "cad"
     before = children_cpu()
-    result = subprocess.run(
-        [str(cad), "sandbox", "run", "--check", str(scenario)],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env=clean_env(cwd),
-        check=False,
-    )
-    if result.returncode != 0:
-        raise SystemExit(f"cad sandbox run failed:\n{result.stderr[-2000:]}")
+    _run([str(cad), "sandbox", "run", "--check", str(scenario)], cwd, "cad sandbox run")
     return children_cpu() - before
 
 
