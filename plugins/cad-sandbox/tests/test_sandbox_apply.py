@@ -4,8 +4,11 @@ own cluster and open incident, before they expire, with every text shown (issue 
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
+import pty
+import select
 import shlex
 import subprocess
 import sys
@@ -16,7 +19,7 @@ from typing import Any
 import pytest
 import requests
 import yaml
-from cad_core.actions import LimitedSupport, ServiceLog
+from cad_core.actions import LimitedSupport, ServiceLog, SilenceIncident
 from cad_core.app import RunRequest, execute
 from cad_core.planword import PlanBinding, sign_plan
 
@@ -247,3 +250,53 @@ def test_an_incident_plan_without_the_escalation_settings_exits_2(sandbox) -> No
     env = {k: v for k, v in apply_env(box).items() if k != "CAD_PD_TOKEN"}
     refused(cad([*args, "--incident-id", INCIDENT, word, "--yes"], env), "CAD_PD_TOKEN")
     assert writes(box) == [] and box.requests == []
+
+
+def test_without_the_guards_settings_apply_exits_2_naming_them(sandbox) -> None:
+    # The silence's executor is PagerDuty's, whose settings are there; the guard that must
+    # tell a customer cluster first reads OCM, whose settings are not.
+    box = sandbox(scenario())
+    binding = PlanBinding(cluster_id(box), INCIDENT, "pagerduty", ("chgm",), 0, 2**40)
+    word = sign_plan([SilenceIncident(reason="told")], binding, box.plan_key)
+    args = ["apply", "-c", binding.cluster_id, "--alert-source", "pagerduty"]
+    env = {k: v for k, v in apply_env(box).items() if not k.startswith("CAD_OCM")}
+    done = cad([*args, "--incident-id", INCIDENT, word, "--yes"], env)
+    refused(done, "cluster's role", "CAD_OCM_URL", "CAD_OCM_CLIENT_SECRET")
+    assert writes(box) == []
+
+
+def answer_prompt(args: list[str], env: dict[str, str], answer: bytes) -> tuple[int, str]:
+    """Run cad in a terminal, answer its question; its exit code and what it showed."""
+    primary, secondary = pty.openpty()
+    proc = subprocess.Popen(
+        [CAD, *args], env=env, stdin=secondary, stdout=subprocess.DEVNULL, stderr=secondary
+    )
+    os.close(secondary)
+    shown = b""
+    deadline = time.monotonic() + 60
+    while b"Apply these" not in shown and time.monotonic() < deadline:
+        if select.select([primary], [], [], 1)[0]:
+            shown += os.read(primary, 65536)
+    os.write(primary, answer)
+    code = proc.wait(timeout=60)
+    with contextlib.suppress(OSError):  # the terminal is gone once cad has exited
+        while select.select([primary], [], [], 0.2)[0]:
+            shown += os.read(primary, 65536)
+    os.close(primary)
+    return code, shown.decode(errors="replace")
+
+
+@pytest.mark.parametrize("answer", [b"n\n", b"y\n"])
+def test_in_a_terminal_the_plan_is_shown_and_written_only_after_yes(
+    sandbox, inform_config, answer: bytes
+) -> None:
+    box = sandbox(scenario())
+    note = held_note(box, inform_config)
+    code, shown = answer_prompt(command_in(note), apply_env(box), answer)
+    assert "details: " in shown and "Apply these 2 step(s)?" in shown
+    if answer.startswith(b"n"):
+        assert code == 130, shown
+        nothing_customer_facing_written(box)
+    else:
+        assert code == 0, shown
+        assert len(cluster(box)["limited_support_reasons"]) == 1
