@@ -5,13 +5,17 @@ from __future__ import annotations
 import json
 import sys
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from cad_core import __version__
 from cad_core.errors import BadInputError, one_line
 from cad_core.lazycli import LazyCommand, help_width, save_listing
+
+if TYPE_CHECKING:  # imported inside the commands that use them: `cad --help` stays cheap
+    from cad_core.context import Alert
+    from cad_core.planword import SignedPlan
 
 OUTPUT = click.Choice(["text", "json"])
 
@@ -305,7 +309,7 @@ def apply_command(
     sys.exit(1 if record.failed else 0)
 
 
-def _confirm(plan: Any, alert: Any, *, ask: bool) -> None:
+def _confirm(plan: SignedPlan, alert: Alert | None, *, ask: bool) -> None:
     """Show the plan in full on stderr; unless told not to, wait for a person's yes."""
     from cad_core.inform import plan_listing
     from cad_core.logs import redact
