@@ -9,7 +9,7 @@ from functools import partial
 import attrs
 
 from cad_core import filters
-from cad_core.actions import Action, EscalateIncident, IncidentNote
+from cad_core.actions import EscalateIncident, IncidentNote
 from cad_core.chains import run_incident, run_manual
 from cad_core.config import (
     RoutingConfig,
@@ -21,7 +21,6 @@ from cad_core.config import (
 from cad_core.context import Alert, Resources, RunInfo
 from cad_core.engine.retry import Deadline, call_with_retry
 from cad_core.errors import BadInputError, CadError, one_line
-from cad_core.notes import Notes
 from cad_core.plugins import Registry, get_registry
 from cad_core.prefetch import prefetch_before_alert
 from cad_core.record import RunRecord
@@ -198,26 +197,3 @@ def _investigate(request: RunRequest, run: Run) -> None:
             run_manual(target, run, request.with_filtering, request.chain_heads)
     finally:
         run.metrics.flush()
-
-
-def apply_plan(
-    actions: Sequence[Action],
-    cluster_id: str,
-    alert: Alert | None,
-    dry_run: bool,
-    config: str | None,
-) -> RunRecord:
-    """Carry out a plan CAD wrote earlier (inform mode), through the same engine and checks."""
-    registry = get_registry()
-    routing = load_routing(registry, config, required=False)
-    check_plugins(registry, routing)
-    record = RunRecord(mode="apply", dry_run=dry_run, alert=alert, cluster_id=cluster_id)
-    info = RunInfo("apply", cluster_id, alert, dry_run)
-    resources = Resources(registry.resources(), run=info)
-    run = Run(registry, routing, RunSettings.from_env(), record, resources)
-    try:
-        run.execute(actions, Notes("cad apply"), "apply")
-    finally:
-        resources.close()
-        run.metrics.flush()
-    return record

@@ -22,11 +22,25 @@ def cad_metrics_sinks() -> Iterator[MetricsSink]:
 @hookimpl
 def cad_settings() -> Iterator[Setting]:
     from cad_core.checks import url_check
+    from cad_core.planword import KEY_PURPOSE, KEY_SETTING, TTL_SETTING, check_key, check_ttl
 
     yield Setting(
         name="CAD_PROMETHEUS_PUSHGATEWAY",
         description="Pushgateway URL of the prometheus metrics sink",
         check=url_check("http", "https"),
+    )
+    yield Setting(
+        name=KEY_SETTING,
+        description=f"{KEY_PURPOSE} (comma-separated: the first signs, any verifies)",
+        secret=True,
+        multiple=True,
+        check=check_key,
+    )
+    yield Setting(
+        name=TTL_SETTING,
+        description="how long a held plan can be applied (seconds)",
+        check=check_ttl,
+        default="86400",
     )
 
 

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Any
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from cad_core import __version__
 from cad_core.errors import BadInputError, one_line
 from cad_core.lazycli import LazyCommand, help_width, save_listing
+
+if TYPE_CHECKING:  # imported inside the commands that use them: `cad --help` stays cheap
+    from cad_core.context import Alert
+    from cad_core.planword import SignedPlan
 
 OUTPUT = click.Choice(["text", "json"])
 
@@ -262,11 +267,10 @@ def interceptor(
 @cli.command("apply")
 @click.argument("plan")
 @click.option("--cluster-id", "-c", required=True, help="The cluster the plan is for.")
-@click.option("--incident-id", help="The incident the plan's incident actions act on.")
-@click.option(
-    "--alert-source", help="The alert source the incident came from (with --incident-id)."
-)
+@click.option("--incident-id", help="The incident the plan is for (as in its note).")
+@click.option("--alert-source", help="The alert source of that incident (as in its note).")
 @click.option("--dry-run", "-d", is_flag=True, help="Show what would happen; write nothing.")
+@click.option("--yes", "-y", is_flag=True, help="Apply without asking (after reading the plan).")
 @click.option("--config", help="Routing config, for its executors: selection.")
 @click.option("--output", "-o", type=OUTPUT, default="text", show_default=True)
 @click.option("--log-level", "-l", help="debug, info, warn, error (default: $LOG_LEVEL or info).")
@@ -276,29 +280,62 @@ def apply_command(
     incident_id: str | None,
     alert_source: str | None,
     dry_run: bool,
+    yes: bool,
     config: str | None,
     output: str,
     log_level: str | None,
 ) -> None:
-    """Apply a PLAN that CAD held back in inform mode (the command is in its incident note)."""
-    from cad_core.app import apply_plan
-    from cad_core.context import Alert
+    """Apply a PLAN that CAD held back in inform mode (the command is in its incident note).
+
+    Only a plan CAD signed, for this cluster and incident, before it expires; the plan is
+    shown in full and nothing is written until you agree.
+    """
+    from cad_core.applying import ApplyStopped, apply_plan
     from cad_core.declared import check_settings
-    from cad_core.inform import decode_plan
     from cad_core.logs import setup_logging
+    from cad_core.planword import check_binding, required_keys, verify_plan
     from cad_core.plugins import get_registry
 
     setup_logging(log_level)
     check_settings(get_registry())  # before the plan's first write
-    actions = decode_plan(plan)
-    alert = None
-    if incident_id and not alert_source:
-        raise BadInputError("--incident-id needs --alert-source (the note's command has both)")
-    if incident_id and alert_source:
-        alert = Alert(source=alert_source, id=incident_id, title="", cluster_id=cluster_id)
-    record = apply_plan(actions, cluster_id, alert, dry_run, config)
+    signed = verify_plan(plan, required_keys())
+    check_binding(signed.binding, cluster_id, incident_id or "", alert_source or "")
+    try:
+        record = apply_plan(signed, dry_run, config, partial(_confirm, ask=not (yes or dry_run)))
+    except ApplyStopped as error:
+        click.echo(f"cad: error: {_redact_early(one_line(error))}", err=True)
+        sys.exit(1)
     emit_record(record, output)
     sys.exit(1 if record.failed else 0)
+
+
+def _confirm(plan: SignedPlan, alert: Alert | None, *, ask: bool) -> None:
+    """Show the plan in full on stderr; unless told not to, wait for a person's yes."""
+    from cad_core.inform import plan_listing
+    from cad_core.logs import redact
+    from cad_core.planword import expiry_text
+
+    binding = plan.binding
+    incident = f"{alert.id} ({alert.source}): {alert.title}" if alert is not None else "none"
+    click.echo(
+        redact(
+            "CAD's signed plan, with every text it will write in full:\n"
+            f"  cluster: {binding.cluster_id}\n  incident: {incident}\n"
+            f"  planned by: {', '.join(binding.investigations) or 'unknown'}\n"
+            f"  expires: {expiry_text(binding)}\n{plan_listing(plan.actions)}"
+        ),
+        err=True,
+    )
+    if not ask:
+        return
+    if not sys.stdin.isatty():
+        raise BadInputError(
+            "cad apply asks before it writes, and no one can answer here: run it in a "
+            "terminal, or pass --yes once you have read the plan"
+        )
+    steps = len(plan.actions)
+    if not click.confirm(f"Apply these {steps} step(s)?", default=False, err=True):
+        raise click.Abort()
 
 
 def _redact_early(text: str) -> str:

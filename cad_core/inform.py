@@ -1,70 +1,101 @@
 """Inform mode: the plan CAD held back, written for the person who decides on it.
 
 A team rolls out a new investigation in inform mode between ``experimental`` and live: the
-investigation runs, but customer-facing and silencing actions wait. CAD posts the exact plan
-with the one command that applies it, and escalates.
+investigation runs, but customer-facing and silencing actions wait. CAD posts the plan with
+every text it would have written, in full, and the one command that applies exactly that
+plan (signed, see :mod:`cad_core.planword`), and escalates.
 """
 
 from __future__ import annotations
 
-import base64
 import json
+import logging
 import shlex
 from collections.abc import Sequence
 from typing import Any
 
-from cad_core.actions import Action, from_dict, to_dict
+from cad_core.actions import Action, to_dict
 from cad_core.engine.report import ActionOutcome, Status
-from cad_core.errors import ActionValidationError, BadInputError
+from cad_core.planword import (
+    KEY_SETTING,
+    PlanBinding,
+    expiry_text,
+    new_binding,
+    plan_keys,
+    sign_plan,
+)
 from cad_core.record import RunRecord
+
+log = logging.getLogger("cad.inform")
+INDENT = "     "
 
 
 def held_outcomes(record: RunRecord) -> list[ActionOutcome]:
     return [o for o in record.actions if o.status == Status.HELD_FOR_APPROVAL]
 
 
-def encode_plan(actions: Sequence[Action]) -> str:
-    """The plan as one shell-safe word: base64url of its compact JSON."""
-    kept = {a.type_id for a in actions}
-    items = []
-    for action in actions:
-        item = to_dict(action)
-        # A prerequisite that was not held back already ran; do not require it again.
-        requires = [t for t in item.pop("requires", []) if t in kept]
-        items.append({**item, **({"requires": requires} if requires else {})})
-    text = json.dumps(items, separators=(",", ":"), ensure_ascii=False)
-    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+def _value_text(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
-def decode_plan(word: str) -> list[Action]:
-    """The inverse of :func:`encode_plan`; anything malformed is one BadInputError."""
-    try:
-        raw = base64.urlsafe_b64decode(word.strip() + "=" * (-len(word.strip()) % 4))
-        items: Any = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        raise BadInputError("the plan is not one CAD wrote (expected base64 JSON)") from None
-    if not isinstance(items, list) or not items:
-        raise BadInputError("the plan must be a non-empty list of actions")
-    try:
-        return [from_dict(item) for item in items]
-    except ActionValidationError as error:
-        raise BadInputError(f"the plan holds an invalid action: {error}") from None
+def action_texts(action: Action) -> list[str]:
+    """Every field the action would write, in full: a person decides on what the customer
+    would read, not on a summary of it. Continuation lines are indented, so no text can
+    pass for a line of CAD's own."""
+    lines = []
+    for name, value in to_dict(action).items():
+        if name in ("type", "requires") or value in ("", None, [], {}):
+            continue
+        first, *rest = _value_text(value).splitlines() or [""]
+        lines.append(f"{INDENT}{name}: {first}")
+        lines.extend(f"{INDENT}  {line}" for line in rest)
+    return lines
 
 
-def apply_command(actions: Sequence[Action], record: RunRecord) -> str:
-    words = ["cad", "apply", "--cluster-id", record.cluster_id or "<cluster id>"]
-    if record.alert is not None:
-        words += ["--alert-source", record.alert.source, "--incident-id", record.alert.id]
-    return shlex.join([*words, encode_plan(actions)])
+def plan_listing(actions: Sequence[Action]) -> str:
+    """Each step's summary line, then each of its texts in full."""
+    blocks = []
+    for number, action in enumerate(actions, 1):
+        blocks.append("\n".join([f"  {number}. {action.summary_line()}", *action_texts(action)]))
+    return "\n".join(blocks)
+
+
+def apply_command(word: str, binding: PlanBinding) -> str:
+    words = ["cad", "apply", "--cluster-id", binding.cluster_id or "<cluster id>"]
+    if binding.incident_id:
+        words += ["--alert-source", binding.alert_source, "--incident-id", binding.incident_id]
+    return shlex.join([*words, word])
+
+
+def plan_binding(held: Sequence[ActionOutcome], record: RunRecord) -> PlanBinding:
+    alert = record.alert
+    return new_binding(
+        record.cluster_id,
+        alert.id if alert else "",
+        alert.source if alert else "",
+        [o.investigation for o in held],
+    )
 
 
 def inform_note(held: Sequence[ActionOutcome], record: RunRecord) -> str:
     actions = [o.action for o in held]
-    lines = "\n".join(f"  {n}. {a.summary_line()}" for n, a in enumerate(actions, 1))
-    return (
-        "🤖 CAD ran in inform mode, so it held back these steps instead of taking them:\n"
-        f"{lines}\n"
-        "If you agree with them, apply exactly this plan (it is safe to run twice; steps "
-        "already in place are skipped):\n"
-        f"{apply_command(actions, record)}"
+    head = (
+        "🤖 CAD ran in inform mode, so it held back these steps instead of taking them. "
+        "Each is shown with every text it would write, in full: what the customer would "
+        f"read is exactly this.\n{plan_listing(actions)}\n"
+    )
+    keys = plan_keys()
+    if not keys:
+        log.warning("%s is not set: the held plan goes out with no command", KEY_SETTING)
+        return head + (
+            f"CAD cannot offer a command that applies this plan: {KEY_SETTING} is not set, "
+            "so it cannot sign the plan, and cad apply takes only plans CAD signed. If you "
+            "agree with these steps, take them by hand."
+        )
+    binding = plan_binding(held, record)
+    return head + (
+        "If you agree with them, apply exactly this plan. cad apply shows it again and asks "
+        "before it writes; it is safe to run twice (steps already in place are skipped). "
+        f"It is for this incident and cluster only, and expires {expiry_text(binding)}:\n"
+        f"{apply_command(sign_plan(actions, binding, keys[0]), binding)}"
     )

@@ -211,6 +211,11 @@ class AlertSource:
     anything in it is parsed: ``headers`` maps lower-case header names to their values,
     ``body`` is the raw webhook bytes. It returns a :class:`Verdict`. A source without
     ``verify`` never accepts interceptor requests.
+
+    ``read(alert_id)`` (optional) reads the alert afresh, as the source sees it now, and
+    returns its :class:`~cad_core.context.Alert` (``resolved`` set when it is closed).
+    ``cad apply`` uses it to refuse a plan whose incident was resolved meanwhile; a plan
+    for an alert whose source has no ``read`` is refused.
     """
 
     name: str = attrs.field(converter=normalise_name)
@@ -219,6 +224,7 @@ class AlertSource:
     verify: Callable[[Mapping[str, Sequence[str]], bytes], Verdict] | None = attrs.field(
         default=None, validator=_optional_callable
     )
+    read: Callable[[str], Alert] | None = attrs.field(default=None, validator=_optional_callable)
 
 
 @attrs.frozen

@@ -13,12 +13,13 @@ from cad_core.registrations import ActionExecutor, AlertSource, Setting
 @hookimpl
 def cad_alert_sources() -> Iterator[AlertSource]:
     from cad_pagerduty.signature import verify_request
-    from cad_pagerduty.source import SOURCE, parse
+    from cad_pagerduty.source import SOURCE, parse, read
 
     yield AlertSource(
         name=SOURCE,
         parse=parse,
         verify=verify_request,
+        read=read,
         description="PagerDuty incident webhooks (V3 and Event Orchestration)",
     )
 

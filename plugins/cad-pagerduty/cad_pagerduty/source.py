@@ -19,6 +19,7 @@ from typing import Any
 from cad_core.context import Alert
 from cad_core.errors import BadInputError
 from cad_pagerduty import cluster_id, incidents
+from cad_pagerduty.errors import ClusterIdNotFoundError
 
 SOURCE = "pagerduty"
 INCIDENT = "incident"
@@ -110,6 +111,29 @@ def _from_orchestration(body: Mapping[str, Any]) -> Alert:
         _text(incident.get("html_url")),
         {"webhook": "event_orchestration", "event_type": ""},
         resolved=incidents.is_resolved(incident),
+    )
+
+
+def read(incident_id: str) -> Alert:
+    """The incident as PagerDuty sees it now (``AlertSource.read``): ``cad apply`` checks
+    that it is still open and still about the plan's cluster. An incident whose alerts
+    name no cluster is read with an empty cluster id rather than refused here."""
+    incident = incidents.get_incident(incident_id)
+    alerts = incidents.list_alerts(incident_id)
+    try:
+        found = cluster_id.from_alerts(alerts, incident_id)
+    except ClusterIdNotFoundError:
+        found = ""
+    statuses = {a.get("status") for a in alerts if isinstance(a, dict)}
+    service = incident.get("service")
+    return Alert(
+        source=SOURCE,
+        id=incident_id,
+        title=_text(incident.get("title")),
+        cluster_id=found,
+        service_id=_text(service.get("id")) if isinstance(service, dict) else "",
+        url=_text(incident.get("html_url")),
+        resolved=incidents.is_resolved(incident) or statuses == {incidents.RESOLVED},
     )
 
 

@@ -78,6 +78,8 @@ class Sandbox:
             ocm_client_secret=secrets.token_urlsafe(24),
             hostkube_token=secrets.token_urlsafe(24),
         )
+        # CAD signs the plans inform mode holds with it; no simulator needs it.
+        self.plan_key = secrets.token_urlsafe(32)
         self._ca: ThrowawayCA | None = None
         self._folder: Path | None = None
         self._servers: dict[str, LoopbackServer] = {}
@@ -184,6 +186,7 @@ class Sandbox:
             "CAD_LEASE_NAMESPACE": LEASE_NAMESPACE,
             "CAD_LEASE_CA_FILE": ca,
             "CAD_ORG_POLICY_MAPPING": org_policy_mapping(self.scenario),
+            "CAD_PLAN_KEY": self.plan_key,
         }
         # Plugins' own simulators: each plugin's setting names its simulator's URL.
         return settings | plugin_settings(self.scenario.simulators, urls, taken=settings)

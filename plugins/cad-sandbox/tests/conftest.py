@@ -6,11 +6,13 @@ from __future__ import annotations
 import copy
 import os
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
 import requests
+import yaml
 
 CLUSTER_ID = "2abc7d0e1f2g3h4i5j6k7l8m9n0o1p2q"
 EXTERNAL_ID = "6f1d2c3b-4a59-4e8f-9a7b-0c1d2e3f4a5b"
@@ -80,6 +82,19 @@ BASE_SCENARIO: dict[str, Any] = {
     },
     "egress": {"result": "failure", "unreachable": ["nosnch.in:443", "quay.io:443"]},
 }
+
+
+@pytest.fixture
+def inform_config(tmp_path: Path) -> str:
+    """The sandbox's routing config with every alert entry in inform mode: its path."""
+    from cad_sandbox.commands import default_config
+
+    routing = yaml.safe_load(Path(default_config()).read_text(encoding="utf-8"))
+    for alert in routing["alerts"]:
+        alert["mode"] = "inform"
+    path = tmp_path / "inform.yaml"
+    path.write_text(yaml.safe_dump(routing), encoding="utf-8")
+    return str(path)
 
 
 @pytest.fixture

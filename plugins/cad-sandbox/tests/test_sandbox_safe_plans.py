@@ -30,15 +30,6 @@ def scenario(name: str, **changes: Any) -> dict[str, Any]:
     return {**data, **changes}
 
 
-def inform_config(tmp_path: Path) -> str:
-    routing = yaml.safe_load(Path(default_config()).read_text(encoding="utf-8"))
-    for alert in routing["alerts"]:
-        alert["mode"] = "inform"
-    path = tmp_path / "inform.yaml"
-    path.write_text(yaml.safe_dump(routing), encoding="utf-8")
-    return str(path)
-
-
 def run_in(box: Any, config: str | None = None, dry_run: bool = False) -> Any:
     with environment(box.env()):
         request = RunRequest(box.webhook_body(), config=config or default_config(), dry_run=dry_run)
@@ -55,10 +46,10 @@ def incident(box: Any) -> dict[str, Any]:
 
 @pytest.mark.usefixtures("fast_scenario_runs")
 def test_inform_mode_holds_the_plan_posts_it_and_the_printed_command_applies_it(
-    sandbox, tmp_path
+    sandbox, inform_config
 ) -> None:
     box = sandbox(scenario(STOPPED))
-    record = run_in(box, inform_config(tmp_path))
+    record = run_in(box, inform_config)
     statuses = {(o.type, str(o.status)) for o in record.actions}
     assert statuses >= {
         ("limited_support", "held_for_approval"),
@@ -76,7 +67,7 @@ def test_inform_mode_holds_the_plan_posts_it_and_the_printed_command_applies_it(
     # A person agrees: the command from the note, run as a person would.
     cad = str(Path(sys.executable).with_name("cad"))
     done = subprocess.run(
-        [cad, *shlex.split(command)[1:], "--output", "json"],
+        [cad, *shlex.split(command)[1:], "--yes", "--output", "json"],
         env={**os.environ, **box.env()},
         capture_output=True,
         text=True,
