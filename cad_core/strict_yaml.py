@@ -146,8 +146,56 @@ class _StrictLoader(yaml.SafeLoader):
         return super().compose_node(parent, index)
 
 
+# Deeper than this, the pure-Python composer answers (it reports "nested too deeply"
+# where the converters, which recurse per level, would otherwise run out of stack).
+_FAST_DEPTH = 100
+
+
 def compose(text: str, source: str, *, kind: str) -> yaml.Node | None:
-    """Compose YAML text into nodes (None for an empty document); bad YAML is one line."""
+    """Compose YAML text into nodes (None for an empty document); bad YAML is one line.
+
+    libyaml's composer (when PyYAML has it) is ten times faster on big scenarios. It
+    shares an aliased node instead of refusing it, so its result is only kept when no
+    node appears twice and the nesting is shallow; otherwise, and for every error, the
+    pure-Python composer runs again to give the one error format with its line number.
+    """
+    fast = _compose_fast(text)
+    if fast is not None:
+        return fast[0]
+    return _compose_strict(text, source, kind=kind)
+
+
+def _compose_fast(text: str) -> tuple[yaml.Node | None] | None:
+    loader = getattr(yaml, "CSafeLoader", None)
+    if loader is None:
+        return None
+    try:
+        node = yaml.compose(text, Loader=loader)
+    except (yaml.YAMLError, RecursionError):
+        return None
+    if node is not None and not _plain_tree(node):
+        return None
+    return (node,)
+
+
+def _plain_tree(root: yaml.Node) -> bool:
+    """No node twice (an alias) and no deeper than ``_FAST_DEPTH``."""
+    seen: set[int] = set()
+    pending: list[tuple[yaml.Node, int]] = [(root, 0)]
+    while pending:
+        node, depth = pending.pop()
+        if isinstance(node, yaml.ScalarNode):
+            continue
+        if id(node) in seen or depth > _FAST_DEPTH:
+            return False
+        seen.add(id(node))
+        for child in node.value:
+            for item in child if isinstance(child, tuple) else (child,):
+                pending.append((item, depth + 1))
+    return True
+
+
+def _compose_strict(text: str, source: str, *, kind: str) -> yaml.Node | None:
     try:
         return yaml.compose(text, Loader=_StrictLoader)
     except _AliasRefused as exc:

@@ -20,4 +20,5 @@ def cad_investigations() -> Iterator[Investigation]:
             "Cluster provisioning delay: checks the install state, DNS, the routes of "
             "customer subnets and internet egress"
         ),
+        prefetch=("cluster", "cluster_deployment"),
     )

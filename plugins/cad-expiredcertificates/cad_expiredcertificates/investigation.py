@@ -14,6 +14,7 @@ from cad_core.errors import ResourceError, one_line
 from cad_core.plans import report_and_note
 
 from cad_expiredcertificates import checks, messages
+from cad_expiredcertificates.readahead import Together, read_ahead
 from cad_expiredcertificates.settings import warning_window
 
 
@@ -30,7 +31,8 @@ def run(ctx: InvestigationContext) -> InvestigationResult:
         ctx.notes.warning(messages.unreachable(one_line(error.cause)))
         return InvestigationResult([IncidentNote(content=ctx.notes.text())])
     judge = checks.Judge(now=datetime.now(UTC), window=window)
-    findings = _all_findings(kube, bool((cluster.get("hypershift") or {}).get("enabled")), judge)
+    hcp = bool((cluster.get("hypershift") or {}).get("enabled"))
+    findings = _all_findings(kube, hcp, judge, ctx.concurrently)
     for finding in findings:
         (ctx.notes.warning if finding.problem else ctx.notes.success)(finding.text)
     attention = sum(f.certificates_needing_attention for f in findings)
@@ -39,8 +41,11 @@ def run(ctx: InvestigationContext) -> InvestigationResult:
     return InvestigationResult(report_and_note(ctx, cluster_id=cluster_id))
 
 
-def _all_findings(kube: checks.KubeReader, hcp: bool, judge: checks.Judge) -> list[checks.Finding]:
+def _all_findings(
+    kube: checks.KubeReader, hcp: bool, judge: checks.Judge, together: Together
+) -> list[checks.Finding]:
     store = checks.SecretStore(kube)
+    kube = read_ahead(kube, store, hcp, together)
     findings = (
         [checks.Finding(messages.HCP_SKIPPED)] if hcp else checks.api_server(kube, store, judge)
     )

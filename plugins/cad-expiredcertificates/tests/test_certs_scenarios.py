@@ -53,3 +53,15 @@ def test_hcp_leaves_the_api_server_alone() -> None:
     [note] = result.world["pagerduty"]["incidents"][INCIDENT]["notes"]
     assert "not checked on a hosted control plane" in note
     assert "router-certs" in note and "EXPIRES SOON, in 1 day" in note
+
+
+def test_the_first_reads_go_out_together() -> None:
+    """The three configuration objects and the four namespaces' TLS secrets do not wait
+    for one another: with 50 ms per answer, all seven start before the first returns."""
+    result = run_scenario("certs-expired-and-expiring", latency_ms=50)
+    kube = sorted(
+        (r for r in result.requests if r["service"] == "kube"), key=lambda r: r["start_ms"]
+    )
+    first_answer = min(r["end_ms"] for r in kube)
+    assert len([r for r in kube if r["start_ms"] < first_answer]) == 7
+    assert result.check() == []

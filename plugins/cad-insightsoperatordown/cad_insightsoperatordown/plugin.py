@@ -19,4 +19,5 @@ def cad_investigations() -> Iterator[Investigation]:
             "Insights operator down: checks for a banned owner, the known SCA-certificate "
             "pull failure and blocked internet egress"
         ),
+        prefetch=("cluster", "owner_ban"),
     )

@@ -18,6 +18,16 @@ ESCALATE_DONE = "CAD looked at the stalled drains and what blocks them; see its 
 NO_DRAINING = "Draining nodes: none right now"
 
 
+NAMES_SHOWN = 20  # a budget over thousands of pods would otherwise fill the note
+
+
+def names(items: tuple[str, ...] | list[str]) -> str:
+    """The first names, then how many more: the note stays readable at any cluster size."""
+    shown = ", ".join(items[:NAMES_SHOWN])
+    hidden = len(items) - NAMES_SHOWN
+    return f"{shown} and {hidden} more" if hidden > 0 else shown
+
+
 def listing(title: str, lines: list[str]) -> str:
     return f"{title}:\n  " + "\n  ".join(lines)
 
@@ -51,8 +61,8 @@ def blocking(budgets: list[Blocking]) -> str:
         lines.append(
             f"{budget.namespace}/{budget.name} [{who}] ({budget.constraint}, healthy "
             f"{budget.current_healthy} of {budget.expected_pods})\n"
-            f"    owned by: {', '.join(budget.owners)}\n"
-            f"    pods on stuck nodes: {', '.join(budget.pods)}"
+            f"    owned by: {names(budget.owners)}\n"
+            f"    pods on stuck nodes: {names(budget.pods)}"
         )
     return listing(f"Blocking budgets: {len(budgets)} allow no disruption", lines)
 

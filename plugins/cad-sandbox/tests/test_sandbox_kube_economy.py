@@ -140,8 +140,9 @@ def test_big_cluster_lists_are_paged_and_nothing_is_asked_twice(tmp_path, monkey
     assert lists and all(q.startswith("limit=100") for q in lists)
     # No named secret is fetched on its own: the namespace listings already held them.
     assert not any("/secrets/" in path for _, _, path, _ in kube)
-    # Three ReplicaSets behind 250 pods: each read once.
-    assert len([p for _, _, p, _ in kube if "/replicasets/" in p]) == 3
+    # Three ReplicaSets behind 250 pods: one list of the namespace's ReplicaSets.
+    assert pages("/apis/apps/v1/namespaces/shop/replicasets") == ["limit=100"]
+    assert not any("/replicasets/" in path for _, _, path, _ in kube)
     # One remediation per investigation, each opened once and deleted at the end.
     opened = [
         q for s, m, p, q in requests if s == "backplane" and m == "POST" and "remediation/" in p

@@ -20,4 +20,5 @@ def cad_investigations() -> Iterator[Investigation]:
             "Upgrade config sync failure: checks whether the owner is banned and whether the "
             "cluster's pull secret still matches the owner's OCM account"
         ),
+        prefetch=("owner", "owner_ban", "registry_credentials"),
     )
