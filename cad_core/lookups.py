@@ -171,7 +171,9 @@ class Lookups:
         for type_id, classes in sorted(action_definitions().items()):
             if len(classes) < 2 or (selection and type_id in selection):
                 continue
-            who = " and ".join(self._definer(cls) for cls in classes)
+            # In the order of their owners' names: import order decides nothing.
+            definers = sorted(self._definer(cls) for cls in classes)
+            who = " and ".join(f"{name} ({owner})" for owner, name in definers)
             problems.append(
                 f"action type {type_id!r} is defined by {who}; uninstall or disable one of "
                 f"them (CAD_DISABLE_PLUGINS), or pick one in the routing config: "
@@ -179,9 +181,9 @@ class Lookups:
             )
         return problems
 
-    def _definer(self, cls: type) -> str:
+    def _definer(self, cls: type) -> tuple[str, str]:
         owner = self.owner_of(cls)
-        return f"{cls.__qualname__} ({owner.label if owner else cls.__module__})"
+        return (owner.label if owner else cls.__module__), cls.__qualname__
 
     def owner_of(self, cls: type) -> PluginInfo | None:
         """The plugin whose package defines ``cls`` (None for a class of no plugin)."""

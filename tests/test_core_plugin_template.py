@@ -17,9 +17,9 @@ TEMPLATE = Path(__file__).resolve().parents[1] / "contrib" / "plugin-template"
 OTHER_PLUGINS = "ocm,pagerduty,chgm,errorbudgetburn,sandbox"
 
 
-def make_venv(root: Path, project: Path) -> Path:
+def make_venv(root: Path, project: Path, *more: Path) -> Path:
     """A new venv under ``root`` that sees this environment's packages (no downloads),
-    with ``project`` installed into it."""
+    with ``project`` (and ``more`` projects) installed into it."""
     env_dir = root / "venv"
     venv.EnvBuilder(with_pip=False).create(env_dir)
     python = env_dir / "bin" / "python"
@@ -44,6 +44,7 @@ def make_venv(root: Path, project: Path) -> Path:
             "--no-index",
             "--no-build-isolation",
             str(project),
+            *map(str, more),
         ],
         check=True,
         capture_output=True,
