@@ -20,7 +20,7 @@ from cad_core.config import (
 )
 from cad_core.context import Alert, Resources, RunInfo
 from cad_core.engine.retry import Deadline, call_with_retry
-from cad_core.errors import BadInputError, CadError, one_line
+from cad_core.errors import BadInputError, one_line
 from cad_core.notes import Notes
 from cad_core.plugins import Registry, get_registry
 from cad_core.prefetch import prefetch_before_alert
@@ -211,7 +211,7 @@ def _read_alert(
         record.alert = parse_alert(registry, payload, settings)
     except BadInputError:
         raise
-    except CadError as error:
+    except Exception as error:  # a broken alert source is recorded, never a traceback
         record.errors.append(f"reading the alert failed: {one_line(error)}")
         return False
     record.cluster_id = record.alert.cluster_id

@@ -159,7 +159,7 @@ def _dry_run(
         action, Status.DRY_RUN, executor=executor.name, investigation=ctx.investigation
     )
     text = _describe(action, executor, ctx)
-    verdict = f"would run: {text}"
+    verdict = outcome.reason = f"would run: {text}"  # kept when the check then fails
     try:
         if executor.already_applied is not None:
             check = executor.already_applied
