@@ -186,13 +186,16 @@ class Lookups:
         return (owner.label if owner else cls.__module__), cls.__qualname__
 
     def owner_of(self, cls: type) -> PluginInfo | None:
-        """The plugin whose package defines ``cls`` (None for a class of no plugin)."""
-        package = cls.__module__.partition(".")[0]
+        """The plugin whose package defines ``cls`` (None for a class of no plugin): the
+        one whose module's package is the longest prefix of the class's module."""
         plugins: Mapping[str, PluginInfo] = getattr(self, "plugins", {})
+        best: tuple[int, PluginInfo | None] = (0, None)
         for info in plugins.values():
-            if info.module and info.module.partition(".")[0] == package:
-                return info
-        return None
+            package = info.module.rpartition(".")[0] or info.module
+            inside = cls.__module__ == package or cls.__module__.startswith(package + ".")
+            if package and inside and len(package) > best[0]:
+                best = (len(package), info)
+        return best[1]
 
     def action_class(self, type_id: str, selection: Mapping[str, str] | None = None) -> type | None:
         """The class plans must use for ``type_id``: its only definition, or, when two

@@ -74,8 +74,8 @@ def validate(
             )
         try:
             attrs.validate(action)
-        except ActionValidationError as error:
-            raise ActionValidationError(f"action #{index}: {error}") from None
+        except Exception as error:  # a third-party validator may raise anything
+            raise ActionValidationError(f"action #{index}: {one_line(error)}") from None
     try:
         sequential_order(actions)
     except StopIteration:
