@@ -261,6 +261,12 @@ def test_inform_mode_holds_public_and_undeclared_writes(venv: Path, tmp_path: Pa
         statuses = {a["type"]: a["status"] for a in record_of(result)["actions"]}
         assert statuses[held] == "held_for_approval", result.stderr
     assert not page.exists()
+    # The preview of a held action asks nothing of it, as the live run does not.
+    args = ("run", "-c", "c1", "-i", "brokencheck", "--no-prechecks", "--inform", "--dry-run")
+    preview = cad(venv, *args, "-o", "json")
+    [poke] = [a for a in record_of(preview)["actions"] if a["type"] == "poke"]
+    assert (preview.returncode, poke["status"]) == (0, "dry_run")
+    assert poke["reason"].startswith("would hold for approval")
 
 
 # 9 --------------------------------------------------------------------------------------

@@ -159,20 +159,22 @@ def _dry_run(
         action, Status.DRY_RUN, executor=executor.name, investigation=ctx.investigation
     )
     text = _describe(action, executor, ctx)
-    verdict = outcome.reason = f"would run: {text}"  # kept when the check then fails
+    if settings.inform and held_for_approval(action):  # the live run asks nothing of it
+        outcome.reason = f"would hold for approval: {text}"
+        return outcome
+    outcome.reason = f"would run: {text}"  # kept when the check then fails
+    if executor.already_applied is None:
+        return outcome
+    check = executor.already_applied
+    what = f"{action.type_id} via {executor.name} (idempotency check)"
     try:
-        if executor.already_applied is not None:
-            check = executor.already_applied
-            what = f"{action.type_id} via {executor.name} (idempotency check)"
-            reason = call_with_retry(lambda: check(action, ctx), settings.retry, deadline, what)
-            verdict = f"would skip: already applied ({reason})" if reason else verdict
+        reason = call_with_retry(lambda: check(action, ctx), settings.retry, deadline, what)
     except Exception as error:  # the live run would fail this action: say so, loudly
         outcome.status = Status.FAILED
         outcome.error = f"would fail: its idempotency check raised: {one_line(error)}"
         return outcome
-    if settings.inform and held_for_approval(action):
-        verdict = f"would hold for approval: {text}"
-    outcome.reason = verdict
+    if reason:
+        outcome.reason = f"would skip: already applied ({reason})"
     return outcome
 
 
