@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 _EXPORTS = {
     "cad_core.actions": (
         "Action",
+        "Audience",
         "ClusterReport",
         "EscalateIncident",
         "IncidentNote",
@@ -79,6 +80,7 @@ def __getattr__(name: str) -> Any:
 if TYPE_CHECKING:
     from cad_core.actions import (
         Action,
+        Audience,
         ClusterReport,
         EscalateIncident,
         IncidentNote,
@@ -133,6 +135,7 @@ __all__ = [
     "ActionExecutor",
     "ActionSkipped",
     "Alert",
+    "Audience",
     "AlertSource",
     "BadInputError",
     "CadError",

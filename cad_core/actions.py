@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from enum import StrEnum
 from typing import Any, ClassVar, TypeVar, cast
 
 import attrs
@@ -18,7 +19,10 @@ from cad_core.errors import ActionValidationError
 SEVERITIES = ("Info", "Warning", "Major", "Critical")
 INCIDENT_LANE = "incident"
 
-_TYPES: dict[str, type[Action]] = {}
+_TYPES: dict[str, type[Action]] = {}  # the first definition of each type id
+# Every distinct definition of each id, in import order: two plugins defining one id is a
+# conflict the registry reports (naming both), never an import error that blames one.
+_DEFINITIONS: dict[str, list[type[Action]]] = {}
 A = TypeVar("A", bound="type[Action]")
 
 
@@ -52,7 +56,12 @@ class Action:
       infrastructure cluster; it names the action in the replacement note;
     * ``needs_clean_plan``: waits for every other action of the plan and is left out
       (``dropped_by_policy``) unless all of them took effect: the incident title says CAD
-      handled the incident, which is only true once nothing failed.
+      handled the incident, which is only true once nothing failed;
+    * ``audience``: who the write reaches (:class:`Audience`): ``internal`` (SRE's own
+      records: incident notes, escalation), ``customer`` (service logs, limited support),
+      ``public`` (a status page) or ``paging`` (stops people being paged: a silence).
+      Inform mode carries out only ``internal`` writes and holds every other one for a
+      person; a type that declares no audience is held too.
     """
 
     type_id: ClassVar[str] = ""
@@ -62,6 +71,7 @@ class Action:
     needs_incident: ClassVar[bool] = False
     guard_label: ClassVar[str | None] = None
     needs_clean_plan: ClassVar[bool] = False
+    audience: ClassVar[str | None] = None  # undeclared: held in inform mode
 
     requires: tuple[str, ...] = attrs.field(default=(), kw_only=True, converter=_type_ids)
 
@@ -74,25 +84,50 @@ class Action:
         return self.type_id
 
 
+class Audience(StrEnum):
+    """Who an action's write reaches; inform mode carries out only ``internal`` ones."""
+
+    INTERNAL = "internal"  # SRE's own records: incident notes, escalation, reports
+    CUSTOMER = "customer"  # the cluster's owner sees it: service logs, limited support
+    PUBLIC = "public"  # anyone sees it: a status page
+    PAGING = "paging"  # changes who is paged: a silence
+
+
 def register_action_type(cls: A) -> A:
     """Class decorator: make an action type known to the converter and the engine."""
     type_id = getattr(cls, "type_id", "")
     if not type_id:
         raise ValueError(f"{cls.__name__} must set a non-empty type_id")
+    audience = getattr(cls, "audience", None)
+    if audience is not None and audience not in set(Audience):
+        known = ", ".join(Audience)
+        raise ValueError(f"{cls.__name__}.audience {audience!r} is not one of {known}")
     if not attrs.has(cast(type, cls)):
         raise TypeError(f"{cls.__name__} must be an attrs class (use @attrs.frozen)")
-    existing = _TYPES.get(type_id)
-    if existing is not None and existing.__qualname__ != cls.__qualname__:
-        raise ValueError(
-            f"action type {type_id!r} is already defined by "
-            f"{existing.__module__}.{existing.__qualname__}"
-        )
-    _TYPES[type_id] = cast("type[Action]", cls)
+    new = cast("type[Action]", cls)
+    definitions = _DEFINITIONS.setdefault(type_id, [])
+    same = [i for i, old in enumerate(definitions) if _origin(old) == _origin(new)]
+    if same:  # the same class defined again (a module reloaded): it replaces itself
+        definitions[same[0]] = new
+    else:
+        definitions.append(new)
+    if type_id not in _TYPES or _origin(_TYPES[type_id]) == _origin(new):
+        _TYPES[type_id] = new
     return cls
 
 
+def _origin(cls: type) -> str:
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
 def action_types() -> Mapping[str, type[Action]]:
+    """Type id -> its class (the first definition, when a conflict defines it twice)."""
     return dict(_TYPES)
+
+
+def action_definitions() -> Mapping[str, tuple[type[Action], ...]]:
+    """Type id -> every distinct class defining it; more than one is a conflict."""
+    return {type_id: tuple(classes) for type_id, classes in _DEFINITIONS.items()}
 
 
 def _not_blank(instance: Action, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -125,6 +160,7 @@ class ServiceLog(Action):
     """A service log on the cluster, visible to the customer unless ``internal_only``."""
 
     type_id: ClassVar[str] = "service_log"
+    audience: ClassVar[str | None] = Audience.CUSTOMER
     writes_notes: ClassVar[bool] = True
     guard_label: ClassVar[str | None] = "service log"
 
@@ -145,6 +181,7 @@ class LimitedSupport(Action):
     """A limited-support reason on the cluster. ``context`` labels the metric."""
 
     type_id: ClassVar[str] = "limited_support"
+    audience: ClassVar[str | None] = Audience.CUSTOMER
     writes_notes: ClassVar[bool] = True
     guard_label: ClassVar[str | None] = "limited support"
 
@@ -162,6 +199,7 @@ class IncidentNote(Action):
     """A note on the incident. ``content=None`` means the run notes, read at execution."""
 
     type_id: ClassVar[str] = "incident_note"
+    audience: ClassVar[str | None] = Audience.INTERNAL
     lane: ClassVar[str | None] = INCIDENT_LANE
     after_note_writers: ClassVar[bool] = True
     needs_incident: ClassVar[bool] = True
@@ -187,6 +225,7 @@ class SilenceIncident(Action):
     """Move the incident to the silent escalation policy."""
 
     type_id: ClassVar[str] = "silence_incident"
+    audience: ClassVar[str | None] = Audience.PAGING
     lane: ClassVar[str | None] = INCIDENT_LANE
     after_note_writers: ClassVar[bool] = True
     needs_incident: ClassVar[bool] = True
@@ -204,6 +243,7 @@ class EscalateIncident(Action):
     """Escalate the incident to the next level so a human looks at it."""
 
     type_id: ClassVar[str] = "escalate_incident"
+    audience: ClassVar[str | None] = Audience.INTERNAL
     lane: ClassVar[str | None] = INCIDENT_LANE
     after_note_writers: ClassVar[bool] = True
     needs_incident: ClassVar[bool] = True
@@ -221,6 +261,7 @@ class ReassignIncident(Action):
     cluster's organisation (``CAD_ORG_POLICY_MAPPING``). ``reason`` is posted with it."""
 
     type_id: ClassVar[str] = "incident_reassign"
+    audience: ClassVar[str | None] = Audience.INTERNAL
     lane: ClassVar[str | None] = INCIDENT_LANE
     after_note_writers: ClassVar[bool] = True
     needs_incident: ClassVar[bool] = True
@@ -238,6 +279,7 @@ class IncidentTitle(Action):
     """Prefix the incident title once (e.g. ``[CAD Investigated]``)."""
 
     type_id: ClassVar[str] = "incident_title"
+    audience: ClassVar[str | None] = Audience.INTERNAL
     lane: ClassVar[str | None] = INCIDENT_LANE
     after_note_writers: ClassVar[bool] = True
     needs_incident: ClassVar[bool] = True
@@ -255,6 +297,7 @@ class ClusterReport(Action):
     """A cluster report: the investigation's findings, kept with the cluster."""
 
     type_id: ClassVar[str] = "cluster_report"
+    audience: ClassVar[str | None] = Audience.INTERNAL
     writes_notes: ClassVar[bool] = True
 
     cluster_id: str = attrs.field(validator=_not_blank)

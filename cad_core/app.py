@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from functools import partial
 
 import attrs
@@ -20,10 +20,11 @@ from cad_core.config import (
 )
 from cad_core.context import Alert, Resources, RunInfo
 from cad_core.engine.retry import Deadline, call_with_retry
-from cad_core.errors import BadInputError, CadError, one_line
+from cad_core.errors import BadInputError, one_line
 from cad_core.plugins import Registry, get_registry
 from cad_core.prefetch import prefetch_before_alert
 from cad_core.record import RunRecord
+from cad_core.registrations import Resource
 from cad_core.runner import Run
 from cad_core.settings import RunSettings
 
@@ -41,6 +42,8 @@ class RunRequest:
     config: str | None = None
     inform: bool = False
     chain_heads: bool = True  # False: run the target alone (cad run --no-prechecks)
+    # Fixed resource values by name, in place of the installed providers (for tests).
+    resources: Mapping[str, object] = attrs.field(factory=dict)
 
 
 def known_investigations(registry: Registry) -> tuple[list[str], dict[str, str]]:
@@ -87,12 +90,20 @@ def check_plugins(registry: Registry, config: RoutingConfig) -> None:
 
 
 def selection_problems(registry: Registry, config: RoutingConfig) -> list[str]:
-    """Each ``executors:`` entry must name an installed executor that claims the type."""
+    """Each ``executors:`` entry must name a known action type and an installed executor
+    that claims it."""
+    from cad_core.actions import action_types
+
     executors = {executor.name: executor.action_types for executor in registry.executors()}
+    known = set(action_types()).union(*executors.values())
     problems = []
     for type_id, chosen in sorted(config.executors.items()):
         where = f"{config.source or 'routing config'}: executors.{type_id}"
-        if chosen not in executors:
+        if type_id not in known:
+            problems.append(
+                f"{where}: unknown action type {type_id!r}{did_you_mean(type_id, known)}"
+            )
+        elif chosen not in executors:
             installed = ", ".join(sorted(executors)) or "none"
             problems.append(f"{where} selects {chosen!r}, which is not installed ({installed})")
         elif type_id not in executors[chosen]:
@@ -102,6 +113,14 @@ def selection_problems(registry: Registry, config: RoutingConfig) -> list[str]:
                 f"(it claims: {claims})"
             )
     return problems
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """'; did you mean 'x'?' for the closest known name, or ''."""
+    import difflib
+
+    close = difflib.get_close_matches(word, sorted(choices), n=1)
+    return f"; did you mean {close[0]!r}?" if close else ""
 
 
 def check_escalation_path(registry: Registry, config: RoutingConfig) -> None:
@@ -149,7 +168,8 @@ def execute(request: RunRequest) -> RunRecord:
         registry.investigation(request.investigation)  # unknown names fail before any call
         record.cluster_id = request.cluster_id
     early = RunInfo(record.mode, record.cluster_id, None, request.dry_run, "", request.params)
-    resources = Resources(registry.resources(), run=early, workers=settings.prefetch_workers)
+    providers = {**registry.resources(), **fixed_resources(request.resources)}
+    resources = Resources(providers, run=early, workers=settings.prefetch_workers)
     try:
         if request.payload is not None and not _read_alert(
             registry, request.payload, settings, record, resources, config.chain_heads
@@ -160,6 +180,16 @@ def execute(request: RunRequest) -> RunRecord:
     finally:
         resources.close()
     return record
+
+
+def fixed_resources(values: Mapping[str, object]) -> dict[str, Resource]:
+    """Providers that hand out the given values as they are."""
+    made = [Resource(name=name, factory=partial(_fixed, value)) for name, value in values.items()]
+    return {resource.name: resource for resource in made}
+
+
+def _fixed(value: object, _resources: Resources) -> object:
+    return value
 
 
 def _read_alert(
@@ -180,7 +210,7 @@ def _read_alert(
         record.alert = parse_alert(registry, payload, settings)
     except BadInputError:
         raise
-    except CadError as error:
+    except Exception as error:  # a broken alert source is recorded, never a traceback
         record.errors.append(f"reading the alert failed: {one_line(error)}")
         return False
     record.cluster_id = record.alert.cluster_id

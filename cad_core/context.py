@@ -366,9 +366,31 @@ class ExecutionContext:
     # prerequisites took effect). Set by the engine; a dry-run assumes each succeeds.
     status_of: Callable[[Action], str | None] = attrs.field(default=lambda _action: None)
     log: logging.Logger = attrs.field(factory=lambda: logging.getLogger("cad.executor"))
+    # ``executor_named(name, type_id)``: the installed executor ``name`` that claims
+    # ``type_id``; set by the engine, used by :meth:`delegate`.
+    executor_named: Callable[[str, str], Any] | None = None
 
     def resource(self, name: str) -> Any:
         return self.resources.get(name)
+
+    def delegate(self, action: Action, to: str) -> None:
+        """Carry ``action`` out with the installed executor named ``to``, exactly as it
+        would (its settings, its request, its errors): how an executor that replaces a
+        core one (picked in the routing config's ``executors:``) wraps it, e.g. mirrors
+        every incident note to a chat service and still posts it with
+        ``ctx.delegate(action, to="pagerduty-note")``."""
+        self._executor(to, action).execute(action, self)
+
+    def delegate_check(self, action: Action, to: str) -> str | None:
+        """The ``already_applied`` answer of the executor named ``to`` (None if it has no
+        check): the read-only half of :meth:`delegate`."""
+        check = self._executor(to, action).already_applied
+        return check(action, self) if check is not None else None
+
+    def _executor(self, name: str, action: Action) -> Any:
+        if self.executor_named is None:
+            raise RuntimeError("delegate() works inside a plan the engine carries out")
+        return self.executor_named(name, action.type_id)
 
     @property
     def run(self) -> RunInfo:

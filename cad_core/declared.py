@@ -61,9 +61,10 @@ def validate_settings(
         for value in setting.values(env):
             try:
                 setting.check(value)
-            except ValueError as error:
+            except Exception as error:  # a check that breaks still refuses the value
                 shown = "***" if setting.secret else repr(value)
-                problems.append(f"{setting.name}={shown} {error}")
+                why = error if isinstance(error, ValueError) else f"(check failed: {error!r})"
+                problems.append(f"{setting.name}={shown} {why}")
     if problems:
         raise BadInputError("; ".join(problems))
 

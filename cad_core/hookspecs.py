@@ -63,9 +63,10 @@ def cad_action_executors() -> Iterable[ActionExecutor]:  # type: ignore[empty-bo
     Example::
 
         from cad_core import ActionExecutor, hookimpl
+        from cad_core.http import session  # timeouts, trust bundle, typed errors
 
         def post_to_chat(action, ctx):
-            requests.post(CHAT_URL, json={"text": action.text}, timeout=10)
+            session(CHAT_URL).post("/messages", json={"text": action.text})
 
         @hookimpl
         def cad_action_executors():

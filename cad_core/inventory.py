@@ -28,7 +28,7 @@ def plugin_inventory(registry: Registry | None = None) -> dict[str, Any]:
                 "registrations": claims,
             }
         )
-    return {"plugins": plugins, "conflicts": registry.conflicts()}
+    return {"plugins": plugins, "conflicts": registry.conflicts(command_only=True)}
 
 
 def _claim(item: Any) -> list[str]:
@@ -61,7 +61,7 @@ def route_origin(route: Any) -> str:
 
 
 def check_config(path: str | None) -> str:
-    from cad_core.app import known_fields, known_investigations, plugin_routes, selection_problems
+    from cad_core.app import check_plugins, known_fields, known_investigations, plugin_routes
     from cad_core.chains import with_heads
     from cad_core.config import load_config
 
@@ -71,9 +71,7 @@ def check_config(path: str | None) -> str:
         config = plugin_routes(registry)
     else:
         config = load_config(path, names, aliases, known_fields(registry))
-    problems = selection_problems(registry, config)
-    if problems:  # a selection that cannot work would fail every run: refuse it here too
-        raise BadInputError(" | ".join(problems))
+    check_plugins(registry, config)  # the checks of `cad run`'s start, with its exit code
     count = len(config.alerts)
     lines = [f"{path or config.source}: valid, {count} alert entr{'y' if count == 1 else 'ies'}"]
     if config.chain_heads:
@@ -96,7 +94,6 @@ def _warnings(registry: Registry, config: Any) -> list[str]:
     claimed = set(registry.by_hook["cad_action_executors"])
     for type_id in sorted(set(action_types()) - claimed):
         warnings.append(f"  warning: no installed executor claims action type {type_id!r}")
-    warnings.extend(f"  conflict: {c}" for c in registry.conflicts(config.executors))
     return warnings
 
 

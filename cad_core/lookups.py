@@ -29,6 +29,9 @@ if TYPE_CHECKING:
     from cad_core.plugins import PluginInfo
 
 EXECUTORS = "cad_action_executors"
+# Hooks that only one command reads: that command checks them (cad-sandbox checks its
+# simulators' names), so a clash there never stops `cad run`.
+COMMAND_ONLY_HOOKS = frozenset({"cad_sandbox_simulators"})
 INVESTIGATIONS = "cad_investigations"
 
 
@@ -139,22 +142,80 @@ class Lookups:
 
     # -- conflicts --------------------------------------------------------------------
 
-    def conflicts(self, selection: Mapping[str, str] | None = None) -> list[str]:
+    def conflicts(
+        self, selection: Mapping[str, str] | None = None, *, command_only: bool = False
+    ) -> list[str]:
         """Every key claimed by more than one distinct registration, with the remedy.
 
         Investigation names and aliases share one namespace: an alias of one plugin that
         equals another's name (or alias) would silently hide it, so it is a conflict too.
         """
         problems = []
-        for hook, keyed in self.by_hook.items():
-            for key, regs in sorted(keyed.items()):
+        for hook in HOOKS:
+            if hook in COMMAND_ONLY_HOOKS and not command_only:
+                continue  # not even called here: a broken simulator cannot stop `cad run`
+            for key, regs in sorted(self.keyed(hook).items()):
                 claimants = distinct(regs)
                 if len(claimants) < 2:
                     continue
                 if hook == EXECUTORS and selection and key in selection:
                     continue
                 problems.append(conflict_message(hook, key, claimants))
-        return problems + self._alias_conflicts()
+        return problems + self._alias_conflicts() + self._action_type_conflicts(selection)
+
+    def _action_type_conflicts(self, selection: Mapping[str, str] | None) -> list[str]:
+        """Two classes defining one action type id: decided here, whatever the import order."""
+        from cad_core.actions import action_definitions
+
+        problems = []
+        for type_id, classes in sorted(action_definitions().items()):
+            if len(classes) < 2 or (selection and type_id in selection):
+                continue
+            # In the order of their owners' names: import order decides nothing.
+            definers = sorted(self._definer(cls) for cls in classes)
+            who = " and ".join(f"{name} ({owner})" for owner, name in definers)
+            problems.append(
+                f"action type {type_id!r} is defined by {who}; uninstall or disable one of "
+                f"them (CAD_DISABLE_PLUGINS), or pick one in the routing config: "
+                f"executors: {{{type_id}: <executor name>}}"
+            )
+        return problems
+
+    def _definer(self, cls: type) -> tuple[str, str]:
+        owner = self.owner_of(cls)
+        return (owner.label if owner else cls.__module__), cls.__qualname__
+
+    def owner_of(self, cls: type) -> PluginInfo | None:
+        """The plugin whose package defines ``cls`` (None for a class of no plugin): the
+        one whose module's package is the longest prefix of the class's module."""
+        plugins: Mapping[str, PluginInfo] = getattr(self, "plugins", {})
+        best: tuple[int, PluginInfo | None] = (0, None)
+        for info in plugins.values():
+            package = info.module.rpartition(".")[0] or info.module
+            inside = cls.__module__ == package or cls.__module__.startswith(package + ".")
+            if package and inside and len(package) > best[0]:
+                best = (len(package), info)
+        return best[1]
+
+    def action_class(self, type_id: str, selection: Mapping[str, str] | None = None) -> type | None:
+        """The class plans must use for ``type_id``: its only definition, or, when two
+        plugins define it, the one from the distribution of the executor the routing
+        config's ``executors:`` picks."""
+        from cad_core.actions import action_definitions
+
+        classes = action_definitions().get(type_id, ())
+        chosen = (selection or {}).get(type_id)
+        if len(classes) > 1 and chosen:
+            wanted = [
+                r.plugin.distribution
+                for r in self.keyed(EXECUTORS).get(type_id, [])
+                if r.item.name == chosen
+            ]
+            for cls in classes:
+                owner = self.owner_of(cls)
+                if owner is not None and owner.distribution in wanted:
+                    return cls
+        return classes[0] if classes else None
 
     def _alias_conflicts(self) -> list[str]:
         owners: dict[str, list[tuple[Registered, str]]] = {}

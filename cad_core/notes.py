@@ -8,6 +8,11 @@ from __future__ import annotations
 
 import logging
 import threading
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from cad_core.actions import IncidentNote
+    from cad_core.context import ExecutionContext
 
 SUCCESS = "✅"
 WARNING = "⚠️"
@@ -75,3 +80,10 @@ class Notes:
         """The full note as posted: header, then one line per entry."""
         body = "".join(f"{line}\n" for line in self.lines)
         return self.header + body
+
+
+def note_text(action: IncidentNote, ctx: ExecutionContext) -> str:
+    """The text an ``incident_note`` posts, as cad-pagerduty's executor renders it: its
+    ``content``, or (``content=None``) the run notes as they stand now, header first, one
+    line per entry. For executors that post notes elsewhere (a chat mirror)."""
+    return action.content if action.content is not None else ctx.notes.text()

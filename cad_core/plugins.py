@@ -52,6 +52,7 @@ class PluginInfo:
     status: str = "loaded"  # loaded | failed | disabled
     error: str = ""
     hooks: list[str] = attrs.field(factory=list)
+    module: str = ""  # the plugin's module: the action types its package defines are its own
     _resolved: tuple[str, str] | None = None
 
     def _resolve(self) -> tuple[str, str]:
@@ -86,6 +87,11 @@ def _disabled() -> set[str]:
     return {part.strip().lower() for part in raw.split(",") if part.strip()}
 
 
+def _is_disabled(info: PluginInfo, disabled: set[str]) -> bool:
+    names = {info.name.lower(), info.distribution.lower()}
+    return bool({n.replace("_", "-") for n in names} & {d.replace("_", "-") for d in disabled})
+
+
 class Registry(Lookups):
     """Everything the loaded plugins registered, indexed by hook and key."""
 
@@ -105,8 +111,9 @@ class Registry(Lookups):
         if info.name in self.plugins and self.plugins[info.name].status == "loaded":
             return  # the same plugin reached twice (e.g. editable and regular install)
         self.plugins[info.name] = info
+        info.module = info.module or str(getattr(module, "__name__", ""))
         disabled = _disabled()
-        if disabled and (info.name.lower() in disabled or info.distribution.lower() in disabled):
+        if disabled and _is_disabled(info, disabled):
             info.status = "disabled"
             return
         try:
@@ -184,9 +191,10 @@ class Registry(Lookups):
 
 
 def _info_for(ep: CachedEntryPoint) -> PluginInfo:
+    module = ep.value.partition(":")[0].strip()
     if ep.dist_path is None:
-        return PluginInfo(name=ep.name, source=(ep.value.partition(":")[0], ""))
-    return PluginInfo(name=ep.name, source=ep.dist_path)
+        return PluginInfo(name=ep.name, source=(module, ""), module=module)
+    return PluginInfo(name=ep.name, source=ep.dist_path, module=module)
 
 
 def build_registry(
@@ -199,8 +207,13 @@ def build_registry(
     for path in BUILTIN_PLUGINS:
         registry.add(importlib.import_module(path), PluginInfo(path, ("cad-core", __version__)))
     if entry_points:
+        disabled = _disabled()
         for ep in cached_entry_points(ENTRY_POINT_GROUP):
             info = _info_for(ep)
+            if disabled and _is_disabled(info, disabled):
+                info.status = "disabled"
+                registry.plugins.setdefault(info.name, info)
+                continue  # never imported: its import errors and registrations stay out
             try:
                 module = load_entry_point(ep)
             except Exception as error:  # a broken plugin must not take the others down

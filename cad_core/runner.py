@@ -18,10 +18,11 @@ from cad_core.actions import Action, EscalateIncident, IncidentNote
 from cad_core.config import ChainEntry, RoutingConfig
 from cad_core.context import ExecutionContext, InvestigationContext, Resources
 from cad_core.engine import EngineSettings, execute_plan
+from cad_core.engine.execute import validate as validate_plan
 from cad_core.engine.gates import OnFailure
 from cad_core.engine.report import ActionOutcome, Status
 from cad_core.engine.retry import Deadline
-from cad_core.errors import CadError, one_line, retryable
+from cad_core.errors import ActionValidationError, CadError, one_line, retryable
 from cad_core.locks import LockError, RunLocks, lock_keys
 from cad_core.metrics import ALERT_FILTERED, INVESTIGATION, Dispatcher
 from cad_core.notes import Notes
@@ -195,7 +196,22 @@ class Run:
                     f"investigation {inv.name} returned {type(result).__name__}, "
                     "not an InvestigationResult"
                 )
+            self._check_plan(inv.name, result, rec, notes)
             return result
+
+    def _check_plan(
+        self, name: str, result: InvestigationResult, rec: InvestigationRecord, notes: Notes
+    ) -> None:
+        """A plan is checked item by item where it crosses from the plugin into the core:
+        anything that is not a valid action fails the investigation like any other failure
+        (note, escalation, record), never the run."""
+        try:
+            validate_plan(result.actions, self.registry, self.engine.selection)
+        except ActionValidationError as error:
+            rec.notes = notes.lines
+            raise ChainFailed(
+                f"investigation {name} returned an invalid plan: {one_line(error)}"
+            ) from None
 
     def _context(self, name: str, notes: Notes) -> InvestigationContext:
         return InvestigationContext(

@@ -6,8 +6,9 @@ pytest) in your plugin's test environment. Pytest finds it by itself (entry poin
 
 One call runs an investigation the way ``cad run`` does, with only the plugins you name:
 
-* ``run_investigation(name, cluster=..., params=..., dry_run=..., plugins=[...])``:
-  the run's action outcomes (``outcome.status``, ``.reason``, ``.executor``, ``.action``).
+* ``run_investigation(name, cluster=..., params=..., dry_run=..., plugins=[...],
+  resources={name: value})``: the run's action outcomes in plan order
+  (``outcome.status``, ``.reason``, ``.error``, ``.executor``, ``.action``).
 
 Fixtures:
 
@@ -29,8 +30,6 @@ setting to it, so ``run_investigation`` talks to a simulated service (docs/sandb
 
 from __future__ import annotations
 
-import contextlib
-import os
 import types
 from collections.abc import Callable, Collection, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
@@ -39,6 +38,7 @@ import pytest
 
 from cad_core.context import Alert, ExecutionContext, Resources
 from cad_core.hookspecs import hookimpl
+from cad_core.isolation import only_plugins
 from cad_core.metrics import MetricEvent
 from cad_core.notes import Notes
 from cad_core.plugins import Registry, build_registry, set_registry
@@ -129,51 +129,6 @@ def secrets_plugin(*names: str, multiple: tuple[str, ...] = ()) -> types.ModuleT
     return inline_plugin(f"secrets-{'-'.join(names).lower()}", cad_settings=settings)
 
 
-def _distribution_of(dist_path: str | None) -> str:
-    """``.../cad_example-0.1.0.dist-info`` -> ``cad-example``."""
-    if not dist_path:
-        return ""
-    folder = os.path.basename(dist_path.rstrip("/"))
-    return folder.partition("-")[0].replace("_", "-").lower()
-
-
-@contextlib.contextmanager
-def _only_plugins(names: Collection[str]) -> Iterator[None]:
-    """Disable every entry-point plugin not named (``CAD_DISABLE_PLUGINS``), then restore."""
-    from cad_core.epcache import cached_entry_points
-    from cad_core.plugins import ENTRY_POINT_GROUP
-
-    wanted = {name.lower().replace("_", "-") for name in names}
-    others, found = [], set()
-    for ep in cached_entry_points(ENTRY_POINT_GROUP):
-        keys = {ep.name.lower().replace("_", "-"), _distribution_of(ep.dist_path)}
-        found |= keys & wanted
-        if not keys & wanted:
-            others.append(ep.name)
-    if wanted - found:  # a typo would otherwise test nothing at all
-        missing = ", ".join(sorted(wanted - found))
-        raise ValueError(
-            f"no installed cad plugin is named {missing} (entry point or distribution)"
-        )
-    saved = os.environ.get("CAD_DISABLE_PLUGINS")
-    os.environ["CAD_DISABLE_PLUGINS"] = ",".join([saved or "", *others])
-    try:
-        yield
-    finally:
-        if saved is None:
-            os.environ.pop("CAD_DISABLE_PLUGINS", None)
-        else:
-            os.environ["CAD_DISABLE_PLUGINS"] = saved
-
-
-def only_plugins(*names: str, modules: Collection[object] = ()) -> Registry:
-    """A registry of the named installed plugins (plus inline ``modules``), made current."""
-    with _only_plugins(names):
-        registry = build_registry(modules, entry_points=True)
-    set_registry(registry)
-    return registry
-
-
 @pytest.fixture
 def cad_plugins() -> Iterator[Callable[..., Registry]]:
     """``cad_plugins("example", "pagerduty")``: only these plugins, for this test."""
@@ -188,20 +143,30 @@ def run_investigation(
     dry_run: bool = False,
     plugins: Collection[str] | None = None,
     config: str | None = None,
+    resources: Mapping[str, object] | None = None,
 ) -> list[ActionOutcome]:
     """Run ``name`` as ``cad run -c CLUSTER -i NAME --no-prechecks`` would; its outcomes.
 
     ``plugins`` names the entry-point plugins to load (``None``: keep the current
-    registry). The plan runs through the real engine: dry-run, duplicate checks and
-    every executor behave as in production.
+    registry). ``resources`` gives the investigation fixed values by resource name
+    (``{"cluster": fake_cluster}``) in place of what the installed plugins would build;
+    every other resource is built as in production. The plan runs through the real
+    engine: dry-run, duplicate checks and every executor behave as in production.
+
+    The result is one :class:`~cad_core.engine.report.ActionOutcome` per planned action,
+    in plan order (actions a policy removed or replaced included, where they stood),
+    followed by any CAD added itself (an escalation when the investigation failed).
+    Each has ``action`` (the planned action), ``status`` (a
+    :class:`~cad_core.engine.report.Status`, equal to its string: ``"succeeded"``,
+    ``"skipped_duplicate"``, ``"failed"``, ``"dry_run"``, ``"not_run"``,
+    ``"held_for_approval"``, ``"dropped_by_policy"``, ``"replaced_by_policy"``),
+    ``reason`` (why it was skipped, held or what a dry run would do), ``error`` (why it
+    failed or did not run), ``executor``, ``attempts``, ``investigation`` and ``type``.
     """
     from cad_core.app import RunRequest, execute
-    from cad_core.plugins import get_registry
+    from cad_core.isolation import isolated
 
-    previous = get_registry()
-    if plugins is not None:
-        only_plugins(*plugins)
-    try:
+    with isolated(plugins):
         request = RunRequest(
             cluster_id=cluster,
             investigation=name,
@@ -209,9 +174,7 @@ def run_investigation(
             dry_run=dry_run,
             config=config,
             chain_heads=False,
+            resources=dict(resources or {}),
         )
         record = execute(request)
-    finally:
-        if plugins is not None:
-            set_registry(previous)
     return list(record.actions)

@@ -147,9 +147,24 @@ def test_third_parties_can_add_types() -> None:
         text: str
 
     assert from_dict({"type": "test_chat_message", "text": "hi"}) == ChatMessage("hi")
-    with pytest.raises(ValueError, match="already defined"):
 
-        @register_action_type
-        @attrs.frozen
-        class Impostor(Action):
-            type_id = "service_log"
+
+def test_a_second_definition_of_a_type_id_is_a_conflict_not_an_import_error() -> None:
+    """Which definition is imported first decides nothing: both are kept, the registry
+    reports the conflict (tests/test_core_contract.py runs it through `cad`)."""
+    from cad_core import Action, actions
+    from cad_core.plugins import build_registry
+
+    @register_action_type
+    @attrs.frozen
+    class Impostor(Action):
+        type_id = "service_log"
+
+    try:
+        assert actions.action_types()["service_log"] is ServiceLog  # the first stays
+        assert actions.action_definitions()["service_log"] == (ServiceLog, Impostor)
+        [conflict] = build_registry(entry_points=False).conflicts()
+        assert "action type 'service_log' is defined by ServiceLog (cad-core" in conflict
+        assert "executors: {service_log: <executor name>}" in conflict
+    finally:
+        actions._DEFINITIONS["service_log"].remove(Impostor)

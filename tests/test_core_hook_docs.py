@@ -49,3 +49,10 @@ def test_dashboard_queries_only_documented_metrics() -> None:
         for target in panel["targets"]:
             for name in re.findall(r"\b(cad_[a-z_]+?)(?:_bucket)?\b", target["expr"]):
                 assert f"`{name}`" in metrics_doc, name
+
+
+@pytest.mark.parametrize("name", hookspecs.HOOK_NAMES)
+def test_what_a_plugin_that_breaks_the_hook_gets_is_documented(name: str) -> None:
+    text = (DOCS / "writing-plugins.md").read_text()
+    table = text[text.index("## When a plugin breaks") :]
+    assert f"| `{name}`" in table

@@ -204,3 +204,23 @@ def test_its_own_tests_pass_with_every_plugin_installed(env_dir: Path, project: 
     result = run(env_dir, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests", cwd=project)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "2 passed" in result.stdout
+
+
+def test_a_connection_reset_is_retried(env_dir: Path, project: Path) -> None:
+    """The example talks HTTP through cad_core.http: a reset is a TransientError, retried."""
+    text = (project / "scenario.yaml").read_text()
+    reset = project / "reset.yaml"
+    fault = "faults:\n- {service: tickets, method: POST, path: /tickets, kind: reset, times: 1}\n"
+    reset.write_text(text + fault)
+    args = ("sandbox", "run", "--check", str(reset), "--output", "json")
+    result = cad(env_dir, *args, env=outer_env(CAD_RETRY_BASE_DELAY="0.01"))
+    assert result.returncode == 0, result.stdout + result.stderr
+    record = json.loads(result.stdout)
+    [ticket] = [a for a in record["actions"] if a["type"] == "open_ticket"]
+    assert (ticket["status"], ticket["attempts"]) == ("succeeded", 2)
+    logged = [
+        (r["method"], r["status"])
+        for r in record["sandbox"]["requests"]
+        if r["service"] == "tickets"
+    ]
+    assert logged == [("GET", 200), ("POST", "reset"), ("GET", 200), ("POST", 200)]

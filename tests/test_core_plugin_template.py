@@ -17,9 +17,9 @@ TEMPLATE = Path(__file__).resolve().parents[1] / "contrib" / "plugin-template"
 OTHER_PLUGINS = "ocm,pagerduty,chgm,errorbudgetburn,sandbox"
 
 
-def make_venv(root: Path, project: Path) -> Path:
+def make_venv(root: Path, project: Path, *more: Path) -> Path:
     """A new venv under ``root`` that sees this environment's packages (no downloads),
-    with ``project`` installed into it."""
+    with ``project`` (and ``more`` projects) installed into it."""
     env_dir = root / "venv"
     venv.EnvBuilder(with_pip=False).create(env_dir)
     python = env_dir / "bin" / "python"
@@ -44,6 +44,7 @@ def make_venv(root: Path, project: Path) -> Path:
             "--no-index",
             "--no-build-isolation",
             str(project),
+            *map(str, more),
         ],
         check=True,
         capture_output=True,
@@ -61,7 +62,11 @@ def fresh_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def cad(env_dir: Path, *args: str, others: bool = False) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "CAD_EXAMPLE_CHAT_URL": "http://127.0.0.1:9"}
+    env = {
+        **os.environ,
+        "CAD_EXAMPLE_CHAT_URL": "http://127.0.0.1:9",
+        "CAD_RETRY_BASE_DELAY": "0.01",
+    }
     if not others:
         env["CAD_DISABLE_PLUGINS"] = OTHER_PLUGINS
     return subprocess.run(
@@ -95,16 +100,18 @@ def test_cad_run_plans_the_new_action_type(fresh_venv: Path) -> None:
         "--output",
         "json",
     )
-    assert result.returncode == 0, result.stderr
-    [action] = json.loads(result.stdout)["actions"]
-    assert action["status"] == "dry_run" and action["executor"] == "example-chat"
+    assert result.returncode == 1, result.stderr  # no chat listens: its check would fail
+    [action, *escalation] = json.loads(result.stdout)["actions"]
+    assert action["status"] == "failed" and action["executor"] == "example-chat"
+    assert {a["status"] for a in escalation} == {"dropped_by_policy"}  # a manual run
     assert action["payload"] == {
         "type": "chat_message",
         "channel": "ops",
         "text": "CAD looked at c1",
     }
     # Nothing listens on port 9: the preview says the duplicate check could not ask.
-    assert action["reason"].startswith("would run: post to #ops: 'CAD looked at c1' (could not")
+    assert action["reason"] == "would run: post to #ops: 'CAD looked at c1'"
+    assert action["error"].startswith("would fail: its idempotency check raised: GET ")
 
 
 def test_the_readme_command_works_with_every_plugin_installed(fresh_venv: Path) -> None:
@@ -113,10 +120,11 @@ def test_the_readme_command_works_with_every_plugin_installed(fresh_venv: Path) 
     command = line.split("cad ", 1)[1].split("#")[0].split()
     assert "--no-prechecks" in command  # precheck (cad-ocm) would need OCM settings
     result = cad(fresh_venv, *command, "--output", "json", others=True)
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 1, result.stderr  # nothing listens: the check would fail
     record = json.loads(result.stdout)
     assert [i["name"] for i in record["investigations"]] == ["example-hello"]
-    assert [a["status"] for a in record["actions"]] == ["dry_run"]
+    [action] = [a for a in record["actions"] if a["type"] == "chat_message"]
+    assert action["status"] == "failed" and action["error"].startswith("would fail: ")
 
 
 def test_the_template_passes_its_own_tests(fresh_venv: Path) -> None:

@@ -760,12 +760,12 @@ def test_manual_dry_run_calls_no_executor(world, recorder, capsys) -> None:
     record = json.loads(out)
     assert record["dry_run"] is True
     assert [(a["type"], a["status"]) for a in record["actions"]] == [
-        ("incident_note", "dropped_by_policy"),
-        ("service_log", "dry_run"),
+        ("service_log", "dry_run"),  # in plan order
         ("cluster_report", "dry_run"),
+        ("incident_note", "dropped_by_policy"),
     ]
-    assert [a["executor"] for a in record["actions"]][1:] == ["recorder", "recorder"]
-    assert record["actions"][1]["reason"] == "would run: service log (Warning): s"
+    assert [a["executor"] for a in record["actions"]][:2] == ["recorder", "recorder"]
+    assert record["actions"][0]["reason"] == "would run: service log (Warning): s"
     assert recorder.calls == []
 
 

@@ -6,6 +6,7 @@ import concurrent.futures as cf
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
+from functools import partial
 
 import attrs
 
@@ -28,8 +29,10 @@ from cad_core.errors import (
     ActionValidationError,
     BadInputError,
     CadError,
+    PermanentError,
     one_line,
 )
+from cad_core.lookups import EXECUTORS
 from cad_core.metrics import ACTION, Dispatcher
 from cad_core.plugins import Registered, Registry
 from cad_core.registrations import ActionExecutor
@@ -44,18 +47,35 @@ class EngineSettings:
     inform: bool = False  # hold customer-facing and silencing actions for a person
 
 
-def validate(actions: Sequence[Action]) -> None:
-    """Every action must be a known, valid type; the ordering must not form a cycle."""
+def validate(
+    actions: Sequence[Action],
+    registry: Registry | None = None,
+    selection: Mapping[str, str] | None = None,
+) -> None:
+    """Every action must be a known, valid type; the ordering must not form a cycle.
+
+    With a registry, an action type two plugins define must be the class the registry
+    chose for it (the routing config's ``executors:`` pick)."""
     known = action_types()
     for index, action in enumerate(actions):
-        if not isinstance(action, Action) or known.get(action.type_id) is not type(action):
+        if not isinstance(action, Action):
             raise ActionValidationError(
                 f"action #{index} ({type(action).__name__}) is not a registered action type"
             )
+        wanted = (
+            registry.action_class(action.type_id, selection)
+            if registry is not None
+            else known.get(action.type_id)
+        )
+        if wanted is not type(action):
+            raise ActionValidationError(
+                f"action #{index} ({type(action).__module__}.{type(action).__qualname__}) "
+                f"is not the registered class of action type {action.type_id!r}"
+            )
         try:
             attrs.validate(action)
-        except ActionValidationError as error:
-            raise ActionValidationError(f"action #{index}: {error}") from None
+        except Exception as error:  # a third-party validator may raise anything
+            raise ActionValidationError(f"action #{index}: {one_line(error)}") from None
     try:
         sequential_order(actions)
     except StopIteration:
@@ -123,27 +143,48 @@ def run_action(
     return outcome
 
 
-def _dry_run(action: Action, reg: Registered, ctx: ExecutionContext, inform: bool) -> ActionOutcome:
-    """The preview asks the read-only idempotency check, so it says what would really happen."""
+def _dry_run(
+    action: Action,
+    reg: Registered,
+    ctx: ExecutionContext,
+    settings: EngineSettings,
+    deadline: Deadline,
+) -> ActionOutcome:
+    """The preview asks the read-only idempotency check, so it says what would really happen.
+
+    The check gets the live run's retries; when it still fails, the live run would fail
+    this action too, so the preview reports it ``failed`` (the run's exit code follows)."""
     executor: ActionExecutor = reg.item
-    text = executor.describe(action, ctx) if executor.describe else action.summary_line()
-    verdict = f"would run: {text}"
-    if executor.already_applied is not None:
-        try:
-            reason = executor.already_applied(action, ctx)
-        except Exception as error:  # a preview must not fail the run
-            verdict += f" (could not check whether it is already applied: {one_line(error)})"
-        else:
-            verdict = f"would skip: already applied ({reason})" if reason else verdict
-    if inform and held_for_approval(action):
-        verdict = f"would hold for approval: {text}"
-    return ActionOutcome(
-        action,
-        Status.DRY_RUN,
-        executor=executor.name,
-        reason=verdict,
-        investigation=ctx.investigation,
+    outcome = ActionOutcome(
+        action, Status.DRY_RUN, executor=executor.name, investigation=ctx.investigation
     )
+    text = _describe(action, executor, ctx)
+    if settings.inform and held_for_approval(action):  # the live run asks nothing of it
+        outcome.reason = f"would hold for approval: {text}"
+        return outcome
+    outcome.reason = f"would run: {text}"  # kept when the check then fails
+    if executor.already_applied is None:
+        return outcome
+    check = executor.already_applied
+    what = f"{action.type_id} via {executor.name} (idempotency check)"
+    try:
+        reason = call_with_retry(lambda: check(action, ctx), settings.retry, deadline, what)
+    except Exception as error:  # the live run would fail this action: say so, loudly
+        outcome.status = Status.FAILED
+        outcome.error = f"would fail: its idempotency check raised: {one_line(error)}"
+        return outcome
+    if reason:
+        outcome.reason = f"would skip: already applied ({reason})"
+    return outcome
+
+
+def _describe(action: Action, executor: ActionExecutor, ctx: ExecutionContext) -> str:
+    if executor.describe is not None:
+        try:
+            return str(executor.describe(action, ctx))
+        except Exception as error:  # only the wording of the preview is lost
+            ctx.log.warning("%s could not describe %s: %s", executor.name, action.type_id, error)
+    return action.summary_line()
 
 
 class _Scheduler:
@@ -278,36 +319,58 @@ def execute_plan(
     try:
         check_requires(actions)
     except ActionValidationError as error:
-        return _finish(_rejected(actions, one_line(error), ctx), ctx, metrics)
+        return _finish(_rejected(actions, one_line(error), ctx), ctx, metrics, actions)
     rewritten = apply_policies(actions, ctx)
     planned = rewritten.actions
-    ctx = attrs.evolve(ctx, plan=tuple(planned))
+    ctx = attrs.evolve(ctx, plan=tuple(planned), executor_named=partial(_named, registry))
     try:
-        validate(planned)
+        validate(planned, registry, settings.selection)
         regs = resolve(planned, registry, settings.selection)
     except (ActionValidationError, BadInputError) as error:
-        return _finish(rewritten.outcomes + _rejected(planned, one_line(error), ctx), ctx, metrics)
+        return _finish(
+            rewritten.outcomes + _rejected(planned, one_line(error), ctx), ctx, metrics, actions
+        )
     if ctx.dry_run:
         ctx = attrs.evolve(ctx, status_of=_assume_succeeded)  # the preview of a clean run
         outcomes = [
-            _dry_run(a, r, ctx, settings.inform) for a, r in zip(planned, regs, strict=True)
+            _dry_run(a, r, ctx, settings, deadline) for a, r in zip(planned, regs, strict=True)
         ]
-        return _finish(rewritten.outcomes + outcomes, ctx, metrics)
+        return _finish(rewritten.outcomes + outcomes, ctx, metrics, actions)
     missing = missing_settings([r.item for r in regs])
     if missing:
         why = f"required settings are not set: {', '.join(missing)}"
-        return _finish(rewritten.outcomes + _rejected(planned, why, ctx), ctx, metrics)
+        return _finish(rewritten.outcomes + _rejected(planned, why, ctx), ctx, metrics, actions)
     outcomes = _Scheduler(planned, regs, rewritten.outcomes, ctx, settings).run(deadline)
-    return _finish(rewritten.outcomes + outcomes, ctx, metrics)
+    return _finish(rewritten.outcomes + outcomes, ctx, metrics, actions)
+
+
+def _named(registry: Registry, name: str, type_id: str) -> ActionExecutor:
+    """For ``ctx.delegate``: the executor ``name`` among those that claim ``type_id``."""
+    for reg in registry.keyed(EXECUTORS).get(type_id, []):
+        if reg.item.name == name:
+            executor: ActionExecutor = reg.item
+            return executor
+    raise PermanentError(f"no installed executor named {name!r} claims action type {type_id!r}")
 
 
 def _assume_succeeded(_action: Action) -> Status:
     return Status.SUCCEEDED
 
 
+def _in_plan_order(outcomes: list[ActionOutcome], plan: Sequence[Action]) -> list[ActionOutcome]:
+    """Outcomes where their actions stood in the plan as the investigation returned it
+    (policies report removed actions first); actions a policy added come last."""
+    position = {id(action): index for index, action in enumerate(plan)}
+    return sorted(outcomes, key=lambda outcome: position.get(id(outcome.action), len(plan)))
+
+
 def _finish(
-    outcomes: list[ActionOutcome], ctx: ExecutionContext, metrics: Dispatcher
+    outcomes: list[ActionOutcome],
+    ctx: ExecutionContext,
+    metrics: Dispatcher,
+    plan: Sequence[Action] = (),
 ) -> list[ActionOutcome]:
+    outcomes = _in_plan_order(outcomes, plan)
     for outcome in outcomes:
         outcome.investigation = outcome.investigation or ctx.investigation
         metrics.emit(

@@ -11,7 +11,7 @@ import os
 from collections.abc import Mapping, Sequence
 from enum import StrEnum
 
-from cad_core.actions import Action
+from cad_core.actions import Action, Audience
 from cad_core.engine.report import ActionOutcome, Status
 from cad_core.engine.schedule import prerequisites
 from cad_core.errors import ActionValidationError
@@ -38,8 +38,9 @@ def check_requires(actions: Sequence[Action]) -> None:
 
 
 def held_for_approval(action: Action) -> bool:
-    """In inform mode, customer-facing and silencing actions wait for a person."""
-    return action.guard_label is not None
+    """In inform mode, every write but an ``internal`` one waits for a person: by the
+    type's declared ``audience``, so an undeclared type (core or third-party) is held."""
+    return action.audience != Audience.INTERNAL
 
 
 def blocked(

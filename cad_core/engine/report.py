@@ -30,7 +30,15 @@ class Status(StrEnum):
 
 @attrs.define
 class ActionOutcome:
-    """What happened to one planned action."""
+    """What happened to one planned action (what ``run_investigation`` returns, in plan
+    order, and the run record's ``actions[]``).
+
+    ``action`` is the planned action and ``type`` its type id; ``status`` a
+    :class:`Status`; ``executor`` the name of the executor that carried it out (or would
+    have); ``attempts`` how many times it was tried; ``error`` why it failed or did not
+    run; ``reason`` why it was skipped, held or dropped, or what a dry run would do;
+    ``investigation`` the investigation whose plan it was ("" for CAD's own escalation).
+    """
 
     action: Action
     status: Status = Status.NOT_RUN

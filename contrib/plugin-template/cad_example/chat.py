@@ -10,7 +10,8 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from cad_core.errors import MissingSettingError, PermanentError, TransientError
+from cad_core.errors import MissingSettingError
+from cad_core.http import session
 
 SETTING = "CAD_EXAMPLE_CHAT_URL"
 
@@ -19,24 +20,14 @@ def _url() -> str:
     url = os.environ.get(SETTING, "").rstrip("/")
     if not url:
         raise MissingSettingError([SETTING], "where chat messages are posted")
-    return url + "/messages"
+    return url
 
 
 def _call(method: str, **kwargs: Any) -> Any:
-    import requests  # here, not at module level: `cad --help` stays fast
-
-    try:
-        response = requests.request(method, _url(), timeout=10, **kwargs)
-    except (requests.ConnectionError, requests.Timeout) as error:
-        raise TransientError(f"chat unreachable: {error}") from None
-    if response.status_code == 429 or response.status_code >= 500:
-        # Typed errors let the core's single retry layer decide: 429/5xx retry, others fail.
-        retry_after = response.headers.get("Retry-After")
-        raise TransientError(
-            f"chat answered {response.status_code}", float(retry_after) if retry_after else None
-        )
-    if response.status_code >= 400:
-        raise PermanentError(f"chat refused the request: HTTP {response.status_code}")
+    # cad_core.http: a timeout on every call, the trust bundle, and failures as typed
+    # errors (connection errors, resets, timeouts, 429, 5xx: TransientError; other 4xx:
+    # PermanentError), so the core's single retry layer decides what is retried.
+    response = session(_url()).request(method, "/messages", **kwargs)
     return response.json() if response.content else None
 
 

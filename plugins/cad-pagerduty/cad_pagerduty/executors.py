@@ -22,6 +22,7 @@ from cad_core.actions import (
 from cad_core.context import ExecutionContext
 from cad_core.engine.report import Status
 from cad_core.errors import PermanentError
+from cad_core.notes import note_text
 from cad_core.registrations import ActionExecutor
 from cad_pagerduty import incidents, settings, titles
 from cad_pagerduty.errors import RESOLVED_REASON
@@ -52,7 +53,7 @@ WRITE_SETTINGS = (
 
 def _note_content(action: IncidentNote, ctx: ExecutionContext) -> str:
     # None means "the run notes", read now so that lines added by earlier actions count.
-    body = action.content if action.content is not None else ctx.notes.text()
+    body = note_text(action, ctx)
     folded = _folded_reasons(action, ctx)
     return "\n\n".join([body.rstrip(), *folded]) if folded else body
 
@@ -115,7 +116,7 @@ def execute_incident_note(action: IncidentNote, ctx: ExecutionContext) -> None:
 
 def describe_incident_note(action: IncidentNote, ctx: ExecutionContext) -> str:
     what = "the run notes" if action.content is None else "a note"
-    content = action.content if action.content is not None else ctx.notes.text()
+    content = note_text(action, ctx)
     return f"post {what} on {_target(ctx)} ({len(content)} characters):\n{content}"
 
 

@@ -258,29 +258,34 @@ def test_every_executor_needs_a_pagerduty_incident(pd_registry, action):
         executor.execute(action, make_execution_context(pd_registry, alert=other))
 
 
-def test_dry_run_describes_without_calling(pd_registry, monkeypatch):
-    monkeypatch.setenv("CAD_PD_URL", "https://127.0.0.1:9")  # nothing listens: must not matter
-    monkeypatch.setenv("CAD_SILENT_POLICY", "PSILENT")
+def _dry_run_plan(pd_registry):
     ctx = make_execution_context(pd_registry, alert=incident_alert(), dry_run=True)
     ctx.resources = new_context(pd_registry, incident_alert()).resources
-    outcomes = execute_plan(
-        [
-            IncidentNote(content="hello"),
-            SilenceIncident(reason="quiet"),
-            EscalateIncident(),
-            IncidentTitle(),
-        ],
-        ctx,
-        pd_registry,
-        Dispatcher({}),
-        FAST,
-    )
+    plan = [IncidentNote(content="hello"), SilenceIncident(reason="quiet")]
+    plan += [EscalateIncident(), IncidentTitle()]
+    return execute_plan(plan, ctx, pd_registry, Dispatcher({}), FAST)
+
+
+def test_dry_run_describes_without_writing(pd_registry, pd_sandbox, requests_of, monkeypatch):
+    box = pd_sandbox()
+    monkeypatch.setenv("CAD_SILENT_POLICY", "PSILENT")
+    outcomes = _dry_run_plan(pd_registry)
     assert [o.status for o in outcomes] == ["dry_run"] * 4
+    assert {method for method, _path, _status in requests_of(box)} == {"GET"}
     texts = [o.reason for o in outcomes]
     assert texts[0].startswith(f"would run: post a note on PagerDuty incident {INCIDENT}")
     assert "silent escalation policy PSILENT" in texts[1] and "Reason: quiet" in texts[1]
     assert "next escalation level" in texts[2]
     assert "'[CAD Investigated]'" in texts[3]
+
+
+def test_a_dry_run_whose_checks_cannot_read_fails_as_the_live_run_would(pd_registry, monkeypatch):
+    monkeypatch.setenv("CAD_PD_URL", "https://127.0.0.1:9")  # nothing listens
+    monkeypatch.setenv("CAD_SILENT_POLICY", "PSILENT")
+    outcomes = _dry_run_plan(pd_registry)
+    failed = [o for o in outcomes if o.status == "failed"]
+    assert failed and all(o.error.startswith("would fail: its idempotency") for o in failed)
+    assert all(o.reason.startswith("would run: ") for o in outcomes)  # still described
 
 
 def test_run_notes_with_the_same_findings_are_not_posted_again(run, pd_registry, pd_sandbox):

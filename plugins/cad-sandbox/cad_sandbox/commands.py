@@ -6,7 +6,7 @@ import contextlib
 import json
 import os
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -115,12 +115,25 @@ def run_scenario(
     runs: int = 1,
     *,
     latency_ms: float | None = None,
+    plugins: Collection[str] | None = None,
 ) -> SandboxResult:
     """Start the world of ``scenario``, run CAD's pipeline ``runs`` times, stop the world.
 
     ``latency_ms`` delays every simulated service's answers by that much, in place of the
     scenario's ``latency_ms`` (services it has no key for, such as sso and hostkube, too).
+    ``plugins`` (entry-point or distribution names, e.g. ``["pagerduty", "ticket"]``)
+    loads only those installed plugins for this call, so another team's plugin in the
+    same environment cannot take part; ``None`` keeps every installed plugin.
     """
+    from cad_core.isolation import isolated
+
+    with isolated(plugins):
+        return _run_scenario(scenario, config, dry_run, runs, latency_ms)
+
+
+def _run_scenario(
+    scenario: str, config: str | None, dry_run: bool, runs: int, latency_ms: float | None
+) -> SandboxResult:
     from cad_sandbox.harness import Sandbox
     from cad_sandbox.scenario import load_scenario
 
