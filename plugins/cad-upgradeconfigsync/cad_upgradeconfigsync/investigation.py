@@ -65,7 +65,7 @@ def _banned(ctx: InvestigationContext, code: str, description: str) -> Investiga
     return _plan(
         ctx,
         ServiceLog(
-            severity="Major",
+            severity="Critical",  # upstream's NewOCMBannedUserServiceLog severity
             summary=messages.OWNER_SL_SUMMARY,
             description=messages.OWNER_SL_DESCRIPTION,
             reason="the cluster owner's account is banned",

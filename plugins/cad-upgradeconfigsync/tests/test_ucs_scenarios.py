@@ -45,5 +45,5 @@ def test_ucs_the_banned_owner_service_log_is_ours_and_kind() -> None:
     result = run_scenario("ucs-row3-owner-banned")
     (log,) = result.world["ocm"]["clusters"]["2ucs0cluster0id00000000000000000"]["service_logs"]
     assert log["summary"] == "Action required: the cluster owner's account is disabled"
-    assert log["severity"] == "Major" and not log["internal_only"]
+    assert log["severity"] == "Critical" and not log["internal_only"]
     assert "transferring the cluster's ownership" in log["description"]
