@@ -290,6 +290,7 @@ class Aws:
     cloudtrail: tuple[CloudTrailEvent, ...] = ()
     credentials: Literal["ok", "denied"] = "ok"
     subnets: tuple[Subnet, ...] = ()
+    main_route_to_internet: bool = True  # the VPC's main route table has 0.0.0.0/0
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -1,6 +1,6 @@
-"""One AWS endpoint for EC2 (Query protocol: DescribeInstances, DescribeRouteTables) and
-CloudTrail (JSON 1.1), as botocore sends
-both to ``AWS_ENDPOINT_URL``. Signatures are not checked: the sandbox holds no secrets.
+"""One AWS endpoint for EC2 (Query protocol: DescribeInstances, DescribeRouteTables,
+DescribeSubnets) and CloudTrail (JSON 1.1), as botocore sends both to ``AWS_ENDPOINT_URL``.
+Signatures are not checked: the sandbox holds no secrets.
 
 Requests are logged as ``/<Operation>`` (``/DescribeInstances``, ``/LookupEvents``): every
 AWS call goes to ``/``, so the operation is what tells them apart in logs and faults.
@@ -35,6 +35,7 @@ EC2_CODES = {
 EC2_OPERATIONS = {
     "DescribeInstances": ec2.describe_instances,
     "DescribeRouteTables": ec2.describe_route_tables,
+    "DescribeSubnets": ec2.describe_subnets,
 }
 CLOUDTRAIL_CODES = {
     400: "ValidationException",
