@@ -45,3 +45,11 @@ def test_a_listing_that_keeps_failing_is_noted_and_the_run_finishes() -> None:
     note = result.world["pagerduty"]["incidents"][INCIDENT]["notes"][0]
     assert "could not list the MachineHealthChecks" in note
     assert "No machines were found" in note
+
+
+def test_upstreams_short_name_runs_the_investigation() -> None:
+    from cad_core.plugins import build_registry
+
+    registry = build_registry(entry_points=True)
+    name = "machinehealthcheckunterminatedshortcircuitsre"
+    assert registry.investigation("machine-health-check").name == name

@@ -14,6 +14,7 @@ NAME = "upgradeconfigsyncfailureover4hr"
 def test_ucs_is_registered_by_its_entry_point() -> None:
     registry = build_registry(entry_points=True)
     assert registry.investigation("upgradeconfigsync").name == NAME
+    assert registry.investigation("upgrade-config").name == NAME  # upstream's short name
     assert registry.plugins["upgradeconfigsync"].distribution == "cad-upgradeconfigsync"
 
 
