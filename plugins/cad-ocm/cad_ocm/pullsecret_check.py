@@ -99,9 +99,19 @@ def text_of(item: Finding) -> str:
     return _TEXTS[item.kind].format(registry=item.registry or "(unnamed)")
 
 
+NO_REGISTRY_CREDENTIALS = "OCM holds no registry credentials for the owner's account"
+MATCHES = "The cluster's pull secret matches the owner's OCM account"
+
+
+def _unreadable(error: str) -> str:
+    return f"CAD could not read the owner's registry credentials from OCM ({error})"
+
+
 def build_pull_secret_check(resources: Any) -> dict[str, Any]:
     """``{"findings": [{"kind", "registry", "text"}], "registry_credentials": "read" |
-    "none" | "unreadable", "error": str}``; ``pull_secret`` and ``owner`` failures propagate."""
+    "none" | "unreadable", "error": str, "warnings": [str], "matches": str}``:
+    ``warnings`` are the lines to note (``matches`` is the success line, or empty).
+    ``pull_secret`` and ``owner`` failures propagate."""
     pull_secret = resources.get("pull_secret")
     email = str(resources.get("owner").get("email") or "")
     findings = email_findings(pull_secret, email)
@@ -115,10 +125,14 @@ def build_pull_secret_check(resources: Any) -> dict[str, Any]:
     if state == "read" and not credentials:
         state = "none"
     findings += registry_findings(pull_secret, credentials, email)
+    warnings = {"unreadable": [_unreadable(error)], "none": [NO_REGISTRY_CREDENTIALS]}
+    lines = warnings.get(state, []) + [text_of(f) for f in findings]
     return {
         "findings": [
             {"kind": f.kind, "registry": f.registry, "text": text_of(f)} for f in findings
         ],
         "registry_credentials": state,
         "error": error,
+        "warnings": lines,
+        "matches": MATCHES if state == "read" and not findings else "",
     }

@@ -42,7 +42,7 @@ def run(ctx: InvestigationContext) -> InvestigationResult:
             raise  # transient: the runner retries the investigation
         ctx.notes.warning(messages.pull_secret_unreadable(one_line(error.cause)))
         return _escalate(ctx, messages.ESCALATE_DONE)
-    _compare(ctx)
+    _note_pull_secret(ctx)
     return _escalate(ctx, messages.ESCALATE_DONE)
 
 
@@ -73,13 +73,9 @@ def _banned(ctx: InvestigationContext, code: str, description: str) -> Investiga
     )
 
 
-def _compare(ctx: InvestigationContext) -> None:
+def _note_pull_secret(ctx: InvestigationContext) -> None:
     check = ctx.resource("pull_secret_check")
-    if check["registry_credentials"] == "unreadable":
-        ctx.notes.warning(messages.registries_unreadable(str(check["error"])))
-    elif check["registry_credentials"] == "none":
-        ctx.notes.warning(messages.NO_REGISTRY_CREDENTIALS)
-    for item in check["findings"]:
-        ctx.notes.warning(str(item["text"]))
-    if not check["findings"] and check["registry_credentials"] == "read":
-        ctx.notes.success(messages.PULL_SECRET_MATCHES)
+    for line in check["warnings"]:
+        ctx.notes.warning(str(line))
+    if check["matches"]:
+        ctx.notes.success(str(check["matches"]))

@@ -61,13 +61,6 @@ def pull_secret_unreadable(error: str) -> str:
     return f"CAD could not read the cluster's pull secret ({error})."
 
 
-def registries_unreadable(error: str) -> str:
-    return f"CAD could not read the owner's registry credentials from OCM ({error})."
-
-
-NO_REGISTRY_CREDENTIALS = "OCM holds no registry credentials for the owner's account"
-PULL_SECRET_MATCHES = "The cluster's pull secret matches the owner's OCM account"
-
 # --- reasons given to escalate --------------------------------------------------------------------
 
 ESCALATE_BAN_UNKNOWN = "CAD could not tell whether the owner is banned; a person needs to check"
