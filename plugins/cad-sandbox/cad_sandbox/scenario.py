@@ -233,6 +233,8 @@ class Cluster:
     hibernation: tuple[Hibernation, ...] = ()
     dns_ready: bool = True
     subnet_ids: tuple[str, ...] = ()  # aws.subnet_ids: a customer-provided VPC (BYOVPC)
+    private_link: bool = False  # aws.private_link
+    machine_cidr: str = "10.0.0.0/16"  # network.machine_cidr
     owner: Owner = field(default_factory=Owner)
 
     @property
@@ -291,6 +293,8 @@ class Aws:
     credentials: Literal["ok", "denied"] = "ok"
     subnets: tuple[Subnet, ...] = ()
     main_route_to_internet: bool = True  # the VPC's main route table has 0.0.0.0/0
+    # domain-name-servers of the VPC's DHCP option set; empty: the key is absent
+    dhcp_servers: tuple[str, ...] = ("AmazonProvidedDNS",)
 
 
 @dataclass(frozen=True, kw_only=True)

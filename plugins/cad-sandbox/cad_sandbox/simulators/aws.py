@@ -1,6 +1,6 @@
 """One AWS endpoint for EC2 (Query protocol: DescribeInstances, DescribeRouteTables,
-DescribeSubnets) and CloudTrail (JSON 1.1), as botocore sends both to ``AWS_ENDPOINT_URL``.
-Signatures are not checked: the sandbox holds no secrets.
+DescribeSubnets, DescribeVpcs, DescribeDhcpOptions) and CloudTrail (JSON 1.1), as botocore
+sends both to ``AWS_ENDPOINT_URL``. Signatures are not checked: the sandbox holds no secrets.
 
 Requests are logged as ``/<Operation>`` (``/DescribeInstances``, ``/LookupEvents``): every
 AWS call goes to ``/``, so the operation is what tells them apart in logs and faults.
@@ -36,6 +36,8 @@ EC2_OPERATIONS = {
     "DescribeInstances": ec2.describe_instances,
     "DescribeRouteTables": ec2.describe_route_tables,
     "DescribeSubnets": ec2.describe_subnets,
+    "DescribeVpcs": ec2.describe_vpcs,
+    "DescribeDhcpOptions": ec2.describe_dhcp_options,
 }
 CLOUDTRAIL_CODES = {
     400: "ValidationException",

@@ -1,5 +1,5 @@
-"""EC2 DescribeInstances, DescribeRouteTables and DescribeSubnets over the Query protocol,
-in EC2's XML."""
+"""EC2 DescribeInstances, DescribeRouteTables, DescribeSubnets, DescribeVpcs and
+DescribeDhcpOptions over the Query protocol, in EC2's XML."""
 
 from __future__ import annotations
 
@@ -46,6 +46,7 @@ def describe_instances(scenario: Scenario, form: dict[str, str]) -> bytes:
 
 VPC_ID = "vpc-0sandbox"
 MAIN_TABLE_ID = "rtb-0main"
+DHCP_OPTIONS_ID = "dopt-0sandbox"
 
 
 def describe_route_tables(scenario: Scenario, form: dict[str, str]) -> bytes:
@@ -107,6 +108,57 @@ def describe_subnets(scenario: Scenario, form: dict[str, str]) -> bytes:
             _text(item, "state", "available")
             _text(item, "cidrBlock", "10.0.0.0/24")
             _text(item, "ownerId", AWS_ACCOUNT)
+    return _xml(root)
+
+
+def describe_vpcs(scenario: Scenario, form: dict[str, str]) -> bytes:
+    """The one VPC, tagged ``kubernetes.io/cluster/<infra id>`` for every scenario cluster;
+    filter ``tag-key`` (patterns allowed)."""
+    tags = [f"kubernetes.io/cluster/{c.infra_id}" for c in scenario.ocm.clusters if c.infra_id]
+    for number in _indexes(form, "Filter", ".Name"):
+        name = form[f"Filter.{number}.Name"]
+        if name != "tag-key":
+            raise HttpProblem(
+                400, f"The filter '{name}' is invalid", aws_code="InvalidParameterValue"
+            )
+        values = _numbered(form, f"Filter.{number}.Value")
+        if not any(fnmatch.fnmatchcase(t, v) for t in tags for v in values):
+            tags = []
+    root = ElementTree.Element("DescribeVpcsResponse", xmlns=XML_NAMESPACE)
+    _text(root, "requestId", str(uuid.uuid4()))
+    vpcs = ElementTree.SubElement(root, "vpcSet")
+    if tags:
+        item = ElementTree.SubElement(vpcs, "item")
+        _text(item, "vpcId", VPC_ID)
+        _text(item, "state", "available")
+        _text(item, "cidrBlock", "10.0.0.0/16")
+        _text(item, "dhcpOptionsId", DHCP_OPTIONS_ID)
+        tag_set = ElementTree.SubElement(item, "tagSet")
+        for key in tags:
+            tag = ElementTree.SubElement(tag_set, "item")
+            _text(tag, "key", key)
+            _text(tag, "value", "owned")
+    return _xml(root)
+
+
+def describe_dhcp_options(scenario: Scenario, form: dict[str, str]) -> bytes:
+    """The VPC's option set; ``domain-name-servers`` from ``aws.dhcp_servers``."""
+    wanted = _numbered(form, "DhcpOptionsId")
+    if wanted and wanted != [DHCP_OPTIONS_ID]:
+        message = f"The dhcpOption ID '{wanted[0]}' does not exist"
+        raise HttpProblem(400, message, aws_code="InvalidDhcpOptionID.NotFound")
+    root = ElementTree.Element("DescribeDhcpOptionsResponse", xmlns=XML_NAMESPACE)
+    _text(root, "requestId", str(uuid.uuid4()))
+    item = ElementTree.SubElement(ElementTree.SubElement(root, "dhcpOptionsSet"), "item")
+    _text(item, "dhcpOptionsId", DHCP_OPTIONS_ID)
+    _text(item, "ownerId", AWS_ACCOUNT)
+    configurations = ElementTree.SubElement(item, "dhcpConfigurationSet")
+    if scenario.aws.dhcp_servers:
+        entry = ElementTree.SubElement(configurations, "item")
+        _text(entry, "key", "domain-name-servers")
+        values = ElementTree.SubElement(entry, "valueSet")
+        for server in scenario.aws.dhcp_servers:
+            _text(ElementTree.SubElement(values, "item"), "value", server)
     return _xml(root)
 
 
