@@ -29,13 +29,14 @@ def run(ctx: InvestigationContext) -> InvestigationResult:
     machine_cidr = str((cluster.get("network") or {}).get("machine_cidr") or "")
     if not hcp and kubechecks.source_ranges_exclude(ctx, kube, machine_cidr):
         ctx.notes.line(messages.TOLD_SOURCE_RANGES)
-        service_log = ServiceLog(
-            severity="Critical",
-            summary=messages.SOURCE_RANGES_SUMMARY,
-            description=messages.source_ranges_description(machine_cidr),
-            reason="the default IngressController's allowedSourceRanges exclude the machine CIDR",
+        description = messages.source_ranges_description(machine_cidr)
+        return _tell(
+            ctx,
+            cluster,
+            messages.SOURCE_RANGES_SUMMARY,
+            description,
+            messages.SILENCE_SOURCE_RANGES,
         )
-        return _tell(ctx, cluster, service_log, messages.SILENCE_SOURCE_RANGES)
     kubechecks.note_upstream_dns(ctx, kube)
     kubechecks.note_pods(ctx, kube, kubechecks.ROUTER)
     console_pods = kubechecks.note_pods(ctx, kube, kubechecks.CONSOLE)
@@ -59,13 +60,8 @@ def _aws_checks(
     if awschecks.apps_records_missing(ctx, session, cluster):
         ctx.notes.line(messages.TOLD_NETWORK)
         change = messages.apps_record_missing(awschecks.cluster_domain(cluster))
-        service_log = ServiceLog(
-            severity="Critical",
-            summary=messages.NETWORK_SUMMARY,
-            description=messages.network_description(change),
-            reason="the *.apps DNS records are missing from Route53",
-        )
-        return _tell(ctx, cluster, service_log, messages.SILENCE_RECORDS)
+        description = messages.network_description(change)
+        return _tell(ctx, cluster, messages.NETWORK_SUMMARY, description, messages.SILENCE_RECORDS)
     if hcp:
         return None
     awschecks.note_dhcp(ctx, session, str(cluster.get("infra_id") or ""))
@@ -94,10 +90,14 @@ def _report(ctx: InvestigationContext, cluster: dict[str, Any]) -> list[Any]:
 
 
 def _tell(
-    ctx: InvestigationContext, cluster: dict[str, Any], service_log: ServiceLog, reason: str
+    ctx: InvestigationContext, cluster: dict[str, Any], summary: str, description: str, why: str
 ) -> InvestigationResult:
-    # The silence requires the service log: never silence what the customer was not told.
-    return InvestigationResult([*_report(ctx, cluster), *silence_after(service_log, reason)])
+    """A Critical service log, as upstream's, then the silence, which requires it: CAD
+    never silences what the customer was not told."""
+    service_log = ServiceLog(
+        severity="Critical", summary=summary, description=description, reason=why
+    )
+    return InvestigationResult([*_report(ctx, cluster), *silence_after(service_log, why)])
 
 
 def _escalate(
