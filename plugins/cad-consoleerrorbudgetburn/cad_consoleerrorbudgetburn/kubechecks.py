@@ -15,7 +15,7 @@ from typing import Any
 from cad_core import InvestigationContext
 from cad_core.errors import one_line
 
-from cad_consoleerrorbudgetburn import messages
+from cad_consoleerrorbudgetburn import messages, nodeusage
 
 OPERATOR_API = "operator.openshift.io/v1"
 INGRESS_OPERATOR_NS = "openshift-ingress-operator"
@@ -185,17 +185,21 @@ def note_nodes(
         ctx.notes.warning(messages.NO_CONSOLE_NODES)
         return
     issues: list[str] = []
+    found: dict[str, dict[str, Any]] = {}
     for name in nodes:
         try:
             node = kube.get_object("v1", "nodes", name)
         except Exception as error:  # one unreadable node is one line of the finding
             issues.append(f"{name}: could not be read ({one_line(error)})")
             continue
+        if node:
+            found[name] = node
         issues += node_issues(name, node) if node else [f"{name}: not found"]
     if issues:
         ctx.notes.warning(messages.node_problems(issues))
     else:
-        ctx.notes.success(messages.nodes_healthy(len(nodes)))
+        ctx.notes.success(messages.nodes_healthy(len(found)))
+    nodeusage.note_utilization(ctx, kube, found)
 
 
 def node_issues(name: str, node: Mapping[str, Any]) -> list[str]:

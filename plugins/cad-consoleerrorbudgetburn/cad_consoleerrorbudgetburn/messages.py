@@ -115,6 +115,20 @@ def node_problems(issues: list[str]) -> str:
     return f"Node Health: {len(issues)} issue(s) on nodes running console pods:\n  {listed}"
 
 
+NO_NODE_METRICS = "Node Utilization: no metrics are available for the console pods' nodes"
+NODES_NOT_BUSY = "Node Utilization: every console pod's node uses less than 80% CPU and memory"
+
+
+def nodes_busy(rows: list[tuple[str, int, int]]) -> str:
+    listed = "; ".join(f"{name} (CPU {cpu}%, memory {memory}%)" for name, cpu, memory in rows)
+    return f"Node Utilization: {len(rows)} node(s) at 80% or more: {listed}"
+
+
+def node_usage(rows: list[tuple[str, int, int]]) -> str:
+    listed = "\n  ".join(f"{name}: CPU {cpu}%, memory {memory}%" for name, cpu, memory in rows)
+    return f"Node Utilization per node:\n  {listed}"
+
+
 AWS_SKIPPED = "AWS: CAD could not get the customer account's credentials, so AWS was not checked"
 NO_CLUSTER_DOMAIN = "Route53: the cluster's domain is not known (no base domain or prefix)"
 

@@ -78,7 +78,13 @@ def test_cebb_findings_are_noted_with_the_router_restart_and_recent_events_only(
     assert "oc -n openshift-ingress rollout restart deploy/router-default" in notes
     assert "BackOff (x4) - Back-off restarting failed container" in notes
     assert "an old event" not in notes  # older than 30 minutes
-    for finding in ("192.0.2.53:53", "master-0: MemoryPressure", "192.0.2.10", "quay.io:443"):
+    for finding in (
+        "192.0.2.53:53",
+        "master-0: MemoryPressure",
+        "1 node(s) at 80% or more: master-0 (CPU 92%, memory 94%)",
+        "192.0.2.10",
+        "quay.io:443",
+    ):
         assert finding in notes
 
 
@@ -88,3 +94,14 @@ def test_cebb_a_failing_route53_read_is_noted_not_acted_on() -> None:
     notes = notes_of(result.runs[0][1])
     assert any(n.startswith("⚠️ Route53: reading the hosted zones failed") for n in notes)
     assert result.world["ocm"]["clusters"][CLUSTER]["service_logs"] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("250m", 0.25), ("4", 4.0), ("16Gi", 16 * 2.0**30), ("16374624Ki", 16374624 * 1024.0)],
+)
+def test_cebb_kubernetes_quantities_are_read(text: str, value: float) -> None:
+    from cad_consoleerrorbudgetburn.nodeusage import quantity
+
+    assert quantity(text) == pytest.approx(value)
+    assert quantity("lots") is None and quantity("") is None
