@@ -15,7 +15,7 @@ from cad_core import EscalateIncident, InvestigationContext, InvestigationResult
 from cad_core.errors import ResourceError, one_line
 from cad_core.plans import report_and_note, silence_after
 
-from cad_consoleerrorbudgetburn import awschecks, kubechecks, messages
+from cad_consoleerrorbudgetburn import awschecks, kubechecks, lbhealth, messages
 
 
 def run(ctx: InvestigationContext) -> InvestigationResult:
@@ -65,6 +65,7 @@ def _aws_checks(
     if hcp:
         return None
     awschecks.note_dhcp(ctx, session, str(cluster.get("infra_id") or ""))
+    lbhealth.note_load_balancer(ctx, ctx.resource("kube"), session)
     if not (cluster.get("aws") or {}).get("private_link"):
         _note_egress(ctx)
     return None

@@ -164,6 +164,37 @@ def dhcp_unknown(error: str) -> str:
     return f"DHCP: the VPC's DHCP options could not be checked ({error})"
 
 
+NO_LB_HOSTNAME = "LB Health: the router-default Service has no load balancer hostname"
+
+
+def no_balancer(kind: str, hostname: str) -> str:
+    return f"LB Health: no {kind} has the DNS name {hostname}"
+
+
+def no_targets(kind: str, name: str) -> str:
+    return f"LB Health: {kind} {name} has no registered targets"
+
+
+def nlb_dead_ports(name: str, ports: list[str]) -> str:
+    listed = "\n  ".join(ports)
+    count = len(ports)
+    return f"LB Health: NLB {name} has {count} target group(s) with no healthy target:\n  {listed}"
+
+
+def nlb_healthy(name: str, counts: list[tuple[int, int, int]]) -> str:
+    listed = ", ".join(f"port {port}: {healthy}/{total} healthy" for port, healthy, total in counts)
+    return f"LB Health: NLB {name}: every target group has healthy targets ({listed})"
+
+
+def clb_down(name: str, down: list[str], total: int) -> str:
+    listed = "\n  ".join(down)
+    return f"LB Health: CLB {name}: {len(down)}/{total} instance(s) not InService:\n  {listed}"
+
+
+def clb_healthy(name: str, total: int) -> str:
+    return f"LB Health: CLB {name}: all {total} instance(s) InService"
+
+
 EGRESS_OK = "VPC Egress: the egress check found no blocked endpoints"
 
 

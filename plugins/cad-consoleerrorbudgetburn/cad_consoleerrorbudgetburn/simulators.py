@@ -118,3 +118,6 @@ def registrations() -> Iterator[SandboxSimulator]:
         seed=seed,
         description="Route53 hosted zones and their A records (consoleerrorbudgetburn)",
     )
+    from cad_consoleerrorbudgetburn import elbsim
+
+    yield from elbsim.registrations()

@@ -37,7 +37,11 @@ def test_cebb_is_registered_with_its_route_and_its_route53_simulator() -> None:
         for reg in registry.registrations("cad_sandbox_simulators")
         if reg.plugin.name == NAME
     ]
-    assert [(s.name, s.setting) for s in simulators] == [("route53", "AWS_ENDPOINT_URL_ROUTE_53")]
+    assert [(s.name, s.setting) for s in simulators] == [
+        ("route53", "AWS_ENDPOINT_URL_ROUTE_53"),
+        ("elb", "AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING"),
+        ("elbv2", "AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2"),
+    ]
 
 
 @pytest.mark.usefixtures("fast_scenario_runs")
@@ -78,12 +82,15 @@ def test_cebb_findings_are_noted_with_the_router_restart_and_recent_events_only(
     assert "oc -n openshift-ingress rollout restart deploy/router-default" in notes
     assert "BackOff (x4) - Back-off restarting failed container" in notes
     assert "an old event" not in notes  # older than 30 minutes
+    assert "port 80" not in notes  # one healthy target keeps that target group working
     for finding in (
         "192.0.2.53:53",
         "master-0: MemoryPressure",
         "1 node(s) at 80% or more: master-0 (CPU 92%, memory 94%)",
         "192.0.2.10",
         "quay.io:443",
+        "NLB a1b2c3-nlb has 1 target group(s) with no healthy target",
+        "port 443: 0/2 healthy - i-0infra1: unhealthy - Target.FailedHealthChecks",
     ):
         assert finding in notes
 
@@ -105,3 +112,12 @@ def test_cebb_kubernetes_quantities_are_read(text: str, value: float) -> None:
 
     assert quantity(text) == pytest.approx(value)
     assert quantity("lots") is None and quantity("") is None
+
+
+@pytest.mark.usefixtures("fast_scenario_runs")
+def test_cebb_a_classic_load_balancer_is_read_from_elb() -> None:
+    result = run_scenario(scenario("cebb-row4-all-healthy"))
+    assert "✅ LB Health: CLB a1b2c3: all 2 instance(s) InService" in notes_of(result.runs[0][1])
+    services = {r["service"] for r in result.requests}
+    assert "elb" in services and "elbv2" not in services
+    assert not any(r["write"] for r in result.requests if r["service"] == "elb")
