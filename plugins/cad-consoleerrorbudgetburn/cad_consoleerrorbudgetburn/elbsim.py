@@ -2,9 +2,10 @@
 check makes, over the Query protocol in the services' XML. botocore sends them to
 ``AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING`` and ``..._V2`` when set. Scenario keys::
 
-    elb:    {load_balancers: [{name, dns_name, instances: [{id, state, description}]}]}
-    elbv2:  {load_balancers: [{name, dns_name, target_groups: [{port, targets:
-                               [{id, state, reason}]}]}]}
+    elb:    {load_balancers: [{name, dns_name, security_groups: [sg-1],
+                               instances: [{id, state, description}]}]}
+    elbv2:  {load_balancers: [{name, dns_name, security_groups: [], target_groups:
+                               [{port, targets: [{id, state, reason}]}]}]}
 """
 
 from __future__ import annotations
@@ -53,6 +54,12 @@ def _members(parent: Element, tag: str) -> Element:
     return ElementTree.SubElement(parent, tag)
 
 
+def _groups(member: Element, balancer: Mapping[str, Any]) -> None:
+    listed = _members(member, "SecurityGroups")
+    for group in balancer.get("security_groups") or []:
+        _text(listed, "member", group)
+
+
 def _find(world: dict[str, Any], key: str, value: str) -> dict[str, Any]:
     for balancer in world["load_balancers"]:
         if key == "arn" and _arn(balancer) == value or balancer.get(key) == value:
@@ -77,6 +84,7 @@ def classic(request: SimRequest, world: dict[str, Any]) -> SimResponse:
                 member = _members(listed, "member")
                 _text(member, "LoadBalancerName", balancer["name"])
                 _text(member, "DNSName", balancer.get("dns_name", ""))
+                _groups(member, balancer)
 
         return _answer(ELB_XMLNS, action, balancers)
     if action == "DescribeInstanceHealth":
@@ -107,6 +115,7 @@ def network(request: SimRequest, world: dict[str, Any]) -> SimResponse:
                 _text(member, "LoadBalancerName", balancer["name"])
                 _text(member, "DNSName", balancer.get("dns_name", ""))
                 _text(member, "Type", "network")
+                _groups(member, balancer)
 
         return _answer(ELBV2_XMLNS, action, balancers)
     if action == "DescribeTargetGroups":

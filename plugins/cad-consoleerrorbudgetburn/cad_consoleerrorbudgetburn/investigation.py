@@ -65,7 +65,8 @@ def _aws_checks(
     if hcp:
         return None
     awschecks.note_dhcp(ctx, session, str(cluster.get("infra_id") or ""))
-    lbhealth.note_load_balancer(ctx, ctx.resource("kube"), session)
+    machine_cidr = str((cluster.get("network") or {}).get("machine_cidr") or "")
+    lbhealth.note_load_balancer(ctx, ctx.resource("kube"), session, machine_cidr)
     if not (cluster.get("aws") or {}).get("private_link"):
         _note_egress(ctx)
     return None

@@ -10,7 +10,7 @@ from typing import Any
 from cad_core import InvestigationContext
 from cad_core.errors import one_line
 
-from cad_consoleerrorbudgetburn import messages
+from cad_consoleerrorbudgetburn import messages, securitygroups
 
 CHECK = "LB Health"
 
@@ -25,7 +25,9 @@ def load_balancer_kind(controller: Mapping[str, Any]) -> str:
     return "Classic"
 
 
-def note_load_balancer(ctx: InvestigationContext, kube: Any, session: Any) -> None:
+def note_load_balancer(
+    ctx: InvestigationContext, kube: Any, session: Any, machine_cidr: str
+) -> None:
     try:
         controller = kube.get_object(
             "operator.openshift.io/v1",
@@ -46,9 +48,9 @@ def note_load_balancer(ctx: InvestigationContext, kube: Any, session: Any) -> No
 
     try:
         if load_balancer_kind(controller or {}) == "NLB":
-            _note_nlb(ctx, session.client("elbv2"), hostname)
+            _note_nlb(ctx, session, hostname)
         else:
-            _note_clb(ctx, session.client("elb"), hostname)
+            _note_clb(ctx, session, hostname, machine_cidr)
     except (BotoCoreError, ClientError) as error:
         ctx.notes.warning(messages.read_failed(CHECK, "the load balancer", one_line(error)))
 
@@ -58,7 +60,8 @@ def _balancers(client: Any, key: str) -> list[dict[str, Any]]:
     return [balancer for page in pages for balancer in page.get(key) or []]
 
 
-def _note_nlb(ctx: InvestigationContext, elbv2: Any, hostname: str) -> None:
+def _note_nlb(ctx: InvestigationContext, session: Any, hostname: str) -> None:
+    elbv2 = session.client("elbv2")
     found = [
         b
         for b in _balancers(elbv2, "LoadBalancers")
@@ -86,6 +89,10 @@ def _note_nlb(ctx: InvestigationContext, elbv2: Any, hostname: str) -> None:
     else:
         counts = [(p, sum(_healthy(t) for t in ts), len(ts)) for p, ts in sorted(ports.items())]
         ctx.notes.success(messages.nlb_healthy(name, counts))
+    if found[0].get("SecurityGroups"):
+        ctx.notes.warning(messages.nlb_has_groups(name, found[0]["SecurityGroups"]))
+    targets = sorted({str((t.get("Target") or {}).get("Id")) for ts in ports.values() for t in ts})
+    securitygroups.note_node_ports(ctx, session.client("ec2"), targets)
 
 
 def _healthy(target: Mapping[str, Any]) -> bool:
@@ -101,7 +108,8 @@ def _dead_port(port: int, targets: list[dict[str, Any]]) -> str:
     return f"port {port}: 0/{len(targets)} healthy - {', '.join(states)}"
 
 
-def _note_clb(ctx: InvestigationContext, elb: Any, hostname: str) -> None:
+def _note_clb(ctx: InvestigationContext, session: Any, hostname: str, machine_cidr: str) -> None:
+    elb = session.client("elb")
     found = [b for b in _balancers(elb, "LoadBalancerDescriptions") if b.get("DNSName") == hostname]
     if not found:
         ctx.notes.warning(messages.no_balancer("CLB", hostname))
@@ -121,3 +129,5 @@ def _note_clb(ctx: InvestigationContext, elb: Any, hostname: str) -> None:
         ctx.notes.warning(messages.clb_down(name, down, len(states)))
     else:
         ctx.notes.success(messages.clb_healthy(name, len(states)))
+    groups = [str(g) for g in found[0].get("SecurityGroups") or []]
+    securitygroups.note_https(ctx, session.client("ec2"), name, groups, machine_cidr)

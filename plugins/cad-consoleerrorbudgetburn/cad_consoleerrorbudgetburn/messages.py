@@ -195,6 +195,31 @@ def clb_healthy(name: str, total: int) -> str:
     return f"LB Health: CLB {name}: all {total} instance(s) InService"
 
 
+def nlb_has_groups(name: str, groups: list[str]) -> str:
+    listed = ", ".join(groups)
+    return f"LB Security: NLB {name} has security groups attached, which is unusual: {listed}"
+
+
+def clb_without_groups(name: str) -> str:
+    return f"LB Security: CLB {name} has no security groups"
+
+
+def clb_allows_https(name: str) -> str:
+    return f"LB Security: the security groups of CLB {name} let TCP 443 in"
+
+
+def clb_blocks_https(name: str, machine_cidr: str) -> str:
+    return (
+        f"LB Security: the security groups of CLB {name} let TCP 443 in neither from "
+        f"0.0.0.0/0 nor from the machine CIDR {machine_cidr or '(unknown)'}"
+    )
+
+
+NO_TARGET_GROUPS = "LB Security: the NLB's target instances have no security groups"
+NODE_PORTS_OPEN = "LB Security: the infra nodes' security groups let the NodePorts (30000-32767) in"
+NODE_PORTS_CLOSED = (
+    "LB Security: the infra nodes' security groups do not let TCP in on the NodePorts (30000-32767)"
+)
 EGRESS_OK = "VPC Egress: the egress check found no blocked endpoints"
 
 

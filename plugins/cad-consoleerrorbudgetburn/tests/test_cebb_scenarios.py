@@ -91,6 +91,7 @@ def test_cebb_findings_are_noted_with_the_router_restart_and_recent_events_only(
         "quay.io:443",
         "NLB a1b2c3-nlb has 1 target group(s) with no healthy target",
         "port 443: 0/2 healthy - i-0infra1: unhealthy - Target.FailedHealthChecks",
+        "security groups do not let TCP in on the NodePorts (30000-32767)",
     ):
         assert finding in notes
 
@@ -117,7 +118,64 @@ def test_cebb_kubernetes_quantities_are_read(text: str, value: float) -> None:
 @pytest.mark.usefixtures("fast_scenario_runs")
 def test_cebb_a_classic_load_balancer_is_read_from_elb() -> None:
     result = run_scenario(scenario("cebb-row4-all-healthy"))
-    assert "✅ LB Health: CLB a1b2c3: all 2 instance(s) InService" in notes_of(result.runs[0][1])
+    notes = notes_of(result.runs[0][1])
+    assert "✅ LB Health: CLB a1b2c3: all 2 instance(s) InService" in notes
+    assert "✅ LB Security: the security groups of CLB a1b2c3 let TCP 443 in" in notes
     services = {r["service"] for r in result.requests}
     assert "elb" in services and "elbv2" not in services
     assert not any(r["write"] for r in result.requests if r["service"] == "elb")
+
+
+@pytest.mark.parametrize(
+    ("rule", "machine_cidr", "allowed"),
+    [
+        (
+            {
+                "IpProtocol": "tcp",
+                "FromPort": 443,
+                "ToPort": 443,
+                "IpRanges": [{"CidrIp": "0.0.0.0/0"}],
+            },
+            "10.0.0.0/16",
+            True,
+        ),
+        (
+            {
+                "IpProtocol": "tcp",
+                "FromPort": 443,
+                "ToPort": 443,
+                "IpRanges": [{"CidrIp": "10.0.0.0/8"}],
+            },
+            "10.0.0.0/16",
+            True,
+        ),
+        (
+            {
+                "IpProtocol": "tcp",
+                "FromPort": 443,
+                "ToPort": 443,
+                "IpRanges": [{"CidrIp": "10.0.1.0/24"}],
+            },
+            "10.0.0.0/16",
+            False,
+        ),
+        ({"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}, "10.0.0.0/16", True),
+        (
+            {
+                "IpProtocol": "tcp",
+                "FromPort": 80,
+                "ToPort": 80,
+                "IpRanges": [{"CidrIp": "0.0.0.0/0"}],
+            },
+            "",
+            False,
+        ),
+        ({"IpProtocol": "udp", "FromPort": 0, "ToPort": 65535, "IpRanges": []}, "", False),
+    ],
+)
+def test_cebb_security_group_rules_are_read_as_upstream(
+    rule: dict[str, Any], machine_cidr: str, allowed: bool
+) -> None:
+    from cad_consoleerrorbudgetburn.securitygroups import HTTPS, allows_tcp
+
+    assert allows_tcp([{"IpPermissions": [rule]}], HTTPS, machine_cidr) is allowed

@@ -1,5 +1,5 @@
-"""EC2 DescribeInstances, DescribeRouteTables, DescribeSubnets, DescribeVpcs and
-DescribeDhcpOptions over the Query protocol, in EC2's XML."""
+"""EC2 DescribeInstances, DescribeRouteTables, DescribeSubnets, DescribeVpcs,
+DescribeDhcpOptions and DescribeSecurityGroups over the Query protocol, in EC2's XML."""
 
 from __future__ import annotations
 
@@ -162,6 +162,35 @@ def describe_dhcp_options(scenario: Scenario, form: dict[str, str]) -> bytes:
     return _xml(root)
 
 
+def describe_security_groups(scenario: Scenario, form: dict[str, str]) -> bytes:
+    """``aws.security_groups`` asked for by ``GroupId.N``; an unknown id is NotFound."""
+    wanted = _numbered(form, "GroupId")
+    known = {group.id: group for group in scenario.aws.security_groups}
+    missing = [group_id for group_id in wanted if group_id not in known]
+    if missing:
+        message = f"The security group '{missing[0]}' does not exist"
+        raise HttpProblem(400, message, aws_code="InvalidGroup.NotFound")
+    root = ElementTree.Element("DescribeSecurityGroupsResponse", xmlns=XML_NAMESPACE)
+    _text(root, "requestId", str(uuid.uuid4()))
+    listed = ElementTree.SubElement(root, "securityGroupInfo")
+    for group_id in wanted or list(known):
+        item = ElementTree.SubElement(listed, "item")
+        _text(item, "groupId", group_id)
+        _text(item, "groupName", group_id)
+        _text(item, "vpcId", VPC_ID)
+        permissions = ElementTree.SubElement(item, "ipPermissions")
+        for rule in known[group_id].rules:
+            permission = ElementTree.SubElement(permissions, "item")
+            _text(permission, "ipProtocol", rule.protocol)
+            if rule.protocol != "-1":
+                _text(permission, "fromPort", str(rule.from_port))
+                _text(permission, "toPort", str(rule.to_port))
+            ranges = ElementTree.SubElement(permission, "ipRanges")
+            for cidr in rule.cidrs:
+                _text(ElementTree.SubElement(ranges, "item"), "cidrIp", cidr)
+    return _xml(root)
+
+
 def _table(
     parent: ElementTree.Element, table_id: str, subnet_id: str, to_internet: bool
 ) -> ElementTree.Element:
@@ -311,6 +340,11 @@ def _instance(item: ElementTree.Element, instance: Instance, scenario: Scenario)
         reason = ElementTree.SubElement(item, "stateReason")
         _text(reason, "code", "Client.UserInitiatedShutdown")
         _text(reason, "message", "Client.UserInitiatedShutdown: User initiated shutdown")
+    groups = ElementTree.SubElement(item, "groupSet")
+    for group_id in instance.security_groups:
+        group = ElementTree.SubElement(groups, "item")
+        _text(group, "groupId", group_id)
+        _text(group, "groupName", group_id)
     tag_set = ElementTree.SubElement(item, "tagSet")
     for key, value in instance_tags(instance, scenario).items():
         tag = ElementTree.SubElement(tag_set, "item")
