@@ -63,8 +63,9 @@ def load_routing(registry: Registry, flag: str | None, required: bool) -> Routin
     path = config_path(flag)
     if path is None:
         # No config: incident mode routes by what the installed plugins declare, so
-        # `pip install cad-x` makes x reachable at once; manual mode needs no routes.
-        return plugin_routes(registry) if required else RoutingConfig()
+        # `pip install cad-x` makes x reachable at once; manual mode needs no routes, but
+        # runs the installed chain heads first, as upstream always runs precheck and ccam.
+        return plugin_routes(registry) if required else plugin_heads(registry)
     names, aliases = known_investigations(registry)
     return load_config(path, names, aliases, known_fields(registry))
 
@@ -80,6 +81,12 @@ def plugin_routes(registry: Registry) -> RoutingConfig:
             "or install an investigation plugin that declares a default route"
         )
     return config
+
+
+def plugin_heads(registry: Registry) -> RoutingConfig:
+    """No routes: only the chain heads the installed investigations declare."""
+    pairs = [(reg.item, reg.plugin.label) for reg in registry.registrations("cad_investigations")]
+    return RoutingConfig(chain_heads=routes_from_plugins(pairs).chain_heads)
 
 
 def check_plugins(registry: Registry, config: RoutingConfig) -> None:

@@ -78,7 +78,9 @@ RESOLVED_REASON = "the incident was already resolved when CAD started, so CAD di
 
 def run_incident(alert: Alert, run: Run, experimental: bool) -> None:
     """Incident mode: route the alert, run its chain, escalate on failure, prefix the title."""
-    if alert.resolved:  # as upstream: nothing customer-facing, no note, on a closed incident
+    # Not upstream, which investigates whatever arrives: a closed incident needs nothing,
+    # and a service log about a problem already gone would mislead (docs/upstream.md).
+    if alert.resolved:
         run.record.route = [RESOLVED_REASON]
         log.info("incident %s is already resolved: nothing to do", alert.id)
         return

@@ -325,9 +325,15 @@ class InvestigationContext:
     params: Mapping[str, str] = attrs.field(factory=dict)
     dry_run: bool = False
     log: logging.Logger = attrs.field(factory=lambda: logging.getLogger("cad.investigation"))
+    # Sends a metric event to every sink; the runner sets it (cad_core.metrics, metrics.md).
+    emit_metric: Callable[..., None] = attrs.field(default=lambda kind, **labels: None)
 
     def resource(self, name: str) -> Any:
         return self.resources.get(name)
+
+    def metric(self, kind: str, **labels: str) -> None:
+        """Emit a metric event, e.g. ``ctx.metric(SERVICELOG_PREPARED, alert_type=ctx.name)``."""
+        self.emit_metric(kind, **labels)
 
     def resources_many(self, *names: str) -> tuple[Any, ...]:
         """Several resources read side by side (:meth:`Resources.get_many`)."""

@@ -21,6 +21,8 @@ ACTION = "action"  # labels: type, executor, status, investigation, context
 MANUAL_STARTED = "manual_started"  # labels: alert_type, dry_run
 MANUAL_COMPLETED = "manual_completed"  # labels: alert_type, status, dry_run
 INVESTIGATION = "investigation"  # labels: investigation, status
+# Emitted by investigations (``ctx.metric``): a service log prepared for a person to send.
+SERVICELOG_PREPARED = "servicelog_prepared"  # labels: alert_type
 
 
 @attrs.frozen
@@ -80,6 +82,11 @@ class PrometheusSink:
                     ["alert_type", "ls_summary"],
                 ),
                 "sl": counter("servicelog_sent_total", "Service logs sent", ["alert_type"]),
+                "sl_prepared": counter(
+                    "servicelog_prepared_total",
+                    "Investigations that prepared a service log in their notes",
+                    ["alert_type"],
+                ),
                 "manual_started": counter(
                     "manual_started_total", "Manual runs started", ["alert_type", "dry_run"]
                 ),
@@ -111,6 +118,8 @@ class PrometheusSink:
         m = self._ensure()
         if event.kind == ALERT_RECEIVED:
             m["alerts"].labels(**_labels(event, "alert_type")).inc()
+        elif event.kind == SERVICELOG_PREPARED:
+            m["sl_prepared"].labels(**_labels(event, "alert_type")).inc()
         elif event.kind == ALERT_FILTERED:
             m["filtered"].labels(**_labels(event, "alert_type")).inc()
         elif event.kind == MANUAL_STARTED:

@@ -8,8 +8,8 @@ record cover them like any other write. The mapping has upstream's format::
     {"organizations": [{"name": "Example Corp", "org_ids": ["1a2b..."],
                         "escalation_policy": "PABC123"}]}
 
-Unset or empty: no routing. A mapping that cannot be read is bad input (exit 2), found
-before anything is written.
+Unset or empty (``{}`` included): no routing. A mapping that cannot be read is bad input
+(exit 2), found before anything is written.
 """
 
 from __future__ import annotations
@@ -43,6 +43,8 @@ def load_mapping(environ: Mapping[str, str] | None = None) -> dict[str, str]:
     except (ValueError, RecursionError) as error:
         raise _bad(f"not JSON ({one_line(error)})") from None
     organizations = data.get("organizations") if isinstance(data, dict) else None
+    if isinstance(data, dict) and organizations is None:
+        organizations = []  # `{}` or a null list: an empty mapping, as upstream reads it
     if not isinstance(organizations, list):
         raise _bad('expected {"organizations": [{"org_ids": [...], "escalation_policy": ...}]}')
     mapping: dict[str, str] = {}

@@ -223,6 +223,7 @@ class Run:
             params=self.resources.params,
             dry_run=self.record.dry_run,
             log=logging.getLogger(f"cad.investigation.{name}"),
+            emit_metric=self.metrics.emit,
         )
 
     def _give_up_unless_retryable(

@@ -43,6 +43,8 @@ NEWER = (
     "upgradeconfigsyncfailureover4hr",
     "insightsoperatordown",
     "cannotretrieveupdatessre",
+    "ocmagentresponsefailure",
+    "consoleerrorbudgetburn",
 )
 INSTALLED = ("precheck", "ccam", "chgm", "clustermonitoringerrorbudgetburn", *NEWER)
 ALIASES = {"cmbb": "clustermonitoringerrorbudgetburn"}
@@ -361,6 +363,8 @@ def test_installed_investigations_and_aliases_come_from_the_registry(
         "upgradeconfigsyncfailureover4hr",
         "insightsoperatordown",
         "cannotretrieveupdatessre",
+        "ocmagentresponsefailure",
+        "consoleerrorbudgetburn",
     ]
 
 
@@ -753,6 +757,8 @@ def test_the_contrib_example_is_valid_and_routes_the_standard_alerts() -> None:
         "upgradeconfigsyncfailureover4hr": ["precheck", "ccam", "upgradeconfigsyncfailureover4hr"],
         "insightsoperatordown": ["precheck", "ccam", "insightsoperatordown"],
         "cannotretrieveupdatessre": ["precheck", "ccam", "cannotretrieveupdatessre"],
+        "ocmagentresponsefailure": ["precheck", "ccam", "ocmagentresponsefailure"],
+        "consoleerrorbudgetburn": ["precheck", "ccam", "consoleerrorbudgetburn"],
     }
     missing = config.match("cluster-a has gone missing", False)
     assert missing is not None and missing.name == "chgm"

@@ -13,7 +13,14 @@ from collections.abc import Iterator
 
 import pytest
 
-from cad_core.metrics import ACTION, ALERT_RECEIVED, MANUAL_COMPLETED, MetricEvent, PrometheusSink
+from cad_core.metrics import (
+    ACTION,
+    ALERT_RECEIVED,
+    MANUAL_COMPLETED,
+    SERVICELOG_PREPARED,
+    MetricEvent,
+    PrometheusSink,
+)
 
 BINARY = shutil.which("prometheus-pushgateway") or shutil.which("pushgateway")
 
@@ -76,6 +83,7 @@ def test_counters_reach_the_pushgateway(pushgateway: str) -> None:
     sink.record(action("succeeded"))
     sink.record(action("skipped_duplicate"))
     sink.record(action("succeeded", "service_log"))
+    sink.record(MetricEvent(SERVICELOG_PREPARED, {"alert_type": "cpd"}))
     sink.record(
         MetricEvent(
             MANUAL_COMPLETED, {"alert_type": "chgm", "status": "success", "dry_run": "false"}
@@ -90,6 +98,10 @@ def test_counters_reach_the_pushgateway(pushgateway: str) -> None:
     ) in text
     assert (
         'cad_investigate_servicelog_sent_total{alert_type="chgm",instance="",job="cad"} 1' in text
+    )
+    assert (
+        'cad_investigate_servicelog_prepared_total{alert_type="cpd",instance="",job="cad"} 1'
+        in text
     )
     assert (
         'cad_investigate_actions_total{instance="",job="cad",status="skipped_duplicate",'

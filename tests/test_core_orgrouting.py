@@ -31,7 +31,9 @@ def test_core_org_mapping_reads_upstreams_format() -> None:
     }
 
 
-@pytest.mark.parametrize("value", ["", "   ", {"organizations": []}])
+@pytest.mark.parametrize(
+    "value", ["", "   ", {"organizations": []}, {}, "{}", {"organizations": None}]
+)
 def test_core_org_mapping_unset_or_empty_routes_nothing(value: object) -> None:
     assert mapping_of(value) == {}
     assert load_mapping({}) == {}

@@ -713,6 +713,23 @@ def test_manual_chain_runs_the_configured_chain_heads_first(
     assert [i["name"] for i in record["investigations"]] == chain
 
 
+def test_manual_run_without_a_config_runs_the_installed_chain_heads_first(world, capsys) -> None:
+    """As upstream, which always runs precheck and ccam before the target (issue 25)."""
+
+    def hook() -> Iterator[Investigation]:
+        for name in ("precheck", "ccam"):
+            yield Investigation(name=name, run=returns(), chain_head=True)
+        yield Investigation(name="chgm", run=returns())
+
+    world(inline_plugin("test-heads-without-config", cad_investigations=hook))
+    code, out, err = cli(capsys, "run", "-c", "2abc", "-i", "chgm", "--output", "json")
+    assert code == 0, err
+    assert [i["name"] for i in json.loads(out)["investigations"]] == ["precheck", "ccam", "chgm"]
+    code, out, err = cli(capsys, "run", "-c", "2abc", "-i", "chgm", "--no-prechecks", "-o", "json")
+    assert code == 0, err
+    assert [i["name"] for i in json.loads(out)["investigations"]] == ["chgm"]
+
+
 def test_a_chain_head_that_is_not_installed_is_a_config_error(world, capsys, tmp_path) -> None:
     world(investigations(chgm=returns()))
     config = write_config(tmp_path, HEADS_CONFIG)

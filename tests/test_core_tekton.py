@@ -72,6 +72,8 @@ def test_routing_config_in_the_configmap_is_valid() -> None:
         "UpgradeConfigSyncFailureOver4HrSRE",
         "InsightsOperatorDown",
         "CannotRetrieveUpdatesSRE",
+        "OCMAgentResponseFailure",
+        "console-ErrorBudgetBurn",
     ]
 
 
@@ -87,6 +89,8 @@ def test_containerfile_installs_the_production_plugins() -> None:
         "cad-upgradeconfigsync",
         "cad-insightsoperatordown",
         "cad-cannotretrieveupdates",
+        "cad-ocmagentresponsefailure",
+        "cad-consoleerrorbudgetburn",
     ):
         assert f"./plugins/{plugin}" in text
     assert "cad-sandbox" not in text and 'ENTRYPOINT ["cad"]' in text

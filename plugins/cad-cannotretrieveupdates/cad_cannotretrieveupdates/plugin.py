@@ -14,7 +14,7 @@ def cad_investigations() -> Iterator[Investigation]:
 
     yield Investigation(
         name="cannotretrieveupdatessre",
-        aliases=("cannotretrieveupdates",),
+        aliases=("cannotretrieveupdates", "can-not-retrieve-updates"),  # the last: upstream's
         run=run,
         description=(
             "Cannot retrieve updates: notes the egress verdict and why the ClusterVersion "

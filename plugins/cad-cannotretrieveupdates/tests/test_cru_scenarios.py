@@ -12,6 +12,8 @@ from cad_sandbox.fixtures import bundled_scenarios
 def test_cru_is_registered_by_its_entry_point() -> None:
     registry = build_registry(entry_points=True)
     assert registry.investigation("cannotretrieveupdates").name == "cannotretrieveupdatessre"
+    # upstream's short name for manual runs (cadctl's shortNameToInvestigation)
+    assert registry.investigation("can-not-retrieve-updates").name == "cannotretrieveupdatessre"
     assert registry.plugins["cannotretrieveupdates"].distribution == "cad-cannotretrieveupdates"
 
 

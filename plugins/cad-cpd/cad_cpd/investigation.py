@@ -16,6 +16,7 @@ from cad_core import (
     ServiceLog,
 )
 from cad_core.errors import NotFoundError, ResourceError
+from cad_core.metrics import SERVICELOG_PREPARED
 from cad_core.plans import report_and_note, silence_after
 
 from cad_cpd import messages
@@ -100,6 +101,7 @@ def _note_egress(ctx: InvestigationContext, cluster_id: str) -> None:
         ctx.notes.success(messages.EGRESS_OK)
     elif outcome == "failure":
         blocked = [str(target) for target in verdict.get("blocked") or ()]
+        ctx.metric(SERVICELOG_PREPARED, alert_type=ctx.name)  # as upstream: one for a person
         ctx.notes.warning(messages.egress_blocked(cluster_id, blocked))
     else:
         error = verdict.get("error") if isinstance(verdict, Mapping) else repr(verdict)

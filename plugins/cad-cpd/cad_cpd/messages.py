@@ -82,8 +82,8 @@ def missing_route(subnet: str) -> str:
 
 def no_route_table(subnets: Sequence[str]) -> str:
     return (
-        f"No route table is associated with {_listing(subnets)}; such a subnet uses its "
-        "VPC's main route table, which CAD did not check"
+        f"CAD found no route table for {_listing(subnets)}, neither one of its own nor its "
+        "VPC's main route table, so its route to the internet was not checked"
     )
 
 

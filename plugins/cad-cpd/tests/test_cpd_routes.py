@@ -24,12 +24,33 @@ def test_cpd_is_registered_by_its_entry_point() -> None:
     assert registry.plugins["cpd"].distribution == "cad-cpd"
 
 
-def test_cpd_subnets_are_sorted_by_their_route_tables(sandbox, sandbox_env) -> None:
-    sandbox_env(sandbox({"aws": {"subnets": SUBNETS}}))
+@pytest.mark.parametrize(
+    ("main_to_internet", "expected"),
+    [
+        (True, SubnetRoutes(("subnet-closed",), ())),
+        (False, SubnetRoutes(("subnet-closed", "subnet-main"), ())),
+    ],
+)
+def test_cpd_subnets_are_sorted_by_their_route_tables(
+    sandbox, sandbox_env, main_to_internet: bool, expected: SubnetRoutes
+) -> None:
+    """A subnet without a table of its own is judged by its VPC's main table (as upstream)."""
+    world = {"subnets": SUBNETS, "main_route_to_internet": main_to_internet}
+    box = sandbox({"aws": world})
+    sandbox_env(box)
     result = check_subnets(
         boto3.Session(region_name="us-east-1"), ["subnet-ok", "subnet-closed", "subnet-main"]
     )
-    assert result == SubnetRoutes(("subnet-closed",), ("subnet-main",))
+    assert result == expected
+    operations = [r["path"] for r in box.world.requests() if r["service"] == "aws"]
+    assert operations.count("/DescribeSubnets") == 1  # only for subnet-main
+
+
+def test_cpd_a_subnet_ec2_does_not_know_is_an_infrastructure_error(sandbox, sandbox_env) -> None:
+    sandbox_env(sandbox({"aws": {"subnets": SUBNETS}}))
+    with pytest.raises(InfrastructureError, match="InvalidSubnetID.NotFound") as error:
+        check_subnets(boto3.Session(region_name="us-east-1"), ["subnet-unknown"])
+    assert error.value.context == "reading the VPC of subnet-unknown"
 
 
 def test_cpd_a_failed_route_table_call_is_an_infrastructure_error(sandbox, sandbox_env) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 
 from cad_core import EscalateIncident, InvestigationContext, InvestigationResult
 from cad_core.errors import InfrastructureError, ResourceError, one_line
+from cad_core.metrics import SERVICELOG_PREPARED
 from cad_core.plans import report_and_note
 
 from cad_insightsoperatordown import messages
@@ -77,6 +78,7 @@ def _note_egress(ctx: InvestigationContext) -> None:
         ctx.notes.success(messages.EGRESS_OK)
     elif outcome == "failure":
         blocked = [str(target) for target in verdict.get("blocked") or ()]
+        ctx.metric(SERVICELOG_PREPARED, alert_type=ctx.name)  # as upstream: one for a person
         cluster_id = str(ctx.resource("cluster").get("id") or ctx.cluster_id)
         ctx.notes.warning(messages.egress_blocked(cluster_id, blocked))
     else:

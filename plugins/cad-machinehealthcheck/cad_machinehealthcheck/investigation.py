@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from cad_core import EscalateIncident, IncidentNote, InvestigationContext, InvestigationResult
-from cad_core.errors import InfrastructureError, ResourceError, one_line
+from cad_core.errors import ResourceError, one_line
 from cad_core.plans import report_and_note
 
 from cad_machinehealthcheck import machines, messages
@@ -60,25 +60,32 @@ def run(ctx: InvestigationContext) -> InvestigationResult:
     return _plan(ctx, messages.ESCALATE_DONE)
 
 
-def _list(kube: Any, resource: str, what: str, **options: Any) -> list[dict[str, Any]]:
+def _list(
+    ctx: InvestigationContext, kube: Any, resource: str, what: str, **options: Any
+) -> list[dict[str, Any]] | None:
+    """The objects, or None with a note saying why: as upstream, a listing that fails ends
+    in a report and an escalation that say so, not in a failed run."""
     try:
         items: list[dict[str, Any]] = kube.list_objects(MACHINE_API, resource, **options)
-    except Exception as error:  # without these nothing can be said: retry the investigation
-        raise InfrastructureError(
-            f"listing {what} failed: {one_line(error)}", context=f"kube API list of {what}"
-        ) from error
+    except Exception as error:
+        ctx.notes.warning(messages.list_failed(what, one_line(error)))
+        return None
     return items
 
 
 def _targets(ctx: InvestigationContext, kube: Any) -> list[dict[str, Any]]:
     """The machines of every health check that may not remediate, each machine once."""
-    checks = _list(kube, "machinehealthchecks", "MachineHealthChecks", namespace=MACHINE_NAMESPACE)
+    checks = _list(
+        ctx, kube, "machinehealthchecks", "MachineHealthChecks", namespace=MACHINE_NAMESPACE
+    )
+    if checks is None:
+        return []
     stopped = [check for check in checks if not machines.remediation_allowed(check)]
     ctx.notes.line(messages.short_circuited([machines.name_of(c) for c in stopped]))
     if not stopped:
         return []
     # One listing for all checks: fewer requests than one labelled list per check.
-    every = _list(kube, "machines", "machines", namespace=MACHINE_NAMESPACE)
+    every = _list(ctx, kube, "machines", "machines", namespace=MACHINE_NAMESPACE) or []
     chosen: dict[str, dict[str, Any]] = {}
     for check in stopped:
         selector = (check.get("spec") or {}).get("selector")

@@ -24,6 +24,10 @@ def bad_selector(check: str, error: str) -> str:
     return f"MachineHealthCheck {check} has a selector CAD cannot read ({error}); skipped"
 
 
+def list_failed(what: str, error: str) -> str:
+    return f"CAD could not list the {what} in openshift-machine-api ({error})"
+
+
 NO_MACHINES = "No machines were found behind the short-circuited health checks"
 NOTHING_BROKEN = "None of their machines is being deleted or has failed"
 

@@ -12,7 +12,7 @@ def cad_investigations() -> Iterator[Investigation]:
 
     yield Investigation(
         name="machinehealthcheckunterminatedshortcircuitsre",
-        aliases=("machinehealthcheck", "mhc"),
+        aliases=("machinehealthcheck", "mhc", "machine-health-check"),
         run=run,
         description=(
             "MachineHealthCheck short-circuited: looks at the machines and nodes of every "

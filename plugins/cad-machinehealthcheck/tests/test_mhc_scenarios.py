@@ -35,3 +35,21 @@ def test_the_remediation_is_named_after_the_investigation() -> None:
         if r["service"] == "backplane" and r["method"] == "POST" and "remediation" in r["path"]
     ]
     assert opened == ["remediationName=machinehealthcheckunterminatedshortcircuitsre"]
+
+
+@pytest.mark.usefixtures("fast_scenario_runs")
+def test_a_listing_that_keeps_failing_is_noted_and_the_run_finishes() -> None:
+    """As upstream (issue 25): the error goes in the report, the run does not fail."""
+    result = run_scenario("mhc-list-error-noted")
+    assert result.runs[0][0] == 0
+    note = result.world["pagerduty"]["incidents"][INCIDENT]["notes"][0]
+    assert "could not list the MachineHealthChecks" in note
+    assert "No machines were found" in note
+
+
+def test_upstreams_short_name_runs_the_investigation() -> None:
+    from cad_core.plugins import build_registry
+
+    registry = build_registry(entry_points=True)
+    name = "machinehealthcheckunterminatedshortcircuitsre"
+    assert registry.investigation("machine-health-check").name == name

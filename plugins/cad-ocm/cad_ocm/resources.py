@@ -234,6 +234,12 @@ def build_pull_secret(resources: Resources) -> dict[str, Any]:
     return read(resources)
 
 
+def build_pull_secret_check(resources: Resources) -> dict[str, Any]:
+    from cad_ocm.pullsecret_check import build_pull_secret_check as compare
+
+    return compare(resources)
+
+
 def warm_ocm_token(resources: Resources) -> bool:
     """Fetch the OCM client's access token now (the client renews it later by itself), so
     the SSO round trip overlaps the alert read instead of delaying the cluster lookup."""
@@ -331,6 +337,13 @@ def registrations() -> Iterator[Resource]:
         "the cluster's openshift-config/pull-secret auths (through kube; credentials inside)",
         scope="investigation",  # read with the asking investigation's remediation (RBAC)
         needs=("kube",),
+    )
+    yield Resource(
+        "pull_secret_check",
+        build_pull_secret_check,
+        "the pull secret compared with the owner's OCM account: findings name registries only",
+        scope="investigation",  # built on pull_secret, which is read with the asker's RBAC
+        needs=("pull_secret", "owner", "registry_credentials"),
     )
     yield Resource(
         "egress_verification",

@@ -233,6 +233,8 @@ class Cluster:
     hibernation: tuple[Hibernation, ...] = ()
     dns_ready: bool = True
     subnet_ids: tuple[str, ...] = ()  # aws.subnet_ids: a customer-provided VPC (BYOVPC)
+    private_link: bool = False  # aws.private_link
+    machine_cidr: str = "10.0.0.0/16"  # network.machine_cidr
     owner: Owner = field(default_factory=Owner)
 
     @property
@@ -263,6 +265,23 @@ class Instance:
     name: str
     state: InstanceState = "running"
     stopped_at: datetime | None = None
+    security_groups: tuple[str, ...] = ()  # ids, served in the instance's groupSet
+
+
+@dataclass(frozen=True, kw_only=True)
+class IngressRule:
+    """One inbound rule of a security group (EC2 DescribeSecurityGroups' ipPermissions)."""
+
+    protocol: str = "tcp"  # "tcp", "udp", or "-1" for all traffic
+    from_port: int = 0
+    to_port: int = 65535
+    cidrs: tuple[str, ...] = ("0.0.0.0/0",)
+
+
+@dataclass(frozen=True, kw_only=True)
+class SecurityGroup:
+    id: str
+    rules: tuple[IngressRule, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -290,6 +309,10 @@ class Aws:
     cloudtrail: tuple[CloudTrailEvent, ...] = ()
     credentials: Literal["ok", "denied"] = "ok"
     subnets: tuple[Subnet, ...] = ()
+    main_route_to_internet: bool = True  # the VPC's main route table has 0.0.0.0/0
+    # domain-name-servers of the VPC's DHCP option set; empty: the key is absent
+    dhcp_servers: tuple[str, ...] = ("AmazonProvidedDNS",)
+    security_groups: tuple[SecurityGroup, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)

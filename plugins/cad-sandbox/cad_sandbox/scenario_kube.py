@@ -109,6 +109,9 @@ class KubeObject:
     data: dict[str, str] | None = None  # Secrets: plain text here, base64 on the wire
     type: str = ""  # Secrets: e.g. kubernetes.io/tls
     tls: TlsCertificate | None = None
+    # Top-level fields of kinds that keep them outside spec and status, served as given:
+    # an Event's type, reason, message, count, lastTimestamp, involvedObject.
+    fields: dict[str, Any] = field(default_factory=dict)
 
     def validate(self) -> None:
         if not API_VERSION.match(self.apiVersion):
@@ -124,7 +127,10 @@ class KubeObject:
         clash = [key for key in OWN_METADATA if key in self.metadata]
         if clash:
             raise ValueError(f"write {', '.join(clash)} beside metadata, not inside it")
-        for part in (self.metadata, self.spec, self.status):
+        reserved = [key for key in self.fields if key in ("apiVersion", "kind", "metadata")]
+        if reserved:
+            raise ValueError(f"fields: may not set {', '.join(reserved)}")
+        for part in (self.metadata, self.spec, self.status, self.fields):
             check_plain(part, "")
 
     @property

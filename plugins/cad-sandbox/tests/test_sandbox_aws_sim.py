@@ -155,4 +155,30 @@ def test_describe_route_tables_per_subnet(sandbox, sandbox_env) -> None:
     assert routes("subnet-b") == [["10.0.0.0/16"]]
     assert routes("subnet-c") == []
     with pytest.raises(ClientError, match="InvalidParameterValue"):
-        ec2.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": ["vpc-1"]}])
+        ec2.describe_route_tables(Filters=[{"Name": "route.state", "Values": ["active"]}])
+
+
+def test_the_vpc_its_main_route_table_and_its_dhcp_options(sandbox, sandbox_env) -> None:
+    world = {
+        "ocm": {"clusters": [{"id": "c1", "infra_id": "cluster-a-x7k2p"}]},
+        "aws": {
+            "subnets": [{"id": "subnet-c", "route_table": False}],
+            "main_route_to_internet": False,
+            "dhcp_servers": ["192.0.2.10", "AmazonProvidedDNS"],
+        },
+    }
+    sandbox_env(sandbox(world))
+    ec2 = boto3.client("ec2", config=NO_RETRIES)
+    (subnet,) = ec2.describe_subnets(SubnetIds=["subnet-c"])["Subnets"]
+    tables = ec2.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [subnet["VpcId"]]}])
+    (main,) = [t for t in tables["RouteTables"] if t["Associations"][0]["Main"]]
+    assert [r["DestinationCidrBlock"] for r in main["Routes"]] == ["10.0.0.0/16"]
+    tag = [{"Name": "tag-key", "Values": ["kubernetes.io/cluster/cluster-a-x7k2p"]}]
+    (vpc,) = ec2.describe_vpcs(Filters=tag)["Vpcs"]
+    (options,) = ec2.describe_dhcp_options(DhcpOptionsIds=[vpc["DhcpOptionsId"]])["DhcpOptions"]
+    (servers,) = options["DhcpConfigurations"]
+    assert [v["Value"] for v in servers["Values"]] == ["192.0.2.10", "AmazonProvidedDNS"]
+    other = [{"Name": "tag-key", "Values": ["kubernetes.io/cluster/someone-else"]}]
+    assert ec2.describe_vpcs(Filters=other)["Vpcs"] == []
+    with pytest.raises(ClientError, match="InvalidSubnetID.NotFound"):
+        ec2.describe_subnets(SubnetIds=["subnet-gone"])

@@ -3,6 +3,8 @@ run, whichever investigations of the chain read it, seen in the simulators' requ
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 
 from cad_sandbox.commands import run_scenario
@@ -25,3 +27,24 @@ def test_the_egress_verifier_runs_once_however_many_investigations_ask(tmp_path)
     assert [(r["method"], r["path"], r["status"], r["write"]) for r in egress] == [
         ("GET", "/egress", 200, False)
     ]
+
+
+@pytest.mark.usefixtures("fast_scenario_runs")
+@pytest.mark.parametrize(
+    ("scenario", "investigation", "prepared"),
+    [
+        ("cpd-row5-egress-blocked", "cpd", 1),
+        ("iod-row6-egress-blocked", "insightsoperatordown", 1),
+        ("cru-egress-blocked-retrieval-ok", "cannotretrieveupdatessre", 1),
+        ("cpd-row5-routes-ok-egress-ok", "cpd", 0),
+    ],
+)
+def test_a_blocked_egress_verdict_counts_a_prepared_service_log(
+    caplog: pytest.LogCaptureFixture, scenario: str, investigation: str, prepared: int
+) -> None:
+    """Upstream's cad_investigate_servicelog_prepared_total, through the metric events."""
+    caplog.set_level(logging.DEBUG, logger="cad.metrics")
+    run_scenario(scenario)
+    events = [r.getMessage() for r in caplog.records if r.name == "cad.metrics"]
+    expected = f"metric servicelog_prepared alert_type={investigation}"
+    assert events.count(expected) == prepared, events

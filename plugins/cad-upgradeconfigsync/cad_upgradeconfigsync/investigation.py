@@ -18,7 +18,6 @@ from cad_core.errors import NotFoundError, PermanentError, ResourceError, one_li
 from cad_core.plans import report_and_note
 
 from cad_upgradeconfigsync import messages
-from cad_upgradeconfigsync.pullsecret import email_findings, registry_findings
 
 # A missing or unreadable object is a finding; anything else (transient) is retried.
 FINDINGS = (NotFoundError, PermanentError)
@@ -34,7 +33,7 @@ def run(ctx: InvestigationContext) -> InvestigationResult:
         return _banned(ctx, str(ban.get("code") or ""), str(ban.get("description") or ""))
     ctx.notes.success(messages.OWNER_NOT_BANNED)
     try:
-        pull_secret = ctx.resource("pull_secret")
+        ctx.resource("pull_secret")
     except ResourceError as error:
         if error.name == "kube":
             ctx.notes.warning(messages.unreachable(one_line(error.cause)))
@@ -43,7 +42,7 @@ def run(ctx: InvestigationContext) -> InvestigationResult:
             raise  # transient: the runner retries the investigation
         ctx.notes.warning(messages.pull_secret_unreadable(one_line(error.cause)))
         return _escalate(ctx, messages.ESCALATE_DONE)
-    _compare(ctx, pull_secret, str(ctx.resource("owner").get("email") or ""))
+    _note_pull_secret(ctx)
     return _escalate(ctx, messages.ESCALATE_DONE)
 
 
@@ -65,7 +64,7 @@ def _banned(ctx: InvestigationContext, code: str, description: str) -> Investiga
     return _plan(
         ctx,
         ServiceLog(
-            severity="Major",
+            severity="Critical",  # upstream's NewOCMBannedUserServiceLog severity
             summary=messages.OWNER_SL_SUMMARY,
             description=messages.OWNER_SL_DESCRIPTION,
             reason="the cluster owner's account is banned",
@@ -74,19 +73,9 @@ def _banned(ctx: InvestigationContext, code: str, description: str) -> Investiga
     )
 
 
-def _compare(ctx: InvestigationContext, pull_secret: dict[str, Any], email: str) -> None:
-    findings = email_findings(pull_secret, email)
-    try:
-        credentials = ctx.resource("registry_credentials")
-    except ResourceError as error:
-        if not isinstance(error.cause, FINDINGS):
-            raise
-        ctx.notes.warning(messages.registries_unreadable(one_line(error.cause)))
-        credentials = None
-    if credentials == []:
-        ctx.notes.warning(messages.NO_REGISTRY_CREDENTIALS)
-    findings += registry_findings(pull_secret, credentials or [], email)
-    for item in findings:
-        ctx.notes.warning(messages.finding(item))
-    if not findings and credentials:
-        ctx.notes.success(messages.PULL_SECRET_MATCHES)
+def _note_pull_secret(ctx: InvestigationContext) -> None:
+    check = ctx.resource("pull_secret_check")
+    for line in check["warnings"]:
+        ctx.notes.warning(str(line))
+    if check["matches"]:
+        ctx.notes.success(str(check["matches"]))

@@ -6,8 +6,6 @@ carries a credential, an e-mail address or a token: only which entry differs.
 
 from __future__ import annotations
 
-from cad_upgradeconfigsync.pullsecret import Finding
-
 EXPORT_CONTROL = "export_control_compliance"
 EXPORT_CONTROL_SOP = (
     "https://github.com/openshift/ops-sop/blob/master/v4/alerts/"
@@ -61,38 +59,6 @@ def unreachable(error: str) -> str:
 
 def pull_secret_unreadable(error: str) -> str:
     return f"CAD could not read the cluster's pull secret ({error})."
-
-
-def registries_unreadable(error: str) -> str:
-    return f"CAD could not read the owner's registry credentials from OCM ({error})."
-
-
-NO_REGISTRY_CREDENTIALS = "OCM holds no registry credentials for the owner's account"
-PULL_SECRET_MATCHES = "The cluster's pull secret matches the owner's OCM account"
-
-_FINDINGS = {
-    "no_cloud_entry": "The pull secret has no {registry} entry, so it may be misconfigured",
-    "no_cloud_email": "The pull secret's {registry} entry has no e-mail address",
-    "email_differs": (
-        "The e-mail address in the pull secret's {registry} entry is not the owner's e-mail "
-        "in OCM: the pull secret may belong to someone else"
-    ),
-    "no_registry_name": "OCM names no registry for the owner's registry credential {registry}",
-    "registry_missing": "The pull secret has no entry for registry {registry}",
-    "registry_email_differs": (
-        "The pull secret's entry for registry {registry} carries another e-mail address "
-        "than the owner's OCM account"
-    ),
-    "ocm_credential_empty": "OCM's credential for registry {registry} has no user or token",
-    "credential_differs": (
-        "The pull secret's credential for registry {registry} differs from the owner's "
-        "credential in OCM"
-    ),
-}
-
-
-def finding(item: Finding) -> str:
-    return _FINDINGS[item.kind].format(registry=item.registry or "(unnamed)")
 
 
 # --- reasons given to escalate --------------------------------------------------------------------

@@ -14,7 +14,7 @@ def cad_investigations() -> Iterator[Investigation]:
 
     yield Investigation(
         name="upgradeconfigsyncfailureover4hr",
-        aliases=("upgradeconfigsync",),
+        aliases=("upgradeconfigsync", "upgrade-config"),
         run=run,
         description=(
             "Upgrade config sync failure: checks whether the owner is banned and whether the "

@@ -14,6 +14,7 @@ NAME = "upgradeconfigsyncfailureover4hr"
 def test_ucs_is_registered_by_its_entry_point() -> None:
     registry = build_registry(entry_points=True)
     assert registry.investigation("upgradeconfigsync").name == NAME
+    assert registry.investigation("upgrade-config").name == NAME  # upstream's short name
     assert registry.plugins["upgradeconfigsync"].distribution == "cad-upgradeconfigsync"
 
 
@@ -45,5 +46,5 @@ def test_ucs_the_banned_owner_service_log_is_ours_and_kind() -> None:
     result = run_scenario("ucs-row3-owner-banned")
     (log,) = result.world["ocm"]["clusters"]["2ucs0cluster0id00000000000000000"]["service_logs"]
     assert log["summary"] == "Action required: the cluster owner's account is disabled"
-    assert log["severity"] == "Major" and not log["internal_only"]
+    assert log["severity"] == "Critical" and not log["internal_only"]
     assert "transferring the cluster's ownership" in log["description"]

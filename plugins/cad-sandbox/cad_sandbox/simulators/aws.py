@@ -1,6 +1,7 @@
-"""One AWS endpoint for EC2 (Query protocol: DescribeInstances, DescribeRouteTables) and
-CloudTrail (JSON 1.1), as botocore sends
-both to ``AWS_ENDPOINT_URL``. Signatures are not checked: the sandbox holds no secrets.
+"""One AWS endpoint for EC2 (Query protocol: DescribeInstances, DescribeRouteTables,
+DescribeSubnets, DescribeVpcs, DescribeDhcpOptions, DescribeSecurityGroups) and CloudTrail
+(JSON 1.1), as botocore sends both to ``AWS_ENDPOINT_URL``. Signatures are not checked: the
+sandbox holds no secrets.
 
 Requests are logged as ``/<Operation>`` (``/DescribeInstances``, ``/LookupEvents``): every
 AWS call goes to ``/``, so the operation is what tells them apart in logs and faults.
@@ -35,6 +36,10 @@ EC2_CODES = {
 EC2_OPERATIONS = {
     "DescribeInstances": ec2.describe_instances,
     "DescribeRouteTables": ec2.describe_route_tables,
+    "DescribeSubnets": ec2.describe_subnets,
+    "DescribeVpcs": ec2.describe_vpcs,
+    "DescribeDhcpOptions": ec2.describe_dhcp_options,
+    "DescribeSecurityGroups": ec2.describe_security_groups,
 }
 CLOUDTRAIL_CODES = {
     400: "ValidationException",

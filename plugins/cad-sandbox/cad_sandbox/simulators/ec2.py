@@ -1,4 +1,5 @@
-"""EC2 DescribeInstances and DescribeRouteTables over the Query protocol, in EC2's XML."""
+"""EC2 DescribeInstances, DescribeRouteTables, DescribeSubnets, DescribeVpcs,
+DescribeDhcpOptions and DescribeSecurityGroups over the Query protocol, in EC2's XML."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from datetime import timedelta
 from typing import Any
 from xml.etree import ElementTree
 
-from cad_sandbox.scenario import Instance, Scenario, Subnet
+from cad_sandbox.scenario import Instance, Scenario
 from cad_sandbox.simulators.ocm_payloads import AWS_ACCOUNT, REGION
 from cad_sandbox.simulators.wire import HttpProblem
 
@@ -43,44 +44,172 @@ def describe_instances(scenario: Scenario, form: dict[str, str]) -> bytes:
     return _xml(root)
 
 
-def describe_route_tables(scenario: Scenario, form: dict[str, str]) -> bytes:
-    """One route table per scenario subnet that has one; filter ``association.subnet-id``.
+VPC_ID = "vpc-0sandbox"
+MAIN_TABLE_ID = "rtb-0main"
+DHCP_OPTIONS_ID = "dopt-0sandbox"
 
-    Every table has the VPC's local route; a subnet with ``route_to_internet`` also has
-    ``0.0.0.0/0`` through a NAT gateway, as a private BYOVPC subnet would.
+
+def describe_route_tables(scenario: Scenario, form: dict[str, str]) -> bytes:
+    """One route table per scenario subnet that has one, and the VPC's main table.
+
+    Filters: ``association.subnet-id`` (the subnets' own tables) or ``vpc-id`` (every table
+    of the one VPC, the main one included). Every table has the VPC's local route; a
+    subnet with ``route_to_internet`` (the main table with ``aws.main_route_to_internet``)
+    also has ``0.0.0.0/0`` through a NAT gateway, as a private BYOVPC subnet would.
     """
     wanted: list[str] | None = None
+    vpcs: list[str] | None = None
     for number in _indexes(form, "Filter", ".Name"):
         name = form[f"Filter.{number}.Name"]
-        if name != "association.subnet-id":
+        values = _numbered(form, f"Filter.{number}.Value")
+        if name == "association.subnet-id":
+            wanted = values
+        elif name == "vpc-id":
+            vpcs = values
+        else:
             raise HttpProblem(
                 400, f"The filter '{name}' is invalid", aws_code="InvalidParameterValue"
             )
-        wanted = _numbered(form, f"Filter.{number}.Value")
     root = ElementTree.Element("DescribeRouteTablesResponse", xmlns=XML_NAMESPACE)
     _text(root, "requestId", str(uuid.uuid4()))
     tables = ElementTree.SubElement(root, "routeTableSet")
+    if vpcs is not None and VPC_ID not in vpcs:
+        return _xml(root)
     for subnet in scenario.aws.subnets:
         if subnet.route_table and (wanted is None or subnet.id in wanted):
-            _route_table(ElementTree.SubElement(tables, "item"), subnet)
+            table_id = "rtb-" + subnet.id.removeprefix("subnet-")
+            item = _table(tables, table_id, subnet.id, subnet.route_to_internet)
+            ElementTree.SubElement(item, "tagSet")
+    if wanted is None:
+        main = _table(tables, MAIN_TABLE_ID, "", scenario.aws.main_route_to_internet)
+        ElementTree.SubElement(main, "tagSet")
     return _xml(root)
 
 
-def _route_table(item: ElementTree.Element, subnet: Subnet) -> None:
-    table_id = "rtb-" + subnet.id.removeprefix("subnet-")
+def describe_subnets(scenario: Scenario, form: dict[str, str]) -> bytes:
+    """The scenario's subnets, all in one VPC; an unknown id is EC2's NotFound error."""
+    wanted = _numbered(form, "SubnetId")
+    known = {subnet.id for subnet in scenario.aws.subnets}
+    for subnet_id in wanted:
+        if subnet_id not in known:
+            raise HttpProblem(
+                400,
+                f"The subnet ID '{subnet_id}' does not exist",
+                aws_code="InvalidSubnetID.NotFound",
+            )
+    root = ElementTree.Element("DescribeSubnetsResponse", xmlns=XML_NAMESPACE)
+    _text(root, "requestId", str(uuid.uuid4()))
+    subnets = ElementTree.SubElement(root, "subnetSet")
+    for subnet in scenario.aws.subnets:
+        if not wanted or subnet.id in wanted:
+            item = ElementTree.SubElement(subnets, "item")
+            _text(item, "subnetId", subnet.id)
+            _text(item, "vpcId", VPC_ID)
+            _text(item, "state", "available")
+            _text(item, "cidrBlock", "10.0.0.0/24")
+            _text(item, "ownerId", AWS_ACCOUNT)
+    return _xml(root)
+
+
+def describe_vpcs(scenario: Scenario, form: dict[str, str]) -> bytes:
+    """The one VPC, tagged ``kubernetes.io/cluster/<infra id>`` for every scenario cluster;
+    filter ``tag-key`` (patterns allowed)."""
+    tags = [f"kubernetes.io/cluster/{c.infra_id}" for c in scenario.ocm.clusters if c.infra_id]
+    for number in _indexes(form, "Filter", ".Name"):
+        name = form[f"Filter.{number}.Name"]
+        if name != "tag-key":
+            raise HttpProblem(
+                400, f"The filter '{name}' is invalid", aws_code="InvalidParameterValue"
+            )
+        values = _numbered(form, f"Filter.{number}.Value")
+        if not any(fnmatch.fnmatchcase(t, v) for t in tags for v in values):
+            tags = []
+    root = ElementTree.Element("DescribeVpcsResponse", xmlns=XML_NAMESPACE)
+    _text(root, "requestId", str(uuid.uuid4()))
+    vpcs = ElementTree.SubElement(root, "vpcSet")
+    if tags:
+        item = ElementTree.SubElement(vpcs, "item")
+        _text(item, "vpcId", VPC_ID)
+        _text(item, "state", "available")
+        _text(item, "cidrBlock", "10.0.0.0/16")
+        _text(item, "dhcpOptionsId", DHCP_OPTIONS_ID)
+        tag_set = ElementTree.SubElement(item, "tagSet")
+        for key in tags:
+            tag = ElementTree.SubElement(tag_set, "item")
+            _text(tag, "key", key)
+            _text(tag, "value", "owned")
+    return _xml(root)
+
+
+def describe_dhcp_options(scenario: Scenario, form: dict[str, str]) -> bytes:
+    """The VPC's option set; ``domain-name-servers`` from ``aws.dhcp_servers``."""
+    wanted = _numbered(form, "DhcpOptionsId")
+    if wanted and wanted != [DHCP_OPTIONS_ID]:
+        message = f"The dhcpOption ID '{wanted[0]}' does not exist"
+        raise HttpProblem(400, message, aws_code="InvalidDhcpOptionID.NotFound")
+    root = ElementTree.Element("DescribeDhcpOptionsResponse", xmlns=XML_NAMESPACE)
+    _text(root, "requestId", str(uuid.uuid4()))
+    item = ElementTree.SubElement(ElementTree.SubElement(root, "dhcpOptionsSet"), "item")
+    _text(item, "dhcpOptionsId", DHCP_OPTIONS_ID)
+    _text(item, "ownerId", AWS_ACCOUNT)
+    configurations = ElementTree.SubElement(item, "dhcpConfigurationSet")
+    if scenario.aws.dhcp_servers:
+        entry = ElementTree.SubElement(configurations, "item")
+        _text(entry, "key", "domain-name-servers")
+        values = ElementTree.SubElement(entry, "valueSet")
+        for server in scenario.aws.dhcp_servers:
+            _text(ElementTree.SubElement(values, "item"), "value", server)
+    return _xml(root)
+
+
+def describe_security_groups(scenario: Scenario, form: dict[str, str]) -> bytes:
+    """``aws.security_groups`` asked for by ``GroupId.N``; an unknown id is NotFound."""
+    wanted = _numbered(form, "GroupId")
+    known = {group.id: group for group in scenario.aws.security_groups}
+    missing = [group_id for group_id in wanted if group_id not in known]
+    if missing:
+        message = f"The security group '{missing[0]}' does not exist"
+        raise HttpProblem(400, message, aws_code="InvalidGroup.NotFound")
+    root = ElementTree.Element("DescribeSecurityGroupsResponse", xmlns=XML_NAMESPACE)
+    _text(root, "requestId", str(uuid.uuid4()))
+    listed = ElementTree.SubElement(root, "securityGroupInfo")
+    for group_id in wanted or list(known):
+        item = ElementTree.SubElement(listed, "item")
+        _text(item, "groupId", group_id)
+        _text(item, "groupName", group_id)
+        _text(item, "vpcId", VPC_ID)
+        permissions = ElementTree.SubElement(item, "ipPermissions")
+        for rule in known[group_id].rules:
+            permission = ElementTree.SubElement(permissions, "item")
+            _text(permission, "ipProtocol", rule.protocol)
+            if rule.protocol != "-1":
+                _text(permission, "fromPort", str(rule.from_port))
+                _text(permission, "toPort", str(rule.to_port))
+            ranges = ElementTree.SubElement(permission, "ipRanges")
+            for cidr in rule.cidrs:
+                _text(ElementTree.SubElement(ranges, "item"), "cidrIp", cidr)
+    return _xml(root)
+
+
+def _table(
+    parent: ElementTree.Element, table_id: str, subnet_id: str, to_internet: bool
+) -> ElementTree.Element:
+    """A route table; with no ``subnet_id`` it is the VPC's main table."""
+    item = ElementTree.SubElement(parent, "item")
     _text(item, "routeTableId", table_id)
-    _text(item, "vpcId", "vpc-0sandbox")
+    _text(item, "vpcId", VPC_ID)
     _text(item, "ownerId", AWS_ACCOUNT)
     association = ElementTree.SubElement(ElementTree.SubElement(item, "associationSet"), "item")
-    _text(association, "routeTableAssociationId", "rtbassoc-" + subnet.id.removeprefix("subnet-"))
+    _text(association, "routeTableAssociationId", "rtbassoc-" + table_id.removeprefix("rtb-"))
     _text(association, "routeTableId", table_id)
-    _text(association, "subnetId", subnet.id)
-    _text(association, "main", "false")
+    if subnet_id:
+        _text(association, "subnetId", subnet_id)
+    _text(association, "main", "false" if subnet_id else "true")
     routes = ElementTree.SubElement(item, "routeSet")
     _route(routes, "10.0.0.0/16", "gatewayId", "local")
-    if subnet.route_to_internet:
+    if to_internet:
         _route(routes, "0.0.0.0/0", "natGatewayId", "nat-0sandbox")
-    ElementTree.SubElement(item, "tagSet")
+    return item
 
 
 def _route(parent: ElementTree.Element, cidr: str, target_kind: str, target: str) -> None:
@@ -211,6 +340,11 @@ def _instance(item: ElementTree.Element, instance: Instance, scenario: Scenario)
         reason = ElementTree.SubElement(item, "stateReason")
         _text(reason, "code", "Client.UserInitiatedShutdown")
         _text(reason, "message", "Client.UserInitiatedShutdown: User initiated shutdown")
+    groups = ElementTree.SubElement(item, "groupSet")
+    for group_id in instance.security_groups:
+        group = ElementTree.SubElement(groups, "item")
+        _text(group, "groupId", group_id)
+        _text(group, "groupName", group_id)
     tag_set = ElementTree.SubElement(item, "tagSet")
     for key, value in instance_tags(instance, scenario).items():
         tag = ElementTree.SubElement(tag_set, "item")

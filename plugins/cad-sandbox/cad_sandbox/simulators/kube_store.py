@@ -115,6 +115,7 @@ def _object_json(obj: KubeObject, now: datetime) -> dict[str, Any]:
         metadata["annotations"] = dict(obj.annotations)
     metadata.update(resolve_times(obj.metadata, now))
     body: dict[str, Any] = {"apiVersion": obj.apiVersion, "kind": obj.kind, "metadata": metadata}
+    body.update(resolve_times(obj.fields, now))
     for part in ("spec", "status"):
         value = getattr(obj, part)
         if value is not None:

@@ -75,6 +75,7 @@ def cluster_json(cluster: ClusterState, now: datetime) -> dict[str, Any]:
             "url": f"https://console-openshift-console.apps.{seed.display_name}.{BASE_DOMAIN}"
         },
         "dns": {"base_domain": BASE_DOMAIN},
+        "network": {"machine_cidr": seed.machine_cidr, "type": "OVNKubernetes"},
         "machine_pools": {"kind": "MachinePoolListLink", "href": f"{href}/machine_pools"},
         "managed": True,
         "multi_az": False,
@@ -111,7 +112,7 @@ def _aws(cluster: ClusterState) -> dict[str, Any]:
     sts = seed.product == "rosa"
     role = f"arn:aws:iam::{AWS_ACCOUNT}:role/ManagedOpenShift"
     return {
-        "private_link": False,
+        "private_link": seed.private_link,
         "subnet_ids": list(seed.subnet_ids),
         "sts": (
             {

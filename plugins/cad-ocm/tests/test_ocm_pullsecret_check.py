@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 
-from cad_upgradeconfigsync.pullsecret import Finding, email_findings, registry_findings
+from cad_ocm.pullsecret_check import Finding, email_findings, registry_findings
 
 EMAIL = "owner@example.com"
 
@@ -17,7 +17,7 @@ def secret(**entries: dict[str, str]) -> dict[str, dict[str, dict[str, str]]]:
     return {"auths": {k.replace("_", "."): v for k, v in entries.items()}}
 
 
-def test_ucs_the_cloud_entry_must_carry_the_owners_email() -> None:
+def test_ocm_the_cloud_entry_must_carry_the_owners_email() -> None:
     assert email_findings(secret(cloud_openshift_com={"email": EMAIL}), EMAIL) == []
     assert email_findings(secret(), EMAIL) == [Finding("no_cloud_entry", "cloud.openshift.com")]
     assert email_findings(secret(cloud_openshift_com={"email": ""}), EMAIL) == [
@@ -28,7 +28,7 @@ def test_ucs_the_cloud_entry_must_carry_the_owners_email() -> None:
     ]
 
 
-def test_ucs_each_ocm_credential_is_compared_with_its_entry() -> None:
+def test_ocm_each_ocm_credential_is_compared_with_its_entry() -> None:
     pull = secret(
         quay_io={"email": EMAIL, "auth": auth("u", "t")},
         registry_redhat_io={"email": "other@x", "auth": auth("u", "old")},

@@ -1,0 +1,4 @@
+"""CAD investigation ``consoleerrorbudgetburn``.
+
+Decision table: docs/investigations/consoleerrorbudgetburn.md.
+"""

@@ -1,0 +1,4 @@
+"""CAD investigation ``ocmagentresponsefailure``.
+
+Decision table: docs/investigations/ocmagentresponsefailure.md.
+"""
