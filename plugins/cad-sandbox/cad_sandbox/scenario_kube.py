@@ -27,6 +27,7 @@ KNOWN_KINDS: dict[str, tuple[str, bool]] = {
     "Event": ("events", True),
     "Ingress": ("ingresses", False),  # config.openshift.io/v1 Ingress is cluster-scoped
     "IngressController": ("ingresscontrollers", True),
+    "Job": ("jobs", True),
     "Machine": ("machines", True),
     "MachineHealthCheck": ("machinehealthchecks", True),
     "MachineSet": ("machinesets", True),
@@ -138,10 +139,20 @@ class KubeObject:
 
 
 @dataclass(frozen=True, kw_only=True)
+class Jobs:
+    """What becomes of a batch/v1 Job CAD creates on this cluster: its status at once, and
+    one pod (label ``job-name``) whose ``/log`` prints ``log``."""
+
+    outcome: Literal["succeeded", "failed", "running"] = "succeeded"
+    log: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
 class Kube:
     clusteroperators: dict[str, ClusterOperator] = field(default_factory=dict)
     objects: tuple[KubeObject, ...] = ()
     api: Literal["ok", "unavailable"] = "ok"
+    jobs: Jobs = field(default_factory=Jobs)
 
     def validate(self) -> None:
         keys = [(o.group_version[0], o.plural, o.namespace, o.name) for o in self.objects]

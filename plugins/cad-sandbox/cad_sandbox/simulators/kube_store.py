@@ -83,6 +83,7 @@ def _builtin_types() -> Iterable[tuple[str, str, str, str, bool]]:
         "Machine": ("machine.openshift.io", "v1beta1"),
         "MachineHealthCheck": ("machine.openshift.io", "v1beta1"),
         "MachineSet": ("machine.openshift.io", "v1beta1"),
+        "Job": ("batch", "v1"),
         "PodDisruptionBudget": ("policy", "v1"),
         "DaemonSet": ("apps", "v1"),
         "Deployment": ("apps", "v1"),
