@@ -40,8 +40,9 @@ KNOWN_KINDS: dict[str, tuple[str, bool]] = {
     "StatefulSet": ("statefulsets", True),
 }
 # Keys whose string values may be relative times (`-40m`): lastTransitionTime,
-# creationTimestamp, deletionTimestamp, a taint's timeAdded, ...
-TIME_KEY = re.compile(r"(Time|Timestamp|Added)$")
+# creationTimestamp, deletionTimestamp, a taint's timeAdded, annotations such as
+# hypershift.openshift.io/restart-date, ...
+TIME_KEY = re.compile(r"(Time|Timestamp|Added|-date)$")
 API_VERSION = re.compile(r"^([a-z0-9.-]+/)?v[0-9]+((alpha|beta)[0-9]+)?$")
 NAME = re.compile(r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
 OWN_METADATA = ("name", "namespace", "labels", "annotations")

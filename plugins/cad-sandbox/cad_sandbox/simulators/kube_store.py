@@ -113,7 +113,7 @@ def _object_json(obj: KubeObject, now: datetime) -> dict[str, Any]:
     if obj.labels:
         metadata["labels"] = dict(obj.labels)
     if obj.annotations:
-        metadata["annotations"] = dict(obj.annotations)
+        metadata["annotations"] = resolve_times(dict(obj.annotations), now)
     metadata.update(resolve_times(obj.metadata, now))
     body: dict[str, Any] = {"apiVersion": obj.apiVersion, "kind": obj.kind, "metadata": metadata}
     for part in ("spec", "status"):
