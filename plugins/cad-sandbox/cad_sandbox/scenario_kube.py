@@ -20,6 +20,7 @@ from cad_sandbox.strict_yaml import parse_time
 KNOWN_KINDS: dict[str, tuple[str, bool]] = {
     "APIServer": ("apiservers", False),
     "ClusterOperator": ("clusteroperators", False),
+    "CertificateSigningRequest": ("certificatesigningrequests", False),
     "ClusterVersion": ("clusterversions", False),
     "ConfigMap": ("configmaps", True),
     "DaemonSet": ("daemonsets", True),
@@ -29,6 +30,7 @@ KNOWN_KINDS: dict[str, tuple[str, bool]] = {
     "IngressController": ("ingresscontrollers", True),
     "Job": ("jobs", True),
     "Machine": ("machines", True),
+    "MachineConfigPool": ("machineconfigpools", False),
     "MachineHealthCheck": ("machinehealthchecks", True),
     "MachineSet": ("machinesets", True),
     "Namespace": ("namespaces", False),
@@ -108,6 +110,8 @@ class KubeObject:
     metadata: dict[str, Any] = field(default_factory=dict)  # more: ownerReferences, ...
     spec: Any = None
     status: Any = None
+    # Other top-level fields: an Event's involvedObject/type/reason/message, NodeMetrics' usage
+    fields: dict[str, Any] = field(default_factory=dict)
     data: dict[str, str] | None = None  # Secrets: plain text here, base64 on the wire
     type: str = ""  # Secrets: e.g. kubernetes.io/tls
     tls: TlsCertificate | None = None
@@ -126,7 +130,10 @@ class KubeObject:
         clash = [key for key in OWN_METADATA if key in self.metadata]
         if clash:
             raise ValueError(f"write {', '.join(clash)} beside metadata, not inside it")
-        for part in (self.metadata, self.spec, self.status):
+        taken = {"apiVersion", "kind", "metadata", "spec", "status", "data"}
+        if taken & set(self.fields):
+            raise ValueError(f"write {', '.join(sorted(taken & set(self.fields)))} beside fields")
+        for part in (self.metadata, self.spec, self.status, self.fields):
             check_plain(part, "")
 
     @property

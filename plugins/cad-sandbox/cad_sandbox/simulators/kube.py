@@ -41,6 +41,7 @@ REASONS = {
     503: "ServiceUnavailable",
     504: "Timeout",
 }
+HEALTH_ENDPOINTS = ("healthz", "livez", "readyz")  # a fault on the path makes one fail
 NOT_SERVED = "the server could not find the requested resource"
 
 
@@ -82,6 +83,8 @@ class KubeSimulator(BaseSimulator):
         return json_response(status, body)
 
     def dispatch(self, request: Request, rest: str) -> Response:
+        if request.method == "GET" and rest.strip("/") in HEALTH_ENDPOINTS:
+            return Response(200, b"ok", "text/plain")
         if request.method == "GET" and rest.endswith("/log"):
             pod_log = _pod_log(rest)
             if pod_log is not None:

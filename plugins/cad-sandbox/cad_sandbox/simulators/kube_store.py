@@ -84,6 +84,8 @@ def _builtin_types() -> Iterable[tuple[str, str, str, str, bool]]:
         "MachineHealthCheck": ("machine.openshift.io", "v1beta1"),
         "MachineSet": ("machine.openshift.io", "v1beta1"),
         "Job": ("batch", "v1"),
+        "CertificateSigningRequest": ("certificates.k8s.io", "v1"),
+        "MachineConfigPool": ("machineconfiguration.openshift.io", "v1"),
         "PodDisruptionBudget": ("policy", "v1"),
         "DaemonSet": ("apps", "v1"),
         "Deployment": ("apps", "v1"),
@@ -116,6 +118,7 @@ def _object_json(obj: KubeObject, now: datetime) -> dict[str, Any]:
         metadata["annotations"] = resolve_times(dict(obj.annotations), now)
     metadata.update(resolve_times(obj.metadata, now))
     body: dict[str, Any] = {"apiVersion": obj.apiVersion, "kind": obj.kind, "metadata": metadata}
+    body.update(resolve_times(obj.fields, now))
     for part in ("spec", "status"):
         value = getattr(obj, part)
         if value is not None:
