@@ -539,6 +539,9 @@ def test_config_check_of_the_contrib_example(cad_registry, capsys) -> None:
             "upgradeconfigsyncfailureover4hr",
             "insightsoperatordown",
             "cannotretrieveupdatessre",
+            "etcddatabasequotalowspace",
+            "restartcontrolplane",
+            "mustgather",
         ):
             yield Investigation(name=name, run=lambda ctx: InvestigationResult())
 
