@@ -17,14 +17,13 @@ from cad_core.errors import CadError, InfrastructureError, one_line
 from cad_clustertools.kubeview import (
     Obj,
     age,
-    is_hcp,
-    kube_or_plan,
     labels_of,
     name_of,
     namespace_of,
     quantity,
     report,
     roles,
+    start,
 )
 
 # Upstream's INFRA selector is `node-role.kubernetes.io=infra` (a label OpenShift nodes do
@@ -37,12 +36,11 @@ ROLE_SELECTORS = {
 
 
 def run(ctx: InvestigationContext) -> InvestigationResult:
-    kube, unreachable = kube_or_plan(ctx)
+    kube, hcp, unreachable = start(
+        ctx, "HCP cluster: its control-plane nodes run on the management cluster"
+    )
     if unreachable is not None:
         return unreachable
-    hcp = is_hcp(ctx)
-    if hcp:
-        ctx.notes.warning("HCP cluster: its control-plane nodes run on the management cluster")
     try:
         nodes = _select(ctx, kube, hcp)
         if not nodes:

@@ -16,13 +16,12 @@ from cad_core.notes import Notes
 from cad_clustertools import healthnodes
 from cad_clustertools.kubeview import condition as find_condition
 from cad_clustertools.kubeview import (
-    is_hcp,
     is_true,
     joined,
-    kube_or_plan,
     name_of,
     namespace_of,
     report,
+    start,
 )
 
 Check = Callable[[Any, Notes, bool], None]
@@ -35,15 +34,12 @@ WAITING_TROUBLE = {"CrashLoopBackOff", "Error", "ImagePullBackOff", "ErrImagePul
 
 
 def run(ctx: InvestigationContext) -> InvestigationResult:
-    kube, unreachable = kube_or_plan(ctx)
+    kube, hcp, unreachable = start(
+        ctx,
+        "HCP cluster: its control plane runs on the management cluster, so some checks are skipped",
+    )
     if unreachable is not None:
         return unreachable
-    hcp = is_hcp(ctx)
-    if hcp:
-        ctx.notes.warning(
-            "HCP cluster: its control plane runs on the management cluster, so "
-            "some checks are skipped"
-        )
     for check in CHECKS:
         check(kube, ctx.notes, hcp)
     return report(ctx)

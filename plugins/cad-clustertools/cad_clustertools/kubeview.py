@@ -100,13 +100,20 @@ def is_hcp(ctx: InvestigationContext) -> bool:
     return bool((ctx.resource("cluster").get("hypershift") or {}).get("enabled"))
 
 
-def kube_or_plan(ctx: InvestigationContext) -> tuple[Any, InvestigationResult | None]:
-    """The kube client, or the plan for a cluster CAD cannot reach: a note, as upstream."""
+def start(
+    ctx: InvestigationContext, hcp_warning: str
+) -> tuple[Any, bool, InvestigationResult | None]:
+    """(kube client, HCP?, None), or (None, False, the plan for a cluster CAD cannot reach:
+    a note, as upstream). An HCP cluster gets ``hcp_warning`` in the notes."""
     try:
-        return ctx.resource("kube"), None
+        kube = ctx.resource("kube")
     except ResourceError as error:
         ctx.notes.warning(f"CAD could not reach the cluster's kube API: {one_line(error.cause)}")
-        return None, InvestigationResult([IncidentNote(content=ctx.notes.text())])
+        return None, False, InvestigationResult([IncidentNote(content=ctx.notes.text())])
+    hcp = is_hcp(ctx)
+    if hcp:
+        ctx.notes.warning(hcp_warning)
+    return kube, hcp, None
 
 
 def report(ctx: InvestigationContext, escalate: str = "") -> InvestigationResult:
