@@ -19,6 +19,7 @@ from cad_core.registrations import ActionExecutor
 
 from cad_restartcontrolplane.actions import RESTART_ANNOTATION, RestartControlPlane
 
+INVESTIGATION = "restartcontrolplane"
 HOSTED_CLUSTERS = ("hypershift.openshift.io/v1beta1", "hostedclusters")
 RECENT = timedelta(minutes=15)  # a restart rolls every control-plane pod within minutes
 
@@ -33,8 +34,17 @@ def _parse(value: object) -> datetime | None:
     return moment if moment.tzinfo else None
 
 
+def _management_kube(ctx: ExecutionContext) -> Any:
+    """The management cluster through restartcontrolplane's remediation (its RBAC), also
+    under ``cad apply``, where no investigation runs to scope resources to."""
+    resources = ctx.resources
+    if not resources.run.investigation:
+        resources = resources.scoped(INVESTIGATION)
+    return resources.get("management_cluster").kube
+
+
 def _hosted_cluster(action: RestartControlPlane, ctx: ExecutionContext) -> dict[str, Any]:
-    kube = ctx.resource("management_cluster").kube
+    kube = _management_kube(ctx)
     version, resource = HOSTED_CLUSTERS
     found: dict[str, Any] | None = kube.get_object(
         version, resource, action.hosted_cluster, namespace=action.namespace
@@ -62,7 +72,7 @@ def restart(action: RestartControlPlane, ctx: ExecutionContext) -> None:
     annotations = metadata.get("annotations") or {}
     metadata["annotations"] = {**annotations, RESTART_ANNOTATION: action.restart_date}
     version, resource = HOSTED_CLUSTERS
-    kube = ctx.resource("management_cluster").kube
+    kube = _management_kube(ctx)
     try:
         kube.replace_object(version, resource, hosted, namespace=action.namespace)
     except CadError as error:

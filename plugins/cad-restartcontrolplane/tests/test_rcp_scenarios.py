@@ -3,18 +3,26 @@ tests/scenarios), and the restart action under dry-run and inform mode."""
 
 from __future__ import annotations
 
+import json
+import os
+import shlex
+import subprocess
+import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
 from cad_core.actions import from_dict, to_dict
+from cad_core.app import RunRequest, execute
 from cad_core.errors import ActionValidationError
-from cad_sandbox.commands import run_scenario
+from cad_sandbox.commands import environment, run_scenario
 
 from cad_restartcontrolplane.actions import RESTART_ANNOTATION, RestartControlPlane
 
 HERE = Path(__file__).parent / "scenarios"
 SCENARIOS = sorted(str(p) for p in HERE.glob("*.yaml"))
+INCIDENT = "Q1CADTEST00001"
 
 
 @pytest.mark.usefixtures("fast_scenario_runs")
@@ -43,7 +51,9 @@ def test_a_dry_run_says_what_it_would_do_and_writes_nothing() -> None:
 
 
 @pytest.mark.usefixtures("fast_scenario_runs")
-def test_inform_mode_holds_the_restart_for_a_person(tmp_path: Path) -> None:
+def test_inform_mode_holds_the_restart_and_the_printed_command_applies_it(
+    sandbox: Any, tmp_path: Path
+) -> None:
     config = tmp_path / "inform.yaml"
     config.write_text(
         yaml.safe_dump(
@@ -59,10 +69,31 @@ def test_inform_mode_holds_the_restart_for_a_person(tmp_path: Path) -> None:
             }
         )
     )
-    result = run_scenario(str(HERE / "rcp-hcp-restart-requested.yaml"), config=str(config))
-    statuses = {(o["type"], o["status"]) for o in result.runs[0][1]["actions"]}
+    world = yaml.safe_load((HERE / "rcp-hcp-restart-requested.yaml").read_text())
+    world.pop("expect")
+    box = sandbox(world)
+    with environment(box.env()):
+        record = execute(RunRequest(box.webhook_body(), config=str(config)))
+    statuses = {(o.type, str(o.status)) for o in record.actions}
     assert ("restart_control_plane", "held_for_approval") in statuses
-    assert "kube_changes" not in result.world
+    assert "kube_changes" not in box.world.to_json()
+    notes = box.world.to_json()["pagerduty"]["incidents"][INCIDENT]["notes"]
+    [command] = [line for n in notes for line in n.splitlines() if line.startswith("cad apply ")]
+
+    # A person agrees and runs the command from the note.
+    cad = str(Path(sys.executable).with_name("cad"))
+    done = subprocess.run(
+        [cad, *shlex.split(command)[1:], "--output", "json"],
+        env={**os.environ, **box.env()},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    applied = [(a["type"], a["status"]) for a in json.loads(done.stdout)["actions"]]
+    assert applied == [("restart_control_plane", "succeeded")]
+    [hosted] = box.world.to_json()["kube_changes"]["management"]
+    assert RESTART_ANNOTATION in hosted["metadata"]["annotations"]
 
 
 def test_the_action_round_trips_and_refuses_a_time_without_a_zone() -> None:
