@@ -14,6 +14,7 @@ from cad_core.errors import CadError, one_line
 from cad_core.notes import Notes
 
 from cad_clustertools import healthnodes
+from cad_clustertools.eol import eol_warning
 from cad_clustertools.kubeview import condition as find_condition
 from cad_clustertools.kubeview import (
     is_true,
@@ -228,6 +229,9 @@ def cluster_version(kube: Any, notes: Notes, hcp: bool) -> None:
         found = find_condition(version, kind)
         if found is not None and found.get("status") == state:
             issues.append(f"{label}: {found.get('message') or '-'}")
+    eol = eol_warning(version, current) if current != "unknown" else ""
+    if eol:
+        issues.append(eol)
     if issues:
         notes.warning(f"Cluster Version: {current} - {joined(issues, '; ')}")
     else:

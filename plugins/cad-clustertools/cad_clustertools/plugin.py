@@ -7,6 +7,7 @@ from cad_core import (
     Investigation,
     InvestigationContext,
     InvestigationResult,
+    SandboxSimulator,
     Setting,
     hookimpl,
 )
@@ -68,3 +69,15 @@ def cad_settings() -> Iterator[Setting]:
         description="must-gather image for HCP clusters (mustgather's command)",
         default="registry.redhat.io/multicluster-engine/must-gather-rhel9:v2.8",
     )
+    yield Setting(
+        name="CAD_UPGRADE_GRAPH_URL",
+        description="base URL of the upgrade graph clusterhealthcheck's end-of-life check asks",
+        default="https://api.openshift.com",
+    )
+
+
+@hookimpl
+def cad_sandbox_simulators() -> Iterator[SandboxSimulator]:
+    from cad_clustertools.graph_simulator import SIMULATOR
+
+    yield SIMULATOR

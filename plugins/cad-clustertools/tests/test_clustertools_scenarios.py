@@ -109,3 +109,16 @@ def test_mustgather_writes_the_hcp_command_for_the_hosted_cluster() -> None:
     assert "No must-gather is running" in note
     writes = [r for r in result.requests if r["write"] and "kube" in r["service"]]
     assert writes == []  # the tools only read clusters
+
+
+@pytest.mark.usefixtures("fast_scenario_runs")
+def test_end_of_life_comes_from_the_upgrade_graph() -> None:
+    result = run_scenario(str(HERE / "scenarios" / "healthcheck-end-of-life.yaml"), config=ROUTING)
+    note = result.world["pagerduty"]["incidents"][INCIDENT]["notes"][0]
+    assert "more than 2 minor versions behind the newest in its channel (stable-4.16)" in note
+    asked = [r["query"] for r in result.requests if r["service"] == "upgrade_graph"]
+    assert asked == [f"channel=stable-4.{minor}" for minor in (14, 15, 16, 17)]  # 4.17: none
+    healthy = run_scenario(
+        str(HERE / "scenarios" / "healthcheck-healthy-cluster.yaml"), config=ROUTING
+    )
+    assert "EOL" not in healthy.world["pagerduty"]["incidents"][INCIDENT]["notes"][0]
