@@ -14,6 +14,7 @@ snapshot never lands on a node's disk and needs no cleanup:
 
 from __future__ import annotations
 
+import secrets
 import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
@@ -29,7 +30,10 @@ KEEP_SECONDS = 600  # the Job and its pod go away ten minutes after they finish
 
 
 def job_name(now: datetime | None = None) -> str:
-    return f"etcd-analysis-{(now or datetime.now(UTC)).strftime('%Y%m%d-%H%M%S')}"
+    """Upstream's ``etcd-analysis-<YYYYmmdd-HHMMSS>`` plus a short random tail, so an
+    investigation retried within the same second does not collide with its own Job."""
+    stamp = (now or datetime.now(UTC)).strftime("%Y%m%d-%H%M%S")
+    return f"etcd-analysis-{stamp}-{secrets.token_hex(2)}"
 
 
 def _job(name: str, namespace: str, labels: dict[str, str], pod: dict[str, Any]) -> dict[str, Any]:
