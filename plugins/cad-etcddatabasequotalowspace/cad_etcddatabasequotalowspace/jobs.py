@@ -147,7 +147,11 @@ def classic_job(name: str, etcd_pod: Obj, analyzer_image: str) -> dict[str, Any]
         "restartPolicy": "Never",
         "initContainers": [snapshot],
         "containers": [_analyzer(analyzer_image)],
-        "volumes": [SNAPSHOT_VOLUME, *(host_paths[m["name"]] for m in mounts)],
+        # One volume per name, however many mounts use it (a pod repeating one is invalid).
+        "volumes": [
+            SNAPSHOT_VOLUME,
+            *({m["name"]: host_paths[m["name"]] for m in mounts}.values()),
+        ],
     }
     return _job(name, "openshift-etcd", {"app": "etcd-snapshot-analysis"}, pod)
 

@@ -32,3 +32,37 @@ def test_the_report_lists_each_section_that_has_rows() -> None:
 
 def test_output_without_headers_is_empty() -> None:
     assert analysis.parse("error: no snapshot\n").empty
+
+
+def test_the_classic_job_mounts_each_host_path_volume_once() -> None:
+    from cad_etcddatabasequotalowspace import jobs
+
+    member = {
+        "metadata": {"name": "etcd-a"},
+        "spec": {
+            "nodeName": "node-a",
+            "containers": [
+                {
+                    "name": "etcdctl",
+                    "image": "etcd:1",
+                    "env": [{"name": "ETCDCTL_ENDPOINTS", "value": "https://x:2379"}],
+                    "volumeMounts": [
+                        {"name": "certs", "mountPath": "/a"},
+                        {"name": "certs", "mountPath": "/b", "subPath": "b"},
+                        {"name": "config", "mountPath": "/c"},  # not a host path: left out
+                    ],
+                }
+            ],
+            "volumes": [
+                {"name": "certs", "hostPath": {"path": "/etc/kubernetes/certs"}},
+                {"name": "config", "configMap": {"name": "c"}},
+            ],
+        },
+    }
+    job = jobs.classic_job("etcd-analysis-1", member, "analyser:1")
+    assert job is not None
+    pod = job["spec"]["template"]["spec"]
+    assert [v["name"] for v in pod["volumes"]] == ["snapshot-volume", "certs"]
+    [snapshot] = pod["initContainers"]
+    assert snapshot["env"] == [] and len(snapshot["volumeMounts"]) == 3
+    assert jobs.classic_job("x", {"spec": {"containers": []}}, "analyser:1") is None
