@@ -541,6 +541,9 @@ def test_config_check_of_the_contrib_example(cad_registry, capsys) -> None:
             "cannotretrieveupdatessre",
             "ocmagentresponsefailure",
             "consoleerrorbudgetburn",
+            "etcddatabasequotalowspace",
+            "restartcontrolplane",
+            "mustgather",
         ):
             yield Investigation(name=name, run=lambda ctx: InvestigationResult())
 

@@ -45,6 +45,9 @@ NEWER = (
     "cannotretrieveupdatessre",
     "ocmagentresponsefailure",
     "consoleerrorbudgetburn",
+    "etcddatabasequotalowspace",
+    "restartcontrolplane",
+    "mustgather",
 )
 INSTALLED = ("precheck", "ccam", "chgm", "clustermonitoringerrorbudgetburn", *NEWER)
 ALIASES = {"cmbb": "clustermonitoringerrorbudgetburn"}
@@ -358,6 +361,9 @@ def test_installed_investigations_and_aliases_come_from_the_registry(
         "clustermonitoringerrorbudgetburn",
         "machinehealthcheckunterminatedshortcircuitsre",
         "pdbblockingnodedrain",
+        "etcddatabasequotalowspace",
+        "restartcontrolplane",
+        "mustgather",
         "expiredcertificates",
         "ClusterProvisioningDelay",
         "upgradeconfigsyncfailureover4hr",
@@ -752,6 +758,9 @@ def test_the_contrib_example_is_valid_and_routes_the_standard_alerts() -> None:
             "machinehealthcheckunterminatedshortcircuitsre",
         ],
         "pdbblockingnodedrain": ["precheck", "ccam", "pdbblockingnodedrain"],
+        "etcddatabasequotalowspace": ["precheck", "ccam", "etcddatabasequotalowspace"],
+        "restartcontrolplane": ["precheck", "ccam", "restartcontrolplane"],
+        "mustgather": ["precheck", "ccam", "mustgather"],
         "expiredcertificates": ["precheck", "ccam", "expiredcertificates"],
         "ClusterProvisioningDelay": ["precheck", "ccam", "cpd"],
         "upgradeconfigsyncfailureover4hr": ["precheck", "ccam", "upgradeconfigsyncfailureover4hr"],

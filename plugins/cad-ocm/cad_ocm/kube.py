@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from cad_core.errors import BadInputError, NotFoundError, PermanentError
 from cad_core.settings import number_setting
 
-from cad_ocm.http import ApiClient
+from cad_ocm.http import ApiClient, json_body
 
 if TYPE_CHECKING:
     from cad_ocm.backplane import BackplaneClient
@@ -129,6 +129,28 @@ class KubeClient:
             return self.get(api_path(api_version, resource, namespace=namespace, name=name))
         except NotFoundError:
             return None
+
+    # -- the few writes some investigations make (a Job, an annotation) --------------------
+
+    def create_object(
+        self, api_version: str, resource: str, body: Mapping[str, Any], *, namespace: str | None
+    ) -> dict[str, Any]:
+        """POST a new object; the apiserver's 409 (already exists) is raised as is."""
+        path = api_path(api_version, resource, namespace=namespace)
+        return json_body(self._api.request("POST", path, json=dict(body)), f"kube API POST {path}")
+
+    def replace_object(
+        self, api_version: str, resource: str, body: Mapping[str, Any], *, namespace: str | None
+    ) -> dict[str, Any]:
+        """PUT the object back (an update); its ``resourceVersion`` makes a concurrent change
+        a 409 instead of a lost write."""
+        name = str((body.get("metadata") or {}).get("name") or "")
+        path = api_path(api_version, resource, namespace=namespace, name=name)
+        return json_body(self._api.request("PUT", path, json=dict(body)), f"kube API PUT {path}")
+
+    def get_text(self, path: str, params: Mapping[str, Any] | None = None) -> str:
+        """A plain-text reply: a pod's ``log``, ``/healthz``."""
+        return self._api.request("GET", "/" + path.lstrip("/"), params=params).text
 
     def close(self) -> None:
         with self._lock:

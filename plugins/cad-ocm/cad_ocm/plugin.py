@@ -47,9 +47,10 @@ def cad_settings() -> Iterator[Setting]:
 
 @hookimpl
 def cad_resources() -> Iterator[Resource]:
-    from cad_ocm import resources
+    from cad_ocm import management, resources
 
     yield from resources.registrations()
+    yield management.registration()
 
 
 @hookimpl

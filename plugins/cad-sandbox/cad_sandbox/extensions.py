@@ -33,6 +33,7 @@ HOOK = "cad_sandbox_simulators"
 # top-level scenario key, since its name becomes one.
 RESERVED = frozenset(
     {"pagerduty", "sso", "ocm", "backplane", "kube", "aws", "egress", "hostkube", "sso_token"}
+    | {"management_kube", "kube_changes"}
     | {"name", "description", "version", "faults", "latency_ms", "expect"}
     | {"now", "source", "simulators"}
 )

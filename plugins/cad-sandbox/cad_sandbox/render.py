@@ -26,7 +26,12 @@ def render_world(world: dict[str, Any], requests: list[dict[str, Any]]) -> str:
                 lines.append(f"    service log ({log.get('severity')}): {log.get('summary')}")
     for report in world.get("backplane", {}).get("reports", []):
         lines.append(f"  backplane report: {report.get('summary')}")
-    lines += render_sections(world, builtin=("pagerduty", "ocm", "backplane"))
+    for side, changed in world.get("kube_changes", {}).items():
+        for obj in changed:
+            meta = obj.get("metadata") or {}
+            where = "/".join(filter(None, (meta.get("namespace"), meta.get("name"))))
+            lines.append(f"  {side} cluster: {obj.get('kind')} {where} written")
+    lines += render_sections(world, builtin=("pagerduty", "ocm", "backplane", "kube_changes"))
     writes = [r for r in requests if r.get("write")]
     by_service = Counter(r["service"] for r in requests)
     summary = ", ".join(f"{service} {count}" for service, count in sorted(by_service.items()))

@@ -36,8 +36,10 @@ __all__ = [
     "webhook_body",
 ]
 
-SERVICES = ("pagerduty", "sso", "ocm", "backplane", "kube", "aws", "egress")
-ServiceName = Literal["pagerduty", "sso", "ocm", "backplane", "kube", "aws", "egress"]
+SERVICES = ("pagerduty", "sso", "ocm", "backplane", "kube", "management_kube", "aws", "egress")
+ServiceName = Literal[
+    "pagerduty", "sso", "ocm", "backplane", "kube", "management_kube", "aws", "egress"
+]
 IncidentStatus = Literal["triggered", "acknowledged", "resolved"]
 ClusterState = Literal[
     "error",
@@ -368,7 +370,7 @@ class Latency:
 
     def for_service(self, service: str) -> float:
         """Milliseconds for a service; SSO rides on OCM's server and egress on backplane's."""
-        alias = {"sso": "ocm", "egress": "backplane"}
+        alias = {"sso": "ocm", "egress": "backplane", "management_kube": "kube"}
         return float(getattr(self, alias.get(service, service), 0))
 
 
@@ -394,6 +396,9 @@ class Scenario:
     ocm: Ocm = field(default_factory=Ocm)
     aws: Aws = field(default_factory=Aws)
     kube: Kube = field(default_factory=Kube)
+    # The HCP cluster's management cluster (backplane remediations with
+    # managingCluster=management); same shape as kube.
+    management_kube: Kube = field(default_factory=Kube)
     egress: Egress = field(default_factory=Egress)
     faults: tuple[Fault, ...] = ()
     latency_ms: Latency = field(default_factory=Latency)

@@ -20,6 +20,7 @@ from cad_sandbox.strict_yaml import parse_time
 KNOWN_KINDS: dict[str, tuple[str, bool]] = {
     "APIServer": ("apiservers", False),
     "ClusterOperator": ("clusteroperators", False),
+    "CertificateSigningRequest": ("certificatesigningrequests", False),
     "ClusterVersion": ("clusterversions", False),
     "ConfigMap": ("configmaps", True),
     "DaemonSet": ("daemonsets", True),
@@ -27,7 +28,9 @@ KNOWN_KINDS: dict[str, tuple[str, bool]] = {
     "Event": ("events", True),
     "Ingress": ("ingresses", False),  # config.openshift.io/v1 Ingress is cluster-scoped
     "IngressController": ("ingresscontrollers", True),
+    "Job": ("jobs", True),
     "Machine": ("machines", True),
+    "MachineConfigPool": ("machineconfigpools", False),
     "MachineHealthCheck": ("machinehealthchecks", True),
     "MachineSet": ("machinesets", True),
     "Namespace": ("namespaces", False),
@@ -39,8 +42,9 @@ KNOWN_KINDS: dict[str, tuple[str, bool]] = {
     "StatefulSet": ("statefulsets", True),
 }
 # Keys whose string values may be relative times (`-40m`): lastTransitionTime,
-# creationTimestamp, deletionTimestamp, a taint's timeAdded, ...
-TIME_KEY = re.compile(r"(Time|Timestamp|Added)$")
+# creationTimestamp, deletionTimestamp, a taint's timeAdded, annotations such as
+# hypershift.openshift.io/restart-date, ...
+TIME_KEY = re.compile(r"(Time|Timestamp|Added|-date)$")
 API_VERSION = re.compile(r"^([a-z0-9.-]+/)?v[0-9]+((alpha|beta)[0-9]+)?$")
 NAME = re.compile(r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
 OWN_METADATA = ("name", "namespace", "labels", "annotations")
@@ -106,12 +110,13 @@ class KubeObject:
     metadata: dict[str, Any] = field(default_factory=dict)  # more: ownerReferences, ...
     spec: Any = None
     status: Any = None
+    # Top-level fields of kinds that keep them outside spec and status, served as given:
+    # an Event's type, reason, message, count, lastTimestamp, involvedObject; NodeMetrics'
+    # usage.
+    fields: dict[str, Any] = field(default_factory=dict)
     data: dict[str, str] | None = None  # Secrets: plain text here, base64 on the wire
     type: str = ""  # Secrets: e.g. kubernetes.io/tls
     tls: TlsCertificate | None = None
-    # Top-level fields of kinds that keep them outside spec and status, served as given:
-    # an Event's type, reason, message, count, lastTimestamp, involvedObject.
-    fields: dict[str, Any] = field(default_factory=dict)
 
     def validate(self) -> None:
         if not API_VERSION.match(self.apiVersion):
@@ -127,9 +132,9 @@ class KubeObject:
         clash = [key for key in OWN_METADATA if key in self.metadata]
         if clash:
             raise ValueError(f"write {', '.join(clash)} beside metadata, not inside it")
-        reserved = [key for key in self.fields if key in ("apiVersion", "kind", "metadata")]
-        if reserved:
-            raise ValueError(f"fields: may not set {', '.join(reserved)}")
+        taken = {"apiVersion", "kind", "metadata", "spec", "status", "data"}
+        if taken & set(self.fields):
+            raise ValueError(f"write {', '.join(sorted(taken & set(self.fields)))} beside fields")
         for part in (self.metadata, self.spec, self.status, self.fields):
             check_plain(part, "")
 
@@ -144,10 +149,20 @@ class KubeObject:
 
 
 @dataclass(frozen=True, kw_only=True)
+class Jobs:
+    """What becomes of a batch/v1 Job CAD creates on this cluster: its status at once, and
+    one pod (label ``job-name``) whose ``/log`` prints ``log``."""
+
+    outcome: Literal["succeeded", "failed", "running"] = "succeeded"
+    log: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
 class Kube:
     clusteroperators: dict[str, ClusterOperator] = field(default_factory=dict)
     objects: tuple[KubeObject, ...] = ()
     api: Literal["ok", "unavailable"] = "ok"
+    jobs: Jobs = field(default_factory=Jobs)
 
     def validate(self) -> None:
         keys = [(o.group_version[0], o.plural, o.namespace, o.name) for o in self.objects]

@@ -85,6 +85,9 @@ class World:
         self.clusters = {c.id: _seed_cluster(c, scenario.now) for c in scenario.ocm.clusters}
         self.reports: list[dict[str, Any]] = []
         self.remediations: dict[str, str] = {}  # instance id -> cluster id
+        self.management_remediations: set[str] = set()  # ids on the management cluster
+        # Objects the kube simulators created or updated, by side (simulators/kube_writes.py)
+        self.kube_changes: dict[str, list[dict[str, Any]]] = {}
         # The CAD pod's own cluster (simulators/leases.py): (namespace, name) -> Lease
         self.leases: dict[tuple[str, str], dict[str, Any]] = {}
         self.lease_version = 0
@@ -225,6 +228,7 @@ class World:
                         for r in self.reports
                     ]
                 },
+                **({"kube_changes": dict(self.kube_changes)} if self.kube_changes else {}),
                 **sections_json(self),
             }
 

@@ -75,12 +75,18 @@ class BackplaneSimulator(BaseSimulator):
     def create_remediation(self, request: Request, cluster_id: str) -> Response:
         if not request.param("remediationName"):
             raise HttpProblem(400, "remediationName is required")
-        self._cluster(cluster_id)
-        if self.world.scenario.kube.api == "unavailable":
+        cluster = self._cluster(cluster_id)
+        management = request.param("managingCluster") == "management"
+        if management and not cluster.seed.hcp:
+            raise HttpProblem(400, f"cluster {cluster_id} is not a hosted cluster")
+        kube = self.world.scenario.management_kube if management else self.world.scenario.kube
+        if kube.api == "unavailable":
             raise HttpProblem(503, "the cluster's API server is unavailable")
         instance_id = self.world.next_id("remediation-")
         with self.world.lock:
             self.world.remediations[instance_id] = cluster_id
+            if management:
+                self.world.management_remediations.add(instance_id)
         body = {"proxy_uri": f"{PROXY_PREFIX}{instance_id}", "remediationInstanceId": instance_id}
         return json_response(200, body)
 
@@ -92,6 +98,7 @@ class BackplaneSimulator(BaseSimulator):
             if self.world.remediations.get(instance_id) != cluster_id:
                 raise HttpProblem(404, f"remediation instance {instance_id} not found")
             del self.world.remediations[instance_id]
+            self.world.management_remediations.discard(instance_id)
         return json_response(200, {"message": f"remediation instance {instance_id} deleted"})
 
     def create_report(self, request: Request, cluster_id: str) -> Response:

@@ -2,16 +2,20 @@
 
 Serves every group/version/resource the scenario defines (and the usual kinds, empty):
 list and get, namespaced and cluster-scoped, label and field selectors, ``limit`` /
-``continue`` paging, and errors in the apiserver's ``Status`` body. Read-only: CAD's
-investigations never write to a customer's cluster.
+``continue`` paging, and errors in the apiserver's ``Status`` body. Writes are refused,
+but for the few :mod:`kube_writes` accepts: create (POST), update (PUT) and a pod's log.
+One simulator serves the customer cluster (``kube:``), another the management cluster of
+an HCP cluster (``management_kube:``).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from cad_sandbox.scenario_kube import Kube
 from cad_sandbox.simulators.kube_query import field_predicate, label_predicate, page
 from cad_sandbox.simulators.kube_store import KubeStore, ResourceType
+from cad_sandbox.simulators.kube_writes import KubeWrites
 from cad_sandbox.simulators.wire import (
     BaseSimulator,
     HttpProblem,
@@ -37,13 +41,16 @@ REASONS = {
     503: "ServiceUnavailable",
     504: "Timeout",
 }
+HEALTH_ENDPOINTS = ("healthz", "livez", "readyz")  # a fault on the path makes one fail
 NOT_SERVED = "the server could not find the requested resource"
 
 
 class KubeSimulator(BaseSimulator):
-    def __init__(self, world: World) -> None:
+    def __init__(self, world: World, kube: Kube | None = None, side: str = "cluster") -> None:
         super().__init__(world)
-        self.store = KubeStore(world.scenario.kube, world.scenario.now)
+        kube = kube or world.scenario.kube
+        self.store = KubeStore(kube, world.scenario.now)
+        self.writes = KubeWrites(world, self.store, kube.jobs, side)
 
     def add_routes(self, router: Router) -> None:
         # Every path is parsed by hand: group/version/namespace/resource/name vary too much
@@ -76,14 +83,24 @@ class KubeSimulator(BaseSimulator):
         return json_response(status, body)
 
     def dispatch(self, request: Request, rest: str) -> Response:
+        if request.method == "GET" and rest.strip("/") in HEALTH_ENDPOINTS:
+            return Response(200, b"ok", "text/plain")
+        if request.method == "GET" and rest.endswith("/log"):
+            pod_log = _pod_log(rest)
+            if pod_log is not None:
+                return self.writes.log(*pod_log)
         group, version, namespace, resource, name = _parse(rest)
         served = self.store.find(group, version, resource)
         if served is None or (namespace is not None and not served.namespaced):
             raise HttpProblem(404, NOT_SERVED)
+        if request.method == "POST" and name is None:
+            return self.writes.create(served, namespace, request.json())
+        if request.method == "PUT" and name is not None:
+            return self.writes.update(served, namespace, name, request.json())
         if request.method != "GET":
             raise HttpProblem(
                 405,
-                f"CAD's sandbox cluster is read-only: {request.method} is not allowed",
+                f"CAD's sandbox cluster takes no {request.method} here",
                 allow="GET",
             )
         if name is None:
@@ -121,6 +138,14 @@ class KubeSimulator(BaseSimulator):
         if served.group:
             details["group"] = served.group
         raise HttpProblem(404, f'{qualified} "{name}" not found', details=details)
+
+
+def _pod_log(rest: str) -> tuple[str, str] | None:
+    """(namespace, pod) of ``api/v1/namespaces/<ns>/pods/<pod>/log``, else None."""
+    parts = [p for p in rest.split("/") if p]
+    if len(parts) == 7 and parts[:3] == ["api", "v1", "namespaces"] and parts[4] == "pods":
+        return parts[3], parts[5]
+    return None
 
 
 def _parse(rest: str) -> tuple[str, str, str | None, str, str | None]:

@@ -83,6 +83,9 @@ def _builtin_types() -> Iterable[tuple[str, str, str, str, bool]]:
         "Machine": ("machine.openshift.io", "v1beta1"),
         "MachineHealthCheck": ("machine.openshift.io", "v1beta1"),
         "MachineSet": ("machine.openshift.io", "v1beta1"),
+        "Job": ("batch", "v1"),
+        "CertificateSigningRequest": ("certificates.k8s.io", "v1"),
+        "MachineConfigPool": ("machineconfiguration.openshift.io", "v1"),
         "PodDisruptionBudget": ("policy", "v1"),
         "DaemonSet": ("apps", "v1"),
         "Deployment": ("apps", "v1"),
@@ -112,7 +115,7 @@ def _object_json(obj: KubeObject, now: datetime) -> dict[str, Any]:
     if obj.labels:
         metadata["labels"] = dict(obj.labels)
     if obj.annotations:
-        metadata["annotations"] = dict(obj.annotations)
+        metadata["annotations"] = resolve_times(dict(obj.annotations), now)
     metadata.update(resolve_times(obj.metadata, now))
     body: dict[str, Any] = {"apiVersion": obj.apiVersion, "kind": obj.kind, "metadata": metadata}
     body.update(resolve_times(obj.fields, now))

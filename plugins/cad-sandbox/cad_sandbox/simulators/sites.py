@@ -3,7 +3,8 @@
 * pagerduty: the REST API at the root;
 * ocm: SSO's token endpoint under ``/auth/`` and OCM's APIs under ``/api/``;
 * backplane: backplane, the kube API behind ``/backplane/remediation-proxy/<instance>/``
-  (logged as ``kube`` with the path after that prefix) and ``/egress``;
+  (logged as ``kube`` with the path after that prefix, or ``management_kube`` for a
+  remediation opened with ``managingCluster=management``) and ``/egress``;
 * aws: EC2 and CloudTrail;
 * hostkube: the cluster CAD itself runs in, serving the Leases cad-lease locks with.
 """
@@ -75,12 +76,17 @@ def _backplane_mount(world: World) -> Mount:
         KubeSimulator(world),
         EgressSimulator(world),
     )
+    management = KubeSimulator(world, world.scenario.management_kube, "management")
 
     def mount(request: Request) -> Simulator:
         path = request.raw_path
         if path.startswith(PROXY_PREFIX):
             instance_id, _, rest = path[len(PROXY_PREFIX) :].partition("/")
             request.context["instance_id"] = instance_id
+            with world.lock:
+                on_management = instance_id in world.management_remediations
+            if on_management:
+                return _mounted(request, "management_kube", "/" + rest, management)
             return _mounted(request, "kube", "/" + rest, kube)
         if path == EGRESS_PATH:
             return _mounted(request, "egress", path, egress)

@@ -1,0 +1,124 @@
+"""Small pure helpers over kube JSON shared by the tools, and the plans they end with."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from cad_core import EscalateIncident, IncidentNote, InvestigationContext, InvestigationResult
+from cad_core.errors import ResourceError, one_line
+from cad_core.plans import report_and_note
+
+Obj = Mapping[str, Any]
+ROLE_PREFIX = "node-role.kubernetes.io/"
+_QUANTITY = re.compile(r"^([0-9.]+)([a-zA-Z]*)$")
+_FACTORS = {
+    "": 1.0,
+    "n": 1e-9,
+    "u": 1e-6,
+    "m": 1e-3,
+    "k": 1e3,
+    "M": 1e6,
+    "G": 1e9,
+    "T": 1e12,
+    "P": 1e15,
+    "E": 1e18,
+    "Ki": 2.0**10,
+    "Mi": 2.0**20,
+    "Gi": 2.0**30,
+    "Ti": 2.0**40,
+    "Pi": 2.0**50,
+    "Ei": 2.0**60,
+}
+
+
+def name_of(obj: Obj) -> str:
+    return str((obj.get("metadata") or {}).get("name") or "")
+
+
+def namespace_of(obj: Obj) -> str:
+    return str((obj.get("metadata") or {}).get("namespace") or "")
+
+
+def labels_of(obj: Obj) -> Mapping[str, str]:
+    return (obj.get("metadata") or {}).get("labels") or {}
+
+
+def conditions(obj: Obj) -> list[Obj]:
+    return list((obj.get("status") or {}).get("conditions") or [])
+
+
+def condition(obj: Obj, kind: str) -> Obj | None:
+    return next((c for c in conditions(obj) if c.get("type") == kind), None)
+
+
+def is_true(obj: Obj, kind: str) -> bool:
+    found = condition(obj, kind)
+    return found is not None and found.get("status") == "True"
+
+
+def roles(node: Obj) -> list[str]:
+    return sorted(k[len(ROLE_PREFIX) :] for k in labels_of(node) if k.startswith(ROLE_PREFIX))
+
+
+def quantity(value: Any) -> float | None:
+    """A kube quantity (``500m``, ``16Gi``, ``4``) as a number of units, or None."""
+    match = _QUANTITY.match(str(value or "").strip())
+    if not match or match.group(2) not in _FACTORS:
+        return None
+    try:
+        return float(match.group(1)) * _FACTORS[match.group(2)]
+    except ValueError:
+        return None
+
+
+def size(units: float) -> str:
+    """Bytes as upstream prints them: whole Gi, Mi or Ki."""
+    for suffix, factor in (("Gi", 2**30), ("Mi", 2**20)):
+        if units >= factor:
+            return f"{int(units // factor)}{suffix}"
+    return f"{int(units // 1024)}Ki"
+
+
+def age(created: Any, now: datetime | None = None) -> str:
+    try:
+        moment = datetime.fromisoformat(str(created).replace("Z", "+00:00"))
+    except ValueError:
+        return "unknown"
+    seconds = int(((now or datetime.now(UTC)) - moment).total_seconds())
+    days, hours, minutes = seconds // 86400, seconds // 3600 % 24, seconds // 60 % 60
+    return f"{days}d{hours}h" if days else f"{hours}h{minutes}m" if hours else f"{minutes}m"
+
+
+def joined(items: Iterable[str], separator: str = ", ") -> str:
+    return separator.join(items)
+
+
+def is_hcp(ctx: InvestigationContext) -> bool:
+    return bool((ctx.resource("cluster").get("hypershift") or {}).get("enabled"))
+
+
+def start(
+    ctx: InvestigationContext, hcp_warning: str
+) -> tuple[Any, bool, InvestigationResult | None]:
+    """(kube client, HCP?, None), or (None, False, the plan for a cluster CAD cannot reach:
+    a note, as upstream). An HCP cluster gets ``hcp_warning`` in the notes."""
+    try:
+        kube = ctx.resource("kube")
+    except ResourceError as error:
+        ctx.notes.warning(f"CAD could not reach the cluster's kube API: {one_line(error.cause)}")
+        return None, False, InvestigationResult([IncidentNote(content=ctx.notes.text())])
+    hcp = is_hcp(ctx)
+    if hcp:
+        ctx.notes.warning(hcp_warning)
+    return kube, hcp, None
+
+
+def report(ctx: InvestigationContext, escalate: str = "") -> InvestigationResult:
+    cluster_id = str(ctx.resource("cluster").get("id") or ctx.cluster_id)
+    plan: list[Any] = report_and_note(ctx, cluster_id)
+    if escalate:
+        plan.append(EscalateIncident(reason=escalate))
+    return InvestigationResult(plan)
