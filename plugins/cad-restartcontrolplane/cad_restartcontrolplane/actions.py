@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any, ClassVar
 
 import attrs
-from cad_core import Action, register_action_type
+from cad_core import Action, Audience, register_action_type
 from cad_core.errors import ActionValidationError
 
 RESTART_ANNOTATION = "hypershift.openshift.io/restart-date"
@@ -36,14 +36,16 @@ def _rfc3339(instance: Any, attribute: attrs.Attribute[Any], value: object) -> N
 class RestartControlPlane(Action):
     """Ask HyperShift to restart every control-plane component of a hosted cluster.
 
-    Audience: customer-impacting (the API server and the other control-plane pods roll), so
-    it is held for approval in inform mode (``guard_label``) and never repeated while a
-    restart requested within the last minutes is in flight (the executor's check).
+    Audience: the customer (the API server and the other control-plane pods roll), so it is
+    held for approval in inform mode, held back on infrastructure clusters (``guard_label``)
+    and never repeated while a restart requested within the last minutes is in flight (the
+    executor's check).
     """
 
     type_id: ClassVar[str] = "restart_control_plane"
     writes_notes: ClassVar[bool] = True
     guard_label: ClassVar[str | None] = "control-plane restart"
+    audience: ClassVar[str | None] = Audience.CUSTOMER
 
     cluster_id: str = attrs.field(validator=_not_blank)
     namespace: str = attrs.field(validator=_not_blank)  # the HostedCluster's namespace

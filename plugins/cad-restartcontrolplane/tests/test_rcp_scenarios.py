@@ -80,10 +80,10 @@ def test_inform_mode_holds_the_restart_and_the_printed_command_applies_it(
     notes = box.world.to_json()["pagerduty"]["incidents"][INCIDENT]["notes"]
     [command] = [line for n in notes for line in n.splitlines() if line.startswith("cad apply ")]
 
-    # A person agrees and runs the command from the note.
+    # A person reads the plan, agrees, and runs the command from the note (--yes: no terminal).
     cad = str(Path(sys.executable).with_name("cad"))
     done = subprocess.run(
-        [cad, *shlex.split(command)[1:], "--output", "json"],
+        [cad, *shlex.split(command)[1:], "--yes", "--output", "json"],
         env={**os.environ, **box.env()},
         capture_output=True,
         text=True,
