@@ -12,7 +12,7 @@ from cad_core import __version__
 from cad_core.errors import BadInputError, one_line
 from cad_core.lazycli import LazyCommand, help_width, save_listing
 
-OUTPUT = click.Choice(["text", "json"])
+OUTPUT = click.Choice(["text", "json", "html"])
 
 
 class PluginGroup(click.Group):
@@ -156,10 +156,15 @@ def emit_record(record: Any, output: str, extra: dict[str, Any] | None = None) -
     from cad_core.logs import redact
     from cad_core.render import render_text
 
-    if output == "json":
+    if output in ("json", "html"):
         body = {**record.to_record(), **(extra or {})}
-        # Redact the values before encoding: JSON escaping would hide a secret from redact().
-        click.echo(json.dumps(redact_values(body), indent=2, default=str))
+        # Redact the values before encoding: JSON or HTML escaping would hide a secret.
+        if output == "html":
+            from cad_core.htmlreport import render_html
+
+            click.echo(redact(render_html(redact_values(body))), nl=False)
+        else:
+            click.echo(json.dumps(redact_values(body), indent=2, default=str))
     else:
         click.echo(redact(render_text(record)))
 
@@ -172,6 +177,18 @@ def plugins(as_json: bool) -> None:
 
     inventory = plugin_inventory()
     click.echo(json.dumps(inventory, indent=2) if as_json else render_inventory(inventory))
+
+
+@cli.command()
+@click.argument("record")
+def report(record: str) -> None:
+    """Write the HTML run report of a saved RECORD (the JSON of --output json) to stdout."""
+    from cad_core.htmlreport import load_record, render_html
+    from cad_core.logs import redact
+    from cad_core.plugins import get_registry
+
+    get_registry()  # only the plugins know which settings are secret: redact needs them
+    click.echo(redact(render_html(redact_values(load_record(record)))), nl=False)
 
 
 @cli.command()

@@ -17,7 +17,7 @@ import click
 if TYPE_CHECKING:
     from cad_sandbox.critical_path import CriticalPath
 
-OUTPUT = click.Choice(["text", "json"])
+OUTPUT = click.Choice(["text", "json", "html"])
 
 
 @contextlib.contextmanager
@@ -177,19 +177,21 @@ def run_command(
     from cad_core.cli import emit_record
     from cad_core.logs import setup_logging
 
-    from cad_sandbox.render import render_world
+    from cad_sandbox.render import incident_fates, render_world
 
     setup_logging(log_level or "warn")
     result = run_scenario(scenario, config, dry_run, runs)
-    extra: dict[str, Any] = {"sandbox": {"world": result.world, "requests": result.requests}}
+    fates = incident_fates(result.world, result.scenario)
+    sandbox = {"world": result.world, "requests": result.requests, "incidents": fates}
+    extra: dict[str, Any] = {"sandbox": sandbox}
     if runs > 1:
         extra["runs"] = [record for _, record, _ in result.runs]
     path = _critical_path(result.requests) if critical_path else None
     if path is not None:
         extra["sandbox"]["critical_path"] = path.to_json()
-    emit_record(result.runs[-1][2], output, extra if output == "json" else None)
+    emit_record(result.runs[-1][2], output, extra if output != "text" else None)
     if output == "text":
-        click.echo(render_world(result.world, result.requests))
+        click.echo(render_world(result.world, result.requests, fates))
         if path is not None:
             from cad_sandbox.critical_path import render_critical_path
 
