@@ -8,7 +8,7 @@ from functools import partial
 
 import attrs
 
-from cad_core import filters
+from cad_core import filters, logcontext
 from cad_core.actions import Action, EscalateIncident, IncidentNote
 from cad_core.chains import run_incident, run_manual
 from cad_core.config import (
@@ -143,6 +143,7 @@ def execute(request: RunRequest) -> RunRecord:
     config = load_routing(registry, request.config, required=incident)
     check_plugins(registry, config)
     record = RunRecord(mode="incident" if incident else "manual", dry_run=request.dry_run)
+    logcontext.begin_run(record)  # JSON log lines name the run, incident, cluster
     record.inform = request.inform
     if incident:
         check_escalation_path(registry, config)
@@ -212,6 +213,7 @@ def apply_plan(
     routing = load_routing(registry, config, required=False)
     check_plugins(registry, routing)
     record = RunRecord(mode="apply", dry_run=dry_run, alert=alert, cluster_id=cluster_id)
+    logcontext.begin_run(record)
     info = RunInfo("apply", cluster_id, alert, dry_run)
     resources = Resources(registry.resources(), run=info)
     run = Run(registry, routing, RunSettings.from_env(), record, resources)

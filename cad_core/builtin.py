@@ -21,12 +21,19 @@ def cad_metrics_sinks() -> Iterator[MetricsSink]:
 
 @hookimpl
 def cad_settings() -> Iterator[Setting]:
-    from cad_core.checks import url_check
+    from cad_core.checks import choice_check, url_check
+    from cad_core.logs import LOG_FORMATS
 
     yield Setting(
         name="CAD_PROMETHEUS_PUSHGATEWAY",
         description="Pushgateway URL of the prometheus metrics sink",
         check=url_check("http", "https"),
+    )
+    yield Setting(
+        name="CAD_LOG_FORMAT",
+        description="log lines on stderr: text (for people) or json (one object a line)",
+        check=choice_check(*LOG_FORMATS),
+        default="text",
     )
 
 

@@ -154,7 +154,7 @@ def redact_values(value: Any) -> Any:
 
 def emit_record(record: Any, output: str, extra: dict[str, Any] | None = None) -> None:
     from cad_core.logs import redact
-    from cad_core.render import render_text
+    from cad_core.render import echo, render_text
 
     if output in ("json", "html"):
         body = {**record.to_record(), **(extra or {})}
@@ -166,17 +166,24 @@ def emit_record(record: Any, output: str, extra: dict[str, Any] | None = None) -
         else:
             click.echo(json.dumps(redact_values(body), indent=2, default=str))
     else:
-        click.echo(redact(render_text(record)))
+        echo(redact(render_text(record)))
 
 
 @cli.command()
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-def plugins(as_json: bool) -> None:
-    """Installed plugins: distribution, version, status, hooks and what they claim."""
+@click.option("--verbose", "-v", is_flag=True, help="Every claim of every plugin.")
+@click.option("--output", "-o", type=click.Choice(["text", "json"]), default="text")
+@click.option("--json", "as_json", is_flag=True, hidden=True, help="Same as --output json.")
+def plugins(verbose: bool, output: str, as_json: bool) -> None:
+    """Installed plugins: a table; every claim with --verbose or --output json."""
     from cad_core.inventory import plugin_inventory, render_inventory
 
     inventory = plugin_inventory()
-    click.echo(json.dumps(inventory, indent=2) if as_json else render_inventory(inventory))
+    if as_json or output == "json":
+        click.echo(json.dumps(inventory, indent=2))
+    else:
+        from cad_core.render import echo
+
+        echo(render_inventory(inventory, verbose))
 
 
 @cli.command()

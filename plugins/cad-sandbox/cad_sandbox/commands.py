@@ -142,8 +142,20 @@ def sandbox() -> None:
     """Simulated PagerDuty, OCM, AWS and kube API for trying CAD without accounts."""
 
 
+def complete_scenario(
+    _ctx: click.Context, _param: click.Parameter, incomplete: str
+) -> list[click.shell_completion.CompletionItem]:
+    """Shell completion: the bundled examples' names, then files."""
+    from click.shell_completion import CompletionItem
+
+    from cad_sandbox.scenario import bundled_examples
+
+    names = [name for name in bundled_examples() if name.startswith(incomplete)]
+    return [CompletionItem(name) for name in names] + [CompletionItem(incomplete, type="file")]
+
+
 @sandbox.command("run")
-@click.argument("scenario")
+@click.argument("scenario", shell_complete=complete_scenario)
 @click.option("--output", "-o", type=OUTPUT, default="text", show_default=True)
 @click.option("--config", help="Routing config (default: the installed plugins' routes).")
 @click.option("--dry-run", is_flag=True, help="Plan only; the world must see no writes.")
@@ -215,7 +227,7 @@ def _check(result: SandboxResult) -> int:
 
 
 @sandbox.command("serve")
-@click.argument("scenario")
+@click.argument("scenario", shell_complete=complete_scenario)
 def serve_command(scenario: str) -> None:
     """Keep the world of SCENARIO up and print the environment to use it by hand."""
     import shlex
