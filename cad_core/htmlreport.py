@@ -73,7 +73,7 @@ def render_html(body: Mapping[str, Any]) -> str:
     if sandbox:
         from cad_core.htmlworld import render_world
 
-        sections.append(render_world(sandbox))
+        sections.append(render_world(sandbox, items(body.get("actions"))))
         requests = sandbox.get("requests")
         sections.append(render_waterfall(requests if isinstance(requests, list) else []))
     title = f"CAD run report: {_title(body)}"

@@ -3,7 +3,9 @@
 It reads the ``sandbox`` section of a sandbox run's record (DESIGN §7): the world's
 PagerDuty incidents, OCM clusters and backplane reports, the request log, and the words
 the sandbox chose for each incident's fate (``sandbox.incidents``: "silenced",
-"escalated to level 2"). Like the rest of the report, every value is escaped.
+"escalated to level 2"; only in the live report, as the JSON keeps DESIGN §7's shape:
+a saved record's fate is told from the plan instead). Like the rest of the report,
+every value is escaped.
 """
 
 from __future__ import annotations
@@ -14,13 +16,13 @@ from typing import Any
 from cad_core.htmlreport import e, items, mapping
 
 
-def render_world(sandbox: Mapping[str, Any]) -> str:
+def render_world(sandbox: Mapping[str, Any], plan: list[Mapping[str, Any]]) -> str:
     world = mapping(sandbox.get("world"))
-    fates = mapping(sandbox.get("incidents"))
+    fates = mapping(sandbox.get("incidents")) or _fates_from_plan(plan)
     lines = []
     for incident_id, incident in mapping(mapping(world.get("pagerduty")).get("incidents")).items():
         incident = mapping(incident)
-        fate = fates.get(incident_id)
+        fate = fates.get(incident_id) or fates.get("*")
         lines.append(
             f"<li>PagerDuty incident <code>{e(incident_id)}</code> "
             f"&ldquo;{e(incident.get('title'))}&rdquo;: "
@@ -63,3 +65,11 @@ def _writes(requests: Any) -> str:
 
 def _count(value: Any) -> int:
     return len(value) if isinstance(value, list) else 0
+
+
+def _fates_from_plan(plan: list[Mapping[str, Any]]) -> dict[str, str]:
+    """Words for the incident from the actions that took effect (a saved record's report)."""
+    done = {a.get("type") for a in plan if a.get("status") in ("succeeded", "skipped_duplicate")}
+    words = "silenced" if "silence_incident" in done else ""
+    words = words or ("escalated" if "escalate_incident" in done else "")
+    return {"*": words} if words else {}

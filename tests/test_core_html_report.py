@@ -149,6 +149,7 @@ def test_a_saved_record_draws_every_request_and_marks_the_critical_path(tmp_path
         "waterfall"
     )
     assert page.text("waterfall").count("critical path") >= path["round_trips"]
+    assert "silenced" in page.text("world")  # a saved record's fate is told from its plan
 
 
 HOSTILE = "</pre><script>alert(1)</script><img src=x onerror=alert(2)>"

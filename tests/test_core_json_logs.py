@@ -64,7 +64,7 @@ def test_an_unknown_format_is_one_line_and_exit_2(command: tuple[str, ...]) -> N
 
 def test_the_format_is_a_declared_setting() -> None:
     done = cad("plugins", "--output", "json", env={})
-    [core] = [p for p in json.loads(done.stdout)["plugins"] if p["name"] == "cad-core"]
+    [core] = [p for p in json.loads(done.stdout)["plugins"] if p["distribution"] == "cad-core"]
     assert "CAD_LOG_FORMAT" in core["registrations"]["settings"]
 
 
