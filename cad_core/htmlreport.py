@@ -99,6 +99,9 @@ def _header(body: Mapping[str, Any]) -> str:
     flags = [
         word for key, word in (("dry_run", "dry run"), ("inform", "inform mode")) if body.get(key)
     ]
+    runs = body.get("runs")
+    if isinstance(runs, list) and len(runs) > 1:
+        flags.append(f"the last of {len(runs)} runs against one world")
     suffix = f" ({', '.join(flags)})" if flags else ""
     return (
         f"<header><h1>CAD run report: {e(_title(body))}</h1>"
