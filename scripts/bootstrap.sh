@@ -34,7 +34,7 @@ fingerprint() {
       echo "$file"
       cat "$file"
     done
-  } | sha256sum | cut -d' ' -f1
+  } | "$PYTHON" -c 'import hashlib, sys; print(hashlib.sha256(sys.stdin.buffer.read()).hexdigest())'
 }
 stamp=.venv/.cad-bootstrap
 if [ "${CAD_BOOTSTRAP:-}" != force ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$(fingerprint)" ] \
