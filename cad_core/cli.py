@@ -153,8 +153,9 @@ def redact_values(value: Any) -> Any:
 
 
 def emit_record(record: Any, output: str, extra: dict[str, Any] | None = None) -> None:
+    from cad_core.colour import echo
     from cad_core.logs import redact
-    from cad_core.render import echo, render_text
+    from cad_core.render import render_text
 
     if output in ("json", "html"):
         body = {**record.to_record(), **(extra or {})}
@@ -181,7 +182,7 @@ def plugins(verbose: bool, output: str, as_json: bool) -> None:
     if as_json or output == "json":
         click.echo(json.dumps(inventory, indent=2))
     else:
-        from cad_core.render import echo
+        from cad_core.colour import echo
 
         echo(render_inventory(inventory, verbose))
 

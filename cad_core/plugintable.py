@@ -11,7 +11,7 @@ import os
 import textwrap
 from typing import Any
 
-from cad_core.render import paint
+from cad_core.colour import paint
 
 HEADERS = ("PLUGIN", "VERSION", "STATUS", "PROVIDES")
 # Singular and plural of each hook's kind, as the table says it.

@@ -1,43 +1,13 @@
 """Text output for people: what was found, what was done, what was skipped and why.
 
-Marks and the outcome are coloured; :func:`echo` lets click drop the colour when stdout
-is not a terminal, and drops it always when ``NO_COLOR`` is set (https://no-color.org).
+Marks and the outcome are coloured (:mod:`cad_core.colour`).
 """
 
 from __future__ import annotations
 
-import os
-
-import click
-
+from cad_core.colour import paint
 from cad_core.engine.report import Status
 from cad_core.record import RunRecord
-
-COLOURS = {
-    Status.SUCCEEDED: "green",
-    Status.SKIPPED_DUPLICATE: "green",
-    Status.FAILED: "red",
-    Status.DRY_RUN: "cyan",
-    Status.DROPPED_BY_POLICY: "yellow",
-    Status.REPLACED_BY_POLICY: "yellow",
-    Status.NOT_RUN: "red",
-    "succeeded": "green",
-    "failed": "red",
-    "loaded": "green",
-    "disabled": "yellow",
-}
-
-
-def paint(text: str, key: str) -> str:
-    """``text`` in the colour of ``key`` (a status); unknown keys stay plain."""
-    colour = COLOURS.get(key)
-    return click.style(text, fg=colour, bold=True if colour == "red" else None) if colour else text
-
-
-def echo(text: str) -> None:
-    """Print for a person: colour only on a terminal, and never with ``NO_COLOR`` set."""
-    click.echo(text, color=False if os.environ.get("NO_COLOR") else None)
-
 
 MARKS = {
     Status.SUCCEEDED: "done",
