@@ -8,7 +8,7 @@ from functools import partial
 
 import attrs
 
-from cad_core import filters
+from cad_core import filters, logcontext
 from cad_core.actions import EscalateIncident, IncidentNote
 from cad_core.chains import run_incident, run_manual
 from cad_core.config import (
@@ -168,6 +168,7 @@ def execute(request: RunRequest) -> RunRecord:
     config = load_routing(registry, request.config, required=incident)
     check_plugins(registry, config)
     record = RunRecord(mode="incident" if incident else "manual", dry_run=request.dry_run)
+    logcontext.begin_run(record)  # JSON log lines name the run, incident, cluster
     record.inform = request.inform
     if incident:
         check_escalation_path(registry, config)

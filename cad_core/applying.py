@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import partial
 
+from cad_core import logcontext
 from cad_core.app import check_escalation_path, check_plugins, load_routing
 from cad_core.config import RoutingConfig
 from cad_core.context import Alert, Resources, RunInfo
@@ -125,6 +126,7 @@ def apply_plan(
     alert = current_alert(registry, binding, settings)
     record = RunRecord(mode="apply", dry_run=dry_run, alert=alert, cluster_id=binding.cluster_id)
     record.chain = ", ".join(binding.investigations) or None
+    logcontext.begin_run(record)  # JSON log lines name the run, incident, cluster
     info = RunInfo("apply", binding.cluster_id, alert, dry_run)
     resources = Resources(registry.resources(), run=info)
     run = Run(registry, routing, settings, record, resources)

@@ -21,7 +21,8 @@ def cad_metrics_sinks() -> Iterator[MetricsSink]:
 
 @hookimpl
 def cad_settings() -> Iterator[Setting]:
-    from cad_core.checks import url_check
+    from cad_core.checks import choice_check, url_check
+    from cad_core.logs import LOG_FORMATS
     from cad_core.planword import KEY_PURPOSE, KEY_SETTING, TTL_SETTING, check_key, check_ttl
 
     yield Setting(
@@ -41,6 +42,12 @@ def cad_settings() -> Iterator[Setting]:
         description="how long a held plan can be applied (seconds)",
         check=check_ttl,
         default="86400",
+    )
+    yield Setting(
+        name="CAD_LOG_FORMAT",
+        description="log lines on stderr: text (for people) or json (one object a line)",
+        check=choice_check(*LOG_FORMATS),
+        default="text",
     )
 
 

@@ -53,3 +53,13 @@ def number_check(minimum: float = 0.0) -> Callable[[str], None]:
             raise ValueError(f"must be at least {minimum:g}")
 
     return check
+
+
+def choice_check(*choices: str) -> Callable[[str], None]:
+    """A check that accepts only one of ``choices`` (compared case-insensitively)."""
+
+    def check(value: str) -> None:
+        if value.strip().lower() not in choices:
+            raise ValueError(f"must be one of {', '.join(choices)}, not {value.strip()!r}")
+
+    return check

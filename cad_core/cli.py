@@ -17,7 +17,7 @@ if TYPE_CHECKING:  # imported inside the commands that use them: `cad --help` st
     from cad_core.context import Alert
     from cad_core.planword import SignedPlan
 
-OUTPUT = click.Choice(["text", "json"])
+OUTPUT = click.Choice(["text", "json", "html"])
 
 
 class PluginGroup(click.Group):
@@ -158,25 +158,50 @@ def redact_values(value: Any) -> Any:
 
 
 def emit_record(record: Any, output: str, extra: dict[str, Any] | None = None) -> None:
+    from cad_core.colour import echo
     from cad_core.logs import redact
     from cad_core.render import render_text
 
-    if output == "json":
+    if output in ("json", "html"):
         body = {**record.to_record(), **(extra or {})}
-        # Redact the values before encoding: JSON escaping would hide a secret from redact().
-        click.echo(json.dumps(redact_values(body), indent=2, default=str))
+        # Redact the values before encoding: JSON or HTML escaping would hide a secret.
+        if output == "html":
+            from cad_core.htmlreport import render_html
+
+            click.echo(redact(render_html(redact_values(body))), nl=False)
+        else:
+            click.echo(json.dumps(redact_values(body), indent=2, default=str))
     else:
-        click.echo(redact(render_text(record)))
+        echo(redact(render_text(record)))
 
 
 @cli.command()
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-def plugins(as_json: bool) -> None:
-    """Installed plugins: distribution, version, status, hooks and what they claim."""
+@click.option("--verbose", "-v", is_flag=True, help="Every claim of every plugin.")
+@click.option("--output", "-o", type=click.Choice(["text", "json"]), default="text")
+@click.option("--json", "as_json", is_flag=True, hidden=True, help="Same as --output json.")
+def plugins(verbose: bool, output: str, as_json: bool) -> None:
+    """Installed plugins: a table; every claim with --verbose or --output json."""
     from cad_core.inventory import plugin_inventory, render_inventory
 
     inventory = plugin_inventory()
-    click.echo(json.dumps(inventory, indent=2) if as_json else render_inventory(inventory))
+    if as_json or output == "json":
+        click.echo(json.dumps(inventory, indent=2))
+    else:
+        from cad_core.colour import echo
+
+        echo(render_inventory(inventory, verbose))
+
+
+@cli.command()
+@click.argument("record")
+def report(record: str) -> None:
+    """Write the HTML run report of a saved RECORD (the JSON of --output json) to stdout."""
+    from cad_core.htmlreport import load_record, render_html
+    from cad_core.logs import redact
+    from cad_core.plugins import get_registry
+
+    get_registry()  # only the plugins know which settings are secret: redact needs them
+    click.echo(redact(render_html(redact_values(load_record(record)))), nl=False)
 
 
 @cli.command()

@@ -40,18 +40,11 @@ def _claim(item: Any) -> list[str]:
     return [item.name]
 
 
-def render_inventory(inventory: dict[str, Any]) -> str:
-    lines = []
-    for plugin in inventory["plugins"]:
-        version = f" {plugin['version']}" if plugin["version"] else ""
-        lines.append(f"{plugin['distribution']}{version} [{plugin['name']}]: {plugin['status']}")
-        if plugin["error"]:
-            lines.append(f"    error: {plugin['error']}")
-        for kind, names in plugin["registrations"].items():
-            lines.append(f"    {kind}: {'; '.join(names)}")
-    for conflict in inventory["conflicts"]:
-        lines.append(f"CONFLICT: {conflict}")
-    return "\n".join(lines)
+def render_inventory(inventory: dict[str, Any], verbose: bool = False) -> str:
+    """``cad plugins`` as text: a compact table, or every claim (``verbose``)."""
+    from cad_core.plugintable import render_table, render_verbose
+
+    return render_verbose(inventory) if verbose else render_table(inventory)
 
 
 def route_origin(route: Any) -> str:

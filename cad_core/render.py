@@ -1,7 +1,11 @@
-"""Text output for people: what was found, what was done, what was skipped and why."""
+"""Text output for people: what was found, what was done, what was skipped and why.
+
+Marks and the outcome are coloured (:mod:`cad_core.colour`).
+"""
 
 from __future__ import annotations
 
+from cad_core.colour import paint
 from cad_core.engine.report import Status
 from cad_core.record import RunRecord
 
@@ -39,7 +43,7 @@ def render_text(record: RunRecord) -> str:
         detail = outcome.error or outcome.reason
         retries = f", {outcome.attempts} attempts" if outcome.attempts > 1 else ""
         lines.append(
-            f"  [{MARKS.get(outcome.status, outcome.status)}] "
+            f"  [{paint(MARKS.get(outcome.status, outcome.status), outcome.status)}] "
             f"{outcome.action.summary_line()}"
             f"{' via ' + outcome.executor if outcome.executor else ''}{retries}"
         )
@@ -51,4 +55,4 @@ def render_text(record: RunRecord) -> str:
 
 def _headline(record: RunRecord) -> str:
     mode = f"{record.mode} run" + (" (dry run)" if record.dry_run else "")
-    return f"CAD {mode}: {record.outcome}"
+    return f"CAD {mode}: {paint(record.outcome, record.outcome)}"

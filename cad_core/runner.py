@@ -13,7 +13,7 @@ from typing import Any
 
 import attrs
 
-from cad_core import filters
+from cad_core import filters, logcontext
 from cad_core.actions import Action, EscalateIncident, IncidentNote
 from cad_core.config import ChainEntry, RoutingConfig
 from cad_core.context import ExecutionContext, InvestigationContext, Resources
@@ -175,7 +175,8 @@ class Run:
             # Fresh notes per attempt: a retried attempt must not repeat the failed one's lines.
             notes = self.notebooks[-1] = Notes(inv.name)
             try:
-                result = inv.run(self._context(inv.name, notes))
+                with logcontext.work_scope(inv.name):
+                    result = inv.run(self._context(inv.name, notes))
             except Exception as error:
                 wait = min(delay, self.settings.investigation_delay_cap)
                 self._give_up_unless_retryable(inv.name, error, rec, notes, wait)

@@ -265,7 +265,7 @@ def test_plugins_text_shows_conflicts(cad_registry, capsys) -> None:
         yield ActionExecutor(name="rival", action_types=("incident_note",), execute=print)
 
     cad_registry(World().plugin, inline_plugin("rival-plugin", cad_action_executors=rival))
-    code, out, _err = cli(capsys, "plugins")
+    code, out, _err = cli(capsys, "plugins", "--verbose")
     assert code == 0
     assert f"cad-core {__version__} [cad_core.builtin]: loaded" in out
     assert "    metrics_sinks: log; prometheus" in out

@@ -1,7 +1,10 @@
-"""contrib/tekton: the manifests parse and hang together (names, params, commands)."""
+"""contrib/tekton: the manifests parse, hang together (names, params, commands) and are
+valid against the Kubernetes and Tekton schemas of their kinds (vendored in
+tests/data/schemas, so no network is needed)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +28,7 @@ def by_kind(kind: str) -> dict[str, dict[str, Any]]:
 @pytest.mark.parametrize("doc", documents(), ids=lambda d: f"{d['kind']}/{d['metadata']['name']}")
 def test_every_document_has_the_required_fields(doc: dict[str, Any]) -> None:
     assert doc["apiVersion"] and doc["kind"] and doc["metadata"]["name"]
-    if doc["kind"] not in ("ClusterInterceptor",):
+    if doc["kind"] not in ("ClusterInterceptor", "ClusterRoleBinding"):  # cluster-scoped
         assert doc["metadata"]["namespace"] == "cad"
 
 
@@ -112,3 +115,101 @@ def test_pipeline_runs_may_keep_their_locks_as_leases_and_nothing_more() -> None
     assert rule["apiGroups"] == ["coordination.k8s.io"] and rule["resources"] == ["leases"]
     # cad-lease reads, creates, takes over (update) and deletes; never lists or watches.
     assert sorted(rule["verbs"]) == ["create", "delete", "get", "update"]
+
+
+# --- schemas: every document against the Kubernetes or Tekton schema of its kind -------------
+
+SCHEMAS = Path(__file__).resolve().parent / "data" / "schemas"
+BASE = "https://cad.invalid/schemas/"  # a name for resolving, never fetched
+
+
+def schema_registry() -> Any:
+    from referencing import Registry, Resource
+
+    registry: Any = Registry()
+    for name in ("kubernetes.json", "tekton.json"):
+        contents = json.loads((SCHEMAS / name).read_text())
+        registry = registry.with_resource(BASE + name, Resource.from_contents(contents))
+    return registry
+
+
+def schema_name(doc: dict[str, Any]) -> str:
+    """``Deployment.apps.v1``: the kind, then the API group and version, as the files key them."""
+    group, _, version = str(doc.get("apiVersion", "")).rpartition("/")
+    return ".".join(part for part in (doc.get("kind"), group, version) if part)
+
+
+def validate(doc: dict[str, Any]) -> list[str]:
+    """Every schema error in ``doc``, one line each (empty: valid)."""
+    from jsonschema import Draft202012Validator
+
+    name = schema_name(doc)
+    files = [f for f in ("kubernetes.json", "tekton.json") if name in kinds_of(f)]
+    assert files, f"no vendored schema for {name}: add it (see {SCHEMAS / 'vendor_kubernetes.py'})"
+    schema = {"$ref": f"{BASE}{files[0]}#/$defs/{name}"}
+    validator = Draft202012Validator(schema, registry=schema_registry())
+    return [
+        f"{'/'.join(map(str, e.absolute_path)) or '(top)'}: {e.message}"
+        for e in validator.iter_errors(doc)
+    ]
+
+
+def kinds_of(file: str) -> list[str]:
+    return list(json.loads((SCHEMAS / file).read_text())["kinds"])
+
+
+def with_templates(docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The documents, and the resources the TriggerTemplates create (validated as they are)."""
+    inner = [
+        template
+        for doc in docs
+        if doc["kind"] == "TriggerTemplate"
+        for template in doc["spec"]["resourcetemplates"]
+    ]
+    return docs + inner
+
+
+@pytest.mark.parametrize(
+    "doc", with_templates(documents()), ids=lambda d: f"{d['kind']}/{d['metadata'].get('name')}"
+)
+def test_every_manifest_is_valid_against_its_schema(doc: dict[str, Any]) -> None:
+    assert validate(doc) == []
+
+
+@pytest.mark.parametrize(
+    ("kind", "change", "error"),
+    [
+        ("Deployment", lambda d: d["spec"].update(replica=2), "'replica' was unexpected"),
+        (
+            "Task",
+            lambda d: d["spec"]["steps"][0]["env"].append({"value": "x"}),
+            "'name' is a required property",
+        ),
+        (
+            "EventListener",
+            lambda d: d["spec"]["triggers"][0]["interceptors"][0]["ref"].update(kind="Cluster"),
+            "'Cluster' is not one of",
+        ),
+        ("Pipeline", lambda d: d.update(apiVersion="tekton.dev/v1beta2"), "no vendored schema"),
+    ],
+)
+def test_the_schemas_catch_a_typo_a_missing_field_and_a_wrong_value(
+    kind: str, change: Any, error: str
+) -> None:
+    import copy
+
+    [doc] = copy.deepcopy([d for d in documents() if d["kind"] == kind][:1])
+    change(doc)
+    try:
+        problems = "\n".join(validate(doc))
+    except AssertionError as missing:
+        problems = str(missing)
+    assert error in problems
+
+
+def test_every_service_account_the_manifests_name_is_defined() -> None:
+    accounts = set(by_kind("ServiceAccount"))
+    named = {by_kind("EventListener")["cad-event-listener"]["spec"]["serviceAccountName"]}
+    [run] = by_kind("TriggerTemplate")["cad-template"]["spec"]["resourcetemplates"]
+    named.add(run["spec"]["taskRunTemplate"]["serviceAccountName"])
+    assert named <= accounts

@@ -10,6 +10,7 @@ from functools import partial
 
 import attrs
 
+from cad_core import logcontext
 from cad_core.actions import Action, action_types
 from cad_core.context import ExecutionContext
 from cad_core.engine.gates import (
@@ -115,6 +116,14 @@ def _note_in_effect(action: Action, ctx: ExecutionContext, reason: str) -> None:
 
 
 def run_action(
+    action: Action, reg: Registered, ctx: ExecutionContext, policy: RetryPolicy, deadline: Deadline
+) -> ActionOutcome:
+    # On the worker thread that runs it: its log lines (retries too) name the action.
+    with logcontext.work_scope(ctx.investigation, action.type_id):
+        return _run_action(action, reg, ctx, policy, deadline)
+
+
+def _run_action(
     action: Action, reg: Registered, ctx: ExecutionContext, policy: RetryPolicy, deadline: Deadline
 ) -> ActionOutcome:
     executor: ActionExecutor = reg.item

@@ -17,7 +17,7 @@ import click
 if TYPE_CHECKING:
     from cad_sandbox.critical_path import CriticalPath
 
-OUTPUT = click.Choice(["text", "json"])
+OUTPUT = click.Choice(["text", "json", "html"])
 
 
 @contextlib.contextmanager
@@ -155,8 +155,20 @@ def sandbox() -> None:
     """Simulated PagerDuty, OCM, AWS and kube API for trying CAD without accounts."""
 
 
+def complete_scenario(
+    _ctx: click.Context, _param: click.Parameter, incomplete: str
+) -> list[click.shell_completion.CompletionItem]:
+    """Shell completion: the bundled examples' names, then files."""
+    from click.shell_completion import CompletionItem
+
+    from cad_sandbox.scenario import bundled_examples
+
+    names = [name for name in bundled_examples() if name.startswith(incomplete)]
+    return [CompletionItem(name) for name in names] + [CompletionItem(incomplete, type="file")]
+
+
 @sandbox.command("run")
-@click.argument("scenario")
+@click.argument("scenario", shell_complete=complete_scenario)
 @click.option("--output", "-o", type=OUTPUT, default="text", show_default=True)
 @click.option("--config", help="Routing config (default: the installed plugins' routes).")
 @click.option("--dry-run", is_flag=True, help="Plan only; the world must see no writes.")
@@ -190,19 +202,22 @@ def run_command(
     from cad_core.cli import emit_record
     from cad_core.logs import setup_logging
 
-    from cad_sandbox.render import render_world
+    from cad_sandbox.render import incident_fates, render_world
 
     setup_logging(log_level or "warn")
     result = run_scenario(scenario, config, dry_run, runs)
+    fates = incident_fates(result.world, result.scenario)
     extra: dict[str, Any] = {"sandbox": {"world": result.world, "requests": result.requests}}
+    if output == "html":  # the JSON keeps DESIGN §7's shape; the report has room for words
+        extra["sandbox"]["incidents"] = fates
     if runs > 1:
         extra["runs"] = [record for _, record, _ in result.runs]
     path = _critical_path(result.requests) if critical_path else None
     if path is not None:
         extra["sandbox"]["critical_path"] = path.to_json()
-    emit_record(result.runs[-1][2], output, extra if output == "json" else None)
+    emit_record(result.runs[-1][2], output, extra if output != "text" else None)
     if output == "text":
-        click.echo(render_world(result.world, result.requests))
+        click.echo(render_world(result.world, result.requests, fates))
         if path is not None:
             from cad_sandbox.critical_path import render_critical_path
 
@@ -226,7 +241,7 @@ def _check(result: SandboxResult) -> int:
 
 
 @sandbox.command("serve")
-@click.argument("scenario")
+@click.argument("scenario", shell_complete=complete_scenario)
 def serve_command(scenario: str) -> None:
     """Keep the world of SCENARIO up and print the environment to use it by hand."""
     import shlex

@@ -8,10 +8,41 @@ from typing import Any
 from cad_sandbox.extensions import render_sections
 
 
-def render_world(world: dict[str, Any], requests: list[dict[str, Any]]) -> str:
+def incident_fates(world: dict[str, Any], scenario: Any) -> dict[str, str]:
+    """What became of each incident, in words: "silenced", "escalated to level 2", ...
+
+    The world after the run holds only the incident's policy and level; what they mean
+    depends on the scenario: its silent policy and the incident's level and policy before.
+    """
+    pagerduty = getattr(scenario, "pagerduty", None)
+    if pagerduty is None:
+        return {}
+    seed = pagerduty.incident
+    fates = {}
+    for incident_id, incident in world.get("pagerduty", {}).get("incidents", {}).items():
+        policy, level = incident.get("escalation_policy"), incident.get("escalation_level")
+        if incident.get("status") == "resolved" and seed.status != "resolved":
+            fates[incident_id] = "resolved"
+        elif policy == pagerduty.silent_policy and seed.escalation_policy != policy:
+            fates[incident_id] = "silenced (moved to the silent escalation policy)"
+        elif policy != seed.escalation_policy:
+            fates[incident_id] = f"moved to escalation policy {policy}"
+        elif isinstance(level, int) and level > seed.escalation_level:
+            fates[incident_id] = f"escalated to level {level}"
+        else:
+            fates[incident_id] = "left as it was (not silenced, not escalated)"
+    return fates
+
+
+def render_world(
+    world: dict[str, Any], requests: list[dict[str, Any]], fates: dict[str, str] | None = None
+) -> str:
     lines = ["\nthe simulated world afterwards:"]
     for incident_id, incident in world.get("pagerduty", {}).get("incidents", {}).items():
         lines.append(f"  PagerDuty incident {incident_id}: {incident.get('title')!r}")
+        fate = (fates or {}).get(incident_id)
+        if fate:
+            lines.append(f"    {fate}")
         lines.append(
             f"    status {incident.get('status')}, escalation policy "
             f"{incident.get('escalation_policy')}, level {incident.get('escalation_level')}"
@@ -35,5 +66,6 @@ def render_world(world: dict[str, Any], requests: list[dict[str, Any]]) -> str:
     writes = [r for r in requests if r.get("write")]
     by_service = Counter(r["service"] for r in requests)
     summary = ", ".join(f"{service} {count}" for service, count in sorted(by_service.items()))
-    lines.append(f"\n{len(requests)} requests ({summary}); {len(writes)} writes")
+    lines.append(f"\n{len(requests)} requests ({summary}); {len(writes)} writes:")
+    lines.extend(f"  {w['service']} {w['method']} {w['path']} -> {w.get('status')}" for w in writes)
     return "\n".join(lines) + "\n"

@@ -99,8 +99,16 @@ def test_text_output_shows_the_incident_and_the_world() -> None:
         "[done]",
         "the simulated world afterwards:",
         "[CAD Investigated] cluster-a",
+        "    silenced (moved to the silent escalation policy)",
+        "; 4 writes:\n  ",
+        "  pagerduty PUT /incidents -> 200",
     ):
         assert expected in result.stdout
+
+
+def test_text_output_says_an_escalation_in_words() -> None:
+    result = cad("sandbox", "run", "chgm-hibernation-recently-resumed")
+    assert "    escalated to level 2\n" in result.stdout, result.stderr
 
 
 def test_serve_prints_an_environment_that_cad_run_can_use() -> None:
