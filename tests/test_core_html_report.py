@@ -29,7 +29,7 @@ from cad_core import (
     register_action_type,
 )
 from cad_core.cli import main
-from cad_core.inform import encode_plan
+from cad_core.planword import new_binding, sign_plan
 from cad_core.testing import inline_plugin
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -270,7 +270,10 @@ def html_of(capsys: pytest.CaptureFixture[str], tmp_path: Path, *args: str) -> P
 
 
 def test_cad_run_and_cad_apply_write_the_same_report(
-    probe_config: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+    probe_config: str,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     ran = html_of(
         capsys, tmp_path, "run", "-c", "c1", "-i", "probe-investigation", "--dry-run",
@@ -284,6 +287,9 @@ def test_cad_run_and_cad_apply_write_the_same_report(
     assert "would run: would post <b>this</b> html-probe" in plan
     assert ran.tags["b"] == ran.tags["u"] == 0
 
-    plan = encode_plan([HtmlReportProbe(text="applied")])
+    key = "k" * 32
+    monkeypatch.setenv("CAD_PLAN_KEY", key)
+    binding = new_binding("c1", "", "", ["probe-investigation"])
+    plan = sign_plan([HtmlReportProbe(text="applied")], binding, key)
     applied = html_of(capsys, tmp_path, "apply", plan, "-c", "c1", "--dry-run", "--output", "html")
-    assert "html report probe apply would do (dry run)" in applied.text("plan")
+    assert "html report probe probe-investigation would do (dry run)" in applied.text("plan")
