@@ -130,13 +130,25 @@ def sections_json(world: World) -> dict[str, Any]:
 
 
 def render_sections(world: dict[str, Any], builtin: Iterable[str]) -> list[str]:
-    """Text lines for the plugins' sections of a world JSON (``cad sandbox run`` output)."""
+    """Text lines for the plugins' sections of a world JSON (``cad sandbox run`` output).
+
+    A section holding nothing (no value in any of its collections) is left out: every
+    installed plugin's simulator has a section, and most scenarios use none of them.
+    """
     lines = []
     for name, section in world.items():
-        if name not in builtin:
+        if name not in builtin and not _empty(section):
             size = f"{len(section)} item(s)" if isinstance(section, list | dict) else "value"
             lines.append(f"  {name} (a plugin's simulator): {size}: {json.dumps(section)[:300]}")
     return lines
+
+
+def _empty(section: Any) -> bool:
+    if isinstance(section, dict):
+        return all(_empty(value) for value in section.values())
+    if isinstance(section, list):
+        return not section
+    return section is None
 
 
 def simulator_named(scenario: Scenario, service: str) -> SandboxSimulator | None:

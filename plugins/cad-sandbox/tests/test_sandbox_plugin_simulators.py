@@ -241,3 +241,12 @@ def test_a_seed_that_crashes_is_still_one_line(cad_registry: Callable[..., Regis
     with pytest.raises(BadInputError) as caught:
         load_scenario({"fussy": {"y": 1}})
     assert str(caught.value) == "scenario (dict): fussy: not accepted (KeyError: 'x')"
+
+
+def test_text_output_leaves_out_sections_that_hold_nothing() -> None:
+    from cad_sandbox.extensions import render_sections
+
+    world = {"route53": {"zones": []}, "graph": {}, "tickets": {"open": [{"id": 1}]}}
+    assert render_sections(world, builtin=()) == [
+        'tickets (a plugin\'s simulator): 1 item(s): {"open": [{"id": 1}]}'.join(("  ", ""))
+    ]
