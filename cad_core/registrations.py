@@ -192,8 +192,10 @@ class Verdict:
 
     ``accepted`` is true only when the request's signature checks out over the exact
     body bytes. ``reason`` says why not (shown to the sender, so it must not reveal a
-    secret). ``delivery_id`` names this delivery (e.g. a webhook id header) so replays of
-    one delivery can be told apart from new ones; empty means "use the body's digest".
+    secret). ``delivery_id`` names this delivery so replays of one delivery can be told
+    apart from new ones; it must come from signed content (e.g. an event id inside the
+    body), never from a header the signature does not cover. Empty means "use the body's
+    digest".
     """
 
     accepted: bool

@@ -108,3 +108,20 @@ def test_pipeline_runs_may_keep_their_locks_as_leases_and_nothing_more() -> None
     assert rule["apiGroups"] == ["coordination.k8s.io"] and rule["resources"] == ["leases"]
     # cad-lease reads, creates, takes over (update) and deletes; never lists or watches.
     assert sorted(rule["verbs"]) == ["create", "delete", "get", "update"]
+
+
+def test_the_interceptor_keeps_its_replay_window_in_leases() -> None:  # issue 22.13
+    spec = by_kind("Deployment")["cad-interceptor"]["spec"]["template"]["spec"]
+    [container] = spec["containers"]
+    assert {"name": "CAD_LOCK_PROVIDER", "value": "lease"} in container["env"]
+    account = spec["serviceAccountName"]
+    assert account in by_kind("ServiceAccount")
+    [binding] = [
+        b
+        for b in by_kind("RoleBinding").values()
+        if {"kind": "ServiceAccount", "name": account, "namespace": "cad"} in b["subjects"]
+    ]
+    [rule] = by_kind("Role")[binding["roleRef"]["name"]]["rules"]
+    assert rule["resources"] == ["leases"]
+    # Claims are read, made, taken over, slid, dropped; the expired ones listed and deleted.
+    assert sorted(rule["verbs"]) == ["create", "delete", "get", "list", "update"]
