@@ -38,7 +38,7 @@ from typing import Any
 import attrs
 
 from cad_core.claims import ClaimStore
-from cad_core.errors import one_line
+from cad_core.errors import TransientError, one_line
 from cad_core.interceptor.http import HttpError
 
 Answer = dict[str, Any]
@@ -125,9 +125,18 @@ class Deliveries:
             return future, True
 
     def _claimed_work(self, key: str, work: Callable[[], Answer]) -> Answer:
-        if self.claims is not None and not self.claims.claim(key, self.window):
-            log.info("webhook %s was handled before (%s): no second run", key, self.claims.where)
-            return CLAIMED_BEFORE
+        if self.claims is not None:
+            try:
+                claimed = self.claims.claim(key, self.window)
+            except Exception as error:  # unknown whether it was seen: the sender retries
+                raise TransientError(
+                    f"the replay window ({self.claims.where}) cannot be read: {one_line(error)}"
+                ) from None
+            if not claimed:
+                log.info(
+                    "webhook %s was handled before (%s): no second run", key, self.claims.where
+                )
+                return CLAIMED_BEFORE
         return work()
 
     def _touch(self, key: str, known: _Delivery) -> None:

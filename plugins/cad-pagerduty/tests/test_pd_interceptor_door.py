@@ -233,3 +233,14 @@ def test_a_window_of_zero_is_refused_at_start(cad, tmp_path: Path, value: str) -
         f"cad: error: {WINDOW}=0 would turn replay protection off, which CAD does not "
         "allow; set at least 1 (the default is 600)"
     ]
+
+
+def test_a_replay_window_that_cannot_be_read_is_a_503_not_a_run(interceptor) -> None:
+    # Whether the webhook was seen is unknown: PagerDuty must deliver it again later.
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        nowhere = f"https://127.0.0.1:{closed.getsockname()[1]}"
+    served = interceptor(env={"CAD_LOCK_PROVIDER": "lease", "CAD_LEASE_API_URL": nowhere})
+    answer = post(served, webhook("store-down"))
+    assert answer.status_code == 503 and answer.headers["Retry-After"]
+    assert "the replay window (Leases in namespace cad) cannot be read" in answer.text
