@@ -8,7 +8,8 @@ envelope (see envelope.py), have the alert sources verify the raw webhook bytes,
 hand the rest (parsing, which may call the source's API, routing, escalating) to the
 bounded delivery pool (see deliveries.py), waiting a few seconds for the answer.
 ``/ready`` and ``/metrics`` are also served by :meth:`Interceptor.health` on a port of
-their own, which no webhook, slow client or slow API can block.
+their own, which no webhook, slow client or slow API can block; its ``/ready`` asks the
+webhook port for its own ``/ready``, so probes see a webhook port that stopped answering.
 """
 
 from __future__ import annotations
@@ -103,7 +104,8 @@ class Interceptor:
     # -- WSGI entry points -----------------------------------------------------
 
     def health(self, environ: Mapping[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        """``/ready`` and ``/metrics``: never waits on a webhook or an outside API."""
+        """``/ready`` (which asks the webhook port, at most 1.5 s) and ``/metrics``: neither
+        waits on a webhook's work or an outside API."""
         path = environ.get("PATH_INFO", "")
         if path == "/ready":
             # Ready means webhooks are answered: ask the webhook port itself (issue 22.4).
