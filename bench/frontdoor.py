@@ -7,6 +7,16 @@ Figures (issue 14):
   PagerDuty answers every request with 429 (goal < 200 ms each);
 * runs started (``continue: true`` answers) by 10 replays of one signed webhook (goal 1).
 
+Figures (issue 22):
+
+* webhook-port outage after a burst of N idle connections (nothing sent after connect):
+  the time from the burst to the first answered signed webhook (goal < 2 s for N = 300);
+* webhooks left unanswered (no answer within 30 s) by 8 clients sending distinct signed
+  webhooks for 60 s, with the interceptor logging at INFO into a pipe nobody reads (the
+  condition that stalled it) (goal 0), and the throughput;
+* runs started by 10 replays of one signed webhook, each with a fresh ``X-Webhook-Id``
+  (goal 1).
+
 A plain script: it prints the figures and PASS/FAIL, and exits 1 when a goal is missed.
 """
 
@@ -56,7 +66,9 @@ def scenario(faults: list[dict[str, Any]]) -> dict[str, Any]:
 class Door:
     """One `cad interceptor` process against one sandbox."""
 
-    def __init__(self, faults: list[dict[str, Any]], folder: Path) -> None:
+    def __init__(
+        self, faults: list[dict[str, Any]], folder: Path, stuck_log_reader: bool = False
+    ) -> None:
         from cad_sandbox.harness import Sandbox
 
         self.box = Sandbox(scenario(faults)).start()
@@ -70,12 +82,14 @@ class Door:
             **self.box.env(),
             "PD_SIGNATURE": SECRET,
             "CAD_INVESTIGATION_CONFIG_PATH": str(config),
-            "LOG_LEVEL": "error",
+            "LOG_LEVEL": "info" if stuck_log_reader else "error",
         }
         command = [sys.executable, "-c", "from cad_core.cli import main; main()", "interceptor"]
         command += ["--host", "127.0.0.1", "--port", str(self.port)]
         command += ["--health-port", str(self.health)]
-        self.process = subprocess.Popen(command, env=env, stderr=subprocess.DEVNULL)
+        # A pipe nobody reads: its buffer fills after a few hundred log lines.
+        stderr = subprocess.PIPE if stuck_log_reader else subprocess.DEVNULL
+        self.process = subprocess.Popen(command, env=env, stderr=stderr)
         self.url = f"http://127.0.0.1:{self.port}/"
         self.ready = f"http://127.0.0.1:{self.health}/ready"
         for _ in range(600):
@@ -104,7 +118,7 @@ class Door:
     def close(self) -> None:
         self.process.send_signal(signal.SIGTERM)
         try:
-            self.process.wait(timeout=30)
+            self.process.communicate(timeout=30)  # drains a log pipe, so it can stop
         except subprocess.TimeoutExpired:
             self.process.kill()
         self.box.stop()
@@ -153,6 +167,65 @@ def under_429(door: Door) -> float:
         pool.shutdown(wait=True)
 
 
+def idle_outage(door: Door, count: int) -> float:
+    """Seconds from a burst of ``count`` idle connections to the first answered webhook."""
+    envelope = signed_envelope(door.box.webhook_body())
+    held = [socket.create_connection(("127.0.0.1", door.port), timeout=10) for _ in range(count)]
+    started = time.perf_counter()
+    try:
+        while True:
+            try:
+                requests.post(door.url, json=envelope, timeout=60)
+                return time.perf_counter() - started
+            except requests.RequestException:
+                if time.perf_counter() - started > 120:
+                    return float("inf")
+    finally:
+        for sock in held:
+            sock.close()
+
+
+def with_event_id(body: bytes, event_id: str) -> bytes:
+    import json
+
+    webhook = json.loads(body)
+    webhook["event"]["id"] = event_id
+    return json.dumps(webhook).encode()
+
+
+def sustained(door: Door, seconds: float, clients: int = 8) -> tuple[int, int]:
+    """(answered, unanswered within 30 s) for ``clients`` senders of distinct webhooks."""
+    body, stop = door.box.webhook_body(), time.monotonic() + seconds
+    numbers = iter(range(10**9))
+    counted = {"answered": 0, "unanswered": 0}
+
+    def sender() -> None:
+        while time.monotonic() < stop:
+            envelope = signed_envelope(with_event_id(body, f"load-{next(numbers)}"))
+            try:
+                requests.post(door.url, json=envelope, timeout=30)
+                counted["answered"] += 1
+            except requests.RequestException:
+                counted["unanswered"] += 1
+
+    with ThreadPoolExecutor(clients) as pool:
+        for _ in range(clients):
+            pool.submit(sender)
+    return counted["answered"], counted["unanswered"]
+
+
+def fresh_id_replays(door: Door, count: int = 10) -> int:
+    from cad_pagerduty.signature import HEADER, sign
+
+    body = with_event_id(door.box.webhook_body(), "fresh-id-replays")
+    answers = []
+    for i in range(count):
+        headers = {HEADER: [sign(body, SECRET)], "X-Webhook-Id": [f"fresh-{i}"]}
+        envelope = {"body": body.decode(), "header": headers}
+        answers.append(requests.post(door.url, json=envelope, timeout=120).json())
+    return sum(1 for answer in answers if answer.get("continue"))
+
+
 def replays(door: Door, count: int = 10) -> int:
     envelope = signed_envelope(door.box.webhook_body())
     answers = [requests.post(door.url, json=envelope, timeout=120).json() for _ in range(count)]
@@ -162,6 +235,8 @@ def replays(door: Door, count: int = 10) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--slow", type=int, default=300, help="slow connections (300)")
+    parser.add_argument("--idle", type=int, default=300, help="idle connections (300)")
+    parser.add_argument("--seconds", type=float, default=60, help="sustained load (60 s)")
     args = parser.parse_args(argv)
     results: list[tuple[str, str, bool]] = []
     with tempfile.TemporaryDirectory() as folder:
@@ -183,6 +258,36 @@ def main(argv: list[str] | None = None) -> int:
             started = replays(door)
             results.append(
                 ("runs started by 10 replays of one signed webhook", str(started), started == 1)
+            )
+            started = fresh_id_replays(door)
+            results.append(
+                (
+                    "runs started by 10 replays, each with a fresh X-Webhook-Id",
+                    str(started),
+                    started == 1,
+                )
+            )
+            outage = idle_outage(door, args.idle)
+            results.append(
+                (
+                    f"webhook-port outage after {args.idle} idle connections",
+                    f"{outage:.2f} s",
+                    outage < 2,
+                )
+            )
+        finally:
+            door.close()
+        door = Door([], Path(folder), stuck_log_reader=True)
+        try:
+            answered, unanswered = sustained(door, args.seconds)
+            rate = answered / args.seconds
+            results.append(
+                (
+                    f"unanswered webhooks, 8 clients for {args.seconds:g} s (log pipe unread; "
+                    f"{answered} answered, {rate:.0f}/s)",
+                    str(unanswered),
+                    unanswered == 0,
+                )
             )
         finally:
             door.close()

@@ -53,12 +53,14 @@ def cad_settings() -> Iterator[Setting]:
 
 @hookimpl
 def cad_lock_providers() -> Iterator[LockProvider]:
+    from cad_core.claims import file_claims
     from cad_core.locks import acquire_file_lock, acquire_nothing, check_file_locks
 
     yield LockProvider(
         name="file",
         acquire=acquire_file_lock,
         check=check_file_locks,
+        claims=file_claims,
         description="flock on files in CAD_LOCK_DIR: serialises runs on one machine",
     )
     yield LockProvider(

@@ -84,6 +84,10 @@ def run_incident(alert: Alert, run: Run, experimental: bool) -> None:
         run.record.route = [RESOLVED_REASON]
         log.info("incident %s is already resolved: nothing to do", alert.id)
         return
+    if alert.ignored:  # e.g. an acknowledgement: not what any chain is for
+        run.record.route = [f"{alert.ignored}, so CAD did nothing"]
+        log.warning("incident %s: %s: nothing to do", alert.id, alert.ignored)
+        return
     route = run.config.match(alert.title, experimental)
     run.record.route = [
         f"{r.alert_title!r}: {why}" for r, why in run.config.explain(alert.title, experimental)

@@ -271,6 +271,7 @@ def interceptor(
     from cad_core.app import check_plugins, load_routing
     from cad_core.declared import check_settings
     from cad_core.interceptor.app import Interceptor
+    from cad_core.interceptor.logpipe import LogPipe
     from cad_core.interceptor.server import make_server, serve_forever
     from cad_core.logs import setup_logging
     from cad_core.plugins import get_registry
@@ -281,12 +282,15 @@ def interceptor(
     routing = load_routing(registry, config, required=True)
     check_plugins(registry, routing)
     app = Interceptor(registry, routing)
+    pipe = LogPipe(app.log_dropped.inc)  # a stuck log reader never stops the port
     try:
         server = make_server(app, host, port)
+        app.webhook_address = (host, server.effective_port)
         health = make_server(app.health, host, health_port)
         serve_forever(server, health)
     finally:
         app.close()
+        pipe.close()
 
 
 @cli.command("apply")

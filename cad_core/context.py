@@ -34,6 +34,9 @@ class Alert:
     extra: Mapping[str, Any] = attrs.field(factory=dict)
     # The source saw the incident resolved already: CAD must write nothing about it.
     resolved: bool = False
+    # Non-empty: the source's reason this event is not one CAD investigates (PagerDuty: an
+    # incident.acknowledged, say). CAD answers, logs the reason and does nothing else.
+    ignored: str = ""
 
     def to_record(self) -> dict[str, Any]:
         return {

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from typing_extensions import TypeVar
 
     from cad_core.actions import Action
+    from cad_core.claims import ClaimStore
     from cad_core.context import Alert, ExecutionContext, InvestigationContext, Resources
     from cad_core.metrics import MetricEvent
 
@@ -191,8 +192,10 @@ class Verdict:
 
     ``accepted`` is true only when the request's signature checks out over the exact
     body bytes. ``reason`` says why not (shown to the sender, so it must not reveal a
-    secret). ``delivery_id`` names this delivery (e.g. a webhook id header) so replays of
-    one delivery can be told apart from new ones; empty means "use the body's digest".
+    secret). ``delivery_id`` names this delivery so replays of one delivery can be told
+    apart from new ones; it must come from signed content (e.g. an event id inside the
+    body), never from a header the signature does not cover. Empty means "use the body's
+    digest".
     """
 
     accepted: bool
@@ -342,10 +345,15 @@ class LockProvider:
     that releases the lock, and raises :class:`~cad_core.locks.LockUnavailable` when the
     wait ran out (:class:`~cad_core.locks.LockError` for any other trouble). ``check()``
     (optional) validates the provider's settings at start-up and raises
-    :class:`~cad_core.errors.BadInputError` naming what is wrong.
+    :class:`~cad_core.errors.BadInputError` naming what is wrong. ``claims()`` (optional)
+    returns a :class:`~cad_core.claims.ClaimStore` kept where this provider keeps locks, or
+    None when it has nowhere durable; ``cad interceptor`` keeps its replay window there.
     """
 
     name: str = attrs.field(converter=normalise_name)
     acquire: Callable[[str, float], Callable[[], None]] = attrs.field(validator=_callable)
     description: str = ""
     check: Callable[[], None] | None = attrs.field(default=None, validator=_optional_callable)
+    claims: Callable[[], ClaimStore | None] | None = attrs.field(
+        default=None, validator=_optional_callable
+    )

@@ -213,3 +213,20 @@ def test_every_service_account_the_manifests_name_is_defined() -> None:
     [run] = by_kind("TriggerTemplate")["cad-template"]["spec"]["resourcetemplates"]
     named.add(run["spec"]["taskRunTemplate"]["serviceAccountName"])
     assert named <= accounts
+
+
+def test_the_interceptor_keeps_its_replay_window_in_leases() -> None:  # issue 22.13
+    spec = by_kind("Deployment")["cad-interceptor"]["spec"]["template"]["spec"]
+    [container] = spec["containers"]
+    assert {"name": "CAD_LOCK_PROVIDER", "value": "lease"} in container["env"]
+    account = spec["serviceAccountName"]
+    assert account in by_kind("ServiceAccount")
+    [binding] = [
+        b
+        for b in by_kind("RoleBinding").values()
+        if {"kind": "ServiceAccount", "name": account, "namespace": "cad"} in b["subjects"]
+    ]
+    [rule] = by_kind("Role")[binding["roleRef"]["name"]]["rules"]
+    assert rule["resources"] == ["leases"]
+    # Claims are read, made, taken over, slid, dropped; the expired ones listed and deleted.
+    assert sorted(rule["verbs"]) == ["create", "delete", "get", "list", "update"]

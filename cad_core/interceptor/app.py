@@ -8,7 +8,8 @@ envelope (see envelope.py), have the alert sources verify the raw webhook bytes,
 hand the rest (parsing, which may call the source's API, routing, escalating) to the
 bounded delivery pool (see deliveries.py), waiting a few seconds for the answer.
 ``/ready`` and ``/metrics`` are also served by :meth:`Interceptor.health` on a port of
-their own, which no webhook, slow client or slow API can block.
+their own, which no webhook, slow client or slow API can block; its ``/ready`` asks the
+webhook port for its own ``/ready``, so probes see a webhook port that stopped answering.
 """
 
 from __future__ import annotations
@@ -27,9 +28,11 @@ from cad_core.actions import EscalateIncident
 from cad_core.config import RoutingConfig, experimental_enabled
 from cad_core.context import Alert, Resources, RunInfo
 from cad_core.errors import BadInputError, CadError, TransientError, one_line
-from cad_core.interceptor.deliveries import Answer, Deliveries, delivery_key
+from cad_core.interceptor.deliveries import CLAIMED_BEFORE, Answer, Deliveries, delivery_key
 from cad_core.interceptor.envelope import MAX_BODY, unwrap
 from cad_core.interceptor.http import HttpError, StartResponse, reply
+from cad_core.interceptor.replay import replay_settings, replay_store
+from cad_core.interceptor.server import probe
 from cad_core.logs import redact
 from cad_core.orgrouting import load_mapping, route_to_org_policy
 from cad_core.plugins import Registry
@@ -63,11 +66,26 @@ class Interceptor:
             base, retry=attrs.evolve(base.retry, deadline=min(base.retry.deadline, budget))
         )
         self.answer_within = number_setting("CAD_INTERCEPTOR_ANSWER_SECONDS", 4.0, 0.1)
-        self.deliveries = deliveries or Deliveries(
-            window_seconds=number_setting("CAD_INTERCEPTOR_REPLAY_WINDOW_SECONDS", 600.0, 0)
-        )
+        window, max_keys = replay_settings()
         load_mapping()  # a bad CAD_ORG_POLICY_MAPPING fails at start-up, not per request
         self.metrics = CollectorRegistry()
+        self.replay_full = Counter(
+            "cad_interceptor_replay_store_full_total",
+            "New webhooks refused (503) because the replay window held its most keys",
+            registry=self.metrics,
+        )
+        self.log_dropped = Counter(
+            "cad_interceptor_log_records_dropped_total",
+            "Log records dropped because the log output was not read fast enough",
+            registry=self.metrics,
+        )
+        self.deliveries = deliveries or Deliveries(
+            window_seconds=window,
+            max_keys=max_keys,
+            claims=replay_store(registry, window),
+            on_full=self.replay_full.inc,
+        )
+        self.webhook_address: tuple[str, int] | None = None  # set once it listens
         self.requests = Counter(
             "cad_interceptor_requests_total", "Interceptor requests", registry=self.metrics
         )
@@ -86,9 +104,17 @@ class Interceptor:
     # -- WSGI entry points -----------------------------------------------------
 
     def health(self, environ: Mapping[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        """``/ready`` and ``/metrics``: never waits on a webhook or an outside API."""
+        """``/ready`` (which asks the webhook port, at most 1.5 s) and ``/metrics``: neither
+        waits on a webhook's work or an outside API."""
         path = environ.get("PATH_INFO", "")
         if path == "/ready":
+            # Ready means webhooks are answered: ask the webhook port itself (issue 22.4).
+            why = probe(*self.webhook_address) if self.webhook_address else ""
+            if why:
+                log.error("not ready: %s", why)
+                return reply(
+                    start_response, "503 Service Unavailable", f"{why}\n".encode(), "text/plain"
+                )
             return reply(start_response, "200 OK", b"", "text/plain")
         if path == "/metrics":
             from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -101,7 +127,9 @@ class Interceptor:
         self, environ: Mapping[str, Any], start_response: StartResponse
     ) -> Iterable[bytes]:
         path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD", "")
-        if path in ("/ready", "/metrics") and method in ("GET", "HEAD"):
+        if path == "/ready" and method in ("GET", "HEAD"):  # the health port's probe of us
+            return reply(start_response, "200 OK", b"", "text/plain")
+        if path == "/metrics" and method in ("GET", "HEAD"):
             return self.health(environ, start_response)
         self.requests.inc()
         try:
@@ -158,6 +186,9 @@ class Interceptor:
         except Exception:
             self.deliveries.forget(key)
             raise
+        if answer is CLAIMED_BEFORE:
+            self.replays.inc()
+            return dict(HANDLED)
         if answer.get("continue"):
             if self.deliveries.claim_continue(key):
                 return answer
@@ -206,6 +237,9 @@ class Interceptor:
             return _invalid(f"the {source.name} alert source does not recognise the webhook")
         if alert.resolved:
             log.info("incident %s is already resolved: no run, no escalation", alert.id)
+            return dict(HANDLED)
+        if alert.ignored:  # answered 200, so the sender does not retry it
+            log.info("incident %s: %s: no run, no escalation", alert.id, alert.ignored)
             return dict(HANDLED)
         if self.config.match(alert.title, experimental_enabled()) is not None:
             log.info("incident %s (%r) has a chain: continuing", alert.id, alert.title)

@@ -7,19 +7,23 @@ Two servers, each with its own socket map, loop thread and worker threads: the w
 port, and a health port for ``/ready`` and ``/metrics``. Slow clients filling the
 webhook port's connection limit, or webhooks waiting on a slow API, never delay a probe.
 
-Slow clients: waitress only times out *idle* connections, so a client sending one byte
-every few seconds would hold a connection forever. Every channel here must finish its
-request (headers and body) within ``request_seconds`` of its first byte, and is closed
-after ``idle_seconds`` without activity. Every answer says ``Connection: close``, so the
-short idle timeout can never race a client reusing a kept-alive connection.
+Slow and idle clients: waitress only times out *idle* connections, so a client sending
+one byte every few seconds would hold a connection forever, and a burst of connections
+that send nothing would fill the connection limit for a whole idle timeout (issue 22.4:
+300 of them left the port unanswered for 40 s). Here every connection must deliver its
+request headers within ``header_seconds`` of being accepted and the whole request within
+``request_seconds``; the limit is high enough (with ``poll()``, not ``select()``) that such
+a burst is accepted and dropped rather than left queueing in front of real senders. Every
+answer says ``Connection: close``, so no idle timeout can race a client reusing one.
 """
 
 from __future__ import annotations
 
 import logging
+import resource
 import signal
+import socket
 import threading
-import time
 from typing import Any
 
 import attrs
@@ -36,10 +40,17 @@ log = logging.getLogger("cad.interceptor")
 class Limits:
     """Connection handling, sized for a pod with a 256 MiB memory limit."""
 
-    threads: int = 4
-    connection_limit: int = 64  # each holds at most 512 KiB in memory (bodies spill to disk)
-    idle_seconds: int = 10
-    request_seconds: float = 15.0
+    # Request threads mostly wait (up to CAD_INTERCEPTOR_ANSWER_SECONDS) on the delivery
+    # pool; enough of them that waiting webhooks never leave a probe without a thread.
+    threads: int = 16
+    # An idle connection costs a few KiB; one receiving a body holds at most
+    # ``inbuf_bytes`` in memory (the rest spills to a temporary file): 512 x 64 KiB = 32 MiB.
+    connection_limit: int = 512
+    inbuf_bytes: int = 64 * 1024
+    header_seconds: float = 5.0
+    request_seconds: float = 10.0
+    idle_seconds: int = 5
+    backlog: int = 1024
     max_header_bytes: int = 64 * 1024
     max_body_bytes: int = 6 * 1024 * 1024
 
@@ -52,37 +63,34 @@ class ClosingTask(WSGITask):
         return bytes(super().build_response_header())
 
 
-class TimedChannel(HTTPChannel):
-    """Remembers when the request being received began; answers close the connection."""
-
+class ClosingChannel(HTTPChannel):
     task_class = ClosingTask
-    request_started = 0.0
-
-    def received(self, data: bytes) -> bool:
-        if self.request is None and data:
-            self.request_started = time.monotonic()
-        return bool(super().received(data))
 
 
 class GuardedServer(TcpWSGIServer):
-    """A waitress server that also closes channels whose request takes too long to arrive."""
+    """A waitress server that also closes connections whose request is late to arrive."""
 
-    channel_class = TimedChannel
-    request_seconds = 15.0
+    channel_class = ClosingChannel
+    header_seconds = 5.0
+    request_seconds = 10.0
 
-    def maintenance(self, now: int) -> None:
-        super().maintenance(now)
-        cutoff = time.monotonic() - self.request_seconds
+    def maintenance(self, now: float) -> None:
+        super().maintenance(now)  # type: ignore[arg-type]  # waitress passes time.time()
         channels: dict[int, Any] = self.active_channels  # type: ignore[assignment]  # stub says one
         for channel in list(channels.values()):
-            receiving = channel.request is not None and not channel.requests
-            if receiving and 0 < channel.request_started < cutoff:
+            if channel.requests:  # complete: being answered
+                continue
+            request = channel.request
+            headers_done = request is not None and request.headers_finished
+            allowed = self.request_seconds if headers_done else self.header_seconds
+            if channel.creation_time < now - allowed:
                 channel.will_close = True
 
 
 def make_server(app: Any, host: str, port: int, limits: Limits | None = None) -> Any:
     """A waitress server for ``app``; an address that cannot be used is a BadInputError."""
     limits = limits or Limits()
+    _allow_descriptors(limits.connection_limit + 64)
     try:
         server = GuardedServer(
             app,
@@ -92,14 +100,29 @@ def make_server(app: Any, host: str, port: int, limits: Limits | None = None) ->
             connection_limit=limits.connection_limit,
             channel_timeout=limits.idle_seconds,
             cleanup_interval=1,
+            backlog=limits.backlog,
+            asyncore_use_poll=True,  # select() cannot watch descriptors past 1024
+            inbuf_overflow=limits.inbuf_bytes,
             max_request_header_size=limits.max_header_bytes,
             max_request_body_size=limits.max_body_bytes,
             ident="cad-interceptor",
         )
     except (OSError, ValueError, OverflowError) as error:
         raise BadInputError(f"cannot listen on {host}:{port}: {error}") from None
+    server.header_seconds = limits.header_seconds
     server.request_seconds = limits.request_seconds
     return server
+
+
+def _allow_descriptors(wanted: int) -> None:
+    """Raise the soft limit on open files towards ``wanted`` (never above the hard one)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+        except (ValueError, OSError) as error:
+            log.warning("cannot raise the open-file limit to %d: %s", target, error)
 
 
 def stop(server: Any) -> None:
@@ -148,3 +171,21 @@ def serve_forever(server: Any, health: Any = None, grace_seconds: float = 5.0) -
         if health is not None:
             shutdown(health, health_thread, grace_seconds)
         log.info("interceptor stopped")
+
+
+def probe(host: str, port: int, timeout: float = 1.5) -> str:
+    """Why the webhook port at ``host:port`` does not answer ``GET /ready``; "" if it does.
+
+    A connection the kernel accepts says nothing (the backlog takes it even when waitress
+    has stopped accepting), so this sends a request and waits for the status line.
+    """
+    target = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(host, host)
+    try:
+        with socket.create_connection((target, port), timeout=timeout) as sock:
+            sock.sendall(b"GET /ready HTTP/1.0\r\nHost: probe\r\n\r\n")
+            head = sock.recv(32)
+    except OSError as error:
+        return f"the webhook port {port} did not answer within {timeout:g} s ({error})"
+    if not head.startswith(b"HTTP/1.") or head[9:12] != b"200":
+        return f"the webhook port {port} answered {head[:20]!r}"
+    return ""

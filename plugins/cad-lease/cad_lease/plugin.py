@@ -10,12 +10,14 @@ from cad_core import LockProvider, hookimpl
 @hookimpl
 def cad_lock_providers() -> Iterator[LockProvider]:
     # Imported here: requests loads only when a run needs its locks, never for `cad --help`.
+    from cad_lease.claims import LeaseClaims
     from cad_lease.lease import acquire, check_settings
 
     yield LockProvider(
         name="lease",
         acquire=acquire,
         check=check_settings,
+        claims=LeaseClaims,  # the interceptor's replay window, shared by every replica
         description=(
             "coordination.k8s.io/v1 Leases in CAD's namespace, through the pod's service "
             "account: serialises runs across pods and hosts"

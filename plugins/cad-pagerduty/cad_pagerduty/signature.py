@@ -2,22 +2,26 @@
 
 HMAC-SHA256 of the exact body bytes, keyed by the signing secret as given (not
 base64-decoded). Several secrets may be configured in ``PD_SIGNATURE`` (rotation); any
-match verifies. ``X-Webhook-Id`` repeats on every redelivery of one webhook, so it names
-the delivery for the interceptor's replay window.
+match verifies.
+
+The delivery is named from what the signature covers: the event's ``event.id`` inside the
+body (the same on every redelivery), else the interceptor uses the body's digest. The
+``X-Webhook-Id`` header is not signed: a replay could carry any id there (issue 22.6).
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import os
 from collections.abc import Iterable, Mapping, Sequence
 
 from cad_core.registrations import Verdict
 
 HEADER = "X-PagerDuty-Signature"
-WEBHOOK_ID = "X-Webhook-Id"
 SECRETS = "PD_SIGNATURE"
+MAX_EVENT_ID = 200
 
 
 class SignatureError(ValueError):
@@ -69,8 +73,23 @@ def verify_request(headers: Mapping[str, Sequence[str]], body: bytes) -> Verdict
         verify(body, headers.get(HEADER.lower(), ()), secrets)
     except SignatureError as error:
         return Verdict(accepted=False, reason=str(error))
-    ids = [value.strip() for value in headers.get(WEBHOOK_ID.lower(), ()) if value.strip()]
-    return Verdict(accepted=True, delivery_id=ids[0] if ids else "")
+    return Verdict(accepted=True, delivery_id=signed_event_id(body))
+
+
+def signed_event_id(body: bytes) -> str:
+    """``event:<event.id>`` from a verified body; "" when it has none (the digest names it)."""
+    from cad_core.payload import shape_problem
+
+    if shape_problem(body):  # signed is not the same as cheap to parse
+        return ""
+    try:
+        event = json.loads(body).get("event")
+    except (ValueError, RecursionError, AttributeError):
+        return ""
+    event_id = event.get("id") if isinstance(event, dict) else None
+    if isinstance(event_id, str) and 0 < len(event_id.strip()) <= MAX_EVENT_ID:
+        return f"event:{event_id.strip()}"
+    return ""
 
 
 def sign(body: bytes, secret: str) -> str:

@@ -7,6 +7,12 @@ Two bodies are understood (upstream ``GetPDClient``):
   which carries only the id, so the incident is read from the REST API.
 
 Either way the cluster id is read once from the incident's alerts.
+
+Only an ``incident.triggered`` event starts an investigation (issue 22.12: acknowledged,
+annotated and ping events each ran the whole chain, and CAD's own notes could start more
+runs). Any other incident event comes back with ``ignored`` set, before any API call, so
+the core answers it and does nothing. An orchestration webhook is an automation action
+someone chose to run on a new incident: it is investigated.
 """
 
 from __future__ import annotations
@@ -35,6 +41,8 @@ V3_REQUIRED = (
     "event.data.html_url",
 )
 ORCHESTRATION_ID = "__pd_metadata.incident.id"
+INVESTIGATED = ("incident.triggered",)
+RESOLVED_EVENT = "incident.resolved"
 
 
 def parse(payload: bytes) -> Alert | None:
@@ -86,15 +94,12 @@ def _from_v3(body: Mapping[str, Any]) -> Alert | None:
         _required(body, path, "webhook V3") for path in V3_REQUIRED
     )
     status = _lookup(body, "event.data.status")
-    return _alert(
-        incident_id,
-        title,
-        service_id,
-        service_name,
-        url,
-        {"webhook": "v3", "event_type": event_type},
-        resolved=status == incidents.RESOLVED or event_type == "incident.resolved",
-    )
+    extra = {"webhook": "v3", "event_type": event_type}
+    resolved = status == incidents.RESOLVED or event_type == RESOLVED_EVENT
+    ignored = ""
+    if event_type not in INVESTIGATED and not resolved:
+        ignored = f"PagerDuty {event_type} events are not investigated (only {INVESTIGATED[0]})"
+    return _alert(incident_id, title, service_id, service_name, url, extra, resolved, ignored)
 
 
 def _from_orchestration(body: Mapping[str, Any]) -> Alert:
@@ -149,12 +154,15 @@ def _alert(
     url: str,
     extra: dict[str, str],
     resolved: bool = False,
+    ignored: str = "",
 ) -> Alert:
-    alerts = incidents.list_alerts(incident_id)
-    found = cluster_id.from_alerts(alerts, incident_id)
-    # The webhook may be older than the run: every alert resolved means the incident is.
-    statuses = {a.get("status") for a in alerts if isinstance(a, dict)}
-    resolved = resolved or statuses == {incidents.RESOLVED}
+    found = ""
+    if not ignored:  # an event CAD does not investigate needs nothing from the API
+        alerts = incidents.list_alerts(incident_id)
+        found = cluster_id.from_alerts(alerts, incident_id)
+        # The webhook may be older than the run: every alert resolved means the incident is.
+        statuses = {a.get("status") for a in alerts if isinstance(a, dict)}
+        resolved = resolved or statuses == {incidents.RESOLVED}
     return Alert(
         source=SOURCE,
         id=incident_id,
@@ -165,4 +173,5 @@ def _alert(
         url=url,
         extra=extra,
         resolved=resolved,
+        ignored=ignored,
     )

@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import copy
 import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 
 # Copies of the shared reference payloads; each has a .source.txt naming where it is from.
 REFERENCE = Path(__file__).parent / "data"
@@ -105,3 +112,101 @@ def pd_requests(box: Any) -> list[tuple[str, str, Any]]:
 def requests_of() -> Callable[[Any], list[tuple[str, str, Any]]]:
     """``requests_of(box)``: the simulator's PagerDuty request log as (method, path, status)."""
     return pd_requests
+
+
+# --- `cad interceptor` as a real process (waitress, real sockets) -------------------------
+
+INCIDENT = "PGR0VU2"
+SECRET = "interceptor-test-secret"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Interceptor:
+    def __init__(self, process: subprocess.Popen[str], port: int, health: int, box: Any) -> None:
+        self.process, self.port, self.health, self.box = process, port, health, box
+        self.url = f"http://127.0.0.1:{port}/"
+        self.ready = f"http://127.0.0.1:{health}/ready"
+
+    def peak_rss(self) -> int:
+        """VmHWM: the most resident memory the process has had, in bytes."""
+        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+        raise AssertionError("no VmHWM")
+
+    def post(self, body: bytes, headers: dict[str, list[str]], **kw: Any) -> requests.Response:
+        envelope = {"body": body.decode(), "header": headers}
+        return requests.post(self.url, json=envelope, **{"timeout": 60, **kw})
+
+    def stop(self) -> str:
+        self.process.send_signal(signal.SIGTERM)
+        _out, err = self.process.communicate(timeout=30)
+        return err
+
+
+@pytest.fixture
+def interceptor(
+    pd_sandbox: Callable[..., Any], tmp_path: Path
+) -> Iterator[Callable[..., Interceptor]]:
+    started: list[Interceptor] = []
+
+    def start(
+        title: str = "bump in the road",
+        env: dict[str, str] | None = None,
+        box: Any = None,
+        **pd: Any,
+    ) -> Interceptor:
+        """A new process; ``box``: the sandbox of an earlier one (a restart, a replica)."""
+        box = box or pd_sandbox(
+            incident={"id": INCIDENT, "title": "A little bump in the road"}, **pd
+        )
+        config = tmp_path / "routing.yaml"
+        config.write_text(f"alerts:\n  - alert_title: {title}\n    investigations: [precheck]\n")
+        port, health = free_port(), free_port()
+        settings = {
+            **os.environ,
+            "PD_SIGNATURE": SECRET,
+            "CAD_INVESTIGATION_CONFIG_PATH": str(config),
+            "CAD_RETRY_MAX_ATTEMPTS": "1",
+            **(env or {}),
+        }
+        command = [sys.executable, "-c", "from cad_core.cli import main; main()", "interceptor"]
+        process = subprocess.Popen(
+            [*command, "--host", "127.0.0.1", "--port", str(port), "--health-port", str(health)],
+            env=settings,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        served = Interceptor(process, port, health, box)
+        started.append(served)
+        for _ in range(600):
+            if process.poll() is not None:
+                raise AssertionError(f"cad interceptor exited: {process.communicate()[1]}")
+            try:
+                if requests.get(served.ready, timeout=5).ok:
+                    return served
+            except requests.ConnectionError:
+                time.sleep(0.05)
+        raise AssertionError("cad interceptor never became ready")
+
+    yield start
+    for served in started:
+        if served.process.poll() is None:
+            served.process.kill()
+            served.process.communicate()
+
+
+@pytest.fixture
+def cad() -> Callable[..., subprocess.CompletedProcess[str]]:
+    """``cad(*args, env=...)``: the `cad` command as a process, its output captured."""
+
+    def run(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "-c", "from cad_core.cli import main; main()", *args]
+        return subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+
+    return run

@@ -10,15 +10,11 @@ from __future__ import annotations
 import base64
 import json
 import os
-import signal
 import socket
 import subprocess
 import sys
-import time
-from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
 
 import pytest
 import requests
@@ -27,93 +23,26 @@ from cad_pagerduty.signature import HEADER, sign
 
 DATA = Path(__file__).parent / "data"
 VECTOR_BODY = (DATA / "pagerduty_webhook_v3_signature_vector_body.raw.json").read_bytes()
-INCIDENT = "PGR0VU2"
-SECRET = "interceptor-test-secret"
+# The vector is an incident.priority_updated event, which CAD does not investigate (issue
+# 22.12); the same bytes as a new incident's event are what starts a run.
+TRIGGERED = VECTOR_BODY.replace(b'"incident.priority_updated"', b'"incident.triggered"')
+SECRET = "interceptor-test-secret"  # the interceptor fixture's PD_SIGNATURE
 MIB = 1024 * 1024
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+def with_event_id(body: bytes, event_id: str) -> bytes:
+    return body.replace(b"01BWDWL3NYY7LUFPZCC28QUCMK", event_id.encode(), 1)
 
 
-class Interceptor:
-    def __init__(self, process: subprocess.Popen[str], port: int, health: int) -> None:
-        self.process, self.port, self.health = process, port, health
-        self.url = f"http://127.0.0.1:{port}/"
-        self.ready = f"http://127.0.0.1:{health}/ready"
-
-    def peak_rss(self) -> int:
-        """VmHWM: the most resident memory the process has had, in bytes."""
-        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) * 1024
-        raise AssertionError("no VmHWM")
-
-    def post(self, body: bytes, headers: dict[str, list[str]], **kw: Any) -> requests.Response:
-        envelope = {"body": body.decode(), "header": headers}
-        return requests.post(self.url, json=envelope, timeout=60, **kw)
-
-    def stop(self) -> str:
-        self.process.send_signal(signal.SIGTERM)
-        _out, err = self.process.communicate(timeout=30)
-        return err
-
-
-@pytest.fixture
-def interceptor(
-    pd_sandbox: Callable[..., Any], tmp_path: Path
-) -> Iterator[Callable[..., Interceptor]]:
-    started: list[Interceptor] = []
-
-    def start(title: str = "bump in the road", env: dict[str, str] | None = None, **pd: Any):
-        pd_sandbox(incident={"id": INCIDENT, "title": "A little bump in the road"}, **pd)
-        config = tmp_path / "routing.yaml"
-        config.write_text(f"alerts:\n  - alert_title: {title}\n    investigations: [precheck]\n")
-        port, health = free_port(), free_port()
-        settings = {
-            **os.environ,
-            "PD_SIGNATURE": SECRET,
-            "CAD_INVESTIGATION_CONFIG_PATH": str(config),
-            "CAD_RETRY_MAX_ATTEMPTS": "1",
-            **(env or {}),
-        }
-        command = [sys.executable, "-c", "from cad_core.cli import main; main()", "interceptor"]
-        process = subprocess.Popen(
-            [*command, "--host", "127.0.0.1", "--port", str(port), "--health-port", str(health)],
-            env=settings,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        served = Interceptor(process, port, health)
-        started.append(served)
-        for _ in range(600):
-            if process.poll() is not None:
-                raise AssertionError(f"cad interceptor exited: {process.communicate()[1]}")
-            try:
-                if requests.get(served.ready, timeout=5).ok:
-                    return served
-            except requests.ConnectionError:
-                time.sleep(0.05)
-        raise AssertionError("cad interceptor never became ready")
-
-    yield start
-    for served in started:
-        if served.process.poll() is None:
-            served.process.kill()
-            served.process.communicate()
-
-
-def signed(body: bytes = VECTOR_BODY, **extra: list[str]) -> dict[str, list[str]]:
+def signed(body: bytes = TRIGGERED, **extra: list[str]) -> dict[str, list[str]]:
     return {HEADER: [sign(body, SECRET)], **extra}
 
 
 def test_a_signed_webhook_continues_and_the_process_stops_cleanly(interceptor) -> None:
     served = interceptor()
-    answer = served.post(VECTOR_BODY, signed()).json()
+    answer = served.post(TRIGGERED, signed()).json()
     assert answer["continue"] is True
-    assert base64.b64decode(answer["extensions"]["payload_base64"]) == VECTOR_BODY
+    assert base64.b64decode(answer["extensions"]["payload_base64"]) == TRIGGERED
     err = served.stop()
     assert served.process.returncode == 0, err
     assert "interceptor stopped" in err and "Traceback" not in err
@@ -155,8 +84,8 @@ def test_probes_answer_while_pagerduty_is_slow(interceptor) -> None:
     pool = ThreadPoolExecutor(6)
     try:
         webhooks = [
-            pool.submit(served.post, VECTOR_BODY, signed(**{"X-Webhook-Id": [f"w{i}"]}))
-            for i in range(6)
+            pool.submit(served.post, body, signed(body))
+            for body in (with_event_id(TRIGGERED, f"w{i}") for i in range(6))
         ]
         answers = [requests.get(served.ready, timeout=10).status_code for _ in range(5)]
         still_busy = sum(not w.done() for w in webhooks)
@@ -171,7 +100,7 @@ def test_a_pagerduty_429_is_a_503_logged_at_error(interceptor) -> None:
     # Issue 14.4: it used to be "200 continue:false INVALID_ARGUMENT", with no log.
     fault = {"service": "pagerduty", "path": "*/alerts", "status": 429}
     served = interceptor(faults=[fault])
-    response = served.post(VECTOR_BODY, signed())
+    response = served.post(TRIGGERED, signed())
     err = served.stop()
     assert response.status_code == 503
     assert "429" in response.text
@@ -192,13 +121,13 @@ def test_only_post_on_the_path_and_replays_start_one_run(interceptor) -> None:
     served = interceptor()
     assert requests.get(served.url, timeout=30).status_code == 405
     assert requests.post(served.url + "hook", data=b"{}", timeout=30).status_code == 404
-    answers = [served.post(VECTOR_BODY, signed()).json()["continue"] for _ in range(10)]
+    answers = [served.post(TRIGGERED, signed()).json()["continue"] for _ in range(10)]
     assert answers.count(True) == 1
-    with_id = signed(**{"X-Webhook-Id": ["delivery-7"]})
-    other = VECTOR_BODY.replace(b"Tenex Engineer", b"Tenex Engineers")
-    redelivered = {HEADER: [sign(other, SECRET)], "X-Webhook-Id": ["delivery-7"]}
-    first = served.post(VECTOR_BODY, with_id).json()["continue"]
-    again = served.post(other, redelivered).json()["continue"]  # same id, other bytes
+    # Issue 22.6: the delivery is named by the signed event.id, not by X-Webhook-Id.
+    fresh = with_event_id(TRIGGERED, "delivery-7")
+    first = served.post(fresh, signed(fresh, **{"X-Webhook-Id": ["a"]})).json()["continue"]
+    other = fresh.replace(b"Tenex Engineer", b"Tenex Engineers")  # same event, other bytes
+    again = served.post(other, signed(other, **{"X-Webhook-Id": ["b"]})).json()["continue"]
     assert (first, again) == (True, False)
 
 
@@ -219,15 +148,8 @@ def test_a_bad_listen_address_is_one_line_and_exit_2(tmp_path: Path) -> None:
     assert result.stderr.strip().splitlines()[-1].startswith("cad: error: cannot listen on")
 
 
-def test_without_secrets_it_refuses_to_start(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if k != "PD_SIGNATURE"}
-    result = subprocess.run(
-        [sys.executable, "-c", "from cad_core.cli import main; main()", "interceptor"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+def test_without_secrets_it_refuses_to_start(cad) -> None:
+    result = cad("interceptor", env={k: v for k, v in os.environ.items() if k != "PD_SIGNATURE"})
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
         "cad: error: missing required setting (the webhook signing secret(s), "
@@ -237,18 +159,11 @@ def test_without_secrets_it_refuses_to_start(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("value", ["api.pagerduty.com", "http://api.pagerduty.com", "https://"])
 def test_a_malformed_pagerduty_url_stops_cad_run_before_any_request(
-    tmp_path: Path, value: str
+    cad, tmp_path: Path, value: str
 ) -> None:  # issue 14.11
     payload = tmp_path / "payload.json"
-    payload.write_bytes(VECTOR_BODY)
+    payload.write_bytes(TRIGGERED)
     env = {**os.environ, "CAD_PD_URL": value, "CAD_PD_TOKEN": "pd-token-value"}
-    result = subprocess.run(
-        [sys.executable, "-c", "from cad_core.cli import main; main()"]
-        + ["run", "--payload-path", str(payload)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = cad("run", "--payload-path", str(payload), env=env)
     assert result.returncode == 2, result.stderr
     assert result.stderr.strip().splitlines()[-1].startswith("cad: error: CAD_PD_URL=")

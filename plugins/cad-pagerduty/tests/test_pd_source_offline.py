@@ -151,6 +151,6 @@ def test_an_orchestration_body_without_an_incident_id_is_bad_input(parse, body):
 def test_a_missing_token_is_named(parse, reference, monkeypatch):
     monkeypatch.delenv("CAD_PD_TOKEN")
     with pytest.raises(MissingSettingError, match="CAD_PD_TOKEN"):
-        parse(reference(V3_SAMPLES[0]))
+        parse(reference(V3_SAMPLES[2]))  # a triggered event: its alerts are read
     with pytest.raises(MissingSettingError, match="CAD_PD_TOKEN"):
         parse(reference("pagerduty_event_orchestration_webhook_pd_metadata"))

@@ -35,11 +35,17 @@ def testdata_alerts(reference: Any) -> list[dict[str, Any]]:
     return [{"details": a["body"]["details"]} for a in reference(TESTDATA_DETAILS)]
 
 
+def triggered(body: dict[str, Any]) -> dict[str, Any]:
+    """The sample as a new incident's event: the only kind CAD investigates."""
+    body["event"]["event_type"] = "incident.triggered"
+    return body
+
+
 @pytest.mark.parametrize("sample", V3_SAMPLES)
 def test_v3_samples_become_alerts(
     parse, reference, pd_sandbox, requests_of, testdata_alerts, sample
 ):
-    body = reference(sample)
+    body = triggered(reference(sample))
     data = body["event"]["data"]
     box = pd_sandbox(incident={"id": data["id"]}, alerts=testdata_alerts)
     alert = parse(body)
@@ -169,9 +175,31 @@ def test_a_rejected_token_is_named_but_never_shown(parse, pd_sandbox, monkeypatc
 def test_an_incident_resolved_since_its_webhook_is_reported_resolved(
     parse, reference, pd_sandbox, status
 ):  # issue 14.13: the webhook says triggered, but the alerts are resolved by now
-    body = reference("pagerduty_webhook_v3_signature_vector_body.raw")
+    body = triggered(reference("pagerduty_webhook_v3_signature_vector_body.raw"))
     pd_sandbox(incident={"id": body["event"]["data"]["id"], "status": status})
     assert parse(body).resolved is (status == "resolved")
+
+
+@pytest.mark.parametrize(
+    "event_type",
+    [
+        "incident.priority_updated",
+        "incident.acknowledged",
+        "incident.annotated",
+        "incident.reopened",
+    ],
+)
+def test_events_other_than_triggered_are_ignored_without_a_request(
+    parse, reference, pd_sandbox, requests_of, event_type
+):  # issue 22.12
+    body = reference("pagerduty_webhook_v3_signature_vector_body.raw")
+    body["event"]["event_type"] = event_type
+    box = pd_sandbox(incident={"id": body["event"]["data"]["id"]})
+    alert = parse(body)
+    assert alert.ignored == (
+        f"PagerDuty {event_type} events are not investigated (only incident.triggered)"
+    )
+    assert not alert.resolved and requests_of(box) == []
 
 
 def test_a_resolved_event_is_reported_resolved(parse, reference, pd_sandbox):
