@@ -2,7 +2,7 @@
 
 What it measures: N distinct incidents (default 500, so the run outlasts the first
 rate-limit window) are delivered, signed, over real HTTP
-to the interceptor (served in-process by ``cad_core.interceptor.server.make_server`` on an
+to the interceptor (served in-process by ``cad_interceptor.server.make_server`` on an
 ephemeral port of 127.0.0.1, as ``cad interceptor`` serves it). Incidents whose title has a
 chain continue; the bench then runs them the way the Tekton pipeline would: it decodes the
 interceptor's ``payload_base64`` and hands it to the runner (``cad_core.app.execute``), with
@@ -200,8 +200,8 @@ def main(argv: list[str] | None = None) -> int:
     clusters = args.clusters or args.incidents
 
     from cad_core.app import check_plugins, load_routing
-    from cad_core.interceptor.app import Interceptor
-    from cad_core.interceptor.server import make_server, shutdown
+    from cad_interceptor.app import Interceptor
+    from cad_interceptor.server import make_server, shutdown
     from cad_core.plugins import get_registry
     from cad_sandbox.commands import default_config
     from cad_sandbox.harness import Sandbox

@@ -20,9 +20,6 @@ _EXPORTS = {
         "ReassignIncident",
         "ServiceLog",
         "SilenceIncident",
-        "SimError",
-        "SimRequest",
-        "SimResponse",
         "register_action_type",
     ),
     "cad_core.context": (
@@ -31,7 +28,6 @@ _EXPORTS = {
         "InvestigationContext",
         "Resources",
         "RunInfo",
-        "SandboxSimulator",
     ),
     "cad_core.errors": (
         "ActionSkipped",

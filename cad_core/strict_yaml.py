@@ -133,7 +133,7 @@ class _AliasRefused(yaml.MarkedYAMLError):
     pass
 
 
-class _StrictLoader(yaml.SafeLoader):
+class StrictLoader(yaml.SafeLoader):
     """SafeLoader whose composer refuses aliases instead of sharing the anchored node."""
 
     def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
@@ -197,7 +197,7 @@ def _plain_tree(root: yaml.Node) -> bool:
 
 def _compose_strict(text: str, source: str, *, kind: str) -> yaml.Node | None:
     try:
-        return yaml.compose(text, Loader=_StrictLoader)
+        return yaml.compose(text, Loader=StrictLoader)
     except _AliasRefused as exc:
         raise problems_error(kind, source, [_marked(exc, "")]) from None
     except yaml.MarkedYAMLError as exc:

@@ -17,8 +17,8 @@ import pytest
 import requests
 from cad_core.app import load_routing
 from cad_core.errors import BadInputError
-from cad_core.interceptor.app import Interceptor
-from cad_core.interceptor.server import make_server, shutdown
+from cad_interceptor.app import Interceptor
+from cad_interceptor.server import make_server, shutdown
 from cad_core.plugins import build_registry
 
 from cad_sandbox.commands import default_config, resolve_scenario, run_scenario

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 
-from cad_core.interceptor.http import HttpError
+from cad_interceptor.http import HttpError
 from cad_core.payload import shape_problem
 
 MAX_BODY = 5 * 1024 * 1024

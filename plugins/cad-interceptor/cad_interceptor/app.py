@@ -28,11 +28,11 @@ from cad_core.actions import EscalateIncident
 from cad_core.config import RoutingConfig, experimental_enabled
 from cad_core.context import Alert, Resources, RunInfo
 from cad_core.errors import BadInputError, CadError, TransientError, one_line
-from cad_core.interceptor.deliveries import CLAIMED_BEFORE, Answer, Deliveries, delivery_key
-from cad_core.interceptor.envelope import MAX_BODY, unwrap
-from cad_core.interceptor.http import HttpError, StartResponse, reply
-from cad_core.interceptor.replay import replay_settings, replay_store
-from cad_core.interceptor.server import probe
+from cad_interceptor.deliveries import CLAIMED_BEFORE, Answer, Deliveries, delivery_key
+from cad_interceptor.envelope import MAX_BODY, unwrap
+from cad_interceptor.http import HttpError, StartResponse, reply
+from cad_interceptor.replay import replay_settings, replay_store
+from cad_interceptor.server import probe
 from cad_core.logs import redact
 from cad_core.orgrouting import load_mapping, route_to_org_policy
 from cad_core.plugins import Registry

@@ -39,7 +39,7 @@ import attrs
 
 from cad_core.claims import ClaimStore
 from cad_core.errors import TransientError, one_line
-from cad_core.interceptor.http import HttpError
+from cad_interceptor.http import HttpError
 
 Answer = dict[str, Any]
 log = logging.getLogger("cad.interceptor")

@@ -17,9 +17,9 @@ import requests
 
 from cad_core import ActionExecutor, Alert, AlertSource, BadInputError, TransientError, Verdict
 from cad_core.config import parse_config
-from cad_core.interceptor.app import MAX_BODY, Interceptor
-from cad_core.interceptor.envelope import MAX_SKELETON
-from cad_core.interceptor.server import make_server, run_in_thread, shutdown
+from cad_interceptor.app import MAX_BODY, Interceptor
+from cad_interceptor.envelope import MAX_SKELETON
+from cad_interceptor.server import make_server, run_in_thread, shutdown
 from cad_core.testing import inline_plugin
 
 SECRET = "test-signing-secret"
