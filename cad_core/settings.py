@@ -7,8 +7,8 @@ import os
 
 import attrs
 
-from cad_core.engine.retry import RetryPolicy
 from cad_core.errors import BadInputError
+from cad_core.plan.engine.retry import RetryPolicy
 
 
 def number_setting(

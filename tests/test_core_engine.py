@@ -27,11 +27,11 @@ from cad_core import (
     SilenceIncident,
     TransientError,
 )
-from cad_core.actions import action_types
-from cad_core.engine import EngineSettings, Status, execute_plan
-from cad_core.engine.retry import RetryPolicy
-from cad_core.metrics import Dispatcher
-from cad_core.plugins import Registry
+from cad_core.plan.actions import action_types
+from cad_core.plan.engine import EngineSettings, Status, execute_plan
+from cad_core.plan.engine.retry import RetryPolicy
+from cad_core.plugins.registry import Registry
+from cad_core.run.metrics import Dispatcher
 from cad_core.testing import RecordingSink, inline_plugin, make_execution_context
 
 ALERT = Alert(source="test", id="Q1", title="cluster has gone missing", cluster_id="c1")

@@ -28,12 +28,12 @@ from cad_core import (
     InvestigationResult,
     register_action_type,
 )
-from cad_core.cli import main
-from cad_core.planword import new_binding, sign_plan
+from cad_core.cli.commands import main
+from cad_core.plan.planword import new_binding, sign_plan
 from cad_core.testing import inline_plugin
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CAD = [sys.executable, "-c", "from cad_core.cli import main; main()"]
+CAD = [sys.executable, "-c", "from cad_core.cli.commands import main; main()"]
 DEMO = "chgm-customer-stopped-instances"
 pytestmark = pytest.mark.skipif(
     CHROMIUM is None, reason="needs Debian's chromium package (.ci/run installs it)"

@@ -12,7 +12,7 @@ import sys
 import click
 import pytest
 
-CAD = [sys.executable, "-c", "from cad_core.cli import main; main()"]
+CAD = [sys.executable, "-c", "from cad_core.cli.commands import main; main()"]
 ANSI = "\x1b["
 
 

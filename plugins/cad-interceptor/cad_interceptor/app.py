@@ -23,22 +23,22 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 
 import attrs
-
-from cad_core.actions import EscalateIncident
-from cad_core.config import RoutingConfig, experimental_enabled
-from cad_core.context import Alert, Resources, RunInfo
+from cad_core.config.routing import RoutingConfig, experimental_enabled
 from cad_core.errors import BadInputError, CadError, TransientError, one_line
+from cad_core.logs import redact
+from cad_core.plan.actions import EscalateIncident
+from cad_core.plugins.registrations import AlertSource, Verdict
+from cad_core.plugins.registry import Registry
+from cad_core.run.context import Alert, Resources, RunInfo
+from cad_core.run.orgrouting import load_mapping, route_to_org_policy
+from cad_core.run.record import RunRecord
+from cad_core.settings import RunSettings, number_setting
+
 from cad_interceptor.deliveries import CLAIMED_BEFORE, Answer, Deliveries, delivery_key
 from cad_interceptor.envelope import MAX_BODY, unwrap
 from cad_interceptor.http import HttpError, StartResponse, reply
 from cad_interceptor.replay import replay_settings, replay_store
 from cad_interceptor.server import probe
-from cad_core.logs import redact
-from cad_core.orgrouting import load_mapping, route_to_org_policy
-from cad_core.plugins import Registry
-from cad_core.record import RunRecord
-from cad_core.registrations import AlertSource, Verdict
-from cad_core.settings import RunSettings, number_setting
 
 log = logging.getLogger("cad.interceptor")
 INVALID_ARGUMENT = 3  # gRPC status codes, as Tekton expects
@@ -220,8 +220,8 @@ class Interceptor:
 
     def handle(self, source: AlertSource, body: bytes) -> Answer:
         """Runs in the delivery pool: parse, route, and escalate what has no chain."""
-        from cad_core.engine.retry import Deadline, call_with_retry
-        from cad_core.payload import shape_problem
+        from cad_core.plan.engine.retry import Deadline, call_with_retry
+        from cad_core.run.payload import shape_problem
 
         problem = shape_problem(body)  # signed is not the same as cheap to parse
         if problem:
@@ -249,7 +249,8 @@ class Interceptor:
         return dict(HANDLED)
 
     def escalate_unhandled(self, alert: Alert) -> None:
-        from cad_core.runner import Run, no_automation_note
+        from cad_core.run.chains import no_automation_note
+        from cad_core.run.runner import Run
 
         log.info("incident %s (%r) has no chain: escalating", alert.id, alert.title)
         record = RunRecord(mode="incident", alert=alert)

@@ -21,13 +21,14 @@ def interceptor(
     host: str, port: int, health_port: int, config: str | None, log_level: str | None
 ) -> None:
     """Serve the Tekton interceptor: verify webhooks, route them, escalate the rest."""
-    from cad_core.app import check_plugins, load_routing
-    from cad_core.declared import check_settings
+    from cad_core.logs import setup_logging
+    from cad_core.plugins.declared import check_settings
+    from cad_core.plugins.registry import get_registry
+    from cad_core.run.app import check_plugins, load_routing
+
     from cad_interceptor.app import Interceptor
     from cad_interceptor.logpipe import LogPipe
     from cad_interceptor.server import make_server, serve_forever
-    from cad_core.logs import setup_logging
-    from cad_core.plugins import get_registry
 
     setup_logging(log_level)
     registry = get_registry()

@@ -19,7 +19,7 @@ replays worked again). ``max_keys`` is only a memory guard: when that many keys 
 *new* delivery is refused with 503 (the sender retries later) and counted; nothing live is
 ever dropped.
 
-The memory here covers one process. A :class:`~cad_core.claims.ClaimStore` (kept by the
+The memory here covers one process. A :class:`~cad_core.run.claims.ClaimStore` (kept by the
 lock provider: a folder in ``CAD_STATE_DIR``, or Kubernetes Leases) makes the window survive
 a restart and, with Leases, span replicas.
 """
@@ -36,9 +36,9 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import attrs
-
-from cad_core.claims import ClaimStore
 from cad_core.errors import TransientError, one_line
+from cad_core.run.claims import ClaimStore
+
 from cad_interceptor.http import HttpError
 
 Answer = dict[str, Any]

@@ -12,8 +12,9 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 
+from cad_core.run.payload import shape_problem
+
 from cad_interceptor.http import HttpError
-from cad_core.payload import shape_problem
 
 MAX_BODY = 5 * 1024 * 1024
 MAX_SKELETON = 64 * 1024  # a real envelope's skeleton is well under 1 KiB

@@ -10,7 +10,7 @@ from cad_core import Command, hookimpl
 @hookimpl
 def cad_commands() -> Iterator[Command]:
     # Lazy: `cad --help` lists the command without importing waitress or the applications.
-    from cad_core.lazycli import LazyCommand
+    from cad_core.cli.lazycli import LazyCommand
 
     yield Command(
         name="interceptor",

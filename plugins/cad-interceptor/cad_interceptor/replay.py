@@ -10,8 +10,8 @@ from cad_core.errors import BadInputError
 from cad_core.settings import number_setting
 
 if TYPE_CHECKING:
-    from cad_core.claims import ClaimStore
-    from cad_core.plugins import Registry
+    from cad_core.plugins.registry import Registry
+    from cad_core.run.claims import ClaimStore
 
 log = logging.getLogger("cad.interceptor")
 
@@ -39,7 +39,7 @@ def replay_settings() -> tuple[float, int]:
 
 def replay_store(registry: Registry, window: float) -> ClaimStore | None:
     """The lock provider's claim store, or None; either way the log says which."""
-    from cad_core.locks import PROVIDER_SETTING, RunLocks
+    from cad_core.run.locks import PROVIDER_SETTING, RunLocks
 
     provider = RunLocks.from_env(registry).provider
     store = provider.claims() if provider.claims is not None else None

@@ -27,11 +27,10 @@ import threading
 from typing import Any
 
 import attrs
+from cad_core.errors import BadInputError
 from waitress.channel import HTTPChannel
 from waitress.server import TcpWSGIServer
 from waitress.task import WSGITask
-
-from cad_core.errors import BadInputError
 
 log = logging.getLogger("cad.interceptor")
 

@@ -14,13 +14,13 @@ from typing import Any
 
 import pytest
 import requests
-
 from cad_core import ActionExecutor, Alert, AlertSource, BadInputError, TransientError, Verdict
-from cad_core.config import parse_config
+from cad_core.config.routing import parse_config
+from cad_core.testing import inline_plugin
+
 from cad_interceptor.app import MAX_BODY, Interceptor
 from cad_interceptor.envelope import MAX_SKELETON
 from cad_interceptor.server import make_server, run_in_thread, shutdown
-from cad_core.testing import inline_plugin
 
 SECRET = "test-signing-secret"
 OTHER_TOKEN = "other-source-token"

@@ -22,7 +22,7 @@ from typing import Any
 
 import requests
 from cad_core.errors import BadInputError, one_line
-from cad_core.locks import LockError, LockUnavailable, lock_name
+from cad_core.run.locks import LockError, LockUnavailable, lock_name
 
 from cad_lease.settings import LeaseSettings, holder_identity, load_settings
 

@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 
 import boto3.session
 import pytest
-from cad_core.context import Resources
 from cad_core.errors import (
     BadInputError,
     NotFoundError,
@@ -15,6 +14,7 @@ from cad_core.errors import (
     ResourceError,
     TransientError,
 )
+from cad_core.run.context import Resources
 
 from cad_ocm.errors import AmbiguousClusterError
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from cad_core.strict_yaml import StrictLoader
+from cad_core.config.strict_yaml import StrictLoader
 from cad_pagerduty.errors import ClusterIdNotFoundError
 
 # Start of text or whitespace before the key, so "hosted_cluster_id = x" does not match;

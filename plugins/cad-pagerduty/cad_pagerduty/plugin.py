@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from cad_core.checks import url_check
-from cad_core.hookspecs import hookimpl
-from cad_core.registrations import ActionExecutor, AlertSource, Setting
+from cad_core.plugins.checks import url_check
+from cad_core.plugins.hookspecs import hookimpl
+from cad_core.plugins.registrations import ActionExecutor, AlertSource, Setting
 
 
 @hookimpl

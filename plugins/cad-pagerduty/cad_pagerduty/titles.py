@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from cad_core.actions import Action, IncidentTitle
-from cad_core.context import ExecutionContext
 from cad_core.errors import ActionSkipped
+from cad_core.plan.actions import Action, IncidentTitle
+from cad_core.run.context import ExecutionContext
 from cad_pagerduty import incidents
 from cad_pagerduty.targets import incident_id, target
 from cad_pagerduty.view import IncidentView, view_of

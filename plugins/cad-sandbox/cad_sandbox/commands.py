@@ -52,7 +52,7 @@ def bundled_config_if_usable() -> str | None:
     only the plugins it uses; the bundled file also routes plugins that declare none.
     """
     import yaml
-    from cad_core.plugins import get_registry
+    from cad_core.plugins.registry import get_registry
 
     data = yaml.safe_load(Path(default_config()).read_text(encoding="utf-8")) or {}
     names = set(data.get("chain_heads") or [])
@@ -81,7 +81,7 @@ def resolve_scenario(name: str) -> str:
 
 
 def run_once(body: bytes, config: str | None, dry_run: bool) -> tuple[int, dict[str, Any], Any]:
-    from cad_core.app import RunRequest, execute
+    from cad_core.run.app import RunRequest, execute
 
     record = execute(RunRequest(payload=body, config=config, dry_run=dry_run))
     return (1 if record.failed else 0), record.to_record(), record
@@ -125,7 +125,7 @@ def run_scenario(
     loads only those installed plugins for this call, so another team's plugin in the
     same environment cannot take part; ``None`` keeps every installed plugin.
     """
-    from cad_core.isolation import isolated
+    from cad_core.plugins.isolation import isolated
 
     with isolated(plugins):
         return _run_scenario(scenario, config, dry_run, runs, latency_ms)
@@ -199,7 +199,7 @@ def run_command(
     log_level: str | None,
 ) -> None:
     """Run CAD on the incident of SCENARIO (a YAML file or a bundled example name)."""
-    from cad_core.cli import emit_record
+    from cad_core.cli.commands import emit_record
     from cad_core.logs import setup_logging
 
     from cad_sandbox.render import incident_fates, render_world

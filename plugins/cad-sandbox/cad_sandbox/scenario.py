@@ -17,7 +17,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
-from cad_core.strict_yaml import read_source
+from cad_core.config.strict_yaml import read_source
 
 from cad_sandbox import strict_yaml
 from cad_sandbox.scenario_kube import ClusterOperator, Condition, Kube, KubeObject, TlsCertificate
