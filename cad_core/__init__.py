@@ -47,6 +47,7 @@ _EXPORTS = {
     "cad_core.plugins.hookspecs": ("hookimpl",),
     "cad_core.run.locks": ("LockError", "LockUnavailable"),
     "cad_core.plan.notes": ("Notes",),
+    "cad_core.plan.view": ("PlanView",),
     "cad_core.plugins.registrations": (
         "ActionExecutor",
         "AlertSource",
@@ -57,6 +58,7 @@ _EXPORTS = {
         "InvestigationResult",
         "LockProvider",
         "MetricsSink",
+        "OutputFormat",
         "Resource",
         "Setting",
         "Verdict",
@@ -103,6 +105,7 @@ if TYPE_CHECKING:
         register_action_type,
     )
     from cad_core.plan.notes import Notes
+    from cad_core.plan.view import PlanView
     from cad_core.plugins.hookspecs import hookimpl
     from cad_core.plugins.registrations import (
         ActionExecutor,
@@ -114,6 +117,7 @@ if TYPE_CHECKING:
         InvestigationResult,
         LockProvider,
         MetricsSink,
+        OutputFormat,
         Resource,
         Setting,
         Verdict,
@@ -159,8 +163,10 @@ __all__ = [
     "MetricsSink",
     "MissingSettingError",
     "Notes",
+    "OutputFormat",
     "NotFoundError",
     "PermanentError",
+    "PlanView",
     "ReassignIncident",
     "Resource",
     "Resources",

@@ -152,7 +152,8 @@ def test_third_parties_can_add_types() -> None:
 def test_a_second_definition_of_a_type_id_is_a_conflict_not_an_import_error() -> None:
     """Which definition is imported first decides nothing: both are kept, the registry
     reports the conflict (tests/test_core_contract.py runs it through `cad`)."""
-    from cad_core import Action, actions
+    from cad_core import Action
+    from cad_core.plan import actions
     from cad_core.plugins.registry import build_registry
 
     @register_action_type

@@ -341,7 +341,7 @@ def test_closing_due_tells_the_last_write_whether_the_title_may_ride_along(
     execute = recorder.execute
 
     def asking(action: Action, ctx: Any) -> None:
-        seen[action.type_id] = ctx.closing_due(action)
+        seen[action.type_id] = ctx.plan.closing_due(action)
         execute(action, ctx)
 
     recorder.execute = asking  # type: ignore[method-assign]

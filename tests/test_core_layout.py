@@ -159,3 +159,24 @@ def test_nothing_in_the_repository_uses_an_old_path() -> None:
         for match in old.finditer((REPO / file).read_text(errors="replace"))
     ]
     assert not offenders, "old module paths in use:\n" + "\n".join(offenders)
+
+
+def test_the_export_map_names_each_public_name_once() -> None:
+    names = [name for names in cad_core._EXPORTS.values() for name in names]
+    assert len(names) == len(set(names)), "a name listed twice: the later entry would win"
+    assert set(names) == set(cad_core.__all__)
+
+
+def test_executors_read_their_plan_from_one_object() -> None:
+    from cad_core import ClusterReport, ExecutionContext, Notes, PlanView, Resources
+
+    first = ClusterReport(cluster_id="c", summary="s", data="d")
+    view = PlanView((first,), status_of=lambda _a: "succeeded", closing_due=lambda _a: True)
+    ctx = ExecutionContext(cluster_id="c", resources=Resources({}), notes=Notes("x"))
+    assert ctx.plan == PlanView() and not ctx.plan.closing_due(first)
+    ctx = ExecutionContext(cluster_id="c", resources=Resources({}), notes=Notes("x"), plan=view)
+    assert list(ctx.plan) == [first] and ctx.plan[:1] == (first,) and ctx.plan.index(first) == 0
+    with pytest.warns(DeprecationWarning, match="ctx.plan.status_of"):
+        assert ctx.status_of(first) == "succeeded"
+    with pytest.warns(DeprecationWarning, match="ctx.plan.closing_due"):
+        assert ctx.closing_due(first) is True

@@ -14,7 +14,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-PLUGIN = '''
+PLUGIN = """
 from cad_core.actions import ClusterReport
 from cad_core.context import ExecutionContext, InvestigationContext
 from cad_core.engine.report import Status
@@ -42,7 +42,7 @@ def cad_investigations():
 @hookimpl
 def cad_action_executors():
     yield ActionExecutor(name="oldpaths-report", action_types=("cluster_report",), execute=keep)
-'''
+"""
 
 
 def _install(site: Path) -> None:
@@ -65,9 +65,7 @@ def test_a_plugin_on_the_old_paths_installs_and_runs(tmp_path: Path) -> None:
     command = [sys.executable, "-c", "from cad_core.cli.commands import main; main()"]
     args = ["run", "-c", "cluster-1", "-i", "oldpaths", "--no-prechecks", "-o", "json"]
     args += ["--config", str(_config(tmp_path))]
-    result = subprocess.run(
-        [*command, *args], env=env, capture_output=True, text=True, timeout=120
-    )
+    result = subprocess.run([*command, *args], env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     record = json.loads(result.stdout)
     statuses = {a["type"]: a["status"] for a in record["actions"]}

@@ -15,9 +15,27 @@ from cad_core.errors import BadInputError, one_line
 
 if TYPE_CHECKING:  # imported inside the commands that use them: `cad --help` stays cheap
     from cad_core.plan.planword import SignedPlan
+    from cad_core.plugins.registrations import OutputFormat
     from cad_core.run.context import Alert
 
 OUTPUT = click.Choice(["text", "json", "html"])
+
+
+def output_format(name: str) -> OutputFormat:
+    """The installed plugin's format for ``--output NAME`` (``html``: cad-report)."""
+    from cad_core.plugins.registry import get_registry
+
+    found = get_registry().output_formats().get(name)
+    if found is None:
+        raise click.BadParameter(f"no installed plugin writes {name!r}: pip install cad-report")
+    return found
+
+
+def check_output(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
+    """``--output``'s check, before anything runs: formats beyond text and json need a plugin."""
+    if value not in ("text", "json"):
+        output_format(value)
+    return value
 
 
 class PluginGroup(click.Group):
@@ -100,7 +118,9 @@ def _params(values: tuple[str, ...]) -> dict[str, str]:
     help="Manual mode: run the investigation alone, without the config's chain_heads.",
 )
 @click.option("--config", help="Routing config (default: $CAD_INVESTIGATION_CONFIG_PATH).")
-@click.option("--output", "-o", type=OUTPUT, default="text", show_default=True)
+@click.option(
+    "--output", "-o", type=OUTPUT, default="text", show_default=True, callback=check_output
+)
 @click.option("--log-level", "-l", help="debug, info, warn, error (default: $LOG_LEVEL or info).")
 def run(
     payload_path: str | None,
@@ -162,17 +182,22 @@ def emit_record(record: Any, output: str, extra: dict[str, Any] | None = None) -
     from cad_core.logs import redact
     from cad_core.report.text import render_text
 
-    if output in ("json", "html"):
-        body = {**record.to_record(), **(extra or {})}
-        # Redact the values before encoding: JSON or HTML escaping would hide a secret.
-        if output == "html":
-            from cad_core.report.html import render_html
-
-            click.echo(redact(render_html(redact_values(body))), nl=False)
-        else:
-            click.echo(json.dumps(redact_values(body), indent=2, default=str))
-    else:
+    if output == "text":
         echo(redact(render_text(record)))
+        return
+    body = {**record.to_record(), **(extra or {})}
+    # Redact the values before encoding: JSON or HTML escaping would hide a secret.
+    as_json = json.dumps(redact_values(body), indent=2, default=str)
+    if output != "json":
+        try:
+            page = output_format(output).render(redact_values(body))
+        except Exception as error:  # a plugin's renderer: the run's record is never lost
+            note = f"cad: --output {output} failed ({one_line(error)}); the record as JSON follows"
+            click.echo(redact(note), err=True)
+        else:
+            click.echo(redact(page), nl=False)
+            return
+    click.echo(as_json)
 
 
 @cli.command()
@@ -190,18 +215,6 @@ def plugins(verbose: bool, output: str, as_json: bool) -> None:
         from cad_core.cli.colour import echo
 
         echo(render_inventory(inventory, verbose))
-
-
-@cli.command()
-@click.argument("record")
-def report(record: str) -> None:
-    """Write the HTML run report of a saved RECORD (the JSON of --output json) to stdout."""
-    from cad_core.logs import redact
-    from cad_core.plugins.registry import get_registry
-    from cad_core.report.html import load_record, render_html
-
-    get_registry()  # only the plugins know which settings are secret: redact needs them
-    click.echo(redact(render_html(redact_values(load_record(record)))), nl=False)
 
 
 @cli.command()
@@ -260,7 +273,9 @@ def route(payload_path: str, config: str | None, log_level: str | None) -> None:
 @click.option("--dry-run", "-d", is_flag=True, help="Show what would happen; write nothing.")
 @click.option("--yes", "-y", is_flag=True, help="Apply without asking (after reading the plan).")
 @click.option("--config", help="Routing config, for its executors: selection.")
-@click.option("--output", "-o", type=OUTPUT, default="text", show_default=True)
+@click.option(
+    "--output", "-o", type=OUTPUT, default="text", show_default=True, callback=check_output
+)
 @click.option("--log-level", "-l", help="debug, info, warn, error (default: $LOG_LEVEL or info).")
 def apply_command(
     plan: str,

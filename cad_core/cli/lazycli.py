@@ -1,5 +1,7 @@
-"""Parts of the ``cad`` command that keep it cheap to start: lazy plugin commands, the
-help listing cache's writer, and the help width computed without ``shutil``."""
+"""What keeps the ``cad`` command cheap to start: lazy plugin commands, help width.
+
+The help listing cache's writer lives here too, and the help width is computed without
+``shutil``."""
 
 from __future__ import annotations
 

@@ -21,6 +21,7 @@ KINDS = {
     "alert_sources": ("alert source", "alert sources"),
     "resources": ("resource", "resources"),
     "commands": ("command", "commands"),
+    "output_formats": ("output format", "output formats"),
     "filter_fields": ("filter field", "filter fields"),
     "settings": ("setting", "settings"),
     "lock_providers": ("lock provider", "lock providers"),

@@ -1,5 +1,6 @@
-"""Built-in plugin: the log and Prometheus metrics sinks, the core's own settings, and the
-file and no-op lock providers."""
+"""Built-in plugin: metrics sinks, the core's own settings, the file and no-op locks.
+
+The sinks are the log and the Prometheus Pushgateway."""
 
 from __future__ import annotations
 

@@ -20,6 +20,7 @@ from cad_core.plugins.registrations import (
     Investigation,
     LockProvider,
     MetricsSink,
+    OutputFormat,
     Resource,
     Setting,
 )
@@ -164,6 +165,27 @@ def cad_commands() -> Iterable[Command]:  # type: ignore[empty-body]
 
 
 @hookspec
+def cad_output_formats() -> Iterable[OutputFormat]:  # type: ignore[empty-body]
+    """Register run-record formats for ``--output`` beyond ``text`` and ``json``.
+
+    The core knows only the name ``html`` (cad-report renders it); the record is
+    redacted before ``render`` sees it.
+
+    Example::
+
+        import html
+        from cad_core import OutputFormat, hookimpl
+
+        def page(record):
+            return f"<pre>{html.escape(str(record))}</pre>"
+
+        @hookimpl
+        def cad_output_formats():
+            yield OutputFormat(name="html", render=page, description="a plain page")
+    """
+
+
+@hookspec
 def cad_filter_fields() -> Iterable[FilterField]:  # type: ignore[empty-body]
     """Register fields that routing filters (``when``) can test.
 
@@ -270,6 +292,7 @@ HOOKS: dict[str, tuple[type, str]] = {
     "cad_alert_sources": (AlertSource, "name"),
     "cad_resources": (Resource, "name"),
     "cad_commands": (Command, "name"),
+    "cad_output_formats": (OutputFormat, "name"),
     "cad_filter_fields": (FilterField, "name"),
     "cad_settings": (Setting, "name"),
     "cad_lock_providers": (LockProvider, "name"),

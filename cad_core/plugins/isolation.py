@@ -1,5 +1,6 @@
-"""A registry of only the named installed plugins: what tests and `run_scenario` use so
-that another team's plugin in the same environment cannot disturb them."""
+"""A registry of only the named installed plugins, for tests and ``run_scenario``.
+
+So another team's plugin in the same environment cannot disturb them."""
 
 from __future__ import annotations
 

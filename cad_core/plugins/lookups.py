@@ -22,6 +22,7 @@ from cad_core.plugins.registrations import (
     Investigation,
     LockProvider,
     MetricsSink,
+    OutputFormat,
     Resource,
 )
 
@@ -134,6 +135,9 @@ class Lookups:
     def commands(self) -> dict[str, Command]:
         return {key: reg.item for key, reg in self.unique("cad_commands").items()}
 
+    def output_formats(self) -> dict[str, OutputFormat]:
+        return {key: reg.item for key, reg in self.unique("cad_output_formats").items()}
+
     def filter_fields(self) -> dict[str, FilterField]:
         return {key: reg.item for key, reg in self.unique("cad_filter_fields").items()}
 
@@ -187,11 +191,12 @@ class Lookups:
 
     def owner_of(self, cls: type) -> PluginInfo | None:
         """The plugin whose package defines ``cls`` (None for a class of no plugin): the
-        one whose module's package is the longest prefix of the class's module."""
+        one whose module's top-level package is the longest prefix of the class's module
+        (the built-in plugin, ``cad_core.plugins.builtin``, owns all of ``cad_core``)."""
         plugins: Mapping[str, PluginInfo] = getattr(self, "plugins", {})
         best: tuple[int, PluginInfo | None] = (0, None)
         for info in plugins.values():
-            package = info.module.rpartition(".")[0] or info.module
+            package = info.module.partition(".")[0]
             inside = cls.__module__ == package or cls.__module__.startswith(package + ".")
             if package and inside and len(package) > best[0]:
                 best = (len(package), info)

@@ -293,6 +293,17 @@ class Command:
     command: Any = attrs.field(validator=_callable)
 
 
+@attrs.frozen
+class OutputFormat:
+    """A way to write a run record for ``--output NAME``: ``render(record)`` returns the text.
+
+    ``record`` is the run record as ``--output json`` prints it, already redacted."""
+
+    name: str = attrs.field(converter=normalise_name)
+    render: Callable[[Mapping[str, Any]], str] = attrs.field(validator=_callable)
+    description: str = ""
+
+
 _SETTING_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import warnings
 from collections.abc import Callable, Iterable, Mapping
 from functools import partial
 from types import MappingProxyType
@@ -13,6 +14,7 @@ import attrs
 
 from cad_core.errors import BadInputError, ResourceError
 from cad_core.plan.notes import Notes
+from cad_core.plan.view import PlanView
 from cad_core.run.overlap import DEFAULT_WORKERS, Prefetcher, concurrently
 
 if TYPE_CHECKING:
@@ -352,6 +354,18 @@ class InvestigationContext:
         return self.resources.run
 
 
+def _plan_view(value: PlanView | Iterable[Action]) -> PlanView:
+    return value if isinstance(value, PlanView) else PlanView(tuple(value))
+
+
+def _deprecated(name: str) -> None:
+    warnings.warn(
+        f"ExecutionContext.{name} is deprecated: use ctx.plan.{name}",
+        DeprecationWarning,
+        stacklevel=3,
+    )
+
+
 @attrs.define
 class ExecutionContext:
     """Handed to executors: what they need to carry out one plan."""
@@ -362,18 +376,13 @@ class ExecutionContext:
     alert: Alert | None = None
     investigation: str = ""
     dry_run: bool = False
+    # One run's scratch space, seen by every executor of the run (the core never reads it):
+    # plugins key it by their own module names and hold ``shared_lock`` while they change it.
     shared: dict[str, Any] = attrs.field(factory=dict)
     shared_lock: threading.Lock = attrs.field(factory=threading.Lock)
-    # The plan being carried out (after policies), so an executor can see what follows.
-    plan: tuple[Action, ...] = ()
-    # ``closing_due(action)``: True when every other action of the plan has taken effect
-    # and only the closing ones (``needs_clean_plan``, e.g. the title) are left, so the
-    # executor of ``action`` may carry their change in its own request. Set by the engine.
-    closing_due: Callable[[Action], bool] = attrs.field(default=lambda _action: False)
-    # ``status_of(action)``: the outcome status of another action of this plan once it has
-    # settled, else None (e.g. a note carrying a silence's reason only when the silence's
-    # prerequisites took effect). Set by the engine; a dry-run assumes each succeeds.
-    status_of: Callable[[Action], str | None] = attrs.field(default=lambda _action: None)
+    # The plan being carried out and its progress (:mod:`cad_core.plan.view`); set by the
+    # engine. A tuple of actions is accepted (it becomes a view with no progress).
+    plan: PlanView = attrs.field(factory=PlanView, converter=_plan_view)
     log: logging.Logger = attrs.field(factory=lambda: logging.getLogger("cad.executor"))
     # ``executor_named(name, type_id)``: the installed executor ``name`` that claims
     # ``type_id``; set by the engine, used by :meth:`delegate`.
@@ -381,6 +390,18 @@ class ExecutionContext:
 
     def resource(self, name: str) -> Any:
         return self.resources.get(name)
+
+    @property
+    def closing_due(self) -> Callable[[Action], bool]:
+        """Deprecated: ``ctx.plan.closing_due``."""
+        _deprecated("closing_due")
+        return self.plan.closing_due
+
+    @property
+    def status_of(self) -> Callable[[Action], str | None]:
+        """Deprecated: ``ctx.plan.status_of``."""
+        _deprecated("status_of")
+        return self.plan.status_of
 
     def delegate(self, action: Action, to: str) -> None:
         """Carry ``action`` out with the installed executor named ``to``, exactly as it

@@ -1,5 +1,6 @@
-"""Organisation routing: move an incident to the escalation policy of the cluster's
-organisation (``CAD_ORG_POLICY_MAPPING``), for every alert, matched by a chain or not.
+"""Organisation routing: an incident moves to its cluster's organisation's policy.
+
+The policy comes from ``CAD_ORG_POLICY_MAPPING``, for every alert, matched by a chain or not.
 
 The move is an ``incident_reassign`` action and its failure note an ``incident_note``, both
 carried out by the executor engine, so dry-run, idempotency, retries, metrics and the run

@@ -32,6 +32,7 @@ from cad_core.plan.engine.policies import apply_policies
 from cad_core.plan.engine.report import ActionOutcome, Status
 from cad_core.plan.engine.retry import Deadline, RetryPolicy, call_with_retry
 from cad_core.plan.engine.schedule import dependencies, sequential_order
+from cad_core.plan.view import PlanView
 from cad_core.plugins.lookups import EXECUTORS
 from cad_core.plugins.registrations import ActionExecutor
 from cad_core.plugins.registry import Registered, Registry
@@ -213,7 +214,8 @@ class _Scheduler:
         self.results: dict[int, ActionOutcome] = {}
         self.results_lock = threading.Lock()  # executors read results through closing_due
         # One context for the whole plan: executors share per-plan state keyed by it.
-        self.ctx = attrs.evolve(ctx, closing_due=self.closing_due, status_of=self.status_of)
+        view = attrs.evolve(ctx.plan, closing_due=self.closing_due, status_of=self.status_of)
+        self.ctx = attrs.evolve(ctx, plan=view)
         self.stopped = threading.Event()  # set by the first failure
 
     def _index(self, action: Action) -> int | None:
@@ -331,7 +333,7 @@ def execute_plan(
         return _finish(_rejected(actions, one_line(error), ctx), ctx, metrics, actions)
     rewritten = apply_policies(actions, ctx)
     planned = rewritten.actions
-    ctx = attrs.evolve(ctx, plan=tuple(planned), executor_named=partial(_named, registry))
+    ctx = attrs.evolve(ctx, plan=PlanView(planned), executor_named=partial(_named, registry))
     try:
         validate(planned, registry, settings.selection)
         regs = resolve(planned, registry, settings.selection)
@@ -340,7 +342,8 @@ def execute_plan(
             rewritten.outcomes + _rejected(planned, one_line(error), ctx), ctx, metrics, actions
         )
     if ctx.dry_run:
-        ctx = attrs.evolve(ctx, status_of=_assume_succeeded)  # the preview of a clean run
+        # The preview of a clean run: every other action counts as succeeded.
+        ctx = attrs.evolve(ctx, plan=attrs.evolve(ctx.plan, status_of=_assume_succeeded))
         outcomes = [
             _dry_run(a, r, ctx, settings, deadline) for a, r in zip(planned, regs, strict=True)
         ]

@@ -71,7 +71,7 @@ def _will_run(ctx: ExecutionContext, index: int) -> bool:
     wanted, found = set(ctx.plan[index].requires), set()
     for earlier in ctx.plan[:index]:
         if earlier.type_id in wanted:
-            status = ctx.status_of(earlier)
+            status = ctx.plan.status_of(earlier)
             if status is None or not Status(status).in_effect:
                 return False
             found.add(earlier.type_id)

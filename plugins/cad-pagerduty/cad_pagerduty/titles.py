@@ -2,7 +2,7 @@
 
 The title closes a chain (``needs_clean_plan``): it waits for the rest of the plan. When
 the plan's last other write is a silence or an escalation, and the engine says every
-other action took effect (``ctx.closing_due``), that write sends the new title in the
+other action took effect (``ctx.plan.closing_due``), that write sends the new title in the
 same ``PUT /incidents`` entry (PagerDuty accepts ``title`` next to ``escalation_policy``
 and ``escalation_level`` there), and the title action then has nothing left to send.
 """
@@ -31,7 +31,7 @@ def _closing_title(action: Action, ctx: ExecutionContext) -> IncidentTitle | Non
         return None
     later = (a for a in ctx.plan[index + 1 :] if isinstance(a, IncidentTitle))
     title = next(later, None)
-    return title if title is not None and ctx.closing_due(action) else None
+    return title if title is not None and ctx.plan.closing_due(action) else None
 
 
 def write_carrying_title(

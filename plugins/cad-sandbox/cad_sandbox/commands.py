@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 import click
+from cad_core.cli.commands import check_output
 
 if TYPE_CHECKING:
     from cad_sandbox.critical_path import CriticalPath
@@ -169,7 +170,9 @@ def complete_scenario(
 
 @sandbox.command("run")
 @click.argument("scenario", shell_complete=complete_scenario)
-@click.option("--output", "-o", type=OUTPUT, default="text", show_default=True)
+@click.option(
+    "--output", "-o", type=OUTPUT, default="text", show_default=True, callback=check_output
+)
 @click.option("--config", help="Routing config (default: the installed plugins' routes).")
 @click.option("--dry-run", is_flag=True, help="Plan only; the world must see no writes.")
 @click.option(

@@ -14,8 +14,8 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from cad_core.report.style import CSS, e, items, mapping
-from cad_core.report.waterfall import render_waterfall
+from cad_report.style import CSS, e, items, mapping
+from cad_report.waterfall import render_waterfall
 
 # What each action status means to a person, and its colour class.
 STATUS_WORDS = {
@@ -56,7 +56,7 @@ def render_html(body: Mapping[str, Any]) -> str:
         _errors(body.get("errors")),
     ]
     if sandbox:
-        from cad_core.report.world import render_world
+        from cad_report.world import render_world
 
         sections.append(render_world(sandbox, items(body.get("actions"))))
         requests = sandbox.get("requests")

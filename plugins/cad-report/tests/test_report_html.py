@@ -20,7 +20,6 @@ from typing import Any, ClassVar
 
 import attrs
 import pytest
-
 from cad_core import (
     Action,
     ActionExecutor,

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from cad_core.report.style import e, items, mapping
+from cad_report.style import e, items, mapping
 
 
 def render_world(sandbox: Mapping[str, Any], plan: list[Mapping[str, Any]]) -> str:

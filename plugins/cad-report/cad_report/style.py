@@ -1,6 +1,6 @@
 """The run report's stylesheet (inline, so the file opens anywhere offline) and escaping.
 
-Both parts of the page (:mod:`cad_core.report.html`, :mod:`cad_core.report.world`) use them.
+Both parts of the page (:mod:`cad_report.html`, :mod:`cad_report.world`) use them.
 """
 
 from __future__ import annotations
