@@ -8,9 +8,7 @@ other submodule of a moved package follow it.
 from __future__ import annotations
 
 import importlib
-import importlib.abc
 import importlib.machinery
-import importlib.util
 import sys
 import warnings
 from types import ModuleType
@@ -72,7 +70,9 @@ def _warn(old: str, new: str) -> None:
     warnings.warn(message, DeprecationWarning, stacklevel=3)
 
 
-class _Alias(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+class _Alias:
+    # A meta path finder and its loader (duck-typed: importlib.abc costs ~10 ms to import).
+
     def __init__(self) -> None:
         self.real_specs: dict[str, Any] = {}
 
@@ -80,7 +80,7 @@ class _Alias(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         new = new_path(fullname)
         if new is None:
             return None
-        return importlib.machinery.ModuleSpec(fullname, self, is_package=False)
+        return importlib.machinery.ModuleSpec(fullname, self, is_package=False)  # type: ignore[arg-type]
 
     def create_module(self, spec: importlib.machinery.ModuleSpec) -> ModuleType:
         new = new_path(spec.name)
@@ -99,6 +99,8 @@ def moved_name(package: str, module: str, name: str) -> Any:
     """A name a package's former module defined, from ``package.module`` (warns once)."""
     if name.startswith("__"):
         raise AttributeError(f"module {package!r} has no attribute {name!r}")
+    import importlib.util
+
     if importlib.util.find_spec(f"{package}.{name}") is not None:
         return importlib.import_module(f"{package}.{name}")  # a submodule, not a moved name
     target = importlib.import_module(f"{package}.{module}")

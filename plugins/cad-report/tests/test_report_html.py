@@ -249,10 +249,13 @@ def _executors() -> Iterator[ActionExecutor]:
 
 @pytest.fixture
 def probe_config(cad_registry: Any, tmp_path: Path) -> str:
+    from cad_report import plugin as report  # renders --output html
+
     cad_registry(
         inline_plugin(
             "html-probe", cad_investigations=_investigations, cad_action_executors=_executors
-        )
+        ),
+        report,
     )
     path = tmp_path / "routing.yaml"
     path.write_text("alerts: []\n")
