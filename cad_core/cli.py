@@ -136,7 +136,7 @@ def run(
     )
     record = execute(request)
     emit_record(record, output)
-    sys.exit(1 if record.failed else 0)
+    sys.exit(record.exit_code)
 
 
 def redact_values(value: Any) -> Any:

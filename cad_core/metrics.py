@@ -21,6 +21,7 @@ ACTION = "action"  # labels: type, executor, status, investigation, context
 MANUAL_STARTED = "manual_started"  # labels: alert_type, dry_run
 MANUAL_COMPLETED = "manual_completed"  # labels: alert_type, status, dry_run
 INVESTIGATION = "investigation"  # labels: investigation, status
+ALERT_READ_FAILED = "alert_read_failed"  # labels: retry ("true": exit 75, run again)
 
 
 @attrs.frozen
@@ -80,6 +81,11 @@ class PrometheusSink:
                     ["alert_type", "ls_summary"],
                 ),
                 "sl": counter("servicelog_sent_total", "Service logs sent", ["alert_type"]),
+                "alert_read_failed": counter(
+                    "alert_read_failures_total",
+                    "Runs that could not read their alert (retry=true: exit 75)",
+                    ["retry"],
+                ),
                 "manual_started": counter(
                     "manual_started_total", "Manual runs started", ["alert_type", "dry_run"]
                 ),
@@ -119,6 +125,8 @@ class PrometheusSink:
             m["manual_completed"].labels(**_labels(event, "alert_type", "status", "dry_run")).inc()
         elif event.kind == ACTION:
             self._record_action(m, event)
+        elif event.kind == ALERT_READ_FAILED:
+            m["alert_read_failed"].labels(**_labels(event, "retry")).inc()
 
     @staticmethod
     def _record_action(m: dict[str, Any], event: MetricEvent) -> None:
