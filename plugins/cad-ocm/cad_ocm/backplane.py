@@ -10,6 +10,7 @@ import base64
 import binascii
 import contextlib
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from cad_core.errors import CadError, NotFoundError, PermanentError
@@ -28,6 +29,7 @@ class BackplaneClient(ApiClient):
     ) -> None:
         super().__init__(backplane_url, ocm.tokens, ocm.session, service="backplane")
         self.grants = grants or GrantLedger()
+        self._heartbeats: dict[str, Callable[[], None]] = {}  # instance id -> stop
 
     # -- cloud credentials -----------------------------------------------------------
 
@@ -78,15 +80,17 @@ class BackplaneClient(ApiClient):
     def open_remediation(
         self, cluster_id: str, remediation: str, page_size: int = PAGE_SIZE
     ) -> KubeClient:
-        self.remove_expired_remediations(cluster_id)
+        self.remove_abandoned_remediations(cluster_id)
         path = f"/backplane/remediation/{cluster_id}"
         response = self.request("POST", path, params={"remediationName": remediation})
         body = json_body(response, f"backplane POST {path}")
         proxy_uri = body.get("proxy_uri")
         instance = str(body.get("remediationInstanceId") or "")
         if instance:  # written down first: a run killed from here on leaves a trace
-            expires = self.grants.clock() + ttl_seconds()
-            self.grants.record(Grant(cluster_id, instance, remediation, expires))
+            now = self.grants.clock()
+            grant = Grant(cluster_id, instance, remediation, now + ttl_seconds(), created=now)
+            self.grants.record(grant)
+            self._heartbeats[instance] = self.grants.keep_alive(grant)
         if not isinstance(proxy_uri, str) or not proxy_uri:
             if instance:
                 self.delete_remediation(cluster_id, instance)
@@ -99,16 +103,20 @@ class BackplaneClient(ApiClient):
             self.delete(
                 f"/backplane/remediation/{cluster_id}", {"remediationInstanceId": instance_id}
             )
+        stop_heartbeat = self._heartbeats.pop(instance_id, None)
+        if stop_heartbeat is not None:
+            stop_heartbeat()
         self.grants.forget(cluster_id, instance_id)
 
-    def remove_expired_remediations(self, cluster_id: str) -> None:
+    def remove_abandoned_remediations(self, cluster_id: str) -> None:
         """Delete what earlier, killed runs left on this cluster; failures are only logged."""
-        for grant in self.grants.expired(cluster_id):
+        for grant in self.grants.abandoned(cluster_id):
             log.warning(
-                "removing remediation %s (%s) left on cluster %s by an earlier run",
+                "removing remediation %s (%s) left on cluster %s by run %s, which is gone",
                 grant.instance_id,
                 grant.name,
                 cluster_id,
+                grant.owner,
             )
             try:
                 self.delete_remediation(cluster_id, grant.instance_id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from datetime import UTC, datetime
 
 import boto3.session
@@ -314,7 +315,12 @@ def test_a_remediation_left_by_a_killed_run_is_removed_by_the_next_run(
     fresh.get("kube")  # not expired yet: a live run's grant is left alone
     assert fake.calls("DELETE", f"/backplane/remediation/{CLASSIC}") == []
     fresh.close()
-    entry.write_text(json.dumps({**grant, "instance_id": "rem-0", "expires": 0}))  # long ago
+    # What a run in another process, killed long ago, left: signed with CAD's key.
+    from cad_ocm.grants import Grant, GrantLedger, ledger_key
+
+    entry.unlink(missing_ok=True)  # fresh had the same id and forgot it already
+    ledger = GrantLedger(key=ledger_key(os.environ["CAD_OCM_CLIENT_SECRET"]))
+    ledger.record(Grant(CLASSIC, "rem-0", "chgm", expires=0, owner="a-killed-run"))
     later = run_resources(CLASSIC, investigation="chgm")
     later.get("kube")
     later.close()
