@@ -5,17 +5,12 @@ Waits are on the world's request log, never on guessed durations."""
 
 from __future__ import annotations
 
-import json
-import os
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from cad_core.locks import LockUnavailable, lock_name
 from cad_core.plugins import build_registry
 
@@ -31,88 +26,19 @@ ENV = {
 }
 
 
-def _scenario() -> dict[str, Any]:
-    from cad_sandbox.scenario import bundled_examples
+def test_a_holder_stalled_past_its_lease_does_not_write_after_it_wakes(tmp_path: Path) -> None:
+    from cad_sandbox.race import run_stalled_trial, with_latency
 
-    data: dict[str, Any] = yaml.safe_load(bundled_examples()[SCENARIO].read_text())
-    return data
-
-
-def _stop_when_it_reads_limited_support(box: Any, process: subprocess.Popen[str]) -> Any:
-    """SIGSTOP ``process`` as its first read of the limited support reasons reaches the
-    simulator, before the answer ("none yet") is sent: the worst moment, between the check
-    and the write. Returns an Event set once it is stopped."""
-    import threading
-
-    stopped = threading.Event()
-    take_fault = box.world.take_fault
-
-    def hook(service: str, method: str, path: str) -> Any:
-        if method == "GET" and path.endswith("/limited_support_reasons") and not stopped.is_set():
-            process.send_signal(signal.SIGSTOP)
-            stopped.set()
-        return take_fault(service, method, path)
-
-    box.world.take_fault = hook
-    return stopped
-
-
-def _cad_run(box: Any, tmp_path: Path, name: str) -> subprocess.Popen[str]:
-    from cad_sandbox.commands import default_config
-
-    payload = tmp_path / f"{name}.json"
-    payload.write_bytes(box.webhook_body())
-    command = [sys.executable, "-c", "from cad_core.cli import main; main()", "run"]
-    command += ["--payload-path", str(payload), "--config", default_config(), "-o", "json"]
-    env = {**os.environ, **box.env(), **ENV, "CAD_LOCK_DIR": str(tmp_path)}
-    return subprocess.Popen(
-        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
-
-
-def _leases_created(box: Any) -> int:
-    return sum(
-        1
-        for r in box.world.requests()
-        if r["method"] == "POST" and r["path"].endswith("/leases") and r["status"] == 201
-    )
-
-
-def _wait_for(condition: Any, process: subprocess.Popen[str], what: str) -> None:
-    for _ in range(12000):  # bounded: 10 minutes at most, on a loaded machine
-        if condition():
-            return
-        if process.poll() is not None:
-            pytest.fail(f"the run ended before {what}: {process.stderr.read()[-2000:]}")  # type: ignore[union-attr]
-        time.sleep(0.005)
-    pytest.fail(f"timed out waiting for {what}")
-
-
-def test_a_holder_stalled_past_its_lease_does_not_write_after_it_wakes(
-    sandbox: Any, tmp_path: Path
-) -> None:
-    box = sandbox(_scenario())
-    first = _cad_run(box, tmp_path, "first")
-    stopped = _stop_when_it_reads_limited_support(box, first)
-    try:
-        _wait_for(stopped.is_set, first, "the first run checked for limited support")
-        assert _leases_created(box) == 2  # it holds both Leases (cluster, incident)
-        second = _cad_run(box, tmp_path, "second")  # takes over once the Leases run out
-        out, err = second.communicate(timeout=600)
-        assert second.returncode == 0, err[-3000:]
-    finally:
-        first.send_signal(signal.SIGCONT)
-    out_first, err_first = first.communicate(timeout=600)
-    world = box.world.to_json()
-    [cluster] = world["ocm"]["clusters"].values()
-    assert len(cluster["limited_support_reasons"]) == 1, cluster["limited_support_reasons"]
-    assert "Traceback" not in err_first
-    assert first.returncode == 1, err_first[-3000:]  # its failure reaches a human
-    record = json.loads(out_first)
-    lost = [a for a in record["actions"] if "no longer holds" in (a.get("error") or "")]
-    assert lost and {a["status"] for a in lost} == {"not_run"}, record["actions"]
-    escalated = [a for a in record["actions"] if a["type"] == "escalate_incident"]
-    assert escalated and escalated[-1]["status"] == "succeeded", record["actions"]
+    trial = run_stalled_trial(with_latency(SCENARIO, 0), ENV, str(tmp_path))
+    assert len(trial.exit_codes) == 2, "the first run was never stopped at its write check"
+    assert trial.written["limited_support"] == 1, trial.written
+    first, second = trial.records
+    assert trial.exit_codes == [1, 0]  # the first run's failure reaches a human
+    lost = [a for a in first["actions"] if "no longer holds" in (a.get("error") or "")]
+    assert lost and {a["status"] for a in lost} == {"not_run"}, first["actions"]
+    escalated = [a for a in first["actions"] if a["type"] == "escalate_incident"]
+    assert escalated and escalated[-1]["status"] == "succeeded", first["actions"]
+    assert second["outcome"] == "succeeded"
 
 
 HOLDER_WITH_A_SLOW_CLOCK = """
