@@ -333,6 +333,27 @@ def test_a_remediation_left_by_a_killed_run_is_removed_by_the_next_run(
     assert list((tmp_path / "state" / "remediations").glob("*/*.json")) == []
 
 
+def test_a_remediation_is_removed_once_its_runs_heartbeat_stops(
+    clusters, fake, run_resources, tmp_path
+) -> None:  # issue 22.8: pods on other hosts, one alive and one killed
+    import time
+
+    from cad_ocm.grants import HEARTBEAT_GRACE_SECONDS, Grant, GrantLedger, ledger_key
+
+    ledger = GrantLedger(key=ledger_key(os.environ["CAD_OCM_CLIENT_SECRET"]))
+    now, silent = time.time(), time.time() - HEARTBEAT_GRACE_SECONDS - 1
+    for instance, beat in (("rem-alive", now), ("rem-killed", silent)):
+        pod = f"pod-{instance}"
+        ledger.record(Grant(CLASSIC, instance, "chgm", now + 900, pod, pod, 1, now, beat))
+    run = run_resources(CLASSIC, investigation="chgm")
+    run.get("kube")
+    run.close()
+    deleted = [c.query for c in fake.calls("DELETE", f"/backplane/remediation/{CLASSIC}")]
+    assert deleted == [{"remediationInstanceId": "rem-killed"}, {"remediationInstanceId": "rem-1"}]
+    left = sorted(path.stem for path in (tmp_path / "state" / "remediations").glob("*/*.json"))
+    assert left == ["rem-alive"]
+
+
 def test_kube_needs_a_running_investigation(clusters, run_resources) -> None:
     with pytest.raises(ResourceError) as caught:
         run_resources(CLASSIC).get("kube")
