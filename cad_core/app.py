@@ -28,6 +28,7 @@ from cad_core.prefetch import prefetch_before_alert
 from cad_core.record import RunRecord
 from cad_core.runner import Run
 from cad_core.settings import RunSettings
+from cad_core.shutdown import shielded
 
 log = logging.getLogger("cad.app")
 
@@ -160,7 +161,8 @@ def execute(request: RunRequest) -> RunRecord:
         info = attrs.evolve(early, cluster_id=record.cluster_id, alert=record.alert)
         _investigate(request, Run(registry, config, settings, record, resources.with_run(info)))
     finally:
-        resources.close()
+        with shielded():  # a SIGTERM now waits until every remediation is deleted
+            resources.close()
     return record
 
 

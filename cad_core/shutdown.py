@@ -6,7 +6,8 @@ remediation (a service account with RBAC on a customer's cluster) or a Lease wou
 left behind. Inside :func:`clean_exit_on_sigterm` SIGTERM raises :class:`Terminated`
 (a ``SystemExit`` with code 143) in the main thread instead; the run's ``finally`` blocks
 close its resources and release its locks on the way out. A second SIGTERM while that
-clean-up runs is ignored, so it is not cut short; SIGKILL, which no process can catch,
+clean-up runs is ignored, and one that arrives while the run's normal clean-up is under
+way (:func:`shielded`) waits for its end, so neither cuts it short; SIGKILL, which no process can catch,
 is what the next run's sweep of the grant ledger is for.
 """
 
@@ -30,10 +31,30 @@ class Terminated(SystemExit):
         self.signum = signum
 
 
+_shield = threading.local()
+
+
 def _stop(signum: int, _frame: FrameType | None) -> None:
     signal.signal(signum, signal.SIG_IGN)  # the clean-up that follows must not be cut short
     log.warning("received %s: cleaning up, then exiting", signal.Signals(signum).name)
+    if getattr(_shield, "depth", 0):
+        _shield.pending = signum  # raised once the clean-up under way has finished
+        return
     raise Terminated(signum)
+
+
+@contextlib.contextmanager
+def shielded() -> Iterator[None]:
+    """A clean-up that SIGTERM must not interrupt halfway: the signal waits for its end."""
+    _shield.depth = getattr(_shield, "depth", 0) + 1
+    try:
+        yield
+    finally:
+        _shield.depth -= 1
+        pending = getattr(_shield, "pending", None)
+        if not _shield.depth and pending is not None:
+            _shield.pending = None
+            raise Terminated(pending)
 
 
 @contextlib.contextmanager
