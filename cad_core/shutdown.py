@@ -7,8 +7,8 @@ left behind. Inside :func:`clean_exit_on_sigterm` SIGTERM raises :class:`Termina
 (a ``SystemExit`` with code 143) in the main thread instead; the run's ``finally`` blocks
 close its resources and release its locks on the way out. A second SIGTERM while that
 clean-up runs is ignored, and one that arrives while the run's normal clean-up is under
-way (:func:`shielded`) waits for its end, so neither cuts it short; SIGKILL, which no process can catch,
-is what the next run's sweep of the grant ledger is for.
+way (:func:`shielded`) waits for its end, so neither cuts it short. SIGKILL, which no
+process can catch, is what the next run's sweep of the grant ledger is for.
 """
 
 from __future__ import annotations
