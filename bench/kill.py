@@ -3,10 +3,11 @@ leaves open when its run is killed (issue 22.8).
 
 What it measures: ``--trials`` (default 30) real ``cad run`` processes of the
 error-budget-burn investigation (it reads the cluster through a remediation, 300 ms per
-kube call), each killed after a random delay within a run's length (measured first, in
-the same process), for each signal of ``--signals`` (default ``KILL TERM``). After each
-kill it counts the remediations open in the simulated backplane, then starts the next run for
-the same cluster, lets it finish, and counts again. All trials share one world and one
+kube call), each killed at a random moment: every other trial anywhere within a run's
+length (measured first), the others within 300 ms of its remediation appearing; for each
+signal of ``--signals`` (default ``KILL TERM``). After each kill it counts the
+remediations open in the simulated backplane, then starts the next run for the same
+cluster, lets it finish, and counts again. All trials share one world and one
 ``CAD_STATE_DIR``, as pipeline pods share their volume.
 
 Goals (exit 1 when missed): after SIGTERM, 0 left open at once (the run cleans up before
@@ -69,7 +70,13 @@ def campaign(
         process = subprocess.Popen(
             COMMAND, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
-        time.sleep(rng.uniform(0, length))
+        if number % 2:  # any moment of the run
+            time.sleep(rng.uniform(0, length))
+        else:  # a moment while it holds its remediation: the case that matters
+            waited = time.monotonic() + 3 * length
+            while not box.world.remediations and time.monotonic() < waited:
+                time.sleep(0.005)
+            time.sleep(rng.uniform(0, KUBE_MS / 1000))
         holding = bool(box.world.remediations)
         process.send_signal(signum)
         code = process.wait(timeout=300)
