@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from cad_core.errors import CadError, NotFoundError, PermanentError
+from cad_core.shutdown import Terminated, shielded
 
 from cad_ocm.grants import Grant, GrantLedger, ttl_seconds
 from cad_ocm.http import ApiClient, json_body
@@ -82,20 +83,32 @@ class BackplaneClient(ApiClient):
     ) -> KubeClient:
         self.remove_abandoned_remediations(cluster_id)
         path = f"/backplane/remediation/{cluster_id}"
-        response = self.request("POST", path, params={"remediationName": remediation})
-        body = json_body(response, f"backplane POST {path}")
-        proxy_uri = body.get("proxy_uri")
-        instance = str(body.get("remediationInstanceId") or "")
-        if instance:  # written down first: a run killed from here on leaves a trace
-            now = self.grants.clock()
-            grant = Grant(cluster_id, instance, remediation, now + ttl_seconds(), created=now)
-            self.grants.record(grant)
-            self._heartbeats[instance] = self.grants.keep_alive(grant)
+        opened: list[str] = []
+        try:
+            # A SIGTERM waits until the grant is written down: cut short between the POST
+            # and the ledger, the run would leave a grant nobody can find.
+            with shielded():
+                response = self.request("POST", path, params={"remediationName": remediation})
+                body = json_body(response, f"backplane POST {path}")
+                opened.append(str(body.get("remediationInstanceId") or ""))
+                if opened[0]:  # written down first: a run killed from here on leaves a trace
+                    self._write_down(cluster_id, opened[0], remediation)
+        except Terminated:
+            if opened and opened[0]:
+                self.delete_remediation(cluster_id, opened[0])
+            raise
+        instance, proxy_uri = opened[0], body.get("proxy_uri")
         if not isinstance(proxy_uri, str) or not proxy_uri:
             if instance:
                 self.delete_remediation(cluster_id, instance)
             raise PermanentError(f"backplane POST {path} returned no proxy_uri")
-        return KubeClient(self, cluster_id, remediation, proxy_uri, str(instance or ""), page_size)
+        return KubeClient(self, cluster_id, remediation, proxy_uri, instance, page_size)
+
+    def _write_down(self, cluster_id: str, instance: str, remediation: str) -> None:
+        now = self.grants.clock()
+        grant = Grant(cluster_id, instance, remediation, now + ttl_seconds(), created=now)
+        self.grants.record(grant)
+        self._heartbeats[instance] = self.grants.keep_alive(grant)
 
     def delete_remediation(self, cluster_id: str, instance_id: str) -> None:
         """Delete a remediation (already gone is fine) and its ledger entry."""
