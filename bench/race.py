@@ -94,7 +94,7 @@ def measure_stalls(args: argparse.Namespace) -> bool:
     """Stalled-holder trials; True when the goal is met."""
     scenarios = {name: with_latency(name, args.latency_ms) for name in SCENARIOS}
     duplicates = unstopped = fenced = bad_exits = 0
-    walls = []
+    walls, by_kind = [], collections.Counter[str]()
     for number in range(args.trials):
         name = SCENARIOS[number % len(SCENARIOS)]
         started = time.monotonic()
@@ -102,7 +102,9 @@ def measure_stalls(args: argparse.Namespace) -> bool:
             trial = run_stalled_trial(scenarios[name], STALL_ENV, folder)
         walls.append(time.monotonic() - started)
         # The fenced first run escalates with a note of its own: one more note is expected.
-        duplicates += trial.duplicates({**ONE_RUN[name], "incident_note": 2})
+        expected = {**ONE_RUN[name], "incident_note": 2}
+        duplicates += trial.duplicates(expected)
+        by_kind.update({k: v - expected[k] for k, v in trial.written.items() if v > expected[k]})
         if len(trial.exit_codes) < 2:
             unstopped += 1  # the run ended before its write check: nothing to measure
             continue
@@ -113,9 +115,10 @@ def measure_stalls(args: argparse.Namespace) -> bool:
             progress(f"stall: {number + 1}/{args.trials} trials")
     stalled = args.trials - unstopped
     goal = duplicates == 0 and unstopped == 0 and bad_exits == 0 and fenced == stalled
+    kinds = ", ".join(f"{k} +{v}" for k, v in sorted(by_kind.items())) or "-"
     print(
-        f"stall: duplicates {duplicates} in {args.trials} trials; holders stopped at their "
-        f"write check {stalled}, of which fenced (not_run, no write) {fenced}; runs not "
+        f"stall: duplicates {duplicates} ({kinds}) in {args.trials} trials; holders stopped "
+        f"at their write check {stalled}, of which fenced (not_run, no write) {fenced}; runs not "
         f"ending [1, 0] {bad_exits}; median trial {sorted(walls)[len(walls) // 2]:.2f} s  "
         f"{'PASS' if goal else 'FAIL'}"
     )

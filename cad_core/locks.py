@@ -20,6 +20,7 @@ its lock stops before its next write instead of writing beside the run that took
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import hashlib
 import logging
 import os
@@ -98,6 +99,35 @@ class Fence:
     def check(self) -> None:
         for fence in self._fences:
             fence()
+
+
+# The fence of the plan whose action this thread is executing (set by the engine around
+# ``execute``), so an executor's HTTP layer can check it right before bytes leave.
+_write_fence: contextvars.ContextVar[Callable[[], None] | None] = contextvars.ContextVar(
+    "cad_write_fence", default=None
+)
+
+
+def fence_write() -> None:
+    """For executors: call right before sending each write request.
+
+    Raises :class:`LockLost` when this run can no longer show it holds its locks (the
+    engine then reports the action ``not_run``). The engine checks before ``execute``
+    too; checking again at the wire shrinks the window a stalled process can slip through
+    to the request's own preparation and send. Outside a fenced plan it does nothing."""
+    fence = _write_fence.get()
+    if fence is not None:
+        fence()
+
+
+@contextlib.contextmanager
+def writes_fenced(fence: Callable[[], None] | None) -> Iterator[None]:
+    """Within the block, :func:`fence_write` checks ``fence`` (the engine's business)."""
+    token = _write_fence.set(fence)
+    try:
+        yield
+    finally:
+        _write_fence.reset(token)
 
 
 def _describe_key(key: str) -> str:

@@ -88,9 +88,12 @@ def _attempt(
             outcome.reason = "applied by an earlier attempt" if landed else reason
             _note_in_effect(action, ctx, outcome.reason)
             return
+    from cad_core.locks import writes_fenced  # here: cad_core.locks imports the engine
+
     if fence is not None:
         fence()
-    executor.execute(action, ctx)
+    with writes_fenced(fence):  # and again at the wire, where an executor asks
+        executor.execute(action, ctx)
     outcome.status = Status.SUCCEEDED
 
 

@@ -25,8 +25,9 @@ left), and raises LockLost if the Lease is gone or the renewal fails. A holder s
 past its lease (SIGSTOP, a long GC pause, a frozen VM) finds its time run out when it
 wakes and writes nothing. Half the duration (30 s by default) covers the longest single
 write attempt: one request, bounded by the plugins' 30 s timeout. What no client-side
-check can close is a stall between the check and the request leaving the socket; that
-needs a fencing token the remote side verifies, which OCM and PagerDuty do not offer.
+check can close is a stall between the last check (cad-ocm makes it in its transport,
+through ``cad_core.locks.fence_write``) and the request leaving the socket; that needs a
+fencing token the remote side verifies, which OCM and PagerDuty do not offer.
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ has a timeout, and failures become typed errors by status code (never by message
 from __future__ import annotations
 
 import email.utils
+import functools
 import logging
 import threading
 import time
@@ -17,6 +18,7 @@ from typing import Any, Protocol
 
 import requests
 from cad_core.errors import NotFoundError, PermanentError, TransientError
+from cad_core.locks import fence_write
 from urllib3.util.retry import Retry
 
 from cad_ocm import __version__
@@ -29,13 +31,28 @@ REASON_LIMIT = 2000  # long enough for AWS/backplane texts that ccam matches on
 CREDENTIAL = "the OCM service account (CAD_OCM_CLIENT_ID / CAD_OCM_CLIENT_SECRET)"
 
 
+@functools.cache  # one class per process; trust (and ssl) load only when a session is made
+def _fenced_adapter() -> type[requests.adapters.HTTPAdapter]:
+    from cad_ocm.trust import SharedTrustAdapter
+
+    class FencedAdapter(SharedTrustAdapter):
+        """Checks the run's lock fence last thing before a write leaves: a run that lost its
+        lock (stalled past its Lease) sends none. Any earlier check leaves the request's
+        preparation inside the window a stall can slip through."""
+
+        def send(self, request: Any, *args: Any, **kwargs: Any) -> requests.Response:
+            if request.method not in ("GET", "HEAD"):
+                fence_write()
+            return super().send(request, *args, **kwargs)
+
+    return FencedAdapter
+
+
 def new_session() -> requests.Session:
     """A session whose transport never retries on its own, and parses the CA bundle once
     per process rather than once per connection (:mod:`cad_ocm.trust`)."""
-    from cad_ocm.trust import SharedTrustAdapter
-
     session = requests.Session()
-    adapter = SharedTrustAdapter(max_retries=Retry(total=0, read=False, redirect=False))
+    adapter = _fenced_adapter()(max_retries=Retry(total=0, read=False, redirect=False))
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     session.headers["User-Agent"] = USER_AGENT
