@@ -33,19 +33,49 @@ CREDENTIAL = "the OCM service account (CAD_OCM_CLIENT_ID / CAD_OCM_CLIENT_SECRET
 
 @functools.cache  # one class per process; trust (and ssl) load only when a session is made
 def _fenced_adapter() -> type[requests.adapters.HTTPAdapter]:
+    """An adapter whose connections check the run's lock fence last thing before a write's
+    bytes leave, once the connection (and its TLS handshake, which waits on the server) is
+    up: a run that lost its lock (stalled past its Lease) sends none. Any earlier check
+    leaves the request's preparation and the handshake inside the window a stall can slip
+    through; ``bench/race.py --stall`` found one in six writes there."""
+    from urllib3.connection import HTTPConnection, HTTPSConnection
+    from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+
     from cad_ocm.trust import SharedTrustAdapter
 
-    class FencedAdapter(SharedTrustAdapter):
-        """Checks the run's lock fence last thing before a write leaves: a run that lost its
-        lock (stalled past its Lease) sends none. Any earlier check leaves the request's
-        preparation inside the window a stall can slip through."""
+    class FencedHTTP(HTTPConnection):
+        def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> None:
+            _fence_at_the_wire(self, method)
+            super().request(method, url, *args, **kwargs)
 
-        def send(self, request: Any, *args: Any, **kwargs: Any) -> requests.Response:
-            if request.method not in ("GET", "HEAD"):
-                fence_write()
-            return super().send(request, *args, **kwargs)
+    class FencedHTTPS(HTTPSConnection):
+        def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> None:
+            _fence_at_the_wire(self, method)
+            super().request(method, url, *args, **kwargs)
+
+    class FencedHTTPPool(HTTPConnectionPool):
+        ConnectionCls = FencedHTTP
+
+    class FencedHTTPSPool(HTTPSConnectionPool):
+        ConnectionCls = FencedHTTPS
+
+    class FencedAdapter(SharedTrustAdapter):
+        def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+            super().init_poolmanager(*args, **kwargs)
+            self.poolmanager.pool_classes_by_scheme = {
+                "http": FencedHTTPPool,
+                "https": FencedHTTPSPool,
+            }
 
     return FencedAdapter
+
+
+def _fence_at_the_wire(connection: Any, method: str) -> None:
+    if method in ("GET", "HEAD"):
+        return
+    if connection.is_closed:
+        connection.connect()  # the handshake first: it may wait, the check must not
+    fence_write()
 
 
 def new_session() -> requests.Session:
