@@ -71,8 +71,9 @@ def _first_run_holding_a_remediation(
     command = [sys.executable, "-c", "from cad_core.cli import main; main()", "run"]
     command += ["-c", CLUSTER, "-i", INVESTIGATION]
     first = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    for _ in range(2400):  # until the remediation exists (or the run ended anyway)
-        if box.world.remediations or first.poll() is not None:
+    ledger = tmp_path / "state" / "remediations"
+    for _ in range(2400):  # until the remediation exists and is written down (or the run ended)
+        if box.world.remediations and list(ledger.glob("*/*.json")) or first.poll() is not None:
             break
         time.sleep(0.05)
     if not box.world.remediations:
