@@ -45,7 +45,7 @@ _EXPORTS = {
         "TransientError",
     ),
     "cad_core.plugins.hookspecs": ("hookimpl",),
-    "cad_core.run.locks": ("LockError", "LockUnavailable"),
+    "cad_core.run.locks": ("LockError", "LockLost", "LockUnavailable"),
     "cad_core.plan.notes": ("Notes",),
     "cad_core.plan.view": ("PlanView",),
     "cad_core.plugins.registrations": (
@@ -130,7 +130,7 @@ if TYPE_CHECKING:
         Resources,
         RunInfo,
     )
-    from cad_core.run.locks import LockError, LockUnavailable
+    from cad_core.run.locks import LockError, LockLost, LockUnavailable
 
 __version__ = "0.1.0"
 
@@ -158,6 +158,7 @@ __all__ = [
     "InvestigationResult",
     "LimitedSupport",
     "LockError",
+    "LockLost",
     "LockProvider",
     "LockUnavailable",
     "MetricsSink",

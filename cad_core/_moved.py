@@ -34,6 +34,7 @@ MOVED = {
     "metrics": "run.metrics",
     "orgrouting": "run.orgrouting",
     "payload": "run.payload",
+    "shutdown": "run.shutdown",
     "simulation": "plugins.simulation",
     "hookspecs": "plugins.hookspecs",
     "registrations": "plugins.registrations",

@@ -27,7 +27,7 @@ from cad_core.plan.notes import Notes
 from cad_core.plugins.registrations import InvestigationResult
 from cad_core.plugins.registry import Registry
 from cad_core.run.context import ExecutionContext, InvestigationContext, Resources
-from cad_core.run.locks import LockError, RunLocks, lock_keys
+from cad_core.run.locks import Fence, LockError, RunLocks, lock_keys
 from cad_core.run.metrics import ALERT_FILTERED, INVESTIGATION, Dispatcher
 from cad_core.run.prefetch import prefetch_chain, prefetch_investigation
 from cad_core.run.record import InvestigationRecord, InvestigationStatus, RunRecord
@@ -100,13 +100,16 @@ class Run:
             log=logging.getLogger(f"cad.executor.{investigation or 'run'}"),
         )
         try:
-            with self.hold_locks():
+            with self.hold_locks() as fence:
+                settings = engine or self.engine
+                if fence:  # every write checks first that the locks are still ours
+                    settings = attrs.evolve(settings, fence=fence.check)
                 outcomes = execute_plan(
                     actions,
                     ctx,
                     self.registry,
                     self.metrics,
-                    engine or self.engine,
+                    settings,
                     deadline or self.deadline,
                 )
         except LockError as error:
@@ -119,7 +122,7 @@ class Run:
                 self.posted.add(id(notes))
         return outcomes
 
-    def hold_locks(self) -> contextlib.AbstractContextManager[None]:
+    def hold_locks(self) -> contextlib.AbstractContextManager[Fence | None]:
         """This incident's and cluster's locks, so no other run writes between check and write."""
         if self.record.dry_run or self.lock_failure is not None:
             return contextlib.nullcontext()
