@@ -65,8 +65,8 @@ def bundled_config_if_usable() -> str | None:
 
 
 def resolve_scenario(name: str) -> str:
-    """A path, or the name of a bundled example (``chgm-customer-stopped-instances``)."""
-    from cad_sandbox.scenario import bundled_examples
+    """A path, or the name of a scenario an installed plugin ships (``chgm-...``)."""
+    from cad_sandbox.catalog import bundled_examples
 
     if Path(name).exists():
         return name
@@ -76,7 +76,8 @@ def resolve_scenario(name: str) -> str:
     from cad_core.errors import BadInputError
 
     raise BadInputError(
-        f"scenario {name!r} is neither a file nor a bundled example ({', '.join(examples)})"
+        f"scenario {name!r} is neither a file nor a scenario an installed plugin ships "
+        f"({', '.join(examples) or 'none installed'})"
     )
 
 
@@ -161,7 +162,7 @@ def complete_scenario(
     """Shell completion: the bundled examples' names, then files."""
     from click.shell_completion import CompletionItem
 
-    from cad_sandbox.scenario import bundled_examples
+    from cad_sandbox.catalog import bundled_examples
 
     names = [name for name in bundled_examples() if name.startswith(incomplete)]
     return [CompletionItem(name) for name in names] + [CompletionItem(incomplete, type="file")]
