@@ -115,6 +115,7 @@ def installed_resource(name):
 @pytest.fixture
 def chgm(sandbox, sandbox_env, monkeypatch):
     egress = installed_resource("egress_verification")
+    findings = installed_resource("egress_findings")
     monkeypatch.setenv("CAD_DISABLE_PLUGINS", "cad-ocm")  # its other resources would win
     monkeypatch.setenv("CAD_CHGM_CLOUDTRAIL_WAIT_SECONDS", "0")
 
@@ -145,6 +146,7 @@ def chgm(sandbox, sandbox_env, monkeypatch):
             yield Resource(name="hibernation_periods", factory=lambda _r: fake(hibernation or []))
             yield Resource(name="aws_session", factory=aws_session)
             yield egress
+            yield findings
 
         registry = build_registry(
             (inline_plugin("fake", cad_resources=cad_resources),), entry_points=True
@@ -373,7 +375,7 @@ def test_chgm_row8_nothing_stopped_and_egress_ok_escalates(chgm, sandbox):
         "Running nodes on AWS: 3 master, 2 infra, 3 worker; OCM expects 3 master, 2 infra, "
         "3 worker",
         f"✅ {messages.NO_CUSTOMER_STOPS}",
-        f"✅ {messages.EGRESS_OK}",
+        "✅ The egress check found no blocked endpoints",  # cad-ocm's egress_findings
     ]
     report = result.actions[0]
     assert report.cluster_id == CLUSTER_ID and report.summary.endswith(" : chgm")
