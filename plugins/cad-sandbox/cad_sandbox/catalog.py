@@ -5,7 +5,7 @@ investigations in a ``scenarios/`` folder of its package and names that package 
 ``cad_sandbox.scenarios`` entry-point group::
 
     [project.entry-points."cad_sandbox.scenarios"]
-    chgm = "cad_chgm"          # cad_chgm/scenarios/*.yaml
+    ticket = "cad_ticket"      # cad_ticket/scenarios/*.yaml
 
 Entry points are read without importing anything but the named package's resources, so
 listing the scenarios costs no plugin start-up.

@@ -153,7 +153,7 @@ def _run_scenario(
 
 @click.group("sandbox")
 def sandbox() -> None:
-    """Simulated PagerDuty, OCM, AWS and kube API for trying CAD without accounts."""
+    """Loopback simulators of the services CAD talks to, for trying CAD without accounts."""
 
 
 def complete_scenario(

@@ -12,7 +12,7 @@ from __future__ import annotations
 import copy
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cad_sandbox.simulators.ocm_payloads import timestamp
 from cad_sandbox.simulators.wire import (
@@ -25,6 +25,9 @@ from cad_sandbox.simulators.wire import (
     segment,
 )
 from cad_sandbox.world import World, utc_now
+
+if TYPE_CHECKING:
+    from cad_sandbox.simulators.exports import Site
 
 GROUP = "coordination.k8s.io"
 API_VERSION = f"{GROUP}/v1"
@@ -216,3 +219,17 @@ def _user_metadata(body: dict[str, Any]) -> dict[str, Any]:
     """What a client may set: labels and annotations; the server owns the rest."""
     metadata = body["metadata"]
     return {key: metadata[key] for key in ("labels", "annotations") if key in metadata}
+
+
+LEASE_NAMESPACE = "cad"
+
+
+def exported_settings(site: Site) -> dict[str, str]:
+    """cad-lease keeps its locks in the simulated cluster CAD runs in (hostkube);
+    CAD_LOCK_PROVIDER=lease turns it on."""
+    return {
+        "CAD_LEASE_API_URL": site.urls["hostkube"],
+        "CAD_LEASE_TOKEN": site.secrets.hostkube_token,
+        "CAD_LEASE_NAMESPACE": LEASE_NAMESPACE,
+        "CAD_LEASE_CA_FILE": site.trust_path,
+    }
