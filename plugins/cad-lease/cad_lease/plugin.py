@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from cad_core import LockProvider, hookimpl
+from cad_core import LockProvider, SandboxSimulator, hookimpl
 
 
 @hookimpl
@@ -23,3 +23,11 @@ def cad_lock_providers() -> Iterator[LockProvider]:
             "account: serialises runs across pods and hosts"
         ),
     )
+
+
+@hookimpl
+def cad_sandbox_simulators() -> Iterator[SandboxSimulator]:
+    # Only `cad sandbox` calls this hook: a run never imports the simulator.
+    from cad_lease.simulator import simulator
+
+    yield simulator()

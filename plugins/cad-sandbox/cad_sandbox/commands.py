@@ -121,7 +121,7 @@ def run_scenario(
     """Start the world of ``scenario``, run CAD's pipeline ``runs`` times, stop the world.
 
     ``latency_ms`` delays every simulated service's answers by that much, in place of the
-    scenario's ``latency_ms`` (services it has no key for, such as sso and hostkube, too).
+    scenario's ``latency_ms`` (services it has no key for, such as sso, too).
     ``plugins`` (entry-point or distribution names, e.g. ``["pagerduty", "ticket"]``)
     loads only those installed plugins for this call, so another team's plugin in the
     same environment cannot take part; ``None`` keeps every installed plugin.

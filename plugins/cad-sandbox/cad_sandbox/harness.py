@@ -58,7 +58,6 @@ class Sandbox:
             pd_token=secrets.token_urlsafe(24),
             ocm_client_id="cad-sandbox",
             ocm_client_secret=secrets.token_urlsafe(24),
-            hostkube_token=secrets.token_urlsafe(24),
         )
         # CAD signs the plans inform mode holds with it; no simulator needs it.
         self.plan_key = secrets.token_urlsafe(32)
@@ -143,7 +142,9 @@ class Sandbox:
             **builtin_settings(site),
         }
         # Plugins' own simulators: each plugin's setting names its simulator's URL.
-        return settings | plugin_settings(self.scenario.simulators, urls, taken=settings)
+        return settings | plugin_settings(
+            self.scenario.simulators, urls, taken=settings, ca_file=ca
+        )
 
     def webhook_body(self) -> bytes:
         """The scenario's webhook, with ``self`` links pointing at this sandbox."""

@@ -59,7 +59,6 @@ NOT_YET_MOVED = {
     "simulators/kube.py",
     "simulators/kube_store.py",
     "simulators/kube_writes.py",
-    "simulators/leases.py",
     "simulators/ocm.py",
     "simulators/ocm_payloads.py",
     "simulators/pagerduty.py",

@@ -32,7 +32,7 @@ Exports = Callable[[Site], dict[str, str]]
 
 def builtin_exports() -> tuple[Exports, ...]:
     """Every built-in simulator's declaration, in the order the services are listed."""
-    from cad_sandbox.simulators import aws, backplane, leases, ocm, pagerduty, sso
+    from cad_sandbox.simulators import aws, backplane, ocm, pagerduty, sso
 
     return (
         pagerduty.exported_settings,
@@ -40,7 +40,6 @@ def builtin_exports() -> tuple[Exports, ...]:
         ocm.exported_settings,
         backplane.exported_settings,
         aws.exported_settings,
-        leases.exported_settings,
     )
 
 
