@@ -29,7 +29,7 @@ from cad_core import (
 )
 from cad_core.context import Resources
 from cad_core.errors import InfrastructureError, ResourceError
-from cad_core.plugins import build_registry
+from cad_core.plugins import build_registry, set_registry
 from cad_core.testing import inline_plugin
 
 from cad_chgm import messages
@@ -113,10 +113,13 @@ def installed_resource(name):
 
 
 @pytest.fixture
-def chgm(sandbox, sandbox_env, monkeypatch):
+def chgm(sandbox, sandbox_env, monkeypatch, request):
     egress = installed_resource("egress_verification")
     findings = installed_resource("egress_findings")
     monkeypatch.setenv("CAD_DISABLE_PLUGINS", "cad-ocm")  # its other resources would win
+    # The sandbox may build the process-wide registry while cad-ocm is disabled here; forget
+    # it afterwards, or later whole-run tests in this process would run without cad-ocm.
+    request.addfinalizer(lambda: set_registry(None))
     monkeypatch.setenv("CAD_CHGM_CLOUDTRAIL_WAIT_SECONDS", "0")
 
     def run(
