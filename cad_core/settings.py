@@ -40,6 +40,9 @@ class RunSettings:
     workers: int = 4
     escalation_deadline: float = 60.0  # a budget of its own: retries elsewhere cannot spend it
     prefetch_workers: int = 8  # reads in flight together; 0: no prefetch, reads one by one
+    # Reading the alert has a budget of its own: a short outage of the incident system
+    # there would otherwise end the run before anything is known (nobody is paged).
+    alert_read: RetryPolicy = RetryPolicy(max_attempts=8, deadline=90.0)
 
     @classmethod
     def from_env(cls) -> RunSettings:
@@ -49,8 +52,14 @@ class RunSettings:
             max_delay=number_setting("CAD_RETRY_MAX_DELAY", 30.0),
             deadline=number_setting("CAD_RUN_DEADLINE_SECONDS", 120.0, 1),
         )
+        alert_read = attrs.evolve(
+            retry,
+            max_attempts=int(number_setting("CAD_ALERT_READ_ATTEMPTS", 8, 1)),
+            deadline=number_setting("CAD_ALERT_READ_DEADLINE_SECONDS", 90.0, 1),
+        )
         return cls(
             retry=retry,
+            alert_read=alert_read,
             investigation_attempts=int(number_setting("CAD_INVESTIGATION_ATTEMPTS", 4, 1)),
             investigation_delay=number_setting("CAD_INVESTIGATION_RETRY_DELAY", 1.0),
             workers=int(number_setting("CAD_MAX_PARALLEL_ACTIONS", 4, 1)),

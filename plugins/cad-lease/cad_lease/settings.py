@@ -22,8 +22,8 @@ TOKEN = "CAD_LEASE_TOKEN"
 NAMESPACE = "CAD_LEASE_NAMESPACE"
 CA_FILE = "CAD_LEASE_CA_FILE"
 DURATION = "CAD_LEASE_DURATION_SECONDS"
-DEFAULT_DURATION = 30
-MIN_DURATION = 3  # renewal runs every third of it; less would be mostly renewing
+DEFAULT_DURATION = 60  # half of it (the write reserve) covers a 30 s request
+MIN_DURATION = 3  # renewal runs every quarter of it; less would be mostly renewing
 
 
 @attrs.frozen
