@@ -1,4 +1,4 @@
-"""The test loop's two speeds: campaigns run only when asked (``--campaigns``, as .ci/run does).
+"""The test loop's two speeds: campaigns run only when asked (``--campaigns``), or in CI.
 
 A campaign is a long, repeated check (races between processes, fuzzing, load on a port):
 valuable, but minutes long on a busy machine, and a loop that long is skipped before
@@ -6,9 +6,13 @@ commits. Mark one with ``@pytest.mark.campaign`` (``trials=N``: how many rounds 
 default); the default run leaves it out and says how many it left out. ``--campaigns`` runs
 them too, ``--campaign-trials N`` sets their rounds (the full campaigns live in ``bench/``),
 and an explicit ``-m`` expression decides by itself (``-m campaign`` runs only them).
+CI (the environment variable ``CI`` set, as every CI service and .ci/run's runner do) runs
+them as if ``--campaigns`` were given, so CI runs exactly the README's test command.
 """
 
 from __future__ import annotations
+
+import os
 
 import pytest
 
@@ -38,8 +42,12 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if config.getoption("--campaigns") or config.getoption("markexpr"):
+    if config.getoption("--campaigns") or config.getoption("markexpr") or _in_ci():
         return
     left_out = [item for item in items if item.get_closest_marker(MARKER)]
     if left_out:
@@ -52,7 +60,7 @@ def pytest_report_collectionfinish(config: pytest.Config) -> str | None:
     count = config.stash.get(LEFT_OUT, 0)
     if not count:
         return None
-    return f"{count} campaign tests left out: run them with --campaigns (as .ci/run does)"
+    return f"{count} campaign tests left out: run them with --campaigns (CI runs them)"
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ conftest, the way ``scripts/test.sh`` and ``.ci/run`` run the whole suite.
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -37,10 +38,15 @@ def folder(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def pytest_in(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def pytest_in(folder: Path, *args: str, ci: str | None = None) -> subprocess.CompletedProcess[str]:
+    """pytest in ``folder``, as on a developer's machine unless ``ci`` sets ``CI``."""
+    env = {k: v for k, v in os.environ.items() if k != "CI"}
+    if ci is not None:
+        env["CI"] = ci
     return subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-v", "-s", *args],
         cwd=folder,
+        env=env,
         capture_output=True,
         text=True,
         timeout=120,
@@ -66,3 +72,10 @@ def test_an_explicit_marker_expression_decides_alone(folder: Path) -> None:
     done = pytest_in(folder, "-m", "campaign")
     assert done.returncode == 0, done.stdout
     assert "test_race" in done.stdout and "test_everyday" not in done.stdout
+
+
+def test_ci_runs_the_campaigns_with_the_readme_command(folder: Path) -> None:
+    done = pytest_in(folder, ci="true")
+    assert done.returncode == 0, done.stdout
+    assert "left out" not in done.stdout and "test_fuzz PASSED" in done.stdout
+    assert "left out" in pytest_in(folder, ci="false").stdout
