@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from cad_core import LockProvider, hookimpl
+from cad_core import LockProvider, SandboxSimulator, hookimpl
 from cad_core.plugins.checks import number_check, url_check
 from cad_core.plugins.registrations import Setting
 
@@ -25,6 +25,14 @@ def cad_lock_providers() -> Iterator[LockProvider]:
             "account: serialises runs across pods and hosts"
         ),
     )
+
+
+@hookimpl
+def cad_sandbox_simulators() -> Iterator[SandboxSimulator]:
+    # Only `cad sandbox` calls this hook: a run never imports the simulator.
+    from cad_lease.simulator import simulator
+
+    yield simulator()
 
 
 @hookimpl

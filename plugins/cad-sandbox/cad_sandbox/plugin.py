@@ -18,6 +18,6 @@ def cad_commands() -> Iterator[Command]:
         command=LazyCommand(
             "sandbox",
             "cad_sandbox.commands:sandbox",
-            "Simulated PagerDuty, OCM, AWS and kube API for trying CAD without accounts.",
+            "Loopback simulators of the services CAD talks to, for trying CAD without accounts.",
         ),
     )
