@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from cad_core import LockProvider, hookimpl
+from cad_core import LockProvider, Setting, hookimpl
+
+
+@hookimpl
+def cad_settings() -> Iterator[Setting]:
+    from cad_lease.settings import DECLARED
+
+    yield from DECLARED.values()
 
 
 @hookimpl
