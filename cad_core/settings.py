@@ -121,15 +121,10 @@ def setting(
             try:
                 declared.check(part)
             except Exception as error:  # a check that breaks still refuses the value
-                raise BadInputError(_refusal(declared, part, error)) from None
+                from cad_core.declared import refusal
+
+                raise BadInputError(refusal(declared, part, error)) from None
     return raw if strip else given
-
-
-def _refusal(declared: Setting, value: str, error: Exception) -> str:
-    why = str(error) if isinstance(error, ValueError) else f"(check failed: {error!r})"
-    if declared.secret:  # a check's own words may quote the value
-        return f"{declared.name}=*** {why.replace(value, '***')}"
-    return f"{declared.name}={value!r} {why}"
 
 
 def setting_values(
