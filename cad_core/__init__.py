@@ -45,7 +45,7 @@ _EXPORTS = {
         "TransientError",
     ),
     "cad_core.hookspecs": ("hookimpl",),
-    "cad_core.locks": ("LockError", "LockUnavailable"),
+    "cad_core.locks": ("LockError", "LockLost", "LockUnavailable"),
     "cad_core.notes": ("Notes",),
     "cad_core.registrations": (
         "ActionExecutor",
@@ -110,7 +110,7 @@ if TYPE_CHECKING:
         TransientError,
     )
     from cad_core.hookspecs import hookimpl
-    from cad_core.locks import LockError, LockUnavailable
+    from cad_core.locks import LockError, LockLost, LockUnavailable
     from cad_core.notes import Notes
     from cad_core.registrations import (
         ActionExecutor,
@@ -154,6 +154,7 @@ __all__ = [
     "InvestigationResult",
     "LimitedSupport",
     "LockError",
+    "LockLost",
     "LockProvider",
     "LockUnavailable",
     "MetricsSink",

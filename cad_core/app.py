@@ -20,13 +20,15 @@ from cad_core.config import (
 )
 from cad_core.context import Alert, Resources, RunInfo
 from cad_core.engine.retry import Deadline, call_with_retry
-from cad_core.errors import BadInputError, one_line
+from cad_core.errors import BadInputError, CadError, one_line, retryable
+from cad_core.metrics import ALERT_READ_FAILED, Dispatcher
 from cad_core.plugins import Registry, get_registry
 from cad_core.prefetch import prefetch_before_alert
 from cad_core.record import RunRecord
 from cad_core.registrations import Resource
 from cad_core.runner import Run
 from cad_core.settings import RunSettings
+from cad_core.shutdown import shielded
 
 log = logging.getLogger("cad.app")
 
@@ -146,10 +148,10 @@ def check_escalation_path(registry: Registry, config: RoutingConfig) -> None:
 def parse_alert(registry: Registry, payload: bytes, settings: RunSettings) -> Alert:
     """The first alert source that recognises the payload wins; transient errors retry."""
     sources = registry.alert_sources()
-    deadline = Deadline(settings.retry.deadline)
+    deadline = Deadline(settings.alert_read.deadline)
     for name, source in sources.items():
         alert = call_with_retry(
-            partial(source.parse, payload), settings.retry, deadline, f"alert source {name}"
+            partial(source.parse, payload), settings.alert_read, deadline, f"alert source {name}"
         )
         if alert is not None:
             log.info(
@@ -186,7 +188,8 @@ def execute(request: RunRequest) -> RunRecord:
         info = attrs.evolve(early, cluster_id=record.cluster_id, alert=record.alert)
         _investigate(request, Run(registry, config, settings, record, resources.with_run(info)))
     finally:
-        resources.close()
+        with shielded():  # a SIGTERM now waits until every remediation is deleted
+            resources.close()
     return record
 
 
@@ -218,6 +221,16 @@ def _read_alert(
         record.alert = parse_alert(registry, payload, settings)
     except BadInputError:
         raise
+    except CadError as error:
+        # Transient trouble outlasted its own budget: nothing is written and nobody was
+        # told, so the pipeline must run this again (exit 75) rather than drop the incident.
+        record.retry_later = retryable(error)
+        again = "; exiting 75 so the pipeline runs it again" if record.retry_later else ""
+        record.errors.append(f"reading the alert failed: {one_line(error)}{again}")
+        metrics = Dispatcher(registry.metrics_sinks())
+        metrics.emit(ALERT_READ_FAILED, retry=str(record.retry_later).lower())
+        metrics.flush()
+        return False
     except Exception as error:  # a broken alert source is recorded, never a traceback
         record.errors.append(f"reading the alert failed: {one_line(error)}")
         return False

@@ -139,9 +139,12 @@ def run(
         inform=inform,
         chain_heads=not no_prechecks,
     )
-    record = execute(request)
+    from cad_core.shutdown import clean_exit_on_sigterm
+
+    with clean_exit_on_sigterm():  # a pod stopped mid-run still removes what it opened
+        record = execute(request)
     emit_record(record, output)
-    sys.exit(1 if record.failed else 0)
+    sys.exit(record.exit_code)
 
 
 def redact_values(value: Any) -> Any:

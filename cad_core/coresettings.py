@@ -51,6 +51,8 @@ CORE_SETTINGS: tuple[Setting, ...] = (
     _number("CAD_RETRY_BASE_DELAY", "1", "first backoff ceiling between action attempts (s)"),
     _number("CAD_RETRY_MAX_DELAY", "30", "largest backoff ceiling between attempts (s)"),
     _number("CAD_RUN_DEADLINE_SECONDS", "120", "retry budget of a whole run (s)", 1),
+    _number("CAD_ALERT_READ_ATTEMPTS", "8", "attempts to read the alert on transient errors", 1),
+    _number("CAD_ALERT_READ_DEADLINE_SECONDS", "90", "retry budget of reading the alert (s)", 1),
     _number("CAD_INVESTIGATION_ATTEMPTS", "4", "attempts per investigation", 1),
     _number("CAD_INVESTIGATION_RETRY_DELAY", "1", "first wait before an investigation retry (s)"),
     _number("CAD_MAX_PARALLEL_ACTIONS", "4", "independent actions of a plan run at once", 1),

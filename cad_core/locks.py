@@ -9,11 +9,18 @@ Keys are taken in sorted order, so two runs that need the same keys never wait o
 other in a circle, and the whole wait is bounded by ``CAD_LOCK_WAIT_SECONDS``.
 ``CAD_LOCK_PROVIDER`` chooses who keeps the locks: ``file`` (built in, one machine),
 ``lease`` (cad-lease, Kubernetes Leases, many hosts) or any plugin's provider.
+
+A lock that can run out while held (a Lease whose holder stalled) carries a *fence*: the
+release callable's ``fence`` attribute, a function that raises :class:`LockLost` once
+the lock can no longer be shown to be held. ``RunLocks.hold`` yields a :class:`Fence`
+over every held lock, and the engine calls it before every write, so a run that lost
+its lock stops before its next write instead of writing beside the run that took over.
 """
 
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import hashlib
 import logging
 import os
@@ -62,6 +69,65 @@ class LockUnavailable(LockError):
             f"another CAD run holds {what} and did not finish within {waited:.3g} s "
             f"(lock {key}){extra}"
         )
+
+
+class LockLost(LockError):
+    """This run's lock ran out or was taken over: it must not write any more."""
+
+    def __init__(self, key: str, why: str) -> None:
+        self.key = key
+        super().__init__(
+            f"this run no longer holds {_describe_key(key)} ({why}); another CAD run may "
+            f"be writing for it, so this write was not made (lock {key})"
+        )
+
+
+class Fence:
+    """The fences of the locks held for one plan: ``check()`` raises LockLost if one is gone."""
+
+    def __init__(self) -> None:
+        self._fences: list[Callable[[], None]] = []
+
+    def add(self, release: Callable[[], None]) -> None:
+        fence = getattr(release, "fence", None)
+        if callable(fence):
+            self._fences.append(fence)
+
+    def __bool__(self) -> bool:
+        return bool(self._fences)
+
+    def check(self) -> None:
+        for fence in self._fences:
+            fence()
+
+
+# The fence of the plan whose action this thread is executing (set by the engine around
+# ``execute``), so an executor's HTTP layer can check it right before bytes leave.
+_write_fence: contextvars.ContextVar[Callable[[], None] | None] = contextvars.ContextVar(
+    "cad_write_fence", default=None
+)
+
+
+def fence_write() -> None:
+    """For executors: call right before sending each write request.
+
+    Raises :class:`LockLost` when this run can no longer show it holds its locks (the
+    engine then reports the action ``not_run``). The engine checks before ``execute``
+    too; checking again at the wire shrinks the window a stalled process can slip through
+    to the request's own preparation and send. Outside a fenced plan it does nothing."""
+    fence = _write_fence.get()
+    if fence is not None:
+        fence()
+
+
+@contextlib.contextmanager
+def writes_fenced(fence: Callable[[], None] | None) -> Iterator[None]:
+    """Within the block, :func:`fence_write` checks ``fence`` (the engine's business)."""
+    token = _write_fence.set(fence)
+    try:
+        yield
+    finally:
+        _write_fence.reset(token)
 
 
 def _describe_key(key: str) -> str:
@@ -115,9 +181,13 @@ class RunLocks:
         return cls(provider, wait)
 
     @contextlib.contextmanager
-    def hold(self, keys: Iterable[str]) -> Iterator[None]:
-        """Hold every key for the duration of the block; LockError if one cannot be had."""
+    def hold(self, keys: Iterable[str]) -> Iterator[Fence]:
+        """Hold every key for the duration of the block; LockError if one cannot be had.
+
+        Yields the fence the block must check before each write (empty for locks that
+        cannot run out while held, such as ``flock``)."""
         deadline = time.monotonic() + self.wait
+        fence = Fence()
         with contextlib.ExitStack() as held:
             for key in sorted(set(keys)):
                 remaining = max(0.0, deadline - time.monotonic())
@@ -126,8 +196,9 @@ class RunLocks:
                 except LockUnavailable as error:  # say how long this run waited in all
                     raise LockUnavailable(key, self.wait, error.detail) from None
                 held.callback(_quiet_release, key, release)
+                fence.add(release)
                 log.debug("holding lock %s (%s)", key, self.provider.name)
-            yield
+            yield fence
 
 
 def _quiet_release(key: str, release: Callable[[], None]) -> None:

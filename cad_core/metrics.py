@@ -23,6 +23,7 @@ MANUAL_COMPLETED = "manual_completed"  # labels: alert_type, status, dry_run
 INVESTIGATION = "investigation"  # labels: investigation, status
 # Emitted by investigations (``ctx.metric``): a service log prepared for a person to send.
 SERVICELOG_PREPARED = "servicelog_prepared"  # labels: alert_type
+ALERT_READ_FAILED = "alert_read_failed"  # labels: retry ("true": exit 75, run again)
 
 
 @attrs.frozen
@@ -87,6 +88,11 @@ class PrometheusSink:
                     "Investigations that prepared a service log in their notes",
                     ["alert_type"],
                 ),
+                "alert_read_failed": counter(
+                    "alert_read_failures_total",
+                    "Runs that could not read their alert (retry=true: exit 75)",
+                    ["retry"],
+                ),
                 "manual_started": counter(
                     "manual_started_total", "Manual runs started", ["alert_type", "dry_run"]
                 ),
@@ -128,6 +134,8 @@ class PrometheusSink:
             m["manual_completed"].labels(**_labels(event, "alert_type", "status", "dry_run")).inc()
         elif event.kind == ACTION:
             self._record_action(m, event)
+        elif event.kind == ALERT_READ_FAILED:
+            m["alert_read_failed"].labels(**_labels(event, "retry")).inc()
 
     @staticmethod
     def _record_action(m: dict[str, Any], event: MetricEvent) -> None:

@@ -10,6 +10,8 @@ import attrs
 from cad_core.context import Alert
 from cad_core.engine.report import ActionOutcome, Status
 
+RETRY_EXIT_CODE = 75  # EX_TEMPFAIL (sysexits.h): a temporary failure, try again later
+
 
 class InvestigationStatus(StrEnum):
     """The run record's ``investigations[].status``."""
@@ -49,6 +51,15 @@ class RunRecord:
     cluster_id: str = ""
     on_failure: str = "continue"
     inform: bool = False
+    # The alert could not be read for a transient reason and nothing was written: the
+    # pipeline should run this again (exit code RETRY_EXIT_CODE).
+    retry_later: bool = False
+
+    @property
+    def exit_code(self) -> int:
+        if self.retry_later:
+            return RETRY_EXIT_CODE
+        return 1 if self.failed else 0
 
     @property
     def failed(self) -> bool:
@@ -76,4 +87,5 @@ class RunRecord:
             "actions": [a.to_record() for a in self.actions],
             "errors": self.errors,
             "outcome": self.outcome,
+            **({"retry_later": True} if self.retry_later else {}),
         }

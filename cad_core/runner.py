@@ -23,7 +23,7 @@ from cad_core.engine.gates import OnFailure
 from cad_core.engine.report import ActionOutcome, Status
 from cad_core.engine.retry import Deadline
 from cad_core.errors import ActionValidationError, CadError, one_line, retryable
-from cad_core.locks import LockError, RunLocks, lock_keys
+from cad_core.locks import Fence, LockError, RunLocks, lock_keys
 from cad_core.metrics import ALERT_FILTERED, INVESTIGATION, Dispatcher
 from cad_core.notes import Notes
 from cad_core.plugins import Registry
@@ -99,13 +99,16 @@ class Run:
             log=logging.getLogger(f"cad.executor.{investigation or 'run'}"),
         )
         try:
-            with self.hold_locks():
+            with self.hold_locks() as fence:
+                settings = engine or self.engine
+                if fence:  # every write checks first that the locks are still ours
+                    settings = attrs.evolve(settings, fence=fence.check)
                 outcomes = execute_plan(
                     actions,
                     ctx,
                     self.registry,
                     self.metrics,
-                    engine or self.engine,
+                    settings,
                     deadline or self.deadline,
                 )
         except LockError as error:
@@ -118,7 +121,7 @@ class Run:
                 self.posted.add(id(notes))
         return outcomes
 
-    def hold_locks(self) -> contextlib.AbstractContextManager[None]:
+    def hold_locks(self) -> contextlib.AbstractContextManager[Fence | None]:
         """This incident's and cluster's locks, so no other run writes between check and write."""
         if self.record.dry_run or self.lock_failure is not None:
             return contextlib.nullcontext()

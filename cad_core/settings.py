@@ -51,6 +51,9 @@ class RunSettings:
     workers: int = 4
     escalation_deadline: float = 60.0  # a budget of its own: retries elsewhere cannot spend it
     prefetch_workers: int = 8  # reads in flight together; 0: no prefetch, reads one by one
+    # Reading the alert has a budget of its own: a short outage of the incident system
+    # there would otherwise end the run before anything is known (nobody is paged).
+    alert_read: RetryPolicy = RetryPolicy(max_attempts=8, deadline=90.0)
 
     @classmethod
     def from_env(cls) -> RunSettings:
@@ -60,8 +63,14 @@ class RunSettings:
             max_delay=number("CAD_RETRY_MAX_DELAY"),
             deadline=number("CAD_RUN_DEADLINE_SECONDS"),
         )
+        alert_read = attrs.evolve(
+            retry,
+            max_attempts=int(number("CAD_ALERT_READ_ATTEMPTS")),
+            deadline=number("CAD_ALERT_READ_DEADLINE_SECONDS"),
+        )
         return cls(
             retry=retry,
+            alert_read=alert_read,
             investigation_attempts=int(number("CAD_INVESTIGATION_ATTEMPTS")),
             investigation_delay=number("CAD_INVESTIGATION_RETRY_DELAY"),
             workers=int(number("CAD_MAX_PARALLEL_ACTIONS")),

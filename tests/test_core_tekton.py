@@ -230,3 +230,41 @@ def test_the_interceptor_keeps_its_replay_window_in_leases() -> None:  # issue 2
     assert rule["resources"] == ["leases"]
     # Claims are read, made, taken over, slid, dropped; the expired ones listed and deleted.
     assert sorted(rule["verbs"]) == ["create", "delete", "get", "list", "update"]
+
+
+def _step_script() -> str:
+    script: str = by_kind("Task")["cad-investigate"]["spec"]["steps"][0]["script"]
+    return script
+
+
+@pytest.mark.parametrize(
+    ("codes", "runs", "exit_code"),
+    [([0], 1, 0), ([1], 1, 1), ([75, 0], 2, 0), ([75, 75, 75], 3, 75), ([75, 2], 2, 2)],
+)
+def test_the_step_runs_cad_again_only_on_exit_75(
+    tmp_path: Path, codes: list[int], runs: int, exit_code: int
+) -> None:
+    import os
+    import subprocess
+
+    # Stand-ins for `cad` (exits with the next code of the list) and `sleep` (no waiting).
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (tmp_path / "codes").write_text("\n".join(map(str, codes)) + "\n")
+    cad = bin_dir / "cad"
+    cad.write_text(
+        "#!/bin/sh\n"
+        f'echo run >> "{tmp_path}/runs"\n'
+        f'code=$(head -n 1 "{tmp_path}/codes"); sed -i 1d "{tmp_path}/codes"\n'
+        'exit "$code"\n'
+    )
+    (bin_dir / "sleep").write_text(f'#!/bin/sh\necho "$1" >> "{tmp_path}/pauses"\n')
+    for stub in bin_dir.iterdir():
+        stub.chmod(0o755)
+    script = _step_script().replace("/tmp/payload", str(tmp_path / "payload"))
+    env = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}", "PAYLOAD": "{}"}
+    done = subprocess.run(["/bin/sh", "-c", script], env=env, capture_output=True, text=True)
+    assert done.returncode == exit_code, done.stderr
+    assert (tmp_path / "runs").read_text().count("run") == runs
+    if runs > 1:
+        assert (tmp_path / "pauses").read_text().split() == ["60", "120"][: runs - 1]

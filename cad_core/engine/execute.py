@@ -46,6 +46,9 @@ class EngineSettings:
     selection: Mapping[str, str] = attrs.field(factory=dict)  # type id -> executor name
     on_failure: OnFailure = OnFailure.CONTINUE
     inform: bool = False  # hold customer-facing and silencing actions for a person
+    # Raises LockLost when the run's locks can no longer be shown to be held; called
+    # right before every write (cad_core.locks.Fence). None: nothing to check.
+    fence: Callable[[], None] | None = None
 
 
 def validate(
@@ -90,9 +93,14 @@ def resolve(
 
 
 def _attempt(
-    action: Action, executor: ActionExecutor, ctx: ExecutionContext, outcome: ActionOutcome
+    action: Action,
+    executor: ActionExecutor,
+    ctx: ExecutionContext,
+    outcome: ActionOutcome,
+    fence: Callable[[], None] | None = None,
 ) -> None:
-    """One try: check idempotency first, so a retry never repeats a write that landed."""
+    """One try: check idempotency first, so a retry never repeats a write that landed;
+    then the fence, last before the write, so a run that lost its lock does not write."""
     if executor.already_applied is not None:
         reason = executor.already_applied(action, ctx)
         if reason:
@@ -101,7 +109,12 @@ def _attempt(
             outcome.reason = "applied by an earlier attempt" if landed else reason
             _note_in_effect(action, ctx, outcome.reason)
             return
-    executor.execute(action, ctx)
+    from cad_core.locks import writes_fenced  # here: cad_core.locks imports the engine
+
+    if fence is not None:
+        fence()
+    with writes_fenced(fence):  # and again at the wire, where an executor asks
+        executor.execute(action, ctx)
     outcome.status = Status.SUCCEEDED
 
 
@@ -116,16 +129,28 @@ def _note_in_effect(action: Action, ctx: ExecutionContext, reason: str) -> None:
 
 
 def run_action(
-    action: Action, reg: Registered, ctx: ExecutionContext, policy: RetryPolicy, deadline: Deadline
+    action: Action,
+    reg: Registered,
+    ctx: ExecutionContext,
+    policy: RetryPolicy,
+    deadline: Deadline,
+    fence: Callable[[], None] | None = None,
 ) -> ActionOutcome:
     # On the worker thread that runs it: its log lines (retries too) name the action.
     with logcontext.work_scope(ctx.investigation, action.type_id):
-        return _run_action(action, reg, ctx, policy, deadline)
+        return _run_action(action, reg, ctx, policy, deadline, fence)
 
 
 def _run_action(
-    action: Action, reg: Registered, ctx: ExecutionContext, policy: RetryPolicy, deadline: Deadline
+    action: Action,
+    reg: Registered,
+    ctx: ExecutionContext,
+    policy: RetryPolicy,
+    deadline: Deadline,
+    fence: Callable[[], None] | None,
 ) -> ActionOutcome:
+    from cad_core.locks import LockLost  # here: cad_core.locks imports the engine's settings
+
     executor: ActionExecutor = reg.item
     outcome = ActionOutcome(action, executor=executor.name, investigation=ctx.investigation)
     started = time.monotonic()
@@ -135,7 +160,7 @@ def _run_action(
 
     try:
         call_with_retry(
-            lambda: _attempt(action, executor, ctx, outcome),
+            lambda: _attempt(action, executor, ctx, outcome, fence),
             policy,
             deadline,
             f"{action.type_id} via {executor.name}",
@@ -143,6 +168,9 @@ def _run_action(
         )
     except ActionSkipped as skip:
         outcome.status, outcome.reason = Status.SKIPPED_DUPLICATE, skip.reason
+    except LockLost as lost:  # not retried: the write was never made
+        outcome.status, outcome.error = Status.NOT_RUN, one_line(lost)
+        ctx.log.error("%s not run: %s", action.type_id, one_line(lost))
     except Exception as error:  # executor bugs must become a failed outcome, not a crash
         outcome.status, outcome.error = Status.FAILED, one_line(error)
         if not isinstance(error, CadError):
@@ -262,7 +290,9 @@ class _Scheduler:
             )
             return outcome
         action, reg = self.actions[index], self.regs[index]
-        outcome = run_action(action, reg, self.ctx, self.settings.retry, deadline)
+        outcome = run_action(
+            action, reg, self.ctx, self.settings.retry, deadline, self.settings.fence
+        )
         if outcome.status == Status.FAILED:
             self.stopped.set()
         return outcome

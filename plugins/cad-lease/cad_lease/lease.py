@@ -1,13 +1,33 @@
 """Run locks as ``coordination.k8s.io/v1`` Leases, with plain ``requests``.
 
 Taking a lock: read the Lease named after the key. None: create it (a 409 means another
-run created it first). Held by someone whose ``renewTime + leaseDurationSeconds`` is still
-ahead: wait and look again. Free, or expired because its holder died: take it over with a
-PUT carrying the ``resourceVersion`` we read, so of two runs taking over at once the
-apiserver lets exactly one win (the other gets 409 and looks again).
+run created it first). Held by someone else: wait and look again. Free, or expired
+because its holder died: take it over with a PUT carrying the ``resourceVersion`` we
+read, so of two runs taking over at once the apiserver lets exactly one win (the other
+gets 409 and looks again).
 
-While held, a background thread renews it every third of its duration; when the plan is
-done the Lease is deleted, on the condition that it is still the version we wrote.
+Expired means *this process has seen the same resourceVersion for a whole
+leaseDurationSeconds of its own monotonic clock* (as client-go's leader election
+judges it), never ``renewTime`` against our wall clock: the holder wrote ``renewTime``
+with its clock, and a contender whose clock runs ahead would take over a live lease.
+Only the rate of the two clocks matters now, not their offset.
+
+While held, a background thread renews it every quarter of its duration; when the plan
+is done the Lease is deleted, on the condition that it is still the version we wrote.
+
+Fencing: the holder knows, by its own monotonic clock, a time before which nobody can
+have taken the Lease over: the moment it *sent* its last successful write of the Lease
+plus ``leaseDurationSeconds`` (a contender saw that version no earlier than it was
+written, and waits a full duration after seeing it). ``HeldLease.fence`` (called by the
+engine before every write) passes while at least half the duration is left before that
+time; with less it renews first (one round trip, rare: the renewer keeps three quarters
+left), and raises LockLost if the Lease is gone or the renewal fails. A holder stopped
+past its lease (SIGSTOP, a long GC pause, a frozen VM) finds its time run out when it
+wakes and writes nothing. Half the duration (30 s by default) covers the longest single
+write attempt: one request, bounded by the plugins' 30 s timeout. What no client-side
+check can close is a stall between the last check (cad-ocm makes it in its transport,
+through ``cad_core.locks.fence_write``) and the request leaving the socket; that needs a
+fencing token the remote side verifies, which OCM and PagerDuty do not offer.
 """
 
 from __future__ import annotations
@@ -22,9 +42,9 @@ from typing import Any
 
 import requests
 from cad_core.errors import BadInputError, one_line
-from cad_core.locks import LockError, LockUnavailable, lock_name
+from cad_core.locks import LockError, LockLost, LockUnavailable, lock_name
 
-from cad_lease.settings import LeaseSettings, holder_identity, load_settings
+from cad_lease.settings import MIN_DURATION, LeaseSettings, holder_identity, load_settings
 
 log = logging.getLogger("cad.lease")
 
@@ -33,6 +53,7 @@ TIMEOUT = (5.0, 10.0)  # connect, read
 POLL_FIRST, POLL_MAX = 0.05, 1.0
 MANAGED_BY = {"app.kubernetes.io/managed-by": "cad"}
 KEY_ANNOTATION = "cad.openshift.io/lock-key"
+MAX_DURATION = 3600  # a Lease claiming longer is still taken over after an hour
 
 
 class ApiTrouble(Exception):
@@ -44,17 +65,20 @@ def check_settings() -> None:
 
 
 def acquire(key: str, timeout: float) -> Callable[[], None]:
-    """The provider's ``acquire``: hold the Lease for ``key`` or raise LockUnavailable."""
+    """The provider's ``acquire``: hold the Lease for ``key`` or raise LockUnavailable.
+
+    Returns the :class:`HeldLease`, callable to release it, with its ``fence``."""
     api = LeaseApi(load_settings())
     name, me = lock_name(key), holder_identity()
     deadline = time.monotonic() + timeout
     delay, why = POLL_FIRST, ""
     while True:
         try:
+            sent = time.monotonic()  # before the write that may make it ours
             lease = api.try_take(name, key, me)
             if lease is not None:
                 api.session.close()
-                return HeldLease(api.settings, name, lease, me).release
+                return HeldLease(api.settings, name, key, lease, me, sent)
             why = "held"
         except ApiTrouble as error:
             why = f"the Kubernetes API did not answer: {error}"
@@ -77,6 +101,8 @@ class LeaseApi:
         self.settings = settings
         self.session = requests.Session()
         self.base = settings.api_url + API.format(namespace=settings.namespace)
+        # name -> (resourceVersion, when we first saw it): how long it stayed unchanged
+        self.seen: dict[str, tuple[str, float]] = {}
 
     def try_take(self, name: str, key: str, me: str) -> dict[str, Any] | None:
         """The Lease, now ours; or None when someone else holds it or won a race for it."""
@@ -85,12 +111,23 @@ class LeaseApi:
             status, lease = self.call("POST", "", new_lease(name, key, me, self.settings.duration))
             return lease if status == 201 else None  # 409: created by another run first
         holder = current["spec"].get("holderIdentity")
-        if holder and not expired(current["spec"]):
+        if holder and not self.unchanged_for_a_lease(name, current):
             return None
         status, lease = self.call("PUT", name, taken_over(current, me, self.settings.duration))
         if status == 200 and holder:
             log.warning("took over Lease %s from %s, whose time had run out", name, holder)
         return lease if status == 200 else None  # 409: another run took it over first
+
+    def unchanged_for_a_lease(self, name: str, lease: dict[str, Any]) -> bool:
+        """Whether we have seen this very version for its whole duration (its holder is
+        gone or stalled): judged by our monotonic clock alone, so clock skew cannot fool it."""
+        version = str(lease["metadata"].get("resourceVersion", ""))
+        now = time.monotonic()
+        seen_version, since = self.seen.get(name, ("", now))
+        if seen_version != version:
+            self.seen[name] = (version, now)
+            since = now
+        return now - since >= lease_duration(lease["spec"], self.settings.duration)
 
     def call(self, method: str, name: str, body: Any = None) -> tuple[int, Any]:
         url = f"{self.base}/{name}" if name else self.base
@@ -122,16 +159,50 @@ class LeaseApi:
 
 
 class HeldLease:
-    """A Lease this process holds: renewed in the background until released."""
+    """A Lease this process holds: renewed in the background until released.
 
-    def __init__(self, settings: LeaseSettings, name: str, lease: dict[str, Any], me: str) -> None:
+    Calling it releases the Lease; ``fence()`` raises LockLost once it may be lost."""
+
+    def __init__(
+        self,
+        settings: LeaseSettings,
+        name: str,
+        key: str,
+        lease: dict[str, Any],
+        me: str,
+        sent: float,
+    ) -> None:
         self.api = LeaseApi(settings)  # its own session: the renewer runs in another thread
-        self.name, self.me, self.lease = name, me, lease
+        self.name, self.key, self.me, self.lease = name, key, me, lease
         self.lost = False
+        self.valid_until = sent + settings.duration  # monotonic: nobody can take it before
+        self.reserve = settings.duration / 2  # a write starts only with this much left
         self._stop = threading.Event()
         self._lock = threading.Lock()
+        self._renewing = threading.Lock()  # the renewer and a fence never renew at once
         self._renewer = threading.Thread(target=self._renew_loop, name=f"lease-{name}", daemon=True)
         self._renewer.start()
+
+    def __call__(self) -> None:
+        self.release()
+
+    def fence(self) -> None:
+        """Raise LockLost unless the Lease is provably ours for the next ``reserve`` seconds.
+
+        No round trip while plenty is left (the local monotonic check is safe: see the
+        module's docstring); a renewal first when it is short, as after a stall."""
+        if self.lost:
+            raise LockLost(self.key, f"Lease {self.name} was taken over or deleted")
+        if self.valid_until - time.monotonic() >= self.reserve:
+            return
+        try:
+            self._renew()
+        except (ApiTrouble, LockError) as error:
+            raise LockLost(self.key, f"Lease {self.name} could not be renewed: {error}") from None
+        left = self.valid_until - time.monotonic()
+        if self.lost or left < self.reserve:
+            why = "was taken over" if self.lost else f"has only {max(left, 0):.1f} s left"
+            raise LockLost(self.key, f"Lease {self.name} {why}")
 
     def release(self) -> None:
         self._stop.set()
@@ -151,7 +222,7 @@ class HeldLease:
             self.api.session.close()
 
     def _renew_loop(self) -> None:
-        interval = self.api.settings.duration / 3
+        interval = self.api.settings.duration / 4
         while not self._stop.wait(interval):
             try:
                 if not self._renew():
@@ -160,22 +231,32 @@ class HeldLease:
                 log.warning("renewing Lease %s failed (will try again): %s", self.name, error)
 
     def _renew(self) -> bool:
-        with self._lock:
-            body = renewed(self.lease)
-        status, lease = self.api.call("PUT", self.name, body)
-        if status == 409:  # changed under us: still ours only if we are still the holder
-            status, lease = self.api.call("GET", self.name)
-            if status == 200 and lease["spec"].get("holderIdentity") == self.me:
-                with self._lock:
-                    self.lease = lease
-                return True
-        if status != 200:
-            self.lost = True
-            log.error("lost Lease %s: another CAD run may now write for the same key", self.name)
-            return False
-        with self._lock:
-            self.lease = lease
-        return True
+        with self._renewing:
+            if self.lost:
+                return False
+            with self._lock:
+                body = renewed(self.lease)
+            sent = time.monotonic()
+            status, lease = self.api.call("PUT", self.name, body)
+            if status == 409:  # changed under us: still ours only if we are still the holder
+                status, lease = self.api.call("GET", self.name)
+                if status == 200 and lease["spec"].get("holderIdentity") == self.me:
+                    with self._lock:
+                        self.lease = lease  # adopted, but its time is not known: not extended
+                    return True
+                status = 409  # someone else's now (or gone): never adopt or delete it
+            if status != 200:
+                self.lost = True
+                log.error(
+                    "lost Lease %s: another CAD run may now write for the same key; this run "
+                    "makes no further write under it",
+                    self.name,
+                )
+                return False
+            with self._lock:
+                self.lease = lease
+                self.valid_until = sent + self.api.settings.duration
+            return True
 
 
 def new_lease(name: str, key: str, me: str, duration: int) -> dict[str, Any]:
@@ -215,8 +296,20 @@ def renewed(lease: dict[str, Any]) -> dict[str, Any]:
     return {**lease, "spec": {**lease["spec"], "renewTime": micro_time()}}
 
 
+def lease_duration(spec: dict[str, Any], fallback: int) -> float:
+    """The holder's ``leaseDurationSeconds``, bounded; ours when it is unreadable."""
+    try:
+        seconds = float(spec.get("leaseDurationSeconds") or fallback)
+    except (TypeError, ValueError):
+        return float(fallback)
+    return min(max(seconds, MIN_DURATION), MAX_DURATION)
+
+
 def expired(spec: dict[str, Any], now: datetime | None = None) -> bool:
-    """Whether the holder's time ran out: ``renewTime + leaseDurationSeconds`` is past."""
+    """Whether ``renewTime + leaseDurationSeconds`` is past by our wall clock.
+
+    For logs and people only: takeover never trusts it (clock skew); see
+    :meth:`LeaseApi.unchanged_for_a_lease`."""
     stamp = spec.get("renewTime") or spec.get("acquireTime")
     try:
         renewed_at = datetime.fromisoformat(str(stamp))

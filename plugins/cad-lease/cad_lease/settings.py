@@ -14,6 +14,7 @@ import uuid
 from pathlib import Path
 
 import attrs
+from cad_core.checks import url_check
 from cad_core.errors import BadInputError, MissingSettingError
 from cad_core.registrations import Setting
 from cad_core.settings import setting
@@ -24,8 +25,8 @@ TOKEN = "CAD_LEASE_TOKEN"
 NAMESPACE = "CAD_LEASE_NAMESPACE"
 CA_FILE = "CAD_LEASE_CA_FILE"
 DURATION = "CAD_LEASE_DURATION_SECONDS"
-DEFAULT_DURATION = 30
-MIN_DURATION = 3  # renewal runs every third of it; less would be mostly renewing
+DEFAULT_DURATION = 60  # half of it (the write reserve) covers a 30 s request
+MIN_DURATION = 3  # renewal runs every quarter of it; less would be mostly renewing
 
 
 @attrs.frozen
@@ -112,13 +113,21 @@ def _check_duration(value: str) -> None:
 DECLARED = {
     declared.name: declared
     for declared in (
-        Setting(API_URL, "API server holding the Leases (default: the pod's cluster)"),
-        Setting(TOKEN, "bearer token for it (default: the service-account token)", secret=True),
-        Setting(NAMESPACE, "namespace of the Leases (default: the service account's)"),
-        Setting(CA_FILE, "CA bundle of the API server (default: the service account's)"),
+        Setting(
+            API_URL,
+            "the Kubernetes API server holding CAD's Leases (default: the pod's cluster)",
+            check=url_check("https", "http"),
+        ),
+        Setting(
+            TOKEN,
+            "bearer token for that API server (default: the pod's service account)",
+            secret=True,  # redacted everywhere
+        ),
+        Setting(NAMESPACE, "namespace of CAD's Leases (default: the service account's)"),
+        Setting(CA_FILE, "CA bundle of that API server (default: the service account's)"),
         Setting(
             DURATION,
-            "leaseDurationSeconds of each Lease, renewed every third of it",
+            "leaseDurationSeconds of each Lease (renewed every quarter of it)",
             check=_check_duration,
             default=str(DEFAULT_DURATION),
         ),

@@ -193,19 +193,27 @@ def test_settings_come_from_the_service_account(
         load_settings(tmp_path)
 
 
+def plant_a_dead_holders_lease(api: Any, key: str) -> str:
+    """A 3 s Lease last renewed years ago (by the holder's clock); returns its name."""
+    name = lock_name(key)
+    stale = lease_body(name, holder="a-pod-that-died")
+    stale["spec"]["renewTime"] = "2020-01-01T00:00:00.000000Z"
+    stale["spec"]["leaseDurationSeconds"] = 3
+    assert api("POST", json=stale).status_code == 201
+    return name
+
+
 def test_of_runs_taking_over_an_expired_lease_at_once_exactly_one_wins(
     provider: LockProvider, hostkube: Any, api: Any
 ) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
-    name = lock_name("incident:Q1")
-    stale = lease_body(name, holder="a-pod-that-died")
-    stale["spec"]["renewTime"] = "2020-01-01T00:00:00.000000Z"
-    assert api("POST", json=stale).status_code == 201
+    name = plant_a_dead_holders_lease(api, "incident:Q1")
 
     def try_once(_: int) -> Callable[[], None] | None:
+        # Each waits until it has seen the Lease unchanged for its 3 s, then all try at once.
         try:
-            return provider.acquire("incident:Q1", 0)
+            return provider.acquire("incident:Q1", 4.5)
         except LockUnavailable:
             return None
 
@@ -215,6 +223,39 @@ def test_of_runs_taking_over_an_expired_lease_at_once_exactly_one_wins(
     assert len(winners) == 1
     assert api("GET", f"/{name}").json()["spec"]["leaseTransitions"] == 1
     winners[0]()
+
+
+def test_an_old_renew_time_alone_never_makes_a_lease_expired(
+    provider: LockProvider, hostkube: Any, api: Any
+) -> None:
+    # renewTime is the holder's clock; ours may run ahead of it. Only a Lease we have seen
+    # unchanged for its whole duration is taken over.
+    plant_a_dead_holders_lease(api, "incident:Q1")
+    with pytest.raises(LockUnavailable):
+        provider.acquire("incident:Q1", 1)
+    started = time.monotonic()
+    provider.acquire("incident:Q1", 10)()
+    assert time.monotonic() - started >= 3
+
+
+def test_the_fence_passes_while_held_and_fails_once_taken_over(
+    provider: LockProvider, hostkube: Any, api: Any
+) -> None:
+    from cad_core.locks import LockLost
+
+    release: Any = provider.acquire("incident:Q1", 0)
+    try:
+        release.fence()  # plenty of time left: no request at all
+        name = lock_name("incident:Q1")
+        lease = api("GET", f"/{name}").json()
+        lease["spec"]["holderIdentity"] = "a-run-that-took-over"
+        assert api("PUT", f"/{name}", json=lease).status_code == 200
+        release.valid_until = time.monotonic()  # as after a stall: the fence must ask
+        with pytest.raises(LockLost, match="no longer holds this incident"):
+            release.fence()
+    finally:
+        release()
+    assert api("GET", f"/{lock_name('incident:Q1')}").status_code == 200  # not ours to delete
 
 
 def test_expiry_is_renew_time_plus_duration() -> None:

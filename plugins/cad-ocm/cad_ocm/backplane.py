@@ -10,9 +10,11 @@ import base64
 import binascii
 import contextlib
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from cad_core.errors import CadError, NotFoundError, PermanentError
+from cad_core.shutdown import Terminated, shielded
 
 from cad_ocm.grants import Grant, GrantLedger, ttl_seconds
 from cad_ocm.http import ApiClient, json_body
@@ -28,6 +30,7 @@ class BackplaneClient(ApiClient):
     ) -> None:
         super().__init__(backplane_url, ocm.tokens, ocm.session, service="backplane")
         self.grants = grants or GrantLedger()
+        self._heartbeats: dict[str, Callable[[], None]] = {}  # instance id -> stop
 
     # -- cloud credentials -----------------------------------------------------------
 
@@ -78,20 +81,34 @@ class BackplaneClient(ApiClient):
     def open_remediation(
         self, cluster_id: str, remediation: str, page_size: int = PAGE_SIZE
     ) -> KubeClient:
-        self.remove_expired_remediations(cluster_id)
+        self.remove_abandoned_remediations(cluster_id)
         path = f"/backplane/remediation/{cluster_id}"
-        response = self.request("POST", path, params={"remediationName": remediation})
-        body = json_body(response, f"backplane POST {path}")
-        proxy_uri = body.get("proxy_uri")
-        instance = str(body.get("remediationInstanceId") or "")
-        if instance:  # written down first: a run killed from here on leaves a trace
-            expires = self.grants.clock() + ttl_seconds()
-            self.grants.record(Grant(cluster_id, instance, remediation, expires))
+        opened: list[str] = []
+        try:
+            # A SIGTERM waits until the grant is written down: cut short between the POST
+            # and the ledger, the run would leave a grant nobody can find.
+            with shielded():
+                response = self.request("POST", path, params={"remediationName": remediation})
+                body = json_body(response, f"backplane POST {path}")
+                opened.append(str(body.get("remediationInstanceId") or ""))
+                if opened[0]:  # written down first: a run killed from here on leaves a trace
+                    self._write_down(cluster_id, opened[0], remediation)
+        except Terminated:
+            if opened and opened[0]:
+                self.delete_remediation(cluster_id, opened[0])
+            raise
+        instance, proxy_uri = opened[0], body.get("proxy_uri")
         if not isinstance(proxy_uri, str) or not proxy_uri:
             if instance:
                 self.delete_remediation(cluster_id, instance)
             raise PermanentError(f"backplane POST {path} returned no proxy_uri")
-        return KubeClient(self, cluster_id, remediation, proxy_uri, str(instance or ""), page_size)
+        return KubeClient(self, cluster_id, remediation, proxy_uri, instance, page_size)
+
+    def _write_down(self, cluster_id: str, instance: str, remediation: str) -> None:
+        now = self.grants.clock()
+        grant = Grant(cluster_id, instance, remediation, now + ttl_seconds(), created=now)
+        self.grants.record(grant)
+        self._heartbeats[instance] = self.grants.keep_alive(grant)
 
     def delete_remediation(self, cluster_id: str, instance_id: str) -> None:
         """Delete a remediation (already gone is fine) and its ledger entry."""
@@ -99,16 +116,20 @@ class BackplaneClient(ApiClient):
             self.delete(
                 f"/backplane/remediation/{cluster_id}", {"remediationInstanceId": instance_id}
             )
+        stop_heartbeat = self._heartbeats.pop(instance_id, None)
+        if stop_heartbeat is not None:
+            stop_heartbeat()
         self.grants.forget(cluster_id, instance_id)
 
-    def remove_expired_remediations(self, cluster_id: str) -> None:
+    def remove_abandoned_remediations(self, cluster_id: str) -> None:
         """Delete what earlier, killed runs left on this cluster; failures are only logged."""
-        for grant in self.grants.expired(cluster_id):
+        for grant in self.grants.abandoned(cluster_id):
             log.warning(
-                "removing remediation %s (%s) left on cluster %s by an earlier run",
+                "removing remediation %s (%s) left on cluster %s by run %s, which is gone",
                 grant.instance_id,
                 grant.name,
                 cluster_id,
+                grant.owner,
             )
             try:
                 self.delete_remediation(cluster_id, grant.instance_id)

@@ -9,6 +9,7 @@ has a timeout, and failures become typed errors by status code (never by message
 from __future__ import annotations
 
 import email.utils
+import functools
 import logging
 import threading
 import time
@@ -17,6 +18,7 @@ from typing import Any, Protocol
 
 import requests
 from cad_core.errors import NotFoundError, PermanentError, TransientError
+from cad_core.locks import fence_write
 from urllib3.util.retry import Retry
 
 from cad_ocm import __version__
@@ -29,13 +31,58 @@ REASON_LIMIT = 2000  # long enough for AWS/backplane texts that ccam matches on
 CREDENTIAL = "the OCM service account (CAD_OCM_CLIENT_ID / CAD_OCM_CLIENT_SECRET)"
 
 
+@functools.cache  # one class per process; trust (and ssl) load only when a session is made
+def _fenced_adapter() -> type[requests.adapters.HTTPAdapter]:
+    """An adapter whose connections check the run's lock fence last thing before a write's
+    bytes leave, once the connection (and its TLS handshake, which waits on the server) is
+    up: a run that lost its lock (stalled past its Lease) sends none. Any earlier check
+    leaves the request's preparation and the handshake inside the window a stall can slip
+    through; ``bench/race.py --stall`` found one in six writes there."""
+    from urllib3.connection import HTTPConnection, HTTPSConnection
+    from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+
+    from cad_ocm.trust import SharedTrustAdapter
+
+    class FencedHTTP(HTTPConnection):
+        def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> None:
+            _fence_at_the_wire(self, method)
+            super().request(method, url, *args, **kwargs)
+
+    class FencedHTTPS(HTTPSConnection):
+        def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> None:
+            _fence_at_the_wire(self, method)
+            super().request(method, url, *args, **kwargs)
+
+    class FencedHTTPPool(HTTPConnectionPool):
+        ConnectionCls = FencedHTTP
+
+    class FencedHTTPSPool(HTTPSConnectionPool):
+        ConnectionCls = FencedHTTPS
+
+    class FencedAdapter(SharedTrustAdapter):
+        def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+            super().init_poolmanager(*args, **kwargs)
+            self.poolmanager.pool_classes_by_scheme = {
+                "http": FencedHTTPPool,
+                "https": FencedHTTPSPool,
+            }
+
+    return FencedAdapter
+
+
+def _fence_at_the_wire(connection: Any, method: str) -> None:
+    if method in ("GET", "HEAD"):
+        return
+    if connection.is_closed:
+        connection.connect()  # the handshake first: it may wait, the check must not
+    fence_write()
+
+
 def new_session() -> requests.Session:
     """A session whose transport never retries on its own, and parses the CA bundle once
     per process rather than once per connection (:mod:`cad_ocm.trust`)."""
-    from cad_ocm.trust import SharedTrustAdapter
-
     session = requests.Session()
-    adapter = SharedTrustAdapter(max_retries=Retry(total=0, read=False, redirect=False))
+    adapter = _fenced_adapter()(max_retries=Retry(total=0, read=False, redirect=False))
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     session.headers["User-Agent"] = USER_AGENT

@@ -45,9 +45,11 @@ def build_ocm(resources: Resources) -> Any:
 def backplane(resources: Resources) -> Any:
     """The backplane client; checks every needed setting first so all are named at once."""
     from cad_ocm.backplane import BackplaneClient
+    from cad_ocm.grants import GrantLedger, ledger_key
 
     settings = Settings.from_env(backplane=True)
-    return BackplaneClient(resources.get("ocm"), settings.backplane_url)
+    ledger = GrantLedger(key=ledger_key(settings.client_secret))
+    return BackplaneClient(resources.get("ocm"), settings.backplane_url, ledger)
 
 
 def build_cluster(resources: Resources) -> dict[str, Any]:

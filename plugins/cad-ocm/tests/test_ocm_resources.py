@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from datetime import UTC, datetime
 
 import boto3.session
@@ -314,7 +315,12 @@ def test_a_remediation_left_by_a_killed_run_is_removed_by_the_next_run(
     fresh.get("kube")  # not expired yet: a live run's grant is left alone
     assert fake.calls("DELETE", f"/backplane/remediation/{CLASSIC}") == []
     fresh.close()
-    entry.write_text(json.dumps({**grant, "instance_id": "rem-0", "expires": 0}))  # long ago
+    # What a run in another process, killed long ago, left: signed with CAD's key.
+    from cad_ocm.grants import Grant, GrantLedger, ledger_key
+
+    entry.unlink(missing_ok=True)  # fresh had the same id and forgot it already
+    ledger = GrantLedger(key=ledger_key(os.environ["CAD_OCM_CLIENT_SECRET"]))
+    ledger.record(Grant(CLASSIC, "rem-0", "chgm", expires=0, owner="a-killed-run"))
     later = run_resources(CLASSIC, investigation="chgm")
     later.get("kube")
     later.close()
@@ -325,6 +331,27 @@ def test_a_remediation_left_by_a_killed_run_is_removed_by_the_next_run(
         {"remediationInstanceId": "rem-1"},  # later's own
     ]
     assert list((tmp_path / "state" / "remediations").glob("*/*.json")) == []
+
+
+def test_a_remediation_is_removed_once_its_runs_heartbeat_stops(
+    clusters, fake, run_resources, tmp_path
+) -> None:  # issue 22.8: pods on other hosts, one alive and one killed
+    import time
+
+    from cad_ocm.grants import HEARTBEAT_GRACE_SECONDS, Grant, GrantLedger, ledger_key
+
+    ledger = GrantLedger(key=ledger_key(os.environ["CAD_OCM_CLIENT_SECRET"]))
+    now, silent = time.time(), time.time() - HEARTBEAT_GRACE_SECONDS - 1
+    for instance, beat in (("rem-alive", now), ("rem-killed", silent)):
+        pod = f"pod-{instance}"
+        ledger.record(Grant(CLASSIC, instance, "chgm", now + 900, pod, pod, 1, now, beat))
+    run = run_resources(CLASSIC, investigation="chgm")
+    run.get("kube")
+    run.close()
+    deleted = [c.query for c in fake.calls("DELETE", f"/backplane/remediation/{CLASSIC}")]
+    assert deleted == [{"remediationInstanceId": "rem-killed"}, {"remediationInstanceId": "rem-1"}]
+    left = sorted(path.stem for path in (tmp_path / "state" / "remediations").glob("*/*.json"))
+    assert left == ["rem-alive"]
 
 
 def test_kube_needs_a_running_investigation(clusters, run_resources) -> None:

@@ -121,3 +121,84 @@ def _run_in_worker(job: tuple[dict[str, str], bytes, str]) -> tuple[int, dict[st
     _barrier.wait(timeout=START_TIMEOUT_S)  # all runs start together: the worst case
     record = execute(RunRequest(payload=body, config=config))
     return (1 if record.failed else 0), record.to_record()
+
+
+# --- a holder stalled past its lease ----------------------------------------------------------
+
+# What a run reads right before it writes (the executors' "already applied?" checks): the
+# worst moment to stall a holder, between its check and its write.
+WRITE_CHECKS = ("/limited_support_reasons", "/cluster_logs")
+
+
+def stop_at_write_check(box: Any, process: Any, checks: tuple[str, ...] = WRITE_CHECKS) -> Any:
+    """SIGSTOP ``process`` as its first write check reaches the simulator, once it has asked
+    for its Leases, before the answer ("not there yet") leaves. Returns an Event set then."""
+    import signal
+    import threading
+
+    stopped = threading.Event()
+    asked = [0]
+    take_fault = box.world.take_fault
+
+    def hook(service: str, method: str, path: str) -> Any:
+        if method == "POST" and path.endswith("/leases"):
+            asked[0] += 1
+        elif method == "GET" and asked[0] and path.endswith(checks) and not stopped.is_set():
+            process.send_signal(signal.SIGSTOP)
+            stopped.set()
+        return take_fault(service, method, path)
+
+    box.world.take_fault = hook
+    return stopped
+
+
+def run_stalled_trial(
+    scenario: Scenario, env: Mapping[str, str], folder: str, config: str | None = None
+) -> Trial:
+    """A first ``cad run`` stopped (SIGSTOP) between its check and its write, a second run
+    taking over meanwhile, then SIGCONT: what landed, and how both runs ended (first, second).
+
+    ``records`` is empty for a run that printed no record."""
+    import json
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from cad_sandbox.commands import default_config
+    from cad_sandbox.harness import Sandbox
+
+    with Sandbox(scenario) as box:
+        before = artefacts(box.world.to_json())
+        payload = Path(folder) / "payload.json"
+        payload.write_bytes(box.webhook_body())
+        command = [sys.executable, "-c", "from cad_core.cli import main; main()", "run"]
+        command += ["--payload-path", str(payload), "--config", config or default_config()]
+        full_env = {**os.environ, **box.env(), **env}
+
+        def start() -> subprocess.Popen[str]:
+            return subprocess.Popen(
+                [*command, "-o", "json"],
+                env=full_env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                text=True,
+            )
+
+        first = start()
+        stopped = stop_at_write_check(box, first)
+        runs = [first]
+        try:
+            while not stopped.wait(0.005) and first.poll() is None:
+                pass
+            if stopped.is_set():
+                runs.append(start())
+                runs[1].wait(timeout=START_TIMEOUT_S * 5)
+        finally:
+            first.send_signal(signal.SIGCONT)
+        outputs = [run.communicate(timeout=START_TIMEOUT_S * 5)[0] for run in runs]
+        world, log = box.world.to_json(), box.world.requests()
+    after = artefacts(world)
+    written = {name: after[name] - before[name] for name in after}
+    records = [json.loads(out) for out in outputs if out.strip()]
+    return Trial(written, [run.returncode for run in runs], records, world, log)
