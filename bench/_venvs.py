@@ -29,12 +29,16 @@ def project_dirs(tree: Path) -> list[Path]:
     return [tree, *plugins]
 
 
-def build_wheels(tree: Path, out: Path) -> list[Path]:
+def build_wheels(tree: Path, out: Path, only: list[str] | None = None) -> list[Path]:
+    """Wheels of every distribution of ``tree``, or of the ``only`` ones (cad-core, cad-ocm)."""
     out.mkdir(parents=True, exist_ok=True)
+    projects = project_dirs(tree)
+    if only is not None:
+        projects = [p for p in projects if ("cad-core" if p == tree else p.name) in only]
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation"]
         + ["--disable-pip-version-check", "-w", str(out)]
-        + [str(p) for p in project_dirs(tree)],
+        + [str(p) for p in projects],
         check=True,
         stdout=subprocess.DEVNULL,
     )

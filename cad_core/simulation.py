@@ -97,6 +97,18 @@ def _reads_only(method: str, _path: str) -> bool:
 
 
 @attrs.frozen
+class SimHost:
+    """Where the sandbox serves a simulator, for the settings it exports."""
+
+    url: str  # https://127.0.0.1:<port>
+    ca_file: str  # the trust bundle: the system's CAs plus the sandbox's CA
+
+
+def _no_exports(_host: SimHost) -> Mapping[str, str]:
+    return {}
+
+
+@attrs.frozen
 class SandboxSimulator:
     """A simulator of a plugin's own service, served by ``cad sandbox`` on loopback HTTPS.
 
@@ -111,7 +123,10 @@ class SandboxSimulator:
       no argument when the scenario has none (``list`` and ``dict`` work as they are); a
       ``ValueError`` is reported as a problem in the scenario;
     * ``is_write(method, path)``: what counts as a write in the request log (default:
-      everything but GET, HEAD and OPTIONS).
+      everything but GET, HEAD and OPTIONS);
+    * ``exports(host)``: further settings the run needs to use the simulator, from its
+      :class:`SimHost` (e.g. ``{"LEASE_TOKEN": ..., "LEASE_CA_FILE": host.ca_file}``);
+      default none.
 
     Handlers run one at a time per sandbox (under the world's lock), so they may change
     the section freely. Errors look like ``{"error": message}``.
@@ -123,3 +138,4 @@ class SandboxSimulator:
     seed: Callable[..., Any] = dict
     is_write: Callable[[str, str], bool] = _reads_only
     description: str = ""
+    exports: Callable[[SimHost], Mapping[str, str]] = _no_exports

@@ -5,4 +5,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh
 exec .venv/bin/cad sandbox run \
-  plugins/cad-sandbox/cad_sandbox/examples/chgm-customer-stopped-instances.yaml "$@"
+  plugins/cad-chgm/cad_chgm/scenarios/chgm-customer-stopped-instances.yaml "$@"

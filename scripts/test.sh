@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install everything, lint, type-check the core, every plugin and the template (strict), and
 # run every test folder in one session. Each step says how long it took; the end says how
-# long the whole took. Arguments go to pytest (e.g. ./scripts/test.sh tests/test_core_cli.py).
+# long the whole took. Arguments go to pytest (e.g. ./scripts/test.sh tests/test_core_cli.py;
+# ./scripts/test.sh --campaigns also runs the long race, fuzz and load campaigns, as CI does).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 started=$SECONDS
@@ -33,7 +34,8 @@ pytest_step() {
   local status=0
   .venv/bin/python -m pytest -q "$@" || status=$?
   if [ "$status" -eq 5 ]; then
-    echo "pytest collected no tests: treating that as a failure" >&2
+    echo "pytest collected no tests: treating that as a failure" \
+      "(campaign tests need --campaigns)" >&2
     return 1
   fi
   return "$status"

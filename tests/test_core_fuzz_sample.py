@@ -46,6 +46,7 @@ def test_known_nasty_input(checker: object, kind: str, name: str) -> None:
     assert verdict.ok, f"{kind} {name!r}: {verdict.outcome}\n{verdict.detail}"
 
 
+@pytest.mark.campaign  # the known nasty inputs above run every time
 @pytest.mark.parametrize("kind", fuzz.OFFLINE_KINDS)
 def test_generated_inputs(checker: object, kind: str) -> None:
     bases = fuzz.reference_webhooks(fuzz.sandbox_webhooks()) if kind == "payload" else []

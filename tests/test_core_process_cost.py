@@ -108,7 +108,7 @@ def test_the_lazy_sandbox_command_runs_and_shows_its_own_help() -> None:
     assert result.exit_code == 0, result.output
     assert "run" in result.output and "serve" in result.output
     listing = CliRunner().invoke(cli, ["--help"])
-    assert "sandbox" in listing.output and "Simulated PagerDuty" in listing.output
+    assert "sandbox" in listing.output and "Loopback simulators" in listing.output
 
 
 def test_a_lazy_command_invoked_on_its_own_runs_the_real_one() -> None:

@@ -2,27 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-EGRESS_SERVICE_LOG_TEMPLATE = (
-    "https://raw.githubusercontent.com/openshift/managed-notifications/master/osd/"
-    "required_network_egresses_are_blocked.json"
-)
-EGRESS_OK = "The egress check found no blocked endpoints"
-
-
-def egress_blocked(cluster_id: str, blocked: Sequence[str]) -> str:
-    return (
-        f"The egress check found endpoints the cluster cannot reach: {', '.join(blocked)}.\n"
-        "Please confirm this and, if it holds, send the customer the blocked-egress service "
-        f"log:\nosdctl servicelog post --cluster-id {cluster_id} -t "
-        f"{EGRESS_SERVICE_LOG_TEMPLATE} -p URLS={','.join(blocked)}"
-    )
-
-
-def egress_not_verified(error: str) -> str:
-    return f"Egress was not verified: the network verifier did not complete.\n{error}"
-
 
 def unreachable(error: str) -> str:
     return (

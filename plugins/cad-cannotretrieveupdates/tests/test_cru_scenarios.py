@@ -1,5 +1,5 @@
 """Every row of the cannotretrieveupdatessre decision table, end to end against the sandbox world
-(the bundled `cru-*` examples of cad-sandbox), plus the plugin's registration."""
+(the plugin's own `cru-*` scenarios, in its scenarios/ folder), plus the plugin's registration."""
 
 from __future__ import annotations
 

@@ -133,10 +133,10 @@ def _check_hibernation(ctx: InvestigationContext) -> None:
 
 
 def _verify_egress(ctx: InvestigationContext) -> EgressResult:
-    """The shared verdict (cad-ocm's ``egress_verification``, run once per run)."""
-    result = verdict_from(ctx.resource("egress_verification"))
+    """The shared verdict (cad-ocm's ``egress_findings``: the verifier runs once per run)."""
+    result = verdict_from(ctx.resource("egress_findings"))
     if result.outcome == UNDEFINED:
-        ctx.notes.warning(messages.egress_not_verified(result.error))
+        ctx.notes.warning(result.note)
     return result
 
 
@@ -149,7 +149,7 @@ def _plan_for_egress(
             return _deadmanssnitch_blocked(ctx, cluster, egress)
         return _other_egress_blocked(ctx, cluster, egress)
     if egress.outcome == SUCCESS:
-        ctx.notes.success(messages.EGRESS_OK)
+        ctx.notes.success(egress.note)
     return _escalate(ctx, cluster, messages.ESCALATE_NOTHING_TO_FIX)
 
 

@@ -114,10 +114,6 @@ def hibernation_unknown(error: str) -> str:
     return f"Could not read the cluster's hibernation history: {error}"
 
 
-def egress_not_verified(error: str) -> str:
-    return f"Egress was not verified: the network verifier did not complete.\n{error}"
-
-
 def deadmanssnitch_blocked(blocked: Sequence[str]) -> str:
     return (
         f"{DEADMANSSNITCH_HOST} is unreachable from the cluster's network, so egress is "
@@ -136,9 +132,6 @@ LOOK_AT_CLUSTER = (
 
 def unreachable_listing(blocked: Sequence[str]) -> str:
     return "Unreachable endpoints:\n" + "\n".join(blocked)
-
-
-EGRESS_OK = "The egress check found no blocked endpoints"
 
 
 # --- reasons given to silence and escalate ---------------------------------------------------

@@ -1,5 +1,5 @@
 """Every branch of the decision table, end to end: webhook, routing, investigation, plan,
-executors, against the sandbox world (the bundled `chgm-*` examples of cad-sandbox)."""
+executors, against the sandbox world (the plugin's own `chgm-*` scenarios)."""
 
 from __future__ import annotations
 

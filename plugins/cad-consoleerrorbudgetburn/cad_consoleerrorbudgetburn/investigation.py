@@ -74,7 +74,7 @@ def _aws_checks(
 
 def _note_egress(ctx: InvestigationContext) -> None:
     try:
-        verdict = ctx.resource("egress_verification")
+        verdict = ctx.resource("egress_findings")
     except ResourceError as failure:
         verdict = {"outcome": "undefined", "error": one_line(failure.cause)}
     outcome = verdict.get("outcome") if isinstance(verdict, Mapping) else None

@@ -41,7 +41,7 @@ def run(ctx: InvestigationContext) -> InvestigationResult:
     blocked_subnets = _check_routes(ctx, cluster)
     if blocked_subnets:
         return _route_missing(ctx, cluster_id, blocked_subnets)
-    _note_egress(ctx, cluster_id)
+    _note_egress(ctx)
     return _escalate(ctx, cluster_id, messages.ESCALATE_AFTER_CHECKS)
 
 
@@ -94,15 +94,12 @@ def _route_missing(
     return _plan(ctx, cluster_id, *silence_after(service_log, messages.SILENCE_ROUTE))
 
 
-def _note_egress(ctx: InvestigationContext, cluster_id: str) -> None:
-    verdict = ctx.resource("egress_verification")
-    outcome = verdict.get("outcome") if isinstance(verdict, Mapping) else None
-    if outcome == "success":
-        ctx.notes.success(messages.EGRESS_OK)
-    elif outcome == "failure":
-        blocked = [str(target) for target in verdict.get("blocked") or ()]
+def _note_egress(ctx: InvestigationContext) -> None:
+    """The shared egress verdict, worded by cad-ocm's ``egress_findings``."""
+    findings = ctx.resource("egress_findings")
+    if findings.get("outcome") == "failure":
         ctx.metric(SERVICELOG_PREPARED, alert_type=ctx.name)  # as upstream: one for a person
-        ctx.notes.warning(messages.egress_blocked(cluster_id, blocked))
+    if findings.get("level") == "success":
+        ctx.notes.success(str(findings["note"]))
     else:
-        error = verdict.get("error") if isinstance(verdict, Mapping) else repr(verdict)
-        ctx.notes.warning(messages.egress_not_verified(str(error or "no reason given")))
+        ctx.notes.warning(str(findings["note"]))

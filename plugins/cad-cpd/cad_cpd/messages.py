@@ -13,10 +13,6 @@ VPC_REQUIREMENTS_DOCS = (
     "https://docs.openshift.com/container-platform/latest/installing/installing_aws/"
     "installing-aws-vpc.html#installation-custom-aws-vpc-requirements_installing-aws-vpc"
 )
-EGRESS_SERVICE_LOG_TEMPLATE = (
-    "https://raw.githubusercontent.com/openshift/managed-notifications/master/osd/"
-    "required_network_egresses_are_blocked.json"
-)
 
 
 def _listing(items: Sequence[str]) -> str:
@@ -85,22 +81,6 @@ def no_route_table(subnets: Sequence[str]) -> str:
         f"CAD found no route table for {_listing(subnets)}, neither one of its own nor its "
         "VPC's main route table, so its route to the internet was not checked"
     )
-
-
-EGRESS_OK = "The egress check found no blocked endpoints"
-
-
-def egress_blocked(cluster_id: str, blocked: Sequence[str]) -> str:
-    return (
-        f"The egress check found endpoints the cluster cannot reach: {_listing(blocked)}.\n"
-        "Please confirm this and, if it holds, send the customer the blocked-egress service "
-        f"log:\nosdctl servicelog post {cluster_id} -t {EGRESS_SERVICE_LOG_TEMPLATE} "
-        f"-p URLS={','.join(blocked)}"
-    )
-
-
-def egress_not_verified(error: str) -> str:
-    return f"Egress was not verified: the network verifier did not complete.\n{error}"
 
 
 # --- reasons given to silence and escalate -------------------------------------------------------

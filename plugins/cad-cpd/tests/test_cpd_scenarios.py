@@ -1,5 +1,5 @@
 """Every row of the cpd decision table, end to end: webhook, routing, investigation, plan,
-executors, against the sandbox world (the bundled `cpd-*` examples of cad-sandbox)."""
+executors, against the sandbox world (the plugin's own `cpd-*` scenarios)."""
 
 from __future__ import annotations
 

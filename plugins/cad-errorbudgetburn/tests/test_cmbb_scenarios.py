@@ -1,5 +1,5 @@
 """Every branch of the decision table, end to end: webhook, routing, investigation, plan,
-executors, against the sandbox world (the bundled `cmbb-*` examples of cad-sandbox)."""
+executors, against the sandbox world (the plugin's own `cmbb-*` scenarios)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Every row of the decision table end to end: webhook, routing, investigation, plan,
-executors, against the sandbox world (the bundled `certs-*` examples of cad-sandbox)."""
+executors, against the sandbox world (the plugin's own `certs-*` scenarios)."""
 
 from __future__ import annotations
 

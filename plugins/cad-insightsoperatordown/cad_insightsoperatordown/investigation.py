@@ -72,15 +72,11 @@ def has_sca_bug(operator: Mapping[str, Any]) -> bool:
 
 
 def _note_egress(ctx: InvestigationContext) -> None:
-    verdict = ctx.resource("egress_verification")
-    outcome = verdict.get("outcome") if isinstance(verdict, Mapping) else None
-    if outcome == "success":
-        ctx.notes.success(messages.EGRESS_OK)
-    elif outcome == "failure":
-        blocked = [str(target) for target in verdict.get("blocked") or ()]
+    """The shared egress verdict, worded by cad-ocm's ``egress_findings``."""
+    findings = ctx.resource("egress_findings")
+    if findings.get("outcome") == "failure":
         ctx.metric(SERVICELOG_PREPARED, alert_type=ctx.name)  # as upstream: one for a person
-        cluster_id = str(ctx.resource("cluster").get("id") or ctx.cluster_id)
-        ctx.notes.warning(messages.egress_blocked(cluster_id, blocked))
+    if findings.get("level") == "success":
+        ctx.notes.success(str(findings["note"]))
     else:
-        error = verdict.get("error") if isinstance(verdict, Mapping) else repr(verdict)
-        ctx.notes.warning(messages.egress_not_verified(str(error or "no reason given")))
+        ctx.notes.warning(str(findings["note"]))

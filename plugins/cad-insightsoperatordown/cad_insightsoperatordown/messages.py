@@ -5,14 +5,8 @@ Facts (the bug id, the condition text, the command) are exact; the wording is ou
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 SCA_CONDITION = "SCAAvailable"
 SCA_SYMPTOM = "Failed to pull SCA certs"  # the operator's own message, matched verbatim
-EGRESS_SERVICE_LOG_TEMPLATE = (
-    "https://raw.githubusercontent.com/openshift/managed-notifications/master/osd/"
-    "required_network_egresses_are_blocked.json"
-)
 
 
 def ban_unknown(error: str) -> str:
@@ -42,21 +36,6 @@ SCA_BUG = (
     "oc -n openshift-insights delete pods -l app=insights-operator --wait=false"
 )
 SCA_RULED_OUT = "The known SCA-certificate bug (OCPBUGS-22226) is ruled out"
-EGRESS_OK = "The egress check found no blocked endpoints"
-
-
-def egress_blocked(cluster_id: str, blocked: Sequence[str]) -> str:
-    return (
-        f"The egress check found endpoints the cluster cannot reach: {', '.join(blocked)}.\n"
-        "Please confirm this and, if it holds, send the customer the blocked-egress service "
-        f"log:\nosdctl servicelog post --cluster-id {cluster_id} -t "
-        f"{EGRESS_SERVICE_LOG_TEMPLATE} -p URLS={','.join(blocked)}"
-    )
-
-
-def egress_not_verified(error: str) -> str:
-    return f"Egress was not verified: the network verifier did not complete.\n{error}"
-
 
 ESCALATE_BAN_UNKNOWN = "CAD could not tell whether the owner is banned; a person needs to check"
 ESCALATE_BANNED = "the owner is banned; a proactive case is needed"

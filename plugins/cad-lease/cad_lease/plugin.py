@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from cad_core import LockProvider, Setting, hookimpl
+from cad_core import LockProvider, SandboxSimulator, Setting, hookimpl
 
 
 @hookimpl
@@ -30,3 +30,11 @@ def cad_lock_providers() -> Iterator[LockProvider]:
             "account: serialises runs across pods and hosts"
         ),
     )
+
+
+@hookimpl
+def cad_sandbox_simulators() -> Iterator[SandboxSimulator]:
+    # Only `cad sandbox` calls this hook: a run never imports the simulator.
+    from cad_lease.simulator import simulator
+
+    yield simulator()

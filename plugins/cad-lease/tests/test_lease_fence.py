@@ -26,6 +26,7 @@ ENV = {
 }
 
 
+@pytest.mark.campaign  # a stalled-holder race trial; bench/race.py --stall runs many
 def test_a_holder_stalled_past_its_lease_does_not_write_after_it_wakes(tmp_path: Path) -> None:
     from cad_sandbox.race import run_stalled_trial, with_latency
 

@@ -13,7 +13,6 @@ from cad_core.locks import lock_name
 from cad_sandbox.race import run_trial, with_latency, workers
 
 PROCESSES = 4
-TRIALS = 20
 LATENCY_MS = 10
 SCENARIOS = ("chgm-customer-stopped-instances", "cmbb-uwm-configmap-invalid")
 ONE_RUN = {  # what a single run writes on a fresh world
@@ -30,6 +29,7 @@ ONE_RUN = {  # what a single run writes on a fresh world
         "incident_note": 1,
     },
 }
+pytestmark = pytest.mark.campaign(trials=6)  # bench/race.py runs the full race
 INCIDENT = "incident:Q1CADTEST00001"  # the incident of both scenarios
 ENV = {
     "CAD_LOCK_PROVIDER": "lease",
@@ -63,8 +63,8 @@ def check(trial: Any, name: str, number: int) -> None:
     assert incident["escalation_policy"] == "PSILENT"
 
 
-def test_concurrent_runs_with_leases_write_everything_once(pool: Any) -> None:
-    for number in range(TRIALS):
+def test_concurrent_runs_with_leases_write_everything_once(pool: Any, campaign_trials: int) -> None:
+    for number in range(campaign_trials):
         name = SCENARIOS[number % len(SCENARIOS)]
         trial = run_trial(pool, PROCESSES, with_latency(name, LATENCY_MS), ENV)
         check(trial, name, number)

@@ -18,7 +18,6 @@ from cad_core.plans import report_and_note
 
 from cad_machinehealthcheck import machines, messages
 from cad_machinehealthcheck.recommendations import MACHINE_NAMESPACE, Recommendations
-from cad_machinehealthcheck.selectors import SelectorError, matches
 
 MACHINE_API = "machine.openshift.io/v1beta1"
 
@@ -91,9 +90,9 @@ def _targets(ctx: InvestigationContext, kube: Any) -> list[dict[str, Any]]:
         selector = (check.get("spec") or {}).get("selector")
         try:
             for machine in every:
-                if matches(selector, machines.labels_of(machine)):
+                if kube.selector_matches(selector, machines.labels_of(machine)):
                     chosen.setdefault(machines.name_of(machine), machine)
-        except SelectorError as error:
+        except ValueError as error:  # a selector the apiserver would refuse too
             ctx.notes.warning(messages.bad_selector(machines.name_of(check), str(error)))
     return list(chosen.values())
 

@@ -8,7 +8,6 @@ import pytest
 
 from cad_machinehealthcheck import machines
 from cad_machinehealthcheck.recommendations import Advice, Recommendations
-from cad_machinehealthcheck.selectors import SelectorError, matches
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -107,22 +106,6 @@ def test_remediation_allowed_only_when_the_condition_says_true() -> None:
         check({"type": "RemediationAllowed", "status": "False"})
     )
     assert not machines.remediation_allowed(check())
-
-
-def test_selectors() -> None:
-    labels = {"role": "worker", "zone": "a"}
-    assert matches(None, labels) and matches({}, labels)
-    assert matches({"matchLabels": {"role": "worker"}}, labels)
-    assert not matches({"matchLabels": {"role": "infra"}}, labels)
-    expressions = [
-        {"key": "zone", "operator": "In", "values": ["a", "b"]},
-        {"key": "gpu", "operator": "DoesNotExist"},
-        {"key": "role", "operator": "Exists"},
-        {"key": "zone", "operator": "NotIn", "values": ["c"]},
-    ]
-    assert matches({"matchExpressions": expressions}, labels)
-    with pytest.raises(SelectorError):
-        matches({"matchExpressions": [{"key": "a", "operator": "Near"}]}, labels)
 
 
 def test_delete_advice_comes_with_one_command() -> None:

@@ -9,6 +9,7 @@ Typed helpers address objects by group/version/resource, as the apiserver does::
     kube.list_objects("v1", "secrets", namespace="openshift-config",
                       field_selector="type=kubernetes.io/tls")
     kube.get_object("config.openshift.io/v1", "apiservers", "cluster")
+    kube.selector_matches(pdb["spec"]["selector"], pod["metadata"]["labels"])
 """
 
 from __future__ import annotations
@@ -147,6 +148,14 @@ class KubeClient:
         name = str((body.get("metadata") or {}).get("name") or "")
         path = api_path(api_version, resource, namespace=namespace, name=name)
         return json_body(self._api.request("PUT", path, json=dict(body)), f"kube API PUT {path}")
+
+    @staticmethod
+    def selector_matches(selector: Mapping[str, Any] | None, labels: Mapping[str, str]) -> bool:
+        """Whether ``labels`` match a ``LabelSelector`` (matchLabels, matchExpressions), as
+        the apiserver matches them; a selector it would refuse raises ``ValueError``."""
+        from cad_ocm.label_selectors import matches
+
+        return matches(selector, labels)
 
     def get_text(self, path: str, params: Mapping[str, Any] | None = None) -> str:
         """A plain-text reply: a pod's ``log``, ``/healthz``."""

@@ -230,6 +230,12 @@ def build_egress_verification(resources: Resources) -> dict[str, Any]:
     return verify(resources)
 
 
+def build_egress_findings(resources: Resources) -> dict[str, Any]:
+    from cad_ocm.egress_findings import build_egress_findings as word
+
+    return word(resources)
+
+
 def build_pull_secret(resources: Resources) -> dict[str, Any]:
     from cad_ocm.pullsecret import build_pull_secret as read
 
@@ -352,6 +358,12 @@ def registrations() -> Iterator[Resource]:
         build_egress_verification,
         "the egress verifier's verdict for the cluster's network (run once per run)",
         needs=("cluster", "aws_session"),
+    )
+    yield Resource(
+        "egress_findings",
+        build_egress_findings,
+        "the egress verdict with the note line to write (and the osdctl service-log command)",
+        needs=("egress_verification", "cluster"),
     )
     yield Resource(
         "kube",

@@ -48,7 +48,7 @@ def _egress_blocked(ctx: InvestigationContext) -> bool:
     """True when the verifier found blocked endpoints; a verifier that did not complete is
     noted and the checks go on, as upstream does."""
     try:
-        verdict = ctx.resource("egress_verification")
+        verdict = ctx.resource("egress_findings")
     except ResourceError as failure:
         verdict = {"outcome": "undefined", "error": one_line(failure.cause)}
     outcome = verdict.get("outcome") if isinstance(verdict, Mapping) else None
@@ -56,7 +56,7 @@ def _egress_blocked(ctx: InvestigationContext) -> bool:
         ctx.notes.warning(messages.egress_blocked([str(t) for t in verdict.get("blocked") or ()]))
         return True
     if outcome == "success":
-        ctx.notes.success(messages.EGRESS_OK)
+        ctx.notes.success(str(verdict["note"]))  # cad-ocm's wording, shared by investigations
     else:
         error = verdict.get("error") if isinstance(verdict, Mapping) else repr(verdict)
         ctx.notes.warning(messages.egress_not_verified(str(error or "no reason given")))

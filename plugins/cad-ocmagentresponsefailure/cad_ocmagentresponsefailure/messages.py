@@ -28,7 +28,6 @@ HCP = (
     "This is a hosted control plane (HCP) cluster; CAD's checks for this alert cover classic "
     "clusters only, so please investigate it by hand"
 )
-EGRESS_OK = "The egress check found no blocked endpoints"
 
 
 def egress_blocked(blocked: Sequence[str]) -> str:

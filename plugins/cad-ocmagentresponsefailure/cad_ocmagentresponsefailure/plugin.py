@@ -20,5 +20,5 @@ def cad_investigations() -> Iterator[Investigation]:
             "is banned and whether the pull secret still matches the owner's OCM account"
         ),
         default_route=DefaultRoute(alert_titles=("OCMAgentResponseFailure",)),
-        prefetch=("cluster", "egress_verification", "owner_ban", "pull_secret_check"),
+        prefetch=("cluster", "egress_findings", "owner_ban", "pull_secret_check"),
     )

@@ -8,8 +8,6 @@ from typing import Any
 
 import attrs
 
-from cad_pdbblockingnodedrain.selectors import matches
-
 Obj = Mapping[str, Any]
 NO_OWNER = "no owner"
 UNSCALABLE_KINDS = ("DaemonSet", "Job", "Node")  # scaling these adds no replica elsewhere
@@ -57,8 +55,11 @@ def blocking_budgets(
     budgets: list[dict[str, Any]],
     pods_on_stalled: list[dict[str, Any]],
     owner_of: Callable[[Obj], str],
+    matches: Callable[[Any, Mapping[str, str]], bool],
 ) -> list[Blocking]:
-    """Budgets allowing no disruption whose selector picks a pod on a stalled node."""
+    """Budgets allowing no disruption whose selector picks a pod on a stalled node.
+
+    ``matches(selector, labels)`` is the kube client's ``selector_matches``."""
     by_namespace: dict[str, list[dict[str, Any]]] = {}
     for pod in pods_on_stalled:
         by_namespace.setdefault(str(_meta(pod).get("namespace", "")), []).append(pod)

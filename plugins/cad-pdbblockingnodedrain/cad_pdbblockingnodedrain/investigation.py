@@ -85,7 +85,7 @@ def _blocking_budgets(
         except Exception as error:
             ctx.notes.warning(messages.read_failed(f"the pods on {drain.name}", one_line(error)))
             return []
-    found = budgets.blocking_budgets(pdbs, pods, OwnerResolver(kube, pods))
+    found = budgets.blocking_budgets(pdbs, pods, OwnerResolver(kube, pods), kube.selector_matches)
     if not found:
         ctx.notes.success(messages.NO_BLOCKING)
         return []

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from cad_ocm.kube import KubeClient
 
 from cad_pdbblockingnodedrain import budgets, nodes
 from cad_pdbblockingnodedrain.budgets import Blocking, scaling_verdict
@@ -74,7 +75,8 @@ def test_only_budgets_allowing_nothing_with_pods_on_stuck_nodes_block() -> None:
         pdb("b", None),  # policy/v1: no selector selects nothing
         pdb("c", {}),  # no pod of namespace c is on a stuck node
     ]
-    [found] = budgets.blocking_budgets(candidates, pods, lambda p: "Deployment/x")
+    matches = KubeClient.selector_matches  # what the kube resource's client offers
+    [found] = budgets.blocking_budgets(candidates, pods, lambda p: "Deployment/x", matches)
     assert (found.namespace, found.pods, found.owners) == ("a", ("a-1",), ("Deployment/x",))
     assert found.constraint == "minAvailable 2" and not found.platform
 

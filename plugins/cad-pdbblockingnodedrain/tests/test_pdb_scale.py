@@ -64,6 +64,7 @@ def world() -> dict[str, Any]:
 
 
 @pytest.mark.usefixtures("fast_scenario_runs")
+@pytest.mark.campaign  # 10,000 objects in one world
 def test_replica_sets_are_listed_per_namespace_and_the_note_is_bounded(tmp_path) -> None:
     scenario = tmp_path / "big.yaml"
     scenario.write_text(json.dumps(world()))  # JSON is YAML, and much faster to write

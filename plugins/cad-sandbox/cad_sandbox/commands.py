@@ -65,8 +65,8 @@ def bundled_config_if_usable() -> str | None:
 
 
 def resolve_scenario(name: str) -> str:
-    """A path, or the name of a bundled example (``chgm-customer-stopped-instances``)."""
-    from cad_sandbox.scenario import bundled_examples
+    """A path, or the name of a scenario an installed plugin ships (``chgm-...``)."""
+    from cad_sandbox.catalog import bundled_examples
 
     if Path(name).exists():
         return name
@@ -76,7 +76,8 @@ def resolve_scenario(name: str) -> str:
     from cad_core.errors import BadInputError
 
     raise BadInputError(
-        f"scenario {name!r} is neither a file nor a bundled example ({', '.join(examples)})"
+        f"scenario {name!r} is neither a file nor a scenario an installed plugin ships "
+        f"({', '.join(examples) or 'none installed'})"
     )
 
 
@@ -120,7 +121,7 @@ def run_scenario(
     """Start the world of ``scenario``, run CAD's pipeline ``runs`` times, stop the world.
 
     ``latency_ms`` delays every simulated service's answers by that much, in place of the
-    scenario's ``latency_ms`` (services it has no key for, such as sso and hostkube, too).
+    scenario's ``latency_ms`` (services it has no key for, such as sso, too).
     ``plugins`` (entry-point or distribution names, e.g. ``["pagerduty", "ticket"]``)
     loads only those installed plugins for this call, so another team's plugin in the
     same environment cannot take part; ``None`` keeps every installed plugin.
@@ -152,7 +153,7 @@ def _run_scenario(
 
 @click.group("sandbox")
 def sandbox() -> None:
-    """Simulated PagerDuty, OCM, AWS and kube API for trying CAD without accounts."""
+    """Loopback simulators of the services CAD talks to, for trying CAD without accounts."""
 
 
 def complete_scenario(
@@ -161,7 +162,7 @@ def complete_scenario(
     """Shell completion: the bundled examples' names, then files."""
     from click.shell_completion import CompletionItem
 
-    from cad_sandbox.scenario import bundled_examples
+    from cad_sandbox.catalog import bundled_examples
 
     names = [name for name in bundled_examples() if name.startswith(incomplete)]
     return [CompletionItem(name) for name in names] + [CompletionItem(incomplete, type="file")]

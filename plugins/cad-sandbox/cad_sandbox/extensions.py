@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import unquote
 
 from cad_core.errors import BadInputError
-from cad_core.simulation import SandboxSimulator, SimError, SimRequest, SimResponse
+from cad_core.simulation import SandboxSimulator, SimError, SimHost, SimRequest, SimResponse
 
 from cad_sandbox.simulators.wire import HttpProblem, Request, Response, json_response
 
@@ -32,7 +32,7 @@ HOOK = "cad_sandbox_simulators"
 # Names a plugin's simulator cannot take: the built-in services and hosts, and every
 # top-level scenario key, since its name becomes one.
 RESERVED = frozenset(
-    {"pagerduty", "sso", "ocm", "backplane", "kube", "aws", "egress", "hostkube", "sso_token"}
+    {"pagerduty", "sso", "ocm", "backplane", "kube", "aws", "egress", "sso_token"}
     | {"management_kube", "kube_changes"}
     | {"name", "description", "version", "faults", "latency_ms", "expect"}
     | {"now", "source", "simulators"}
@@ -236,17 +236,25 @@ class SimulatedService:
 
 
 def plugin_settings(
-    simulators: Iterable[SandboxSimulator], urls: dict[str, str], taken: Iterable[str]
+    simulators: Iterable[SandboxSimulator],
+    urls: dict[str, str],
+    taken: Iterable[str],
+    ca_file: str = "",
 ) -> dict[str, str]:
-    """Each simulator's setting -> its URL; a setting the sandbox sets itself is refused."""
+    """Each simulator's setting -> its URL, plus what its ``exports`` declares; a setting
+    the sandbox or another simulator sets already is refused."""
+    taken = set(taken)
     settings: dict[str, str] = {}
     for simulator in simulators:
-        if simulator.setting in taken or simulator.setting in settings:
-            raise BadInputError(
-                f"sandbox simulator {simulator.name!r}: its setting {simulator.setting} is "
-                "already set by the sandbox for another service; give it a setting of its own"
-            )
-        settings[simulator.setting] = urls[simulator.name]
+        url = urls[simulator.name]
+        declared = {simulator.setting: url, **simulator.exports(SimHost(url=url, ca_file=ca_file))}
+        for setting, value in declared.items():
+            if setting in taken or setting in settings:
+                raise BadInputError(
+                    f"sandbox simulator {simulator.name!r}: its setting {setting} is already "
+                    "set by the sandbox for another service; give it a setting of its own"
+                )
+            settings[setting] = str(value)
     return settings
 
 

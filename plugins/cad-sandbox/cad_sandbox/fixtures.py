@@ -49,8 +49,8 @@ def sandbox_env(monkeypatch: pytest.MonkeyPatch) -> Callable[[Sandbox], dict[str
 
 
 def bundled_scenarios(prefix: str) -> list[str]:
-    """Names of the bundled example scenarios starting with ``prefix`` (e.g. ``chgm-``)."""
-    from cad_sandbox.scenario import bundled_examples
+    """Names of the installed plugins' scenarios starting with ``prefix`` (e.g. ``chgm-``)."""
+    from cad_sandbox.catalog import bundled_examples
 
     return sorted(name for name in bundled_examples() if name.startswith(prefix))
 

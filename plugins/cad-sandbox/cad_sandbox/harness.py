@@ -10,12 +10,9 @@ Usage::
 
 from __future__ import annotations
 
-import json
 import os
 import secrets
-import shlex
 import shutil
-import sys
 import tempfile
 import threading
 from collections.abc import Mapping
@@ -26,28 +23,13 @@ from typing import Any
 
 from cad_sandbox.extensions import plugin_settings
 from cad_sandbox.scenario import Scenario, load_scenario
+from cad_sandbox.simulators.exports import Site, builtin_settings
 from cad_sandbox.simulators.server import LoopbackServer
 from cad_sandbox.simulators.sites import EGRESS_PATH, Secrets, build_servers
 from cad_sandbox.simulators.sso import TOKEN_PATH
 from cad_sandbox.tls import ThrowawayCA
 from cad_sandbox.webhook import webhook_body
 from cad_sandbox.world import World
-
-PD_FROM = "cad-sandbox@example.com"
-LEASE_NAMESPACE = "cad"
-REGION = "us-east-1"
-
-
-def org_policy_mapping(scenario: Scenario) -> str:
-    """The scenario's organisation routing as CAD_ORG_POLICY_MAPPING JSON ('' for none)."""
-    policies = scenario.pagerduty.org_policies if scenario.pagerduty else ()
-    if not policies:
-        return ""
-    organizations = [
-        {"name": p.name, "org_ids": list(p.org_ids), "escalation_policy": p.escalation_policy}
-        for p in policies
-    ]
-    return json.dumps({"organizations": organizations})
 
 
 class Sandbox:
@@ -76,7 +58,6 @@ class Sandbox:
             pd_token=secrets.token_urlsafe(24),
             ocm_client_id="cad-sandbox",
             ocm_client_secret=secrets.token_urlsafe(24),
-            hostkube_token=secrets.token_urlsafe(24),
         )
         # CAD signs the plans inform mode holds with it; no simulator needs it.
         self.plan_key = secrets.token_urlsafe(32)
@@ -149,47 +130,21 @@ class Sandbox:
         """Environment settings that point the real clients (and CAD) at this sandbox."""
         urls = self.urls
         ca = str(self.trust_path)  # added to the system's trust, so real hosts still verify
-        pagerduty = self.scenario.pagerduty
+        site = Site(urls=urls, secrets=self.secrets, scenario=self.scenario, trust_path=ca)
         settings = {
-            "CAD_PD_URL": urls["pagerduty"],
-            "CAD_PD_TOKEN": self.secrets.pd_token,
-            "CAD_PD_FROM": PD_FROM,
-            "CAD_SILENT_POLICY": pagerduty.silent_policy if pagerduty else "PSILENT",
-            "CAD_OCM_URL": urls["ocm"],
-            "CAD_OCM_TOKEN_URL": urls["sso_token"],
-            "CAD_OCM_CLIENT_ID": self.secrets.ocm_client_id,
-            "CAD_OCM_CLIENT_SECRET": self.secrets.ocm_client_secret,
-            "BACKPLANE_URL": urls["backplane"],
-            "AWS_ENDPOINT_URL": urls["aws"],
-            # Service-specific settings beat the general one, so pin them too.
-            "AWS_ENDPOINT_URL_EC2": urls["aws"],
-            "AWS_ENDPOINT_URL_CLOUDTRAIL": urls["aws"],
-            "AWS_DEFAULT_REGION": REGION,
-            # Dummy keys stop boto3 searching profiles or instance metadata for real ones.
-            "AWS_ACCESS_KEY_ID": "AKIASANDBOXDUMMYKEY0",
-            "AWS_SECRET_ACCESS_KEY": "sandbox-dummy-secret-not-checked",
-            "AWS_EC2_METADATA_DISABLED": "true",
             "SSL_CERT_FILE": ca,
             "REQUESTS_CA_BUNDLE": ca,
-            "AWS_CA_BUNDLE": ca,
             # A proxy in the caller's environment must not intercept loopback calls.
             "NO_PROXY": "127.0.0.1,localhost",
             "no_proxy": "127.0.0.1,localhost",
-            "CAD_NETWORK_VERIFIER": shlex.join([sys.executable, "-m", "cad_sandbox.fake_verifier"]),
-            "CAD_SANDBOX_EGRESS_URL": urls["egress"],
-            # The ledger of remediations lives with the sandbox, not in the user's home.
-            "CAD_STATE_DIR": str(Path(ca).parent / "state"),
-            # cad-lease keeps its locks in the simulated cluster CAD runs in (hostkube);
-            # CAD_LOCK_PROVIDER=lease turns it on.
-            "CAD_LEASE_API_URL": urls["hostkube"],
-            "CAD_LEASE_TOKEN": self.secrets.hostkube_token,
-            "CAD_LEASE_NAMESPACE": LEASE_NAMESPACE,
-            "CAD_LEASE_CA_FILE": ca,
-            "CAD_ORG_POLICY_MAPPING": org_policy_mapping(self.scenario),
             "CAD_PLAN_KEY": self.plan_key,
+            # Each built-in simulator's own settings (client URLs, credentials, ...).
+            **builtin_settings(site),
         }
         # Plugins' own simulators: each plugin's setting names its simulator's URL.
-        return settings | plugin_settings(self.scenario.simulators, urls, taken=settings)
+        return settings | plugin_settings(
+            self.scenario.simulators, urls, taken=settings, ca_file=ca
+        )
 
     def webhook_body(self) -> bytes:
         """The scenario's webhook, with ``self`` links pointing at this sandbox."""

@@ -18,7 +18,7 @@ def cad_commands() -> Iterator[Command]:
         command=LazyCommand(
             "sandbox",
             "cad_sandbox.commands:sandbox",
-            "Simulated PagerDuty, OCM, AWS and kube API for trying CAD without accounts.",
+            "Loopback simulators of the services CAD talks to, for trying CAD without accounts.",
         ),
     )
 

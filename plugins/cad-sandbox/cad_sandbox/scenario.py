@@ -13,13 +13,13 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
 from cad_core.strict_yaml import read_source
 
 from cad_sandbox import strict_yaml
+from cad_sandbox.catalog import bundled_examples
 from cad_sandbox.scenario_kube import ClusterOperator, Condition, Kube, KubeObject, TlsCertificate
 from cad_sandbox.webhook import webhook_body
 
@@ -449,16 +449,6 @@ def parse_scenario(
 ) -> Scenario:
     """Parse scenario YAML text; ``source`` names it in error messages."""
     return _build(strict_yaml.load_nodes(text, source), source, default_name, now, simulators)
-
-
-def bundled_examples() -> dict[str, Path]:
-    """The example scenarios shipped in this package, by name."""
-    folder = resources.files("cad_sandbox") / "examples"
-    return {
-        Path(item.name).stem: Path(str(item))
-        for item in sorted(folder.iterdir(), key=lambda i: i.name)
-        if item.name.endswith(".yaml")
-    }
 
 
 def _build(

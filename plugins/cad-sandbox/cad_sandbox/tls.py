@@ -1,8 +1,9 @@
 """A throwaway certificate authority for the simulators' HTTPS.
 
-The ``pagerduty`` client refuses plain-HTTP base URLs, so every simulator speaks TLS with a
-certificate from a CA made at start-up; clients trust it through ``SSL_CERT_FILE``,
-``REQUESTS_CA_BUNDLE`` and ``AWS_CA_BUNDLE`` pointing at the PEM file written here.
+Some clients refuse plain-HTTP base URLs, so every simulator speaks TLS with a certificate
+from a CA made at start-up; clients trust it through ``SSL_CERT_FILE``,
+``REQUESTS_CA_BUNDLE`` (and a simulator's own CA setting) pointing at the PEM file written
+here.
 """
 
 from __future__ import annotations

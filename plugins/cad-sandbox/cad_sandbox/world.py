@@ -88,9 +88,6 @@ class World:
         self.management_remediations: set[str] = set()  # ids on the management cluster
         # Objects the kube simulators created or updated, by side (simulators/kube_writes.py)
         self.kube_changes: dict[str, list[dict[str, Any]]] = {}
-        # The CAD pod's own cluster (simulators/leases.py): (namespace, name) -> Lease
-        self.leases: dict[tuple[str, str], dict[str, Any]] = {}
-        self.lease_version = 0
         # The sections of plugins' own simulators, by name (cad_sandbox.extensions).
         self.sections: dict[str, Any] = seed_sections(scenario)
         self._tokens: set[str] = set()

@@ -18,6 +18,7 @@ import requests
 from cad_core import SandboxSimulator, SimError, SimRequest, SimResponse
 from cad_core.errors import BadInputError
 from cad_core.plugins import Registry
+from cad_core.simulation import SimHost
 from cad_core.testing import inline_plugin
 
 from cad_sandbox.check import compare
@@ -185,6 +186,31 @@ def test_a_setting_the_sandbox_sets_itself_is_refused(
     clash = SandboxSimulator(name="pd2", setting="CAD_PD_URL", routes={"GET /": lambda r, s: s})
     cad_registry(simulators_plugin(clash))
     with Sandbox({}) as sandbox, pytest.raises(BadInputError, match="CAD_PD_URL is already set"):
+        sandbox.env()
+
+
+def test_exports_add_settings_from_the_host_and_may_not_take_another_s(
+    cad_registry: Callable[..., Registry],
+) -> None:
+    def exports(host: SimHost) -> dict[str, str]:
+        return {"TICKETS_TOKEN": "t0k", "TICKETS_CA": host.ca_file}
+
+    tickets = SandboxSimulator(
+        name="tickets", setting="TICKETS_URL", routes={"GET /": lambda r, s: s}, exports=exports
+    )
+    clash = SandboxSimulator(
+        name="pd2",
+        setting="PD2_URL",
+        routes={"GET /": lambda r, s: s},
+        exports=lambda host: {"SSL_CERT_FILE": host.ca_file},
+    )
+    cad_registry(simulators_plugin(tickets))
+    with Sandbox({}) as sandbox:
+        env = sandbox.env()
+    assert env["TICKETS_URL"].startswith("https://127.0.0.1:")
+    assert env["TICKETS_TOKEN"] == "t0k" and env["TICKETS_CA"] == env["SSL_CERT_FILE"]
+    cad_registry(simulators_plugin(clash))
+    with Sandbox({}) as sandbox, pytest.raises(BadInputError, match="SSL_CERT_FILE is already"):
         sandbox.env()
 
 

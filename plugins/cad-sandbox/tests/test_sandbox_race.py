@@ -12,7 +12,6 @@ from cad_sandbox.commands import run_scenario
 from cad_sandbox.race import run_trial, with_latency, workers
 
 PROCESSES = 4
-TRIALS = 20
 LATENCY_MS = 10
 # chgm's plan writes limited support, cmbb's a service log; both a report and the run notes.
 SCENARIOS = ("chgm-customer-stopped-instances", "cmbb-uwm-configmap-invalid")
@@ -49,9 +48,12 @@ def race_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     }
 
 
-def test_concurrent_runs_of_one_incident_write_everything_once(pool: Any, tmp_path: Path) -> None:
+@pytest.mark.campaign(trials=6)  # bench/race.py runs the full race
+def test_concurrent_runs_of_one_incident_write_everything_once(
+    pool: Any, tmp_path: Path, campaign_trials: int
+) -> None:
     env = race_env(tmp_path, CAD_LOCK_PROVIDER="file")
-    for trial in range(TRIALS):
+    for trial in range(campaign_trials):
         name = SCENARIOS[trial % len(SCENARIOS)]
         result = run_trial(pool, PROCESSES, with_latency(name, LATENCY_MS), env)
         assert result.written == ONE_RUN[name], f"trial {trial} ({name}): {result.written}"

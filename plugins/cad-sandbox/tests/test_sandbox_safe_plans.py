@@ -121,6 +121,7 @@ def faults(draw: Any) -> list[dict[str, Any]]:
     ]
 
 
+@pytest.mark.campaign
 @pytest.mark.usefixtures("fast_scenario_runs")
 @settings(
     max_examples=int(os.environ.get("CAD_TEST_EXAMPLES", "12")),

@@ -10,9 +10,10 @@ AWS call goes to ``/``, so the operation is what tells them apart in logs and fa
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cad_sandbox.simulators import cloudtrail, ec2
+from cad_sandbox.simulators.ocm_payloads import REGION
 from cad_sandbox.simulators.wire import (
     BaseSimulator,
     HttpProblem,
@@ -21,6 +22,9 @@ from cad_sandbox.simulators.wire import (
     Router,
     json_response,
 )
+
+if TYPE_CHECKING:
+    from cad_sandbox.simulators.exports import Site
 
 CLOUDTRAIL_TARGET = "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101."
 JSON_CONTENT_TYPE = "application/x-amz-json-1.1"
@@ -103,3 +107,19 @@ def _json_body(request: Request) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise HttpProblem(400, "Request body must be an object", aws_code="SerializationException")
     return body
+
+
+def exported_settings(site: Site) -> dict[str, str]:
+    """boto3's endpoints, region and trust; dummy keys, so it searches for no real ones."""
+    return {
+        "AWS_ENDPOINT_URL": site.urls["aws"],
+        # Service-specific settings beat the general one, so pin them too.
+        "AWS_ENDPOINT_URL_EC2": site.urls["aws"],
+        "AWS_ENDPOINT_URL_CLOUDTRAIL": site.urls["aws"],
+        "AWS_DEFAULT_REGION": REGION,
+        # Dummy keys stop boto3 searching profiles or instance metadata for real ones.
+        "AWS_ACCESS_KEY_ID": "AKIASANDBOXDUMMYKEY0",
+        "AWS_SECRET_ACCESS_KEY": "sandbox-dummy-secret-not-checked",
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "AWS_CA_BUNDLE": site.trust_path,
+    }

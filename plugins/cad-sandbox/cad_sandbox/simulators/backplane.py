@@ -7,8 +7,11 @@ import base64
 import binascii
 import json
 import secrets
+import shlex
+import sys
 from datetime import timedelta
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from cad_sandbox.simulators.ocm import ocm_error
 from cad_sandbox.simulators.ocm_payloads import AWS_ACCOUNT, REGION, timestamp
@@ -22,6 +25,9 @@ from cad_sandbox.simulators.wire import (
     segment,
 )
 from cad_sandbox.world import ClusterState, utc_now
+
+if TYPE_CHECKING:
+    from cad_sandbox.simulators.exports import Site
 
 PROXY_PREFIX = "/backplane/remediation-proxy/"
 ROLE_DENIED = (
@@ -174,3 +180,14 @@ class EgressSimulator(BaseSimulator):
                 "the scenario asks for a verifier that cannot run (egress.result: error)"
             )
         return json_response(200, body)
+
+
+def exported_settings(site: Site) -> dict[str, str]:
+    """cad-ocm's backplane client, and the fake egress verifier that asks this host."""
+    return {
+        "BACKPLANE_URL": site.urls["backplane"],
+        "CAD_NETWORK_VERIFIER": shlex.join([sys.executable, "-m", "cad_sandbox.fake_verifier"]),
+        "CAD_SANDBOX_EGRESS_URL": site.urls["egress"],
+        # cad-ocm's ledger of remediations lives with the sandbox, not in the user's home.
+        "CAD_STATE_DIR": str(Path(site.trust_path).parent / "state"),
+    }

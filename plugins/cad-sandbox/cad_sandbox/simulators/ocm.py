@@ -7,7 +7,7 @@ with the code prefix of the API that failed (``CLUSTERS-MGMT-404`` and so on).
 from __future__ import annotations
 
 import uuid
-from typing import Any, get_args
+from typing import TYPE_CHECKING, Any, get_args
 
 from cad_sandbox.scenario import Severity
 from cad_sandbox.simulators import ocm_payloads as payloads
@@ -22,6 +22,9 @@ from cad_sandbox.simulators.wire import (
     segment,
 )
 from cad_sandbox.world import ClusterState, utc_now
+
+if TYPE_CHECKING:
+    from cad_sandbox.simulators.exports import Site
 
 ERROR_PREFIXES = {
     "clusters_mgmt": "CLUSTERS-MGMT",
@@ -314,3 +317,8 @@ def _page(request: Request, kind: str, items: list[dict[str, Any]]) -> dict[str,
 
 def _filled(value: Any) -> bool:
     return isinstance(value, str) and bool(value.strip())
+
+
+def exported_settings(site: Site) -> dict[str, str]:
+    """cad-ocm's OCM client."""
+    return {"CAD_OCM_URL": site.urls["ocm"]}

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cad_sandbox.simulators.wire import (
     BaseSimulator,
@@ -20,6 +21,9 @@ from cad_sandbox.webhook import (
     service_html_url,
 )
 from cad_sandbox.world import IncidentState, World, rate_limit_headers, utc_now
+
+if TYPE_CHECKING:
+    from cad_sandbox.simulators.exports import Site
 
 ERROR_CODES = {400: 2001, 401: 2006, 403: 2010, 404: 2100, 429: 2020}
 DOCUMENTED_RATE_LIMIT = 960  # requests per minute, PagerDuty's published default
@@ -306,3 +310,30 @@ def _int_param(request: Request, name: str, default: int) -> int:
 
 def _timestamp(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+PD_FROM = "cad-sandbox@example.com"
+
+
+def exported_settings(site: Site) -> dict[str, str]:
+    """cad-pagerduty's client, its silent policy and the organisations' routing."""
+    pagerduty = site.scenario.pagerduty
+    return {
+        "CAD_PD_URL": site.urls["pagerduty"],
+        "CAD_PD_TOKEN": site.secrets.pd_token,
+        "CAD_PD_FROM": PD_FROM,
+        "CAD_SILENT_POLICY": pagerduty.silent_policy if pagerduty else "PSILENT",
+        "CAD_ORG_POLICY_MAPPING": org_policy_mapping(site.scenario),
+    }
+
+
+def org_policy_mapping(scenario: Any) -> str:
+    """The scenario's organisation routing as CAD_ORG_POLICY_MAPPING JSON ('' for none)."""
+    policies = scenario.pagerduty.org_policies if scenario.pagerduty else ()
+    if not policies:
+        return ""
+    organizations = [
+        {"name": p.name, "org_ids": list(p.org_ids), "escalation_policy": p.escalation_policy}
+        for p in policies
+    ]
+    return json.dumps({"organizations": organizations})

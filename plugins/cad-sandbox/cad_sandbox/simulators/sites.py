@@ -5,8 +5,9 @@
 * backplane: backplane, the kube API behind ``/backplane/remediation-proxy/<instance>/``
   (logged as ``kube`` with the path after that prefix, or ``management_kube`` for a
   remediation opened with ``managingCluster=management``) and ``/egress``;
-* aws: EC2 and CloudTrail;
-* hostkube: the cluster CAD itself runs in, serving the Leases cad-lease locks with.
+* aws: EC2 and CloudTrail.
+
+Plugins' simulators (``cad_sandbox_simulators``) get a host each, after these.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from cad_sandbox.extensions import plugin_servers
 from cad_sandbox.simulators.aws import AwsSimulator, operation_of
 from cad_sandbox.simulators.backplane import PROXY_PREFIX, BackplaneSimulator, EgressSimulator
 from cad_sandbox.simulators.kube import KubeSimulator
-from cad_sandbox.simulators.leases import LeaseSimulator
 from cad_sandbox.simulators.ocm import OcmSimulator
 from cad_sandbox.simulators.pagerduty import PagerDutySimulator
 from cad_sandbox.simulators.server import LoopbackServer, Mount
@@ -34,7 +34,6 @@ class Secrets:
     pd_token: str
     ocm_client_id: str
     ocm_client_secret: str
-    hostkube_token: str = ""
 
 
 def build_servers(world: World, secrets: Secrets, tls: ssl.SSLContext) -> dict[str, LoopbackServer]:
@@ -44,7 +43,6 @@ def build_servers(world: World, secrets: Secrets, tls: ssl.SSLContext) -> dict[s
         "ocm": LoopbackServer("ocm", world, _ocm_mount(world, secrets), tls),
         "backplane": LoopbackServer("backplane", world, _backplane_mount(world), tls),
         "aws": LoopbackServer("aws", world, _aws_mount(world), tls),
-        "hostkube": LoopbackServer("hostkube", world, _hostkube_mount(world, secrets), tls),
         **plugin_servers(world, tls),
     }
 
@@ -101,15 +99,6 @@ def _aws_mount(world: World) -> Mount:
     def mount(request: Request) -> Simulator:
         operation = operation_of(request)
         return _mounted(request, "aws", f"/{operation}" if operation else request.raw_path, aws)
-
-    return mount
-
-
-def _hostkube_mount(world: World, secrets: Secrets) -> Mount:
-    leases = LeaseSimulator(world, secrets.hostkube_token)
-
-    def mount(request: Request) -> Simulator:
-        return _mounted(request, "hostkube", request.raw_path, leases)
 
     return mount
 

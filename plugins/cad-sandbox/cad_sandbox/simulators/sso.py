@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hmac
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cad_sandbox.simulators.wire import (
     BaseSimulator,
@@ -16,6 +16,9 @@ from cad_sandbox.simulators.wire import (
     json_response,
 )
 from cad_sandbox.world import World
+
+if TYPE_CHECKING:
+    from cad_sandbox.simulators.exports import Site
 
 TOKEN_PATH = "/auth/realms/redhat-external/protocol/openid-connect/token"
 TOKEN_LIFETIME_S = 900
@@ -72,3 +75,12 @@ def _credentials(request: Request, form: dict[str, str]) -> tuple[str, str]:
             raise HttpProblem(401, "Malformed basic credentials") from None
         return user, password
     return form.get("client_id", ""), form.get("client_secret", "")
+
+
+def exported_settings(site: Site) -> dict[str, str]:
+    """cad-ocm's OAuth2 client credentials and where to trade them for a token."""
+    return {
+        "CAD_OCM_TOKEN_URL": site.urls["ocm"] + TOKEN_PATH,
+        "CAD_OCM_CLIENT_ID": site.secrets.ocm_client_id,
+        "CAD_OCM_CLIENT_SECRET": site.secrets.ocm_client_secret,
+    }

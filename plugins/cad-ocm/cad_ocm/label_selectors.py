@@ -1,4 +1,9 @@
-"""Matching labels against a kube ``LabelSelector`` (matchLabels and matchExpressions)."""
+"""Matching labels against a kube ``LabelSelector`` (matchLabels and matchExpressions).
+
+Investigations reach it as ``kube.selector_matches(selector, labels)`` on the ``kube``
+resource's client, so no plugin keeps a copy (machinehealthcheck and pdbblockingnodedrain
+both match objects they listed against a selector they read).
+"""
 
 from __future__ import annotations
 
@@ -11,7 +16,9 @@ class SelectorError(ValueError):
 
 
 def matches(selector: Mapping[str, Any] | None, labels: Mapping[str, str]) -> bool:
-    """An empty selector matches everything; callers decide what a missing one means."""
+    """An empty selector matches everything (as in the MachineHealthCheck API); callers
+    decide what a missing one means (a PodDisruptionBudget without one selects no pod).
+    A selector the apiserver would refuse raises :class:`SelectorError`, a ValueError."""
     selector = selector or {}
     for key, value in (selector.get("matchLabels") or {}).items():
         if labels.get(key) != value:

@@ -1,0 +1,76 @@
+"""The test loop's two speeds: campaigns run only when asked (``--campaigns``), or in CI.
+
+A campaign is a long, repeated check (races between processes, fuzzing, load on a port):
+valuable, but minutes long on a busy machine, and a loop that long is skipped before
+commits. Mark one with ``@pytest.mark.campaign`` (``trials=N``: how many rounds it does by
+default); the default run leaves it out and says how many it left out. ``--campaigns`` runs
+them too, ``--campaign-trials N`` sets their rounds (the full campaigns live in ``bench/``),
+and an explicit ``-m`` expression decides by itself (``-m campaign`` runs only them).
+CI (the environment variable ``CI`` set, as every CI service and .ci/run's runner do) runs
+them as if ``--campaigns`` were given, so CI runs exactly the README's test command.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+MARKER = "campaign"
+LEFT_OUT = pytest.StashKey[int]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("cad", "CAD test campaigns")
+    group.addoption(
+        "--campaigns",
+        action="store_true",
+        help="also run the tests marked campaign (races, fuzzing, load); .ci/run does",
+    )
+    group.addoption(
+        "--campaign-trials",
+        type=int,
+        metavar="N",
+        help="rounds for each campaign instead of its own default (the full runs are in bench/)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        f"{MARKER}(trials=N): a long race, fuzz or load check; runs with --campaigns (or -m)",
+    )
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.getoption("--campaigns") or config.getoption("markexpr") or _in_ci():
+        return
+    left_out = [item for item in items if item.get_closest_marker(MARKER)]
+    if left_out:
+        items[:] = [item for item in items if not item.get_closest_marker(MARKER)]
+        config.hook.pytest_deselected(items=left_out)
+        config.stash[LEFT_OUT] = len(left_out)
+
+
+def pytest_report_collectionfinish(config: pytest.Config) -> str | None:
+    count = config.stash.get(LEFT_OUT, 0)
+    if not count:
+        return None
+    return f"{count} campaign tests left out: run them with --campaigns (CI runs them)"
+
+
+@pytest.fixture
+def campaign_trials(request: pytest.FixtureRequest) -> int:
+    """How many rounds this campaign runs: ``--campaign-trials``, else its marker's ``trials``."""
+    given: int | None = request.config.getoption("--campaign-trials")
+    if given is not None:
+        return max(1, given)
+    marker = request.node.get_closest_marker(MARKER)
+    trials = marker.kwargs.get("trials") if marker else None
+    if not isinstance(trials, int):
+        raise pytest.UsageError(f"{request.node.nodeid}: mark it @pytest.mark.campaign(trials=N)")
+    return trials

@@ -1,0 +1,81 @@
+"""The repository's conftest.py: campaigns are left out by default and run when asked.
+
+Each case runs pytest in a real process on a small test file beside a copy of the
+conftest, the way ``scripts/test.sh`` and ``.ci/run`` run the whole suite.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+TESTS = """
+import pytest
+
+def test_everyday():
+    pass
+
+@pytest.mark.campaign(trials=3)
+def test_race(campaign_trials):
+    print(f"rounds={campaign_trials}")
+
+@pytest.mark.campaign
+def test_fuzz():
+    pass
+"""
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    shutil.copy2(ROOT / "conftest.py", tmp_path / "conftest.py")
+    (tmp_path / "test_sample.py").write_text(TESTS)
+    return tmp_path
+
+
+def pytest_in(folder: Path, *args: str, ci: str | None = None) -> subprocess.CompletedProcess[str]:
+    """pytest in ``folder``, as on a developer's machine unless ``ci`` sets ``CI``."""
+    env = {k: v for k, v in os.environ.items() if k != "CI"}
+    if ci is not None:
+        env["CI"] = ci
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-v", "-s", *args],
+        cwd=folder,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_the_default_run_leaves_campaigns_out_and_says_how_to_run_them(folder: Path) -> None:
+    done = pytest_in(folder)
+    assert done.returncode == 0, done.stdout
+    assert "2 campaign tests left out: run them with --campaigns" in done.stdout
+    assert "test_everyday PASSED" in done.stdout and "test_race" not in done.stdout
+
+
+def test_campaigns_run_with_their_own_trials_or_the_ones_given(folder: Path) -> None:
+    done = pytest_in(folder, "--campaigns")
+    assert done.returncode == 0, done.stdout
+    assert "rounds=3" in done.stdout and "test_fuzz PASSED" in done.stdout
+    fewer = pytest_in(folder, "--campaigns", "--campaign-trials", "1")
+    assert "rounds=1" in fewer.stdout
+
+
+def test_an_explicit_marker_expression_decides_alone(folder: Path) -> None:
+    done = pytest_in(folder, "-m", "campaign")
+    assert done.returncode == 0, done.stdout
+    assert "test_race" in done.stdout and "test_everyday" not in done.stdout
+
+
+def test_ci_runs_the_campaigns_with_the_readme_command(folder: Path) -> None:
+    done = pytest_in(folder, ci="true")
+    assert done.returncode == 0, done.stdout
+    assert "left out" not in done.stdout and "test_fuzz PASSED" in done.stdout
+    assert "left out" in pytest_in(folder, ci="false").stdout
