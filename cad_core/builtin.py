@@ -1,9 +1,8 @@
-"""Built-in plugin: the log and Prometheus metrics sinks, the core's own settings, and the
-file and no-op lock providers."""
+"""Built-in plugin: the log and Prometheus metrics sinks, the core's own settings (the
+table in ``cad_core.coresettings``), and the file and no-op lock providers."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 
 from cad_core.hookspecs import hookimpl
@@ -13,42 +12,20 @@ from cad_core.registrations import LockProvider, MetricsSink, Setting
 @hookimpl
 def cad_metrics_sinks() -> Iterator[MetricsSink]:
     from cad_core.metrics import PrometheusSink, log_sink_record
+    from cad_core.settings import setting
 
     yield MetricsSink(name="log", record=log_sink_record)
-    prometheus = PrometheusSink(os.environ.get("CAD_PROMETHEUS_PUSHGATEWAY"))
+    # Unchecked: a malformed URL is the start-up check's one line, not a broken plugin.
+    gateway = setting("CAD_PROMETHEUS_PUSHGATEWAY", check=False)
+    prometheus = PrometheusSink(gateway or None)
     yield MetricsSink(name="prometheus", record=prometheus.record, flush=prometheus.flush)
 
 
 @hookimpl
 def cad_settings() -> Iterator[Setting]:
-    from cad_core.checks import choice_check, url_check
-    from cad_core.logs import LOG_FORMATS
-    from cad_core.planword import KEY_PURPOSE, KEY_SETTING, TTL_SETTING, check_key, check_ttl
+    from cad_core.coresettings import CORE_SETTINGS
 
-    yield Setting(
-        name="CAD_PROMETHEUS_PUSHGATEWAY",
-        description="Pushgateway URL of the prometheus metrics sink",
-        check=url_check("http", "https"),
-    )
-    yield Setting(
-        name=KEY_SETTING,
-        description=f"{KEY_PURPOSE} (comma-separated: the first signs, any verifies)",
-        secret=True,
-        multiple=True,
-        check=check_key,
-    )
-    yield Setting(
-        name=TTL_SETTING,
-        description="how long a held plan can be applied (seconds)",
-        check=check_ttl,
-        default="86400",
-    )
-    yield Setting(
-        name="CAD_LOG_FORMAT",
-        description="log lines on stderr: text (for people) or json (one object a line)",
-        check=choice_check(*LOG_FORMATS),
-        default="text",
-    )
+    yield from CORE_SETTINGS
 
 
 @hookimpl

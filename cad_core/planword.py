@@ -20,7 +20,6 @@ import binascii
 import hashlib
 import hmac
 import json
-import os
 import time
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -84,8 +83,10 @@ def check_ttl(value: str) -> None:
 
 def plan_keys(environ: Mapping[str, str] | None = None) -> list[str]:
     """The configured keys, first (the signing one) first; blanks are ignored."""
-    raw = (os.environ if environ is None else environ).get(KEY_SETTING, "")
-    return [part.strip() for part in raw.split(",") if part.strip()]
+    from cad_core.settings import setting_values
+
+    # Unchecked: a short key is refused at start-up; here it must still verify old plans.
+    return setting_values(KEY_SETTING, environ, check=False)
 
 
 def required_keys() -> list[str]:
@@ -96,14 +97,9 @@ def required_keys() -> list[str]:
 
 
 def plan_ttl() -> float:
-    raw = os.environ.get(TTL_SETTING, "").strip()
-    if not raw:
-        return DEFAULT_TTL
-    try:
-        check_ttl(raw)
-    except ValueError as error:
-        raise BadInputError(f"{TTL_SETTING}={raw!r} {error}") from None
-    return float(raw)
+    from cad_core.settings import number
+
+    return number(TTL_SETTING)
 
 
 # -- signing -----------------------------------------------------------------------------
