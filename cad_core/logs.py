@@ -17,7 +17,6 @@ import base64
 import functools
 import json
 import logging
-import os
 import sys
 from urllib.parse import quote, quote_plus
 
@@ -150,8 +149,9 @@ def log_format() -> str:
     """``CAD_LOG_FORMAT``, checked like every declared setting (one line, exit 2)."""
     from cad_core.errors import BadInputError
     from cad_core.plugins.checks import choice_check
+    from cad_core.settings import setting
 
-    value = os.environ.get("CAD_LOG_FORMAT", "").strip() or "text"
+    value = setting("CAD_LOG_FORMAT", check=False) or "text"
     try:
         choice_check(*LOG_FORMATS)(value)
     except ValueError as error:
@@ -172,7 +172,9 @@ class LibraryFilter(logging.Filter):
 
 
 def level_from(value: str | None) -> int:
-    name = (value or os.environ.get("LOG_LEVEL") or "info").strip().lower()
+    from cad_core.settings import setting
+
+    name = (value or setting("LOG_LEVEL", strip=False) or "info").strip().lower()
     if name not in LEVELS:
         from cad_core.errors import BadInputError
 
@@ -183,17 +185,19 @@ def level_from(value: str | None) -> int:
 
 def setup_logging(level: str | None) -> None:
     handler = logging.StreamHandler(sys.stderr)
-    pipeline = escape_controls(os.environ.get("PIPELINE_NAME", ""))
+    from cad_core.settings import flag, setting
+
+    pipeline = escape_controls(setting("PIPELINE_NAME", strip=False))
     prefix = f"[{pipeline}] " if pipeline else ""
     if log_format() == "json":
-        handler.setFormatter(JsonFormatter(os.environ.get("PIPELINE_NAME", "").strip()))
+        handler.setFormatter(JsonFormatter(setting("PIPELINE_NAME")))
     else:
         handler.setFormatter(
             RedactingFormatter(
                 "%(asctime)s %(levelname)s %(pipeline)s%(name)s: %(message)s", prefix
             )
         )
-    libraries = bool(os.environ.get("CAD_LOG_LIBRARIES", "").strip())
+    libraries = flag("CAD_LOG_LIBRARIES")
     handler.addFilter(LibraryFilter(libraries))
     root = logging.getLogger()
     root.handlers[:] = [handler]

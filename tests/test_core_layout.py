@@ -94,8 +94,17 @@ def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
     return None
 
 
+# Imports inside a function that close a loop on purpose, each with its reason. A setting is
+# declared by the core's table or by a plugin, so `settings.declaration` asks the built
+# registry when it is called, and building the registry reads CAD_DISABLE_PLUGINS.
+LAZY_ON_PURPOSE = {("cad_core.settings", "cad_core.plugins.declared")}
+
+
 def test_the_core_has_no_import_cycle() -> None:
-    cycle = find_cycle(import_graph())
+    graph = import_graph()
+    for module, dependency in LAZY_ON_PURPOSE:
+        graph[module].discard(dependency)
+    cycle = find_cycle(graph)
     assert cycle is None, "import cycle: " + " -> ".join(cycle or [])
 
 

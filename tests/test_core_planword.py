@@ -12,13 +12,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from cad_core.coresettings import check_key, check_ttl
 from cad_core.plan.actions import LimitedSupport, ServiceLog, SilenceIncident
 from cad_core.plan.planword import (
     PlanBinding,
     PlanRefused,
     check_binding,
-    check_key,
-    check_ttl,
     plan_keys,
     sign_plan,
     verify_plan,

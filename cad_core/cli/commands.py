@@ -248,7 +248,10 @@ def config_check(file: str | None) -> None:
     Without FILE: the default routes the installed plugins declare.
     """
     from cad_core.cli.inventory import check_config
+    from cad_core.plugins.declared import check_settings
+    from cad_core.plugins.registry import get_registry
 
+    check_settings(get_registry())  # every declared setting, as `cad run` checks them
     click.echo(check_config(file))
 
 

@@ -28,7 +28,35 @@ def plugin_inventory(registry: Registry | None = None) -> dict[str, Any]:
                 "registrations": claims,
             }
         )
-    return {"plugins": plugins, "conflicts": registry.conflicts(command_only=True)}
+    return {
+        "plugins": plugins,
+        "settings": settings_inventory(registry),
+        "conflicts": registry.conflicts(command_only=True),
+    }
+
+
+def settings_inventory(registry: Registry) -> list[dict[str, Any]]:
+    """Every declared setting with its owner; whether it is set, never its value."""
+    import os
+
+    rows = []
+    for reg in registry.registrations("cad_settings"):
+        item = reg.item
+        rows.append(
+            {
+                "name": item.name,
+                "owner": reg.plugin.distribution or reg.plugin.name,
+                "plugin": reg.plugin.name,
+                "description": item.description,
+                "default": item.default or None,
+                "secret": item.secret,
+                "multiple": item.multiple,
+                "checked": item.check is not None,
+                "required_for": list(item.required_for),
+                "set": bool(item.values(os.environ)),
+            }
+        )
+    return sorted(rows, key=lambda row: (row["owner"], row["name"]))
 
 
 def _claim(item: Any) -> list[str]:

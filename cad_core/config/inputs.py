@@ -27,9 +27,9 @@ def read_bounded(
 ) -> bytes:
     """The file's bytes; too large, too slow or unreadable is one BadInputError."""
     if timeout is None:
-        from cad_core.settings import number_setting
+        from cad_core.settings import number
 
-        timeout = number_setting("CAD_INPUT_TIMEOUT_SECONDS", READ_TIMEOUT, 0)
+        timeout = number("CAD_INPUT_TIMEOUT_SECONDS")
     try:
         # O_NONBLOCK: opening a FIFO nobody writes to must not block; reads wait in select.
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)

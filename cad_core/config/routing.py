@@ -10,7 +10,6 @@ with its line, in the format of :mod:`cad_core.config.strict_yaml`.
 from __future__ import annotations
 
 import dataclasses
-import os
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar, Literal
@@ -103,12 +102,16 @@ def routes_from_plugins(investigations: Sequence[tuple[Any, str]]) -> RoutingCon
 
 def experimental_enabled() -> bool:
     """Upstream's strconv.ParseBool truth values."""
-    value = os.environ.get("CAD_EXPERIMENTAL_ENABLED", "")
+    from cad_core.settings import setting
+
+    value = setting("CAD_EXPERIMENTAL_ENABLED", strip=False)  # " true" is off, as upstream
     return value in ("1", "t", "T", "TRUE", "true", "True")
 
 
 def config_path(flag: str | None) -> str | None:
-    return flag or os.environ.get("CAD_INVESTIGATION_CONFIG_PATH") or None
+    from cad_core.settings import setting
+
+    return flag or setting("CAD_INVESTIGATION_CONFIG_PATH") or None
 
 
 KIND = "routing config"

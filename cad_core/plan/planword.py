@@ -20,7 +20,6 @@ import binascii
 import hashlib
 import hmac
 import json
-import os
 import time
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -34,8 +33,6 @@ VERSION = "cad1"
 KEY_SETTING = "CAD_PLAN_KEY"
 TTL_SETTING = "CAD_PLAN_TTL_SECONDS"
 DEFAULT_TTL = 24 * 3600.0
-TTL_BOUNDS = (60.0, 7 * 24 * 3600.0)
-MIN_KEY_LENGTH = 32
 KEY_PURPOSE = "the key CAD signs held plans with"
 
 
@@ -64,28 +61,12 @@ class SignedPlan:
 # -- settings ----------------------------------------------------------------------------
 
 
-def check_key(value: str) -> None:
-    """The ``cad_settings`` check of each ``CAD_PLAN_KEY`` part: long enough to guess never."""
-    if len(value) < MIN_KEY_LENGTH:
-        raise ValueError(
-            f"must be at least {MIN_KEY_LENGTH} characters (e.g. `openssl rand -hex 32`)"
-        )
-
-
-def check_ttl(value: str) -> None:
-    try:
-        seconds = float(value)
-    except ValueError:
-        raise ValueError("is not a number") from None
-    low, high = TTL_BOUNDS
-    if not low <= seconds <= high:  # also refuses nan
-        raise ValueError(f"must be between {low:g} and {high:g} seconds")
-
-
 def plan_keys(environ: Mapping[str, str] | None = None) -> list[str]:
     """The configured keys, first (the signing one) first; blanks are ignored."""
-    raw = (os.environ if environ is None else environ).get(KEY_SETTING, "")
-    return [part.strip() for part in raw.split(",") if part.strip()]
+    from cad_core.settings import setting_values
+
+    # Unchecked: a short key is refused at start-up; here it must still verify old plans.
+    return setting_values(KEY_SETTING, environ, check=False)
 
 
 def required_keys() -> list[str]:
@@ -96,14 +77,9 @@ def required_keys() -> list[str]:
 
 
 def plan_ttl() -> float:
-    raw = os.environ.get(TTL_SETTING, "").strip()
-    if not raw:
-        return DEFAULT_TTL
-    try:
-        check_ttl(raw)
-    except ValueError as error:
-        raise BadInputError(f"{TTL_SETTING}={raw!r} {error}") from None
-    return float(raw)
+    from cad_core.settings import number
+
+    return number(TTL_SETTING)
 
 
 # -- signing -----------------------------------------------------------------------------

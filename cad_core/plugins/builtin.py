@@ -1,10 +1,10 @@
 """Built-in plugin: metrics sinks, the core's own settings, the file and no-op locks.
 
-The sinks are the log and the Prometheus Pushgateway."""
+The sinks are the log and the Prometheus Pushgateway; the settings are the table in
+``cad_core.coresettings``."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 
 from cad_core.plugins.hookspecs import hookimpl
@@ -14,42 +14,20 @@ from cad_core.plugins.registrations import LockProvider, MetricsSink, Setting
 @hookimpl
 def cad_metrics_sinks() -> Iterator[MetricsSink]:
     from cad_core.run.metrics import PrometheusSink, log_sink_record
+    from cad_core.settings import setting
 
     yield MetricsSink(name="log", record=log_sink_record)
-    prometheus = PrometheusSink(os.environ.get("CAD_PROMETHEUS_PUSHGATEWAY"))
+    # Unchecked: a malformed URL is the start-up check's one line, not a broken plugin.
+    gateway = setting("CAD_PROMETHEUS_PUSHGATEWAY", check=False)
+    prometheus = PrometheusSink(gateway or None)
     yield MetricsSink(name="prometheus", record=prometheus.record, flush=prometheus.flush)
 
 
 @hookimpl
 def cad_settings() -> Iterator[Setting]:
-    from cad_core.logs import LOG_FORMATS
-    from cad_core.plan.planword import KEY_PURPOSE, KEY_SETTING, TTL_SETTING, check_key, check_ttl
-    from cad_core.plugins.checks import choice_check, url_check
+    from cad_core.coresettings import CORE_SETTINGS
 
-    yield Setting(
-        name="CAD_PROMETHEUS_PUSHGATEWAY",
-        description="Pushgateway URL of the prometheus metrics sink",
-        check=url_check("http", "https"),
-    )
-    yield Setting(
-        name=KEY_SETTING,
-        description=f"{KEY_PURPOSE} (comma-separated: the first signs, any verifies)",
-        secret=True,
-        multiple=True,
-        check=check_key,
-    )
-    yield Setting(
-        name=TTL_SETTING,
-        description="how long a held plan can be applied (seconds)",
-        check=check_ttl,
-        default="86400",
-    )
-    yield Setting(
-        name="CAD_LOG_FORMAT",
-        description="log lines on stderr: text (for people) or json (one object a line)",
-        check=choice_check(*LOG_FORMATS),
-        default="text",
-    )
+    yield from CORE_SETTINGS
 
 
 @hookimpl

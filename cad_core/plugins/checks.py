@@ -39,8 +39,8 @@ def url_check(*schemes: str) -> Callable[[str], None]:
     return check
 
 
-def number_check(minimum: float = 0.0) -> Callable[[str], None]:
-    """A check that accepts finite numbers of at least ``minimum``."""
+def number_check(minimum: float = 0.0, *, above: bool = False) -> Callable[[str], None]:
+    """A check that accepts finite numbers of at least ``minimum`` (``above``: more than)."""
 
     def check(value: str) -> None:
         try:
@@ -49,8 +49,8 @@ def number_check(minimum: float = 0.0) -> Callable[[str], None]:
             raise ValueError("is not a number") from None
         if not number == number or number in (float("inf"), float("-inf")):
             raise ValueError("is not a finite number")
-        if number < minimum:
-            raise ValueError(f"must be at least {minimum:g}")
+        if number <= minimum if above else number < minimum:
+            raise ValueError(f"must be {'more than' if above else 'at least'} {minimum:g}")
 
     return check
 

@@ -49,6 +49,14 @@ def secret_values(environ: Mapping[str, str] | None = None) -> list[str]:
     return sorted(values)
 
 
+def refusal(setting: Setting, value: str, error: Exception) -> str:
+    """``NAME='value' reason``; a secret's value is never shown, even quoted by its check."""
+    why = str(error) if isinstance(error, ValueError) else f"(check failed: {error!r})"
+    if setting.secret:
+        return f"{setting.name}=*** {why.replace(value, '***')}"
+    return f"{setting.name}={value!r} {why}"
+
+
 def validate_settings(
     settings: Iterable[Setting], environ: Mapping[str, str] | None = None
 ) -> None:
@@ -62,9 +70,7 @@ def validate_settings(
             try:
                 setting.check(value)
             except Exception as error:  # a check that breaks still refuses the value
-                shown = "***" if setting.secret else repr(value)
-                why = error if isinstance(error, ValueError) else f"(check failed: {error!r})"
-                problems.append(f"{setting.name}={shown} {why}")
+                problems.append(refusal(setting, value, error))
     if problems:
         raise BadInputError("; ".join(problems))
 

@@ -214,7 +214,9 @@ def cad_settings() -> Iterable[Setting]:  # type: ignore[empty-body]
     CAD checks every declared setting at start-up (a malformed value is one line naming
     the variable, exit code 2, before any request), redacts every ``secret=True`` value
     from logs, errors and output in every encoding it writes, and lists them in
-    ``cad plugins``. ``name`` is the environment variable.
+    ``cad plugins``. ``name`` is the environment variable. Read it through the
+    declaration, ``cad_core.settings.setting(CHAT_URL)`` (or by name once the registry is
+    built): the stripped value, checked, or the declared default.
 
     Example::
 

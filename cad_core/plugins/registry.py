@@ -8,7 +8,6 @@ bad registration is marked failed and left out; the others keep working.
 from __future__ import annotations
 
 import importlib
-import os
 import threading
 from collections.abc import Callable, Iterable
 from types import ModuleType
@@ -83,8 +82,9 @@ class PluginInfo:
 
 
 def _disabled() -> set[str]:
-    raw = os.environ.get("CAD_DISABLE_PLUGINS", "")
-    return {part.strip().lower() for part in raw.split(",") if part.strip()}
+    from cad_core.settings import setting_values
+
+    return {part.lower() for part in setting_values("CAD_DISABLE_PLUGINS")}
 
 
 def _is_disabled(info: PluginInfo, disabled: set[str]) -> bool:

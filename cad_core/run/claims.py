@@ -107,5 +107,7 @@ class FileClaims:
 
 def file_claims() -> FileClaims | None:
     """The built-in file provider's claims: under ``CAD_STATE_DIR``, or None when unset."""
-    folder = os.environ.get(STATE_DIR_SETTING, "").strip()
+    from cad_core.settings import setting
+
+    folder = setting(STATE_DIR_SETTING)
     return FileClaims(Path(folder) / "replay-claims") if folder else None

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING
 import attrs
 
 from cad_core.errors import BadInputError, CadError, one_line
-from cad_core.settings import number_setting
+from cad_core.settings import number, setting
 
 if TYPE_CHECKING:
     from cad_core.plugins.registrations import LockProvider
@@ -166,8 +166,8 @@ class RunLocks:
     @classmethod
     def from_env(cls, registry: Registry, *, check: bool = True) -> RunLocks:
         """Select ``CAD_LOCK_PROVIDER``; an unknown name or bad setting is a BadInputError."""
-        name = os.environ.get(PROVIDER_SETTING, "").strip().lower() or DEFAULT_PROVIDER
-        wait = number_setting(WAIT_SETTING, DEFAULT_WAIT_SECONDS)
+        name = setting(PROVIDER_SETTING).lower() or DEFAULT_PROVIDER
+        wait = number(WAIT_SETTING)
         providers = registry.lock_providers()
         if name not in providers:
             known = ", ".join(sorted(providers)) or "none installed"
@@ -215,7 +215,7 @@ def _quiet_release(key: str, release: Callable[[], None]) -> None:
 
 def lock_dir() -> Path:
     """``CAD_LOCK_DIR``, or a folder of this user's in the temp dir (created, mode 0700)."""
-    given = os.environ.get(DIR_SETTING, "").strip()
+    given = setting(DIR_SETTING)
     folder = Path(given) if given else Path(tempfile.gettempdir()) / f"cad-locks-{os.getuid()}"
     try:
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)

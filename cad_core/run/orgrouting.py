@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -36,7 +35,9 @@ log = logging.getLogger("cad.orgrouting")
 
 def load_mapping(environ: Mapping[str, str] | None = None) -> dict[str, str]:
     """Organisation id -> escalation policy id; ``{}`` when the setting is unset or empty."""
-    raw = (os.environ if environ is None else environ).get(ORG_POLICY_MAPPING, "").strip()
+    from cad_core.settings import setting
+
+    raw = setting(ORG_POLICY_MAPPING, environ)
     if not raw:
         return {}
     try:

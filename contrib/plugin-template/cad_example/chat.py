@@ -7,17 +7,22 @@ re-run of CAD (another process, another day) never posts the same message twice.
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from cad_core.errors import MissingSettingError
 from cad_core.http import session
+from cad_core.plugins.checks import url_check
+from cad_core.plugins.registrations import Setting
+from cad_core.settings import setting
 
 SETTING = "CAD_EXAMPLE_CHAT_URL"
+# Declared (plugin.py yields it from cad_settings) and read through the declaration:
+# `cad config check` checks it, `cad plugins` lists it.
+CHAT_URL = Setting(SETTING, "base URL of the chat service", check=url_check("https", "http"))
 
 
 def _url() -> str:
-    url = os.environ.get(SETTING, "").rstrip("/")
+    url = setting(CHAT_URL).rstrip("/")
     if not url:
         raise MissingSettingError([SETTING], "where chat messages are posted")
     return url

@@ -5,7 +5,21 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import cad_example.actions  # noqa: F401  (registers the chat_message type)
-from cad_core import ActionExecutor, DefaultRoute, Investigation, SandboxSimulator, hookimpl
+from cad_core import (
+    ActionExecutor,
+    DefaultRoute,
+    Investigation,
+    SandboxSimulator,
+    Setting,
+    hookimpl,
+)
+
+
+@hookimpl
+def cad_settings() -> Iterator[Setting]:
+    from cad_example import chat
+
+    yield chat.CHAT_URL
 
 
 @hookimpl

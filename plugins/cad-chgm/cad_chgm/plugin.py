@@ -2,7 +2,14 @@
 
 from collections.abc import Iterator
 
-from cad_core import DefaultRoute, Investigation, hookimpl
+from cad_core import DefaultRoute, Investigation, Setting, hookimpl
+
+
+@hookimpl
+def cad_settings() -> Iterator[Setting]:
+    from cad_chgm.settings import declared
+
+    yield from declared()
 
 
 @hookimpl

@@ -5,21 +5,33 @@ The egress verifier's settings belong to cad-ocm, which runs it (``egress_verifi
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import attrs
-from cad_core.settings import number_setting
+from cad_core.plugins.checks import number_check
+from cad_core.plugins.registrations import Setting
+from cad_core.settings import number
 
 CLOUDTRAIL_WAIT = "CAD_CHGM_CLOUDTRAIL_WAIT_SECONDS"
 
 DEFAULT_CLOUDTRAIL_WAIT = 60.0
 
+CLOUDTRAIL_WAIT_SETTING = Setting(
+    CLOUDTRAIL_WAIT,
+    "how long chgm keeps asking CloudTrail for stop events (s); 0 asks once",
+    check=number_check(0),
+    default=f"{DEFAULT_CLOUDTRAIL_WAIT:g}",
+)
 
-def _seconds(name: str, default: float, *, allow_zero: bool) -> float:
-    return number_setting(name, default, 0.0, above_minimum=not allow_zero)
+
+def declared() -> Iterator[Setting]:
+    """What plugin.py's ``cad_settings`` yields."""
+    yield CLOUDTRAIL_WAIT_SETTING
 
 
 def cloudtrail_wait_seconds() -> float:
     """How long to keep asking CloudTrail for stop events in total; 0 asks once."""
-    return _seconds(CLOUDTRAIL_WAIT, DEFAULT_CLOUDTRAIL_WAIT, allow_zero=True)
+    return number(CLOUDTRAIL_WAIT_SETTING)
 
 
 @attrs.frozen

@@ -8,7 +8,6 @@ as upstream: the check is a hint, not a finding.
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from cad_clustertools.kubeview import Obj
@@ -50,7 +49,11 @@ def eol_warning(version_obj: Obj, current: str) -> str:
     if minor is None:
         return ""
     prefix = channel_prefix(str((version_obj.get("spec") or {}).get("channel") or ""))
-    base = os.environ.get(URL_SETTING, "").strip().rstrip("/") or DEFAULT_URL
+    from cad_core.settings import setting
+
+    from cad_clustertools.plugin import UPGRADE_GRAPH_URL
+
+    base = setting(UPGRADE_GRAPH_URL).rstrip("/") or DEFAULT_URL
     latest = minor
     try:
         with requests.Session() as session:

@@ -10,7 +10,6 @@ report, and escalates so that a person runs them.
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from cad_core import InvestigationContext, InvestigationResult
@@ -65,7 +64,11 @@ def _hcp(ctx: InvestigationContext, cluster: dict[str, Any]) -> None:
         )
     else:
         ctx.notes.success(f"No must-gather is running on management cluster {management.name}")
-    image = os.environ.get(IMAGE_SETTING, "").strip() or DEFAULT_IMAGE
+    from cad_core.settings import setting
+
+    from cad_clustertools.plugin import MUST_GATHER_IMAGE
+
+    image = setting(MUST_GATHER_IMAGE)
     ctx.notes.line(
         f"Collect it (ROSA HCP), logged in to management cluster {management.name}:\n"
         f"  oc adm must-gather --dest-dir=./must-gather --image={image} "

@@ -62,18 +62,23 @@ def cad_investigations() -> Iterator[Investigation]:
     )
 
 
+# Declared once; the tools read them through these declarations.
+MUST_GATHER_IMAGE = Setting(
+    name="CAD_ACM_HCP_MUST_GATHER_IMAGE",
+    description="must-gather image for HCP clusters (mustgather's command)",
+    default="registry.redhat.io/multicluster-engine/must-gather-rhel9:v2.8",
+)
+UPGRADE_GRAPH_URL = Setting(
+    name="CAD_UPGRADE_GRAPH_URL",
+    description="base URL of the upgrade graph clusterhealthcheck's end-of-life check asks",
+    default="https://api.openshift.com",
+)
+
+
 @hookimpl
 def cad_settings() -> Iterator[Setting]:
-    yield Setting(
-        name="CAD_ACM_HCP_MUST_GATHER_IMAGE",
-        description="must-gather image for HCP clusters (mustgather's command)",
-        default="registry.redhat.io/multicluster-engine/must-gather-rhel9:v2.8",
-    )
-    yield Setting(
-        name="CAD_UPGRADE_GRAPH_URL",
-        description="base URL of the upgrade graph clusterhealthcheck's end-of-life check asks",
-        default="https://api.openshift.com",
-    )
+    yield MUST_GATHER_IMAGE
+    yield UPGRADE_GRAPH_URL
 
 
 @hookimpl

@@ -11,7 +11,6 @@ one.
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from cad_core import (
@@ -24,9 +23,10 @@ from cad_core import (
 )
 from cad_core.errors import CadError, InfrastructureError, ResourceError, one_line, retryable
 from cad_core.plan.helpers import report_and_note
-from cad_core.settings import number_setting
+from cad_core.settings import number, setting
 
 from cad_etcddatabasequotalowspace import analysis, jobs
+from cad_etcddatabasequotalowspace.plugin import ANALYSIS_TIMEOUT, OCTOSQL_IMAGE
 
 IMAGE_SETTING = "CAD_OCTOSQL_IMAGE"
 DEFAULT_IMAGE = "quay.io/redhat_emp1/octosql-etcd:f1c13b27"  # upstream's deployment default
@@ -203,7 +203,7 @@ def _run_job(ctx: InvestigationContext, kube: Any, job: dict[str, Any], namespac
             namespace=namespace,
         )
 
-    timeout = number_setting(TIMEOUT_SETTING, 300.0, 1.0)
+    timeout = number(ANALYSIS_TIMEOUT)
     end = jobs.wait_for(read, timeout)
     if end != "succeeded":
         raise Stop(
@@ -235,4 +235,4 @@ def _job_log(kube: Any, name: str) -> str:
 
 
 def _image() -> str:
-    return os.environ.get(IMAGE_SETTING, "").strip() or DEFAULT_IMAGE
+    return setting(OCTOSQL_IMAGE)

@@ -25,16 +25,21 @@ def cad_investigations() -> Iterator[Investigation]:
     )
 
 
+# Declared once; investigation.py reads them through these declarations.
+OCTOSQL_IMAGE = Setting(
+    name="CAD_OCTOSQL_IMAGE",
+    description="image of the etcd snapshot analyser (analyze-snapshot.sh)",
+    default="quay.io/redhat_emp1/octosql-etcd:f1c13b27",  # upstream's deployment default
+)
+ANALYSIS_TIMEOUT = Setting(
+    name="CAD_ETCD_ANALYSIS_TIMEOUT_SECONDS",
+    description="how long etcddatabasequotalowspace waits for its analysis Job",
+    check=number_check(1),
+    default="300",
+)
+
+
 @hookimpl
 def cad_settings() -> Iterator[Setting]:
-    yield Setting(
-        name="CAD_OCTOSQL_IMAGE",
-        description="image of the etcd snapshot analyser (analyze-snapshot.sh)",
-        default="quay.io/redhat_emp1/octosql-etcd:f1c13b27",
-    )
-    yield Setting(
-        name="CAD_ETCD_ANALYSIS_TIMEOUT_SECONDS",
-        description="how long etcddatabasequotalowspace waits for its analysis Job",
-        check=number_check(1),
-        default="300",
-    )
+    yield OCTOSQL_IMAGE
+    yield ANALYSIS_TIMEOUT

@@ -2,7 +2,14 @@
 
 from collections.abc import Iterator
 
-from cad_core import Investigation, hookimpl
+from cad_core import Investigation, Setting, hookimpl
+
+
+@hookimpl
+def cad_settings() -> Iterator[Setting]:
+    from cad_expiredcertificates.settings import WARNING_DAYS_SETTING
+
+    yield WARNING_DAYS_SETTING
 
 
 @hookimpl

@@ -32,7 +32,7 @@ from cad_core.plugins.registry import Registry
 from cad_core.run.context import Alert, Resources, RunInfo
 from cad_core.run.orgrouting import load_mapping, route_to_org_policy
 from cad_core.run.record import RunRecord
-from cad_core.settings import RunSettings, number_setting
+from cad_core.settings import RunSettings, number
 
 from cad_interceptor.deliveries import CLAIMED_BEFORE, Answer, Deliveries, delivery_key
 from cad_interceptor.envelope import MAX_BODY, unwrap
@@ -61,11 +61,11 @@ class Interceptor:
         self.registry, self.config = registry, config
         base = settings or RunSettings.from_env()
         # The work of one webhook is bounded: senders wait a few seconds, and retry on 5xx.
-        budget = number_setting("CAD_INTERCEPTOR_WORK_SECONDS", 30.0, 1)
+        budget = number("CAD_INTERCEPTOR_WORK_SECONDS")
         self.settings = attrs.evolve(
             base, retry=attrs.evolve(base.retry, deadline=min(base.retry.deadline, budget))
         )
-        self.answer_within = number_setting("CAD_INTERCEPTOR_ANSWER_SECONDS", 4.0, 0.1)
+        self.answer_within = number("CAD_INTERCEPTOR_ANSWER_SECONDS")
         window, max_keys = replay_settings()
         load_mapping()  # a bad CAD_ORG_POLICY_MAPPING fails at start-up, not per request
         self.metrics = CollectorRegistry()

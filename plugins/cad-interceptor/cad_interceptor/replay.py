@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import logging
-import os
 from typing import TYPE_CHECKING
 
 from cad_core.errors import BadInputError
-from cad_core.settings import number_setting
+from cad_core.settings import number, setting
 
 if TYPE_CHECKING:
     from cad_core.plugins.registry import Registry
@@ -22,18 +21,15 @@ DEFAULT_WINDOW, DEFAULT_MAX_KEYS = 600.0, 50_000
 
 def replay_settings() -> tuple[float, int]:
     """The window (s) and the most keys it may hold; 0 (turning it off) is refused."""
-    raw = os.environ.get(WINDOW_SETTING, "").strip()
-    try:
-        off = raw != "" and float(raw) == 0
-    except ValueError:
-        off = False  # number_setting below names the bad value
-    if off:
+    window = number(WINDOW_SETTING)  # declared at least 0, so that 0 gets its own words
+    if window == 0:
         raise BadInputError(
             f"{WINDOW_SETTING}=0 would turn replay protection off, which CAD does not allow; "
             f"set at least 1 (the default is {DEFAULT_WINDOW:g})"
         )
-    window = number_setting(WINDOW_SETTING, DEFAULT_WINDOW, 1)
-    max_keys = int(number_setting(MAX_KEYS_SETTING, DEFAULT_MAX_KEYS, 100))
+    if window < 1:
+        raise BadInputError(f"{WINDOW_SETTING}={setting(WINDOW_SETTING)!r} must be at least 1")
+    max_keys = int(number(MAX_KEYS_SETTING))
     return window, max_keys
 
 

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from cad_core import LockProvider, SandboxSimulator, hookimpl
-from cad_core.plugins.checks import number_check, url_check
-from cad_core.plugins.registrations import Setting
+from cad_core import LockProvider, SandboxSimulator, Setting, hookimpl
+
+
+@hookimpl
+def cad_settings() -> Iterator[Setting]:
+    from cad_lease.settings import DECLARED
+
+    yield from DECLARED.values()
 
 
 @hookimpl
@@ -33,26 +38,3 @@ def cad_sandbox_simulators() -> Iterator[SandboxSimulator]:
     from cad_lease.simulator import simulator
 
     yield simulator()
-
-
-@hookimpl
-def cad_settings() -> Iterator[Setting]:
-    # Names only (cad_lease.settings reads them): declared so the token is redacted everywhere.
-    yield Setting(
-        name="CAD_LEASE_API_URL",
-        description="the Kubernetes API server holding CAD's Leases",
-        check=url_check("https", "http"),
-    )
-    yield Setting(
-        name="CAD_LEASE_TOKEN",
-        description="bearer token for that API server (default: the pod's service account)",
-        secret=True,
-    )
-    yield Setting(name="CAD_LEASE_NAMESPACE", description="namespace of CAD's Leases")
-    yield Setting(name="CAD_LEASE_CA_FILE", description="CA bundle of that API server")
-    yield Setting(
-        name="CAD_LEASE_DURATION_SECONDS",
-        description="leaseDurationSeconds of each Lease (renewed every quarter of it)",
-        check=number_check(3),
-        default="60",
-    )

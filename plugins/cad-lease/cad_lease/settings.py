@@ -15,6 +15,9 @@ from pathlib import Path
 
 import attrs
 from cad_core.errors import BadInputError, MissingSettingError
+from cad_core.plugins.checks import url_check
+from cad_core.plugins.registrations import Setting
+from cad_core.settings import setting
 
 SERVICE_ACCOUNT = Path("/var/run/secrets/kubernetes.io/serviceaccount")
 API_URL = "CAD_LEASE_API_URL"
@@ -49,10 +52,10 @@ class LeaseSettings:
 
 def load_settings(service_account: Path = SERVICE_ACCOUNT) -> LeaseSettings:
     """Settings from the environment and the service account; BadInputError names gaps."""
-    env = os.environ
-    api_url = env.get(API_URL, "").strip() or _in_cluster_url()
-    namespace = env.get(NAMESPACE, "").strip() or _read(service_account / "namespace")
-    token = env.get(TOKEN, "").strip() or None
+    given = {name: setting(declared) for name, declared in DECLARED.items()}
+    api_url = given[API_URL] or _in_cluster_url()
+    namespace = given[NAMESPACE] or _read(service_account / "namespace")
+    token = given[TOKEN] or None
     token_file = service_account / "token"
     missing = [
         name
@@ -67,7 +70,7 @@ def load_settings(service_account: Path = SERVICE_ACCOUNT) -> LeaseSettings:
         raise MissingSettingError(
             missing, "the lease lock provider, outside a Kubernetes pod's service account"
         )
-    ca = env.get(CA_FILE, "").strip()
+    ca = given[CA_FILE]
     verify: str | bool = ca or (
         str(service_account / "ca.crt") if (service_account / "ca.crt").is_file() else True
     )
@@ -77,7 +80,7 @@ def load_settings(service_account: Path = SERVICE_ACCOUNT) -> LeaseSettings:
         token=token,
         token_file=token_file,
         verify=verify,
-        duration=_duration(),
+        duration=int(given[DURATION]),
     )
 
 
@@ -101,10 +104,32 @@ def _read(path: Path) -> str:
         return ""
 
 
-def _duration() -> int:
-    raw = os.environ.get(DURATION, "").strip()
-    if not raw:
-        return DEFAULT_DURATION
-    if not raw.isdigit() or int(raw) < MIN_DURATION:
-        raise BadInputError(f"{DURATION}={raw!r} must be a whole number of at least {MIN_DURATION}")
-    return int(raw)
+def _check_duration(value: str) -> None:
+    if not value.isdigit() or int(value) < MIN_DURATION:
+        raise ValueError(f"must be a whole number of at least {MIN_DURATION}")
+
+
+# Every setting cad-lease reads, declared (plugin.py yields them) and read through these.
+DECLARED = {
+    declared.name: declared
+    for declared in (
+        Setting(
+            API_URL,
+            "the Kubernetes API server holding CAD's Leases (default: the pod's cluster)",
+            check=url_check("https", "http"),
+        ),
+        Setting(
+            TOKEN,
+            "bearer token for that API server (default: the pod's service account)",
+            secret=True,  # redacted everywhere
+        ),
+        Setting(NAMESPACE, "namespace of CAD's Leases (default: the service account's)"),
+        Setting(CA_FILE, "CA bundle of that API server (default: the service account's)"),
+        Setting(
+            DURATION,
+            "leaseDurationSeconds of each Lease (renewed every quarter of it)",
+            check=_check_duration,
+            default=str(DEFAULT_DURATION),
+        ),
+    )
+}

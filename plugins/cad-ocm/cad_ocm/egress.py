@@ -22,7 +22,8 @@ from typing import Any
 
 import attrs
 from cad_core.errors import BadInputError
-from cad_core.settings import number_setting
+
+from cad_ocm.settings import number, value
 
 SUCCESS = "success"
 FAILURE = "failure"
@@ -52,12 +53,12 @@ class EgressResult:
 
 
 def verifier_timeout_seconds() -> float:
-    return number_setting(VERIFIER_TIMEOUT, DEFAULT_VERIFIER_TIMEOUT, 0.0, above_minimum=True)
+    return number(VERIFIER_TIMEOUT)
 
 
 def verifier_command() -> list[str]:
     """The egress verifier's command line, split like a shell would split it."""
-    raw = os.environ.get(VERIFIER_COMMAND, "").strip() or DEFAULT_VERIFIER_COMMAND
+    raw = value(VERIFIER_COMMAND)
     try:
         words = shlex.split(raw)
     except ValueError as error:

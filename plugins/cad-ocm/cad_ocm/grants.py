@@ -55,7 +55,9 @@ RUN_ID = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
 
 
 def state_dir() -> Path:
-    configured = os.environ.get("CAD_STATE_DIR", "").strip()
+    from cad_core.settings import setting
+
+    configured = setting("CAD_STATE_DIR")
     if configured:
         return Path(configured)
     base = os.environ.get("XDG_STATE_HOME", "").strip() or str(Path.home() / ".local" / "state")
@@ -63,9 +65,9 @@ def state_dir() -> Path:
 
 
 def ttl_seconds() -> float:
-    from cad_core.settings import number_setting
+    from cad_ocm.settings import number
 
-    return number_setting("CAD_GRANT_TTL_SECONDS", DEFAULT_TTL, 1)
+    return number("CAD_GRANT_TTL_SECONDS")
 
 
 def ledger_key(secret: str) -> bytes:

@@ -19,9 +19,9 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from cad_core.errors import BadInputError, NotFoundError, PermanentError
-from cad_core.settings import number_setting
 
 from cad_ocm.http import ApiClient, json_body
+from cad_ocm.settings import number
 
 if TYPE_CHECKING:
     from cad_ocm.backplane import BackplaneClient
@@ -47,7 +47,7 @@ def api_path(
 
 def page_size_setting() -> int:
     """``CAD_KUBE_PAGE_SIZE``: objects per list request (a whole number, 1 or more)."""
-    value = number_setting(PAGE_SIZE_SETTING, PAGE_SIZE, 1.0)
+    value = number(PAGE_SIZE_SETTING)
     if value != int(value):
         raise BadInputError(f"{PAGE_SIZE_SETTING}={value:g} must be a whole number")
     return int(value)

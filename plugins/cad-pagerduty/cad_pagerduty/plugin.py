@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from cad_core.plugins.checks import url_check
 from cad_core.plugins.hookspecs import hookimpl
 from cad_core.plugins.registrations import ActionExecutor, AlertSource, Setting
 
@@ -26,23 +25,9 @@ def cad_alert_sources() -> Iterator[AlertSource]:
 
 @hookimpl
 def cad_settings() -> Iterator[Setting]:
-    # Names only: cad_pagerduty.settings (which reads them) is not imported for `cad --help`.
-    yield Setting(
-        name="CAD_PD_URL",
-        description="PagerDuty REST API base URL",
-        check=url_check("https"),
-        default="https://api.pagerduty.com",
-    )
-    yield Setting(name="CAD_PD_TOKEN", description="a PagerDuty REST API key", secret=True)
-    yield Setting(name="CAD_PD_FROM", description="e-mail sent as From on incident writes")
-    yield Setting(name="CAD_SILENT_POLICY", description="the escalation policy that silences")
-    yield Setting(
-        name="PD_SIGNATURE",
-        description="the webhook signing secret(s), comma-separated",
-        secret=True,
-        multiple=True,
-        required_for=("interceptor",),
-    )
+    from cad_pagerduty.settings import DECLARED
+
+    yield from DECLARED.values()
 
 
 @hookimpl

@@ -1,4 +1,4 @@
-"""Environment settings of the PagerDuty plugin, read when they are needed.
+"""Environment settings of the PagerDuty plugin: declared here, read when they are needed.
 
 Reading late (not at import) keeps ``cad --help`` working without any setting, and lets
 a run that never touches PagerDuty (a manual run) go without a token.
@@ -6,20 +6,44 @@ a run that never touches PagerDuty (a manual run) go without a token.
 
 from __future__ import annotations
 
-import os
-
 from cad_core.errors import MissingSettingError
+from cad_core.plugins.checks import url_check
+from cad_core.plugins.registrations import Setting
+from cad_core.settings import setting
 
 URL = "CAD_PD_URL"
 TOKEN = "CAD_PD_TOKEN"
 FROM = "CAD_PD_FROM"
 SILENT_POLICY = "CAD_SILENT_POLICY"
+SIGNATURE = "PD_SIGNATURE"
 
 DEFAULT_URL = "https://api.pagerduty.com"
 
+DECLARED = {
+    declared.name: declared
+    for declared in (
+        Setting(
+            URL,
+            "PagerDuty REST API base URL",
+            check=url_check("https"),
+            default=DEFAULT_URL,
+        ),
+        Setting(TOKEN, "a PagerDuty REST API key", secret=True),
+        Setting(FROM, "e-mail sent as From on incident writes"),
+        Setting(SILENT_POLICY, "the escalation policy that silences"),
+        Setting(
+            SIGNATURE,
+            "the webhook signing secret(s), comma-separated",
+            secret=True,
+            multiple=True,
+            required_for=("interceptor",),
+        ),
+    )
+}
+
 
 def _value(name: str) -> str:
-    return os.environ.get(name, "").strip()
+    return setting(DECLARED[name], check=False)  # cad run checked them at start-up
 
 
 def base_url() -> str:

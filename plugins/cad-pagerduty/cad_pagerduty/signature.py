@@ -14,10 +14,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import os
 from collections.abc import Iterable, Mapping, Sequence
 
 from cad_core.plugins.registrations import Verdict
+from cad_core.settings import setting_values
 
 HEADER = "X-PagerDuty-Signature"
 SECRETS = "PD_SIGNATURE"
@@ -68,7 +68,9 @@ def verify(body: bytes, header_values: Sequence[str], secrets: Sequence[str]) ->
 
 def verify_request(headers: Mapping[str, Sequence[str]], body: bytes) -> Verdict:
     """The ``AlertSource.verify`` of PagerDuty: headers have lower-case names."""
-    secrets = parse_secrets(os.environ.get(SECRETS, ""))
+    from cad_pagerduty.settings import DECLARED
+
+    secrets = setting_values(DECLARED[SECRETS])
     try:
         verify(body, headers.get(HEADER.lower(), ()), secrets)
     except SignatureError as error:

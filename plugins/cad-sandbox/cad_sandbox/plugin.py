@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from cad_core import Command, hookimpl
+from cad_core import Command, Setting, hookimpl
 
 
 @hookimpl
@@ -20,4 +20,12 @@ def cad_commands() -> Iterator[Command]:
             "cad_sandbox.commands:sandbox",
             "Loopback simulators of the services CAD talks to, for trying CAD without accounts.",
         ),
+    )
+
+
+@hookimpl
+def cad_settings() -> Iterator[Setting]:
+    # Read by cad_sandbox.fake_verifier, which imports only the standard library.
+    yield Setting(
+        "CAD_SANDBOX_EGRESS_URL", "where the sandbox's stand-in egress verifier reads its verdict"
     )
