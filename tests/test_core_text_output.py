@@ -51,7 +51,7 @@ def test_plugins_is_a_compact_table_that_fits_the_terminal() -> None:
     assert out[0].split() == ["PLUGIN", "VERSION", "STATUS", "PROVIDES"]
     assert max(len(line) for line in out) <= 100
     rows = {line.split()[0]: line for line in out[1:] if line.startswith("cad-")}
-    chgm = ["0.1.0", "loaded", "investigation", "chgm;", "1", "setting"]  # CAD_CHGM_* (issue 24)
+    chgm = ["0.1.0", "loaded", "investigation", "chgm;", "1", "setting"]  # its declared setting
     assert rows["cad-chgm"].split()[1:] == chgm
     assert len(rows) == len(json.loads(cad("plugins", "--output", "json").stdout)["plugins"])
     assert out[-1].endswith("Every claim: cad plugins --verbose (or --output json).")
