@@ -20,8 +20,8 @@ from typing import Any
 
 import yaml
 
-from cad_core.engine.report import Status
-from cad_core.engine.schedule import dependencies, sequential_order
+from cad_core.plan.engine.report import Status
+from cad_core.plan.engine.schedule import dependencies, sequential_order
 from cad_sandbox.commands import run_scenario
 from cad_sandbox.scenario import bundled_examples
 

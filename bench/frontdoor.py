@@ -84,7 +84,12 @@ class Door:
             "CAD_INVESTIGATION_CONFIG_PATH": str(config),
             "LOG_LEVEL": "info" if stuck_log_reader else "error",
         }
-        command = [sys.executable, "-c", "from cad_core.cli import main; main()", "interceptor"]
+        command = [
+            sys.executable,
+            "-c",
+            "from cad_core.cli.commands import main; main()",
+            "interceptor",
+        ]
         command += ["--host", "127.0.0.1", "--port", str(self.port)]
         command += ["--health-port", str(self.health)]
         # A pipe nobody reads: its buffer fills after a few hundred log lines.

@@ -2,7 +2,7 @@
 
 What it measures: hypothesis generates ``--examples`` inputs (default 2500) for each kind,
 10,000 in all, and feeds each to the product the way a user would, in-process
-(``cad_core.cli.main`` with stdout/stderr captured, SystemExit caught):
+(``cad_core.cli.commands.main`` with stdout/stderr captured, SystemExit caught):
 
 * ``payload``: webhook bodies for ``cad route --payload-path FILE --config <sandbox
   routing>`` with no PagerDuty settings, so nothing leaves the process: random JSON,
@@ -57,7 +57,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
 
-from cad_core import filters
+from cad_core.config import filters
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/ itself, for _common
 from _common import REFERENCE, REPO, environ  # noqa: E402 - needs the line above
@@ -717,7 +717,7 @@ class Verdict:
 
 def run_cli(argv: list[str]) -> tuple[int, str, str]:
     """``cad ARGV`` in-process: (exit code, stdout, stderr)."""
-    from cad_core.cli import main
+    from cad_core.cli.commands import main
 
     out, err = io.StringIO(), io.StringIO()
     root = logging.getLogger()
@@ -909,7 +909,7 @@ def main(argv: list[str] | None = None) -> int:
     if unknown or args.examples < 1:
         parser.error(f"unknown kind(s) {unknown}; --examples must be at least 1")
 
-    from cad_core.plugins import get_registry
+    from cad_core.plugins.registry import get_registry
 
     get_registry()
     webhooks = reference_webhooks(sandbox_webhooks())

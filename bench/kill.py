@@ -42,7 +42,7 @@ from cad_sandbox.scenario import Latency
 SCENARIO = "cmbb-monitoring-healthy"
 CLUSTER = "2abc7d0e1f2g3h4i5j6k7l8m9n0o1p2q"
 INVESTIGATION = "clustermonitoringerrorbudgetburn"
-COMMAND = [sys.executable, "-c", "from cad_core.cli import main; main()", "run"]
+COMMAND = [sys.executable, "-c", "from cad_core.cli.commands import main; main()", "run"]
 COMMAND += ["-c", CLUSTER, "-i", INVESTIGATION]
 KUBE_MS = 300
 

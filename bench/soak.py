@@ -145,7 +145,7 @@ def init_worker(settings: dict[str, str]) -> None:
 
 def run_one(task: tuple[int, str, str, float]) -> dict[str, Any]:
     index, name, seed, probability = task
-    from cad_core.app import RunRequest, execute
+    from cad_core.run.app import RunRequest, execute
     from cad_pagerduty.client import forget_clients
     from cad_sandbox.commands import default_config, environment
     from cad_sandbox.harness import Sandbox

@@ -32,14 +32,14 @@ GOAL_HELP = 2.0
 GOAL_HELP_INSTALLED = 1.8
 BASELINE = ["-c", "import click"]
 COMMANDS = {
-    "cad --help": ["-c", "from cad_core.cli import main; main(['--help'])"],
-    "cad plugins": ["-c", "from cad_core.cli import main; main(['plugins'])"],
+    "cad --help": ["-c", "from cad_core.cli.commands import main; main(['--help'])"],
+    "cad plugins": ["-c", "from cad_core.cli.commands import main; main(['plugins'])"],
 }
 PROBE = (
     "import sys, atexit, json\n"
     "atexit.register(lambda: sys.__stderr__.write('MODULES ' + json.dumps("
     "sorted(m for m in {heavy} if m in sys.modules)) + '\\n'))\n"
-    "from cad_core.cli import main; main({args})"
+    "from cad_core.cli.commands import main; main({args})"
 )
 
 

@@ -2,10 +2,10 @@
 
 What it measures: N distinct incidents (default 500, so the run outlasts the first
 rate-limit window) are delivered, signed, over real HTTP
-to the interceptor (served in-process by ``cad_core.interceptor.server.make_server`` on an
+to the interceptor (served in-process by ``cad_interceptor.server.make_server`` on an
 ephemeral port of 127.0.0.1, as ``cad interceptor`` serves it). Incidents whose title has a
 chain continue; the bench then runs them the way the Tekton pipeline would: it decodes the
-interceptor's ``payload_base64`` and hands it to the runner (``cad_core.app.execute``), with
+interceptor's ``payload_base64`` and hands it to the runner (``cad_core.run.app.execute``), with
 bounded concurrency (``--workers``, default 4). The rest are escalated by the interceptor
 itself. Everything talks to ONE sandbox world whose PagerDuty simulator enforces
 ``--pd-rate-limit`` requests per minute (default 960, PagerDuty's documented limit; a request
@@ -110,7 +110,7 @@ class Storm:
     def handle(self, i: int) -> Outcome:
         import requests
 
-        from cad_core.app import RunRequest, execute
+        from cad_core.run.app import RunRequest, execute
         from cad_pagerduty.signature import HEADER, sign
 
         outcome = Outcome(i, kind_of(i))
@@ -199,10 +199,10 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--incidents, --workers and --pd-rate-limit must be at least 1")
     clusters = args.clusters or args.incidents
 
-    from cad_core.app import check_plugins, load_routing
-    from cad_core.interceptor.app import Interceptor
-    from cad_core.interceptor.server import make_server, shutdown
-    from cad_core.plugins import get_registry
+    from cad_core.plugins.registry import get_registry
+    from cad_core.run.app import check_plugins, load_routing
+    from cad_interceptor.app import Interceptor
+    from cad_interceptor.server import make_server, shutdown
     from cad_sandbox.commands import default_config
     from cad_sandbox.harness import Sandbox
 

@@ -6,10 +6,14 @@ runner) are imported where they are used so that ``cad --help`` stays fast.
 
 from typing import TYPE_CHECKING, Any
 
+from cad_core import _moved
+
+_moved.install()  # old module paths (before 0.2) load with a DeprecationWarning
+
 # Where each public name lives. Names load on first use (PEP 562), so importing
 # cad_core (as every plugin module does) costs almost nothing: `cad --help` stays fast.
 _EXPORTS = {
-    "cad_core.actions": (
+    "cad_core.plan.actions": (
         "Action",
         "Audience",
         "ClusterReport",
@@ -20,18 +24,14 @@ _EXPORTS = {
         "ReassignIncident",
         "ServiceLog",
         "SilenceIncident",
-        "SimError",
-        "SimRequest",
-        "SimResponse",
         "register_action_type",
     ),
-    "cad_core.context": (
+    "cad_core.run.context": (
         "Alert",
         "ExecutionContext",
         "InvestigationContext",
         "Resources",
         "RunInfo",
-        "SandboxSimulator",
     ),
     "cad_core.errors": (
         "ActionSkipped",
@@ -44,10 +44,11 @@ _EXPORTS = {
         "PermanentError",
         "TransientError",
     ),
-    "cad_core.hookspecs": ("hookimpl",),
-    "cad_core.locks": ("LockError", "LockLost", "LockUnavailable"),
-    "cad_core.notes": ("Notes",),
-    "cad_core.registrations": (
+    "cad_core.plugins.hookspecs": ("hookimpl",),
+    "cad_core.run.locks": ("LockError", "LockLost", "LockUnavailable"),
+    "cad_core.plan.notes": ("Notes",),
+    "cad_core.plan.view": ("PlanView",),
+    "cad_core.plugins.registrations": (
         "ActionExecutor",
         "AlertSource",
         "Command",
@@ -57,11 +58,12 @@ _EXPORTS = {
         "InvestigationResult",
         "LockProvider",
         "MetricsSink",
+        "OutputFormat",
         "Resource",
         "Setting",
         "Verdict",
     ),
-    "cad_core.simulation": ("SandboxSimulator", "SimError", "SimRequest", "SimResponse"),
+    "cad_core.plugins.simulation": ("SandboxSimulator", "SimError", "SimRequest", "SimResponse"),
 }
 _WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
 
@@ -78,7 +80,18 @@ def __getattr__(name: str) -> Any:
 
 
 if TYPE_CHECKING:
-    from cad_core.actions import (
+    from cad_core.errors import (
+        ActionSkipped,
+        BadInputError,
+        CadError,
+        FindingError,
+        InfrastructureError,
+        MissingSettingError,
+        NotFoundError,
+        PermanentError,
+        TransientError,
+    )
+    from cad_core.plan.actions import (
         Action,
         Audience,
         ClusterReport,
@@ -91,28 +104,10 @@ if TYPE_CHECKING:
         SilenceIncident,
         register_action_type,
     )
-    from cad_core.context import (
-        Alert,
-        ExecutionContext,
-        InvestigationContext,
-        Resources,
-        RunInfo,
-    )
-    from cad_core.errors import (
-        ActionSkipped,
-        BadInputError,
-        CadError,
-        FindingError,
-        InfrastructureError,
-        MissingSettingError,
-        NotFoundError,
-        PermanentError,
-        TransientError,
-    )
-    from cad_core.hookspecs import hookimpl
-    from cad_core.locks import LockError, LockLost, LockUnavailable
-    from cad_core.notes import Notes
-    from cad_core.registrations import (
+    from cad_core.plan.notes import Notes
+    from cad_core.plan.view import PlanView
+    from cad_core.plugins.hookspecs import hookimpl
+    from cad_core.plugins.registrations import (
         ActionExecutor,
         AlertSource,
         Command,
@@ -122,11 +117,20 @@ if TYPE_CHECKING:
         InvestigationResult,
         LockProvider,
         MetricsSink,
+        OutputFormat,
         Resource,
         Setting,
         Verdict,
     )
-    from cad_core.simulation import SandboxSimulator, SimError, SimRequest, SimResponse
+    from cad_core.plugins.simulation import SandboxSimulator, SimError, SimRequest, SimResponse
+    from cad_core.run.context import (
+        Alert,
+        ExecutionContext,
+        InvestigationContext,
+        Resources,
+        RunInfo,
+    )
+    from cad_core.run.locks import LockError, LockLost, LockUnavailable
 
 __version__ = "0.1.0"
 
@@ -160,8 +164,10 @@ __all__ = [
     "MetricsSink",
     "MissingSettingError",
     "Notes",
+    "OutputFormat",
     "NotFoundError",
     "PermanentError",
+    "PlanView",
     "ReassignIncident",
     "Resource",
     "Resources",

@@ -7,20 +7,30 @@ without building the plugin registry: logging and plugin loading read settings t
 
 from __future__ import annotations
 
-from cad_core.checks import choice_check, number_check, url_check
-from cad_core.registrations import Setting
+from cad_core.plugins.checks import choice_check, number_check, url_check
+from cad_core.plugins.registrations import Setting
+
+# The plan word's (cad_core.plan.planword) limits, checked here so no cycle runs through it.
+TTL_BOUNDS = (60.0, 7 * 24 * 3600.0)
+MIN_KEY_LENGTH = 32
 
 
-def _plan_key(value: str) -> None:
-    from cad_core.planword import check_key  # here: `cad --help` never signs a plan
+def check_key(value: str) -> None:
+    """The ``cad_settings`` check of each ``CAD_PLAN_KEY`` part: long enough to guess never."""
+    if len(value) < MIN_KEY_LENGTH:
+        raise ValueError(
+            f"must be at least {MIN_KEY_LENGTH} characters (e.g. `openssl rand -hex 32`)"
+        )
 
-    check_key(value)
 
-
-def _plan_ttl(value: str) -> None:
-    from cad_core.planword import check_ttl
-
-    check_ttl(value)
+def check_ttl(value: str) -> None:
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise ValueError("is not a number") from None
+    low, high = TTL_BOUNDS
+    if not low <= seconds <= high:  # also refuses nan
+        raise ValueError(f"must be between {low:g} and {high:g} seconds")
 
 
 def _number(name: str, default: str, description: str, minimum: float = 0.0) -> Setting:
@@ -63,12 +73,12 @@ CORE_SETTINGS: tuple[Setting, ...] = (
         "the key CAD signs held plans with (comma-separated: the first signs, any verifies)",
         secret=True,
         multiple=True,
-        check=_plan_key,
+        check=check_key,
     ),
     Setting(
         "CAD_PLAN_TTL_SECONDS",
         "how long a held plan can be applied (seconds)",
-        check=_plan_ttl,
+        check=check_ttl,
         default="86400",
     ),
     Setting("CAD_LOCK_PROVIDER", "who keeps the run locks: file, lease, none, ...", default="file"),

@@ -30,7 +30,7 @@ _CONTROL = {i: f"\\x{i:02x}" for i in range(32) if i != 9} | {10: "\\n", 13: "\\
 
 def secrets() -> list[str]:
     """Current values of every declared secret (each part of a comma list on its own)."""
-    from cad_core.declared import secret_values
+    from cad_core.plugins.declared import secret_values
 
     return [value for value in secret_values() if len(value) >= MIN_SECRET]
 
@@ -147,8 +147,8 @@ def _utc(created: float) -> str:
 
 def log_format() -> str:
     """``CAD_LOG_FORMAT``, checked like every declared setting (one line, exit 2)."""
-    from cad_core.checks import choice_check
     from cad_core.errors import BadInputError
+    from cad_core.plugins.checks import choice_check
     from cad_core.settings import setting
 
     value = setting("CAD_LOG_FORMAT", check=False) or "text"

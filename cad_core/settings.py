@@ -14,9 +14,9 @@ from collections.abc import Mapping
 
 import attrs
 
-from cad_core.engine.retry import RetryPolicy
 from cad_core.errors import BadInputError, CadError
-from cad_core.registrations import Setting
+from cad_core.plan.engine.retry import RetryPolicy
+from cad_core.plugins.registrations import Setting
 
 
 def number_setting(
@@ -95,7 +95,7 @@ def declaration(name: str | Setting) -> Setting:
     for declared in CORE_SETTINGS:
         if declared.name == name:
             return declared
-    from cad_core.declared import declared_settings
+    from cad_core.plugins.declared import declared_settings
 
     for declared in declared_settings():
         if declared.name == name:
@@ -130,7 +130,7 @@ def setting(
             try:
                 declared.check(part)
             except Exception as error:  # a check that breaks still refuses the value
-                from cad_core.declared import refusal
+                from cad_core.plugins.declared import refusal
 
                 raise BadInputError(refusal(declared, part, error)) from None
     return raw if strip else given

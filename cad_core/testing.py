@@ -20,7 +20,7 @@ Fixtures:
   for the test and restored afterwards.
 * ``recording_sink``: a metrics sink that keeps every event; register it with
   ``recording_sink.plugin``.
-* ``execution_context(...)``: an :class:`~cad_core.context.ExecutionContext` over a
+* ``execution_context(...)``: an :class:`~cad_core.run.context.ExecutionContext` over a
   registry's resources, for calling executors the way the engine does.
 
 With cad-sandbox installed, its ``cad_simulator(name, seed=None, **scenario)`` fixture
@@ -36,16 +36,16 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from cad_core.context import Alert, ExecutionContext, Resources
-from cad_core.hookspecs import hookimpl
-from cad_core.isolation import only_plugins
-from cad_core.metrics import MetricEvent
-from cad_core.notes import Notes
-from cad_core.plugins import Registry, build_registry, set_registry
-from cad_core.registrations import MetricsSink
+from cad_core.plan.notes import Notes
+from cad_core.plugins.hookspecs import hookimpl
+from cad_core.plugins.isolation import only_plugins
+from cad_core.plugins.registrations import MetricsSink
+from cad_core.plugins.registry import Registry, build_registry, set_registry
+from cad_core.run.context import Alert, ExecutionContext, Resources
+from cad_core.run.metrics import MetricEvent
 
 if TYPE_CHECKING:
-    from cad_core.engine.report import ActionOutcome
+    from cad_core.plan.engine.report import ActionOutcome
 
 
 def inline_plugin(name: str, **hooks: Callable[[], Any]) -> types.ModuleType:
@@ -120,7 +120,7 @@ def execution_context() -> Callable[..., ExecutionContext]:
 
 def secrets_plugin(*names: str, multiple: tuple[str, ...] = ()) -> types.ModuleType:
     """An inline plugin declaring ``names`` as secrets (``multiple``: comma lists)."""
-    from cad_core.registrations import Setting
+    from cad_core.plugins.registrations import Setting
 
     def settings() -> Iterator[Setting]:
         for name in names:
@@ -153,18 +153,18 @@ def run_investigation(
     every other resource is built as in production. The plan runs through the real
     engine: dry-run, duplicate checks and every executor behave as in production.
 
-    The result is one :class:`~cad_core.engine.report.ActionOutcome` per planned action,
+    The result is one :class:`~cad_core.plan.engine.report.ActionOutcome` per planned action,
     in plan order (actions a policy removed or replaced included, where they stood),
     followed by any CAD added itself (an escalation when the investigation failed).
     Each has ``action`` (the planned action), ``status`` (a
-    :class:`~cad_core.engine.report.Status`, equal to its string: ``"succeeded"``,
+    :class:`~cad_core.plan.engine.report.Status`, equal to its string: ``"succeeded"``,
     ``"skipped_duplicate"``, ``"failed"``, ``"dry_run"``, ``"not_run"``,
     ``"held_for_approval"``, ``"dropped_by_policy"``, ``"replaced_by_policy"``),
     ``reason`` (why it was skipped, held or what a dry run would do), ``error`` (why it
     failed or did not run), ``executor``, ``attempts``, ``investigation`` and ``type``.
     """
-    from cad_core.app import RunRequest, execute
-    from cad_core.isolation import isolated
+    from cad_core.plugins.isolation import isolated
+    from cad_core.run.app import RunRequest, execute
 
     with isolated(plugins):
         request = RunRequest(

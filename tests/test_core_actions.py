@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cad_core.actions import (
+from cad_core.errors import ActionValidationError
+from cad_core.plan.actions import (
     SEVERITIES,
     ClusterReport,
     EscalateIncident,
@@ -26,7 +27,6 @@ from cad_core.actions import (
     to_dict,
     to_json,
 )
-from cad_core.errors import ActionValidationError
 
 text = st.text(min_size=1).filter(lambda s: s.strip())
 ACTIONS = st.one_of(
@@ -152,8 +152,9 @@ def test_third_parties_can_add_types() -> None:
 def test_a_second_definition_of_a_type_id_is_a_conflict_not_an_import_error() -> None:
     """Which definition is imported first decides nothing: both are kept, the registry
     reports the conflict (tests/test_core_contract.py runs it through `cad`)."""
-    from cad_core import Action, actions
-    from cad_core.plugins import build_registry
+    from cad_core import Action
+    from cad_core.plan import actions
+    from cad_core.plugins.registry import build_registry
 
     @register_action_type
     @attrs.frozen

@@ -35,7 +35,7 @@ def _run(sandbox: Any, tmp_path: Path, failures: int, **env: str) -> tuple[int, 
     box = sandbox(data)
     payload = tmp_path / "payload.json"
     payload.write_bytes(box.webhook_body())
-    command = [sys.executable, "-c", "from cad_core.cli import main; main()", "run"]
+    command = [sys.executable, "-c", "from cad_core.cli.commands import main; main()", "run"]
     command += ["--payload-path", str(payload), "--config", default_config(), "-o", "json"]
     done = subprocess.run(
         command,

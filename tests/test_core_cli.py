@@ -27,7 +27,7 @@ from cad_core import (
     Setting,
     __version__,
 )
-from cad_core.cli import main
+from cad_core.cli.commands import main
 from cad_core.logs import RedactingFormatter
 from cad_core.testing import inline_plugin
 
@@ -192,7 +192,7 @@ HELP_PROBE = textwrap.dedent(
         sys.__stdout__.flush()
 
     atexit.register(report)
-    from cad_core.cli import main
+    from cad_core.cli.commands import main
     main(["--help"])
     """
 ).format(heavy=HEAVY)
@@ -267,7 +267,7 @@ def test_plugins_text_shows_conflicts(cad_registry, capsys) -> None:
     cad_registry(World().plugin, inline_plugin("rival-plugin", cad_action_executors=rival))
     code, out, _err = cli(capsys, "plugins", "--verbose")
     assert code == 0
-    assert f"cad-core {__version__} [cad_core.builtin]: loaded" in out
+    assert f"cad-core {__version__} [cad_core.plugins.builtin]: loaded" in out
     assert "    metrics_sinks: log; prometheus" in out
     assert "CONFLICT: action type 'incident_note' is claimed by 'note-writer' (inline) and " in out
 
@@ -607,7 +607,7 @@ def test_route_explains_experimental_entries_and_no_match(
 def test_a_payload_with_a_huge_integer_is_bad_input(tmp_path: Path, capsys: Any) -> None:
     """Found by the fuzzer: json raises a plain ValueError past 4300 digits."""
     from cad_core.errors import BadInputError
-    from cad_core.payload import decode_payload
+    from cad_core.run.payload import decode_payload
 
     with pytest.raises(BadInputError, match="is not valid JSON"):
         decode_payload(b'{"n": ' + b"9" * 5000 + b"}")
@@ -618,7 +618,7 @@ def test_route_when_the_alert_cannot_be_read_is_one_line(
 ) -> None:
     """Found by the fuzzer: an alert source's own error (PagerDuty has no such incident)."""
     from cad_core import AlertSource, NotFoundError
-    from cad_core.cli import main
+    from cad_core.cli.commands import main
     from cad_core.testing import inline_plugin
 
     def parse(payload: bytes) -> Any:

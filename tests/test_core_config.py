@@ -11,14 +11,14 @@ from pathlib import Path
 import pytest
 
 from cad_core import Investigation, InvestigationResult
-from cad_core.app import known_investigations, load_routing
-from cad_core.config import (
+from cad_core.config.routing import (
     RoutingConfig,
     config_path,
     experimental_enabled,
     load_config,
 )
 from cad_core.errors import BadInputError
+from cad_core.run.app import known_investigations, load_routing
 from cad_core.testing import inline_plugin
 
 # The alert fields plus the cluster fields cad-ocm registers (upstream's names).
@@ -737,7 +737,7 @@ def test_experimental_unset_is_off(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_the_contrib_example_is_valid_and_routes_the_standard_alerts() -> None:
-    from cad_core.chains import with_heads
+    from cad_core.run.chains import with_heads
 
     config = load_config(EXAMPLE, INSTALLED, ALIASES)
     assert config.chain_heads == ("precheck", "ccam")

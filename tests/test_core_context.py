@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from cad_core.context import Resources
+from cad_core.run.context import Resources
 
 
 def test_investigation_scoped_resources_are_built_once_per_investigation() -> None:
-    from cad_core.context import RunInfo
-    from cad_core.registrations import Resource
+    from cad_core.plugins.registrations import Resource
+    from cad_core.run.context import RunInfo
 
     built: list[str] = []
 

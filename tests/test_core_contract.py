@@ -19,7 +19,7 @@ import pytest
 
 HERE = Path(__file__).resolve().parent
 PLUGINS = HERE / "data" / "contract"
-CAD = "from cad_core.cli import main; main()"
+CAD = "from cad_core.cli.commands import main; main()"
 # Plugins that would disturb the cases not about them: each case enables what it tests.
 NOISY = ("careless", "broken", "simtwin", "chatmirror")
 CLUSTER = "2abc7d0e1f2g3h4i5j6k7l8m9n0o1p2q"

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from cad_core import DefaultRoute, Investigation, InvestigationResult
-from cad_core.app import load_routing, plugin_routes
-from cad_core.cli import main
+from cad_core.cli.commands import main
 from cad_core.errors import BadInputError
+from cad_core.run.app import load_routing, plugin_routes
 from cad_core.testing import inline_plugin
 
 

@@ -27,11 +27,11 @@ from cad_core import (
     SilenceIncident,
     TransientError,
 )
-from cad_core.actions import action_types
-from cad_core.engine import EngineSettings, Status, execute_plan
-from cad_core.engine.retry import RetryPolicy
-from cad_core.metrics import Dispatcher
-from cad_core.plugins import Registry
+from cad_core.plan.actions import action_types
+from cad_core.plan.engine import EngineSettings, Status, execute_plan
+from cad_core.plan.engine.retry import RetryPolicy
+from cad_core.plugins.registry import Registry
+from cad_core.run.metrics import Dispatcher
 from cad_core.testing import RecordingSink, inline_plugin, make_execution_context
 
 ALERT = Alert(source="test", id="Q1", title="cluster has gone missing", cluster_id="c1")
@@ -341,7 +341,7 @@ def test_closing_due_tells_the_last_write_whether_the_title_may_ride_along(
     execute = recorder.execute
 
     def asking(action: Action, ctx: Any) -> None:
-        seen[action.type_id] = ctx.closing_due(action)
+        seen[action.type_id] = ctx.plan.closing_due(action)
         execute(action, ctx)
 
     recorder.execute = asking  # type: ignore[method-assign]

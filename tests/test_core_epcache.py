@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from cad_core import epcache
+from cad_core.plugins import epcache
 
 
 def install(site: Path, name: str) -> None:

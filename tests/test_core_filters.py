@@ -10,11 +10,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cad_core import filters
-from cad_core.context import Alert, Resources
-from cad_core.filters import FilterError, evaluate, keys, validate
-from cad_core.registrations import FilterField, Resource
-from cad_core.runner import ChainFailed, evaluate_filter, filter_lookup
+from cad_core.config import filters
+from cad_core.config.filters import FilterError, evaluate, keys, validate
+from cad_core.plugins.registrations import FilterField, Resource
+from cad_core.run.chains import filter_lookup
+from cad_core.run.context import Alert, Resources
+from cad_core.run.runner import ChainFailed, evaluate_filter
 
 FAST = settings(max_examples=200, database=None, suppress_health_check=[HealthCheck.too_slow])
 

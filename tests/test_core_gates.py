@@ -12,7 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cad_core import ActionExecutor, Alert
-from cad_core.actions import (
+from cad_core.errors import PermanentError
+from cad_core.plan.actions import (
     Action,
     ClusterReport,
     EscalateIncident,
@@ -22,15 +23,14 @@ from cad_core.actions import (
     SilenceIncident,
     action_types,
 )
-from cad_core.engine import execute_plan
-from cad_core.engine.execute import EngineSettings
-from cad_core.engine.gates import OnFailure
-from cad_core.engine.report import Status
-from cad_core.engine.retry import RetryPolicy
-from cad_core.errors import PermanentError
-from cad_core.metrics import Dispatcher
-from cad_core.plans import requiring, silence_after
-from cad_core.registrations import Resource
+from cad_core.plan.engine import execute_plan
+from cad_core.plan.engine.execute import EngineSettings
+from cad_core.plan.engine.gates import OnFailure
+from cad_core.plan.engine.report import Status
+from cad_core.plan.engine.retry import RetryPolicy
+from cad_core.plan.helpers import requiring, silence_after
+from cad_core.plugins.registrations import Resource
+from cad_core.run.metrics import Dispatcher
 from cad_core.testing import inline_plugin, make_execution_context
 
 ALERT = Alert(source="test", id="Q1", title="t", cluster_id="c1")

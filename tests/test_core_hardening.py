@@ -18,7 +18,7 @@ import pytest
 from cad_core.logs import RedactingFormatter, encoded_forms, redact
 from cad_core.testing import secrets_plugin
 
-CAD = [sys.executable, "-c", "from cad_core.cli import main; main()"]
+CAD = [sys.executable, "-c", "from cad_core.cli.commands import main; main()"]
 
 
 def cad(*args: str, env: dict[str, str] | None = None, timeout: float = 60) -> Any:
@@ -176,7 +176,7 @@ def test_a_third_party_secret_is_redacted_in_every_encoded_form(
 def test_a_third_party_secret_never_reaches_cad_output(
     third_party_secret: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from cad_core.cli import main
+    from cad_core.cli.commands import main
 
     with pytest.raises(SystemExit) as done:
         main(["run", "--output", TOKEN])

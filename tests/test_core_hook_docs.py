@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from cad_core import hookspecs
+from cad_core.plugins import hookspecs
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from cad_core.logs import JsonFormatter, encoded_forms
 from cad_core.testing import secrets_plugin
 
-CAD = [sys.executable, "-c", "from cad_core.cli import main; main()"]
+CAD = [sys.executable, "-c", "from cad_core.cli.commands import main; main()"]
 DEMO = "chgm-customer-stopped-instances"
 FIELDS = {"time", "level", "logger", "message", "run_id", "incident", "cluster"} | {
     "investigation",

@@ -1,4 +1,4 @@
-"""cad_core.locks: key names, provider selection, sorted acquisition and the file lock."""
+"""cad_core.run.locks: key names, provider selection, sorted acquisition and the file lock."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import pytest
 
 from cad_core import LockProvider, LockUnavailable, hookimpl
 from cad_core.errors import BadInputError
-from cad_core.locks import RunLocks, acquire_file_lock, lock_keys, lock_name
-from cad_core.plugins import build_registry
+from cad_core.plugins.registry import build_registry
+from cad_core.run.locks import RunLocks, acquire_file_lock, lock_keys, lock_name
 
 
 @pytest.fixture(autouse=True)
@@ -61,7 +61,7 @@ def test_an_unknown_provider_stops_cad_run_with_one_line(
         [
             sys.executable,
             "-c",
-            "from cad_core.cli import main; main()",
+            "from cad_core.cli.commands import main; main()",
             "run",
             "-c",
             "x",
@@ -119,7 +119,7 @@ def test_the_file_lock_works_across_processes_and_dies_with_its_holder(
         [
             sys.executable,
             "-c",
-            "from cad_core.locks import acquire_file_lock;"
+            "from cad_core.run.locks import acquire_file_lock;"
             "release = acquire_file_lock('cluster:2abc', 30);"
             "print('held', flush=True); input()",
         ],

@@ -16,7 +16,7 @@ from cad_core import (
     InvestigationResult,
     register_action_type,
 )
-from cad_core.cli import main
+from cad_core.cli.commands import main
 from cad_core.testing import inline_plugin
 
 

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from cad_core.metrics import (
+from cad_core.run.metrics import (
     ACTION,
     ALERT_RECEIVED,
     MANUAL_COMPLETED,
@@ -129,7 +129,7 @@ def test_unset_gateway_pushes_nothing_and_does_not_fail(caplog: pytest.LogCaptur
 def test_unreachable_gateway_raises_for_the_dispatcher_to_log(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    from cad_core.metrics import Dispatcher
+    from cad_core.run.metrics import Dispatcher
 
     gateway = f"http://127.0.0.1:{free_port()}"
     sink = PrometheusSink(gateway)

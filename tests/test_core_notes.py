@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from cad_core.notes import Notes
+from cad_core.plan.notes import Notes
 
 
 def test_text_has_header_and_marked_lines() -> None:

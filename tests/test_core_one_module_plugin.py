@@ -38,7 +38,7 @@ make_venv = _load_make_venv()
 
 PAGE = Path(__file__).resolve().parents[1] / "docs" / "writing-plugins.md"
 MAX_LINES = 40  # non-blank lines: a third-party plugin of llm-plugin weight
-CAD = "from cad_core.cli import main; main()"
+CAD = "from cad_core.cli.commands import main; main()"
 
 
 def blocks(language: str) -> list[str]:

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from cad_core.actions import ReassignIncident, from_dict, to_dict
 from cad_core.errors import ActionValidationError, BadInputError
-from cad_core.orgrouting import ORG_POLICY_MAPPING, load_mapping
+from cad_core.plan.actions import ReassignIncident, from_dict, to_dict
+from cad_core.run.orgrouting import ORG_POLICY_MAPPING, load_mapping
 
 UPSTREAM_EXAMPLE = {
     "organizations": [

@@ -1,4 +1,4 @@
-"""The signed plan word (cad_core.planword): any change to it is refused, keys rotate,
+"""The signed plan word (cad_core.plan.planword): any change to it is refused, keys rotate,
 plans expire, and the command line must name what the plan was made for."""
 
 from __future__ import annotations
@@ -12,13 +12,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cad_core.actions import LimitedSupport, ServiceLog, SilenceIncident
-from cad_core.planword import (
+from cad_core.coresettings import check_key, check_ttl
+from cad_core.plan.actions import LimitedSupport, ServiceLog, SilenceIncident
+from cad_core.plan.planword import (
     PlanBinding,
     PlanRefused,
     check_binding,
-    check_key,
-    check_ttl,
     plan_keys,
     sign_plan,
     verify_plan,

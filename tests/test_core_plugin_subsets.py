@@ -55,7 +55,7 @@ def subset_venv(root: Path, wheels: Path, names: list[str]) -> Path:
 def cad(env_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CAD_")}
     return subprocess.run(
-        [env_dir / "bin" / "python", "-c", "from cad_core.cli import main; main()", *args],
+        [env_dir / "bin" / "python", "-c", "from cad_core.cli.commands import main; main()", *args],
         capture_output=True,
         text=True,
         env=env,

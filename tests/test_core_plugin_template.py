@@ -70,7 +70,7 @@ def cad(env_dir: Path, *args: str, others: bool = False) -> subprocess.Completed
     if not others:
         env["CAD_DISABLE_PLUGINS"] = OTHER_PLUGINS
     return subprocess.run(
-        [env_dir / "bin" / "python", "-c", "from cad_core.cli import main; main()", *args],
+        [env_dir / "bin" / "python", "-c", "from cad_core.cli.commands import main; main()", *args],
         capture_output=True,
         text=True,
         env=env,

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from cad_core.errors import BadInputError
-from cad_core.plugins import build_registry
+from cad_core.plugins.registry import build_registry
 
 GOOD = """
 from cad_core import ActionExecutor, Investigation, InvestigationResult, hookimpl
@@ -162,7 +162,7 @@ def test_registration_names_are_validated() -> None:
 
 
 def test_an_alias_that_hides_another_plugins_investigation_is_a_conflict(cad_registry) -> None:
-    from cad_core.registrations import Investigation, InvestigationResult
+    from cad_core.plugins.registrations import Investigation, InvestigationResult
     from cad_core.testing import inline_plugin
 
     def nothing(ctx: object) -> InvestigationResult:

@@ -25,11 +25,11 @@ from cad_core import (
     Resource,
     TransientError,
 )
-from cad_core.app import RunRequest, execute
-from cad_core.context import Resources, RunInfo
 from cad_core.errors import BadInputError, ResourceError
-from cad_core.overlap import concurrently
-from cad_core.prefetch import prefetch_before_alert
+from cad_core.run.app import RunRequest, execute
+from cad_core.run.context import Resources, RunInfo
+from cad_core.run.overlap import concurrently
+from cad_core.run.prefetch import prefetch_before_alert
 from cad_core.testing import inline_plugin
 
 MEET_TIMEOUT_S = 30.0  # only reached when the builds are serialised
@@ -319,7 +319,7 @@ def _recording_executor(done: list[str]) -> Iterator[ActionExecutor]:
 
 
 def world(builds: Builds, **investigations: Investigation) -> None:
-    from cad_core.plugins import build_registry, set_registry
+    from cad_core.plugins.registry import build_registry, set_registry
 
     done: list[str] = []
     barrier = threading.Barrier(2, timeout=MEET_TIMEOUT_S)
@@ -361,7 +361,7 @@ alerts:
 
 @pytest.fixture
 def isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
-    from cad_core.plugins import set_registry
+    from cad_core.plugins.registry import set_registry
 
     monkeypatch.setenv("CAD_LOCK_DIR", str(tmp_path / "locks"))
     monkeypatch.delenv("CAD_PREFETCH_WORKERS", raising=False)
@@ -417,7 +417,7 @@ def test_an_entry_its_filter_leaves_out_reads_nothing_ahead(builds, isolated) ->
 
 def test_before_the_alert_only_what_needs_no_alert_starts(builds, isolated) -> None:
     world(builds, head=Investigation("head", reads(), prefetch=("token", "cluster")))
-    from cad_core.plugins import get_registry
+    from cad_core.plugins.registry import get_registry
 
     resources = Resources(get_registry().resources(), run=RunInfo("incident"))
     prefetch_before_alert(resources, get_registry(), ["head"])
@@ -431,7 +431,7 @@ def test_the_heads_token_is_fetched_while_the_alert_is_read(builds, isolated) ->
     alert source would wait out the timeout and the run would fail."""
     barrier = threading.Barrier(2, timeout=MEET_TIMEOUT_S)
     world(builds, head=Investigation("head", reads("cluster"), prefetch=("token", "cluster")))
-    from cad_core.plugins import build_registry, get_registry, set_registry
+    from cad_core.plugins.registry import build_registry, get_registry, set_registry
 
     def parse(payload: bytes) -> Alert | None:
         barrier.wait()
@@ -477,7 +477,7 @@ def test_a_prefetch_failure_is_retried_by_the_runner_as_before(builds, isolated)
     def registrations() -> list[Resource]:
         return [Resource("cluster", flaky)]
 
-    from cad_core.plugins import build_registry, set_registry
+    from cad_core.plugins.registry import build_registry, set_registry
 
     plugin = inline_plugin(
         "flaky-world",

@@ -16,8 +16,8 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from cad_core.cli import cli
-from cad_core.lazycli import LazyCommand
+from cad_core.cli.commands import cli
+from cad_core.cli.lazycli import LazyCommand
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 STOPPED = SHARED / "scenarios" / "chgm-customer-stopped-instances.yaml"
@@ -34,7 +34,7 @@ NOT_FOR_HELP = (
 )
 PROBE = """
 import json, os, sys
-from cad_core.cli import main
+from cad_core.cli.commands import main
 try:
     main({args!r})
 except SystemExit:
@@ -67,8 +67,8 @@ def test_help_from_the_listing_cache_is_the_same_and_loads_no_plugin(tmp_path: P
     fresh, loaded_fresh = run_probe(["--help"], env)  # builds the registry, writes the caches
     cached, loaded_cached = run_probe(["--help"], env)
     assert fresh == cached and "sandbox" in cached
-    assert "cad_sandbox.plugin" in loaded_fresh and "cad_core.registrations" in loaded_fresh
-    for module in ("cad_sandbox.plugin", "cad_core.registrations", "pluggy", "attrs"):
+    assert "cad_sandbox.plugin" in loaded_fresh and "cad_core.plugins.registrations" in loaded_fresh
+    for module in ("cad_sandbox.plugin", "cad_core.plugins.registrations", "pluggy", "attrs"):
         assert module not in loaded_cached
     # Another set of disabled plugins is another listing, never the cached one.
     without, _ = run_probe(["--help"], {**env, "CAD_DISABLE_PLUGINS": "sandbox"})
@@ -80,7 +80,7 @@ def test_help_from_the_listing_cache_is_the_same_and_loads_no_plugin(tmp_path: P
 def test_the_listing_cache_is_dropped_when_a_plugin_file_changes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from cad_core import helpcache
+    from cad_core.cli import helpcache
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     monkeypatch.delenv("CAD_NO_ENTRY_POINT_CACHE", raising=False)
@@ -120,8 +120,8 @@ def test_a_lazy_command_invoked_on_its_own_runs_the_real_one() -> None:
 
 def test_a_lazy_command_naming_no_command_is_an_error() -> None:
     with pytest.raises(TypeError, match="is not a click command"):
-        LazyCommand("x", "cad_core.cli:OUTPUT", "x").load()
-    assert isinstance(LazyCommand("x", "cad_core.cli:cli", "x").load(), click.Group)
+        LazyCommand("x", "cad_core.cli.commands:OUTPUT", "x").load()
+    assert isinstance(LazyCommand("x", "cad_core.cli.commands:cli", "x").load(), click.Group)
 
 
 @pytest.mark.skipif(not STOPPED.exists(), reason="needs the shared scenarios beside the repo")
@@ -136,7 +136,7 @@ def test_a_run_without_a_pushgateway_never_imports_prometheus_client() -> None:
 def test_a_plugin_that_failed_to_load_is_watched_too(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from cad_core import helpcache
+    from cad_core.cli import helpcache
 
     package = tmp_path / "brokenplugin"
     package.mkdir()

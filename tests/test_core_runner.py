@@ -1,4 +1,4 @@
-"""The runner end to end (cad_core.app.execute and the CLI) with inline plugins.
+"""The runner end to end (cad_core.run.app.execute and the CLI) with inline plugins.
 
 A recording executor claims all seven action types and keeps (type, payload, notes text)
 of every call, so each test sees exactly what would have been written.
@@ -38,13 +38,13 @@ from cad_core import (
     SilenceIncident,
     TransientError,
 )
-from cad_core.actions import to_dict
-from cad_core.app import RunRequest, execute
-from cad_core.cli import main
-from cad_core.engine.report import Status
+from cad_core.cli.commands import main
 from cad_core.logs import RedactingFormatter
-from cad_core.record import RunRecord
-from cad_core.runner import TITLE_PREFIX
+from cad_core.plan.actions import to_dict
+from cad_core.plan.engine.report import Status
+from cad_core.run.app import RunRequest, execute
+from cad_core.run.record import RunRecord
+from cad_core.run.runner import TITLE_PREFIX
 from cad_core.testing import RecordingSink, inline_plugin, secrets_plugin
 
 ALL_TYPES = (

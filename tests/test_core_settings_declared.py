@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from cad_core.errors import BadInputError
-from cad_core.registrations import Setting
+from cad_core.plugins.registrations import Setting
 from cad_core.settings import UndeclaredSettingError, number, setting, setting_values
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -31,9 +31,9 @@ ACCESSORS = {"setting", "setting_values", "number", "flag", "declaration", "numb
 ENVIRON = {"environ", "env"}
 # Raw reads of a (declared) CAD_* variable, each with its reason; nowhere else.
 RAW_READS_ALLOWED = {
-    "cad_core/epcache.py": "runs before anything else for `cad --help`: no imports",
-    "cad_core/helpcache.py": "same: the cached help listing",
-    "cad_core/isolation.py": "sets CAD_DISABLE_PLUGINS for a test and puts it back",
+    "cad_core/plugins/epcache.py": "runs before anything else for `cad --help`: no imports",
+    "cad_core/cli/helpcache.py": "same: the cached help listing",
+    "cad_core/plugins/isolation.py": "sets CAD_DISABLE_PLUGINS for a test and puts it back",
     "plugins/cad-sandbox/cad_sandbox/fake_verifier.py": "a subprocess of the standard library",
 }
 

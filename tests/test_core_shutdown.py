@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from cad_core.shutdown import Terminated, clean_exit_on_sigterm, shielded
+from cad_core.run.shutdown import Terminated, clean_exit_on_sigterm, shielded
 
 
 def _deliver_sigterm() -> None:

@@ -9,7 +9,7 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cad_core import strict_yaml
+from cad_core.config import strict_yaml
 from cad_core.errors import BadInputError
 
 

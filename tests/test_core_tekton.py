@@ -64,7 +64,7 @@ def test_interceptor_deployment_runs_cad_interceptor_with_its_secrets() -> None:
 
 
 def test_routing_config_in_the_configmap_is_valid() -> None:
-    from cad_core.config import parse_config
+    from cad_core.config.routing import parse_config
 
     text = by_kind("ConfigMap")["cad-routing"]["data"]["routing.yaml"]
     config = parse_config(yaml.safe_load(text), "cad-routing")

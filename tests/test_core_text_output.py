@@ -12,7 +12,7 @@ import sys
 import click
 import pytest
 
-CAD = [sys.executable, "-c", "from cad_core.cli import main; main()"]
+CAD = [sys.executable, "-c", "from cad_core.cli.commands import main; main()"]
 ANSI = "\x1b["
 
 
@@ -51,7 +51,8 @@ def test_plugins_is_a_compact_table_that_fits_the_terminal() -> None:
     assert out[0].split() == ["PLUGIN", "VERSION", "STATUS", "PROVIDES"]
     assert max(len(line) for line in out) <= 100
     rows = {line.split()[0]: line for line in out[1:] if line.startswith("cad-")}
-    assert rows["cad-chgm"].split()[1:] == ["0.1.0", "loaded", "investigation", "chgm"]
+    chgm = ["0.1.0", "loaded", "investigation", "chgm;", "1", "setting"]  # its declared setting
+    assert rows["cad-chgm"].split()[1:] == chgm
     assert len(rows) == len(json.loads(cad("plugins", "--output", "json").stdout)["plugins"])
     assert out[-1].endswith("Every claim: cad plugins --verbose (or --output json).")
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from cad_core.checks import url_check
 from cad_core.errors import MissingSettingError
 from cad_core.http import session
-from cad_core.registrations import Setting
+from cad_core.plugins.checks import url_check
+from cad_core.plugins.registrations import Setting
 from cad_core.settings import setting
 
 SETTING = "CAD_EXAMPLE_CHAT_URL"

@@ -10,8 +10,8 @@ from typing import Any
 
 from cad_core import EscalateIncident, InvestigationContext, InvestigationResult
 from cad_core.errors import ResourceError, one_line
-from cad_core.metrics import SERVICELOG_PREPARED
-from cad_core.plans import report_and_note
+from cad_core.plan.helpers import report_and_note
+from cad_core.run.metrics import SERVICELOG_PREPARED
 
 from cad_cannotretrieveupdates import messages
 

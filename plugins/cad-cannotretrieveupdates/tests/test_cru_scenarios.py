@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import pytest
-from cad_core.plugins import build_registry
+from cad_core.plugins.registry import build_registry
 from cad_sandbox.commands import run_scenario
 from cad_sandbox.fixtures import bundled_scenarios
 

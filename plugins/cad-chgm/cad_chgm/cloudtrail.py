@@ -16,7 +16,7 @@ from functools import partial
 from typing import Any
 
 import attrs
-from cad_core.overlap import concurrently
+from cad_core.run.overlap import concurrently
 
 from cad_chgm.aws import aws_call
 from cad_chgm.events import StopEvent, stop_event_from_lookup

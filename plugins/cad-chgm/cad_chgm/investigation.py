@@ -25,7 +25,7 @@ from cad_core.errors import (
     ResourceError,
     one_line,
 )
-from cad_core.plans import report_and_note, silence_after
+from cad_core.plan.helpers import report_and_note, silence_after
 
 from cad_chgm import messages, settings
 from cad_chgm.egress import FAILURE, SUCCESS, UNDEFINED, EgressResult, verdict_from

@@ -8,8 +8,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import attrs
-from cad_core.checks import number_check
-from cad_core.registrations import Setting
+from cad_core.plugins.checks import number_check
+from cad_core.plugins.registrations import Setting
 from cad_core.settings import number
 
 CLOUDTRAIL_WAIT = "CAD_CHGM_CLOUDTRAIL_WAIT_SECONDS"

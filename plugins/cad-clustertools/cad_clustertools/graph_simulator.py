@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from cad_core.simulation import SandboxSimulator, SimError, SimRequest
+from cad_core.plugins.simulation import SandboxSimulator, SimError, SimRequest
 
 
 def seed(value: Any = None) -> dict[str, list[str]]:

@@ -11,7 +11,7 @@ from typing import Any
 
 from cad_core import InvestigationContext, InvestigationResult
 from cad_core.errors import CadError, one_line
-from cad_core.notes import Notes
+from cad_core.plan.notes import Notes
 
 from cad_clustertools import healthnodes
 from cad_clustertools.eol import eol_warning

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from cad_core.errors import CadError, one_line
-from cad_core.notes import Notes
+from cad_core.plan.notes import Notes
 
 from cad_clustertools.kubeview import joined, name_of, quantity, size
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from cad_core import EscalateIncident, IncidentNote, InvestigationContext, InvestigationResult
 from cad_core.errors import ResourceError, one_line
-from cad_core.plans import report_and_note
+from cad_core.plan.helpers import report_and_note
 
 Obj = Mapping[str, Any]
 ROLE_PREFIX = "node-role.kubernetes.io/"

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 import yaml
-from cad_core.app import RunRequest, execute
+from cad_core.run.app import RunRequest, execute
 from cad_sandbox.commands import environment, run_scenario
 
 HERE = Path(__file__).parent

@@ -13,7 +13,7 @@ from typing import Any
 
 from cad_core import EscalateIncident, InvestigationContext, InvestigationResult, ServiceLog
 from cad_core.errors import ResourceError, one_line
-from cad_core.plans import report_and_note, silence_after
+from cad_core.plan.helpers import report_and_note, silence_after
 
 from cad_consoleerrorbudgetburn import awschecks, kubechecks, lbhealth, messages
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cad_core.plugins import build_registry
+from cad_core.plugins.registry import build_registry
 from cad_sandbox.commands import run_scenario
 
 NAME = "consoleerrorbudgetburn"

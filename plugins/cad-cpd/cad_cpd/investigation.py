@@ -16,8 +16,8 @@ from cad_core import (
     ServiceLog,
 )
 from cad_core.errors import NotFoundError, ResourceError
-from cad_core.metrics import SERVICELOG_PREPARED
-from cad_core.plans import report_and_note, silence_after
+from cad_core.plan.helpers import report_and_note, silence_after
+from cad_core.run.metrics import SERVICELOG_PREPARED
 
 from cad_cpd import messages
 from cad_cpd.routes import check_subnets

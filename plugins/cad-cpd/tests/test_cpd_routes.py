@@ -6,7 +6,7 @@ from __future__ import annotations
 import boto3
 import pytest
 from cad_core.errors import InfrastructureError
-from cad_core.plugins import build_registry
+from cad_core.plugins.registry import build_registry
 
 from cad_cpd.routes import SubnetRoutes, check_subnets, has_default_route
 

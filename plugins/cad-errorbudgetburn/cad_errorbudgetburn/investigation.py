@@ -18,7 +18,7 @@ from cad_core import (
     ServiceLog,
 )
 from cad_core.errors import InfrastructureError, ResourceError, one_line
-from cad_core.plans import report_and_note, silence_after
+from cad_core.plan.helpers import report_and_note, silence_after
 
 from cad_errorbudgetburn import messages
 from cad_errorbudgetburn.symptoms import Symptom, find_symptom, first_available_condition

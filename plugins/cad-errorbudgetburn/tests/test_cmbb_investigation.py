@@ -17,9 +17,9 @@ from cad_core import (
     ServiceLog,
     SilenceIncident,
 )
-from cad_core.context import Resources
 from cad_core.errors import InfrastructureError, ResourceError
-from cad_core.plugins import build_registry
+from cad_core.plugins.registry import build_registry
+from cad_core.run.context import Resources
 from cad_core.testing import inline_plugin
 
 from cad_errorbudgetburn import messages

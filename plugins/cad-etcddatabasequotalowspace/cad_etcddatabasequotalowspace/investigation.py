@@ -22,7 +22,7 @@ from cad_core import (
     SilenceIncident,
 )
 from cad_core.errors import CadError, InfrastructureError, ResourceError, one_line, retryable
-from cad_core.plans import report_and_note
+from cad_core.plan.helpers import report_and_note
 from cad_core.settings import number, setting
 
 from cad_etcddatabasequotalowspace import analysis, jobs

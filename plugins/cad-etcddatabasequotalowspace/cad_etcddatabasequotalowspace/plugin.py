@@ -3,7 +3,7 @@
 from collections.abc import Iterator
 
 from cad_core import DefaultRoute, Investigation, Setting, hookimpl
-from cad_core.checks import number_check
+from cad_core.plugins.checks import number_check
 
 
 @hookimpl

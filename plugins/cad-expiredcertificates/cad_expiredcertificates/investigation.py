@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 from cad_core import IncidentNote, InvestigationContext, InvestigationResult
 from cad_core.errors import ResourceError, one_line
-from cad_core.plans import report_and_note
+from cad_core.plan.helpers import report_and_note
 
 from cad_expiredcertificates import checks, messages
 from cad_expiredcertificates.readahead import Together, read_ahead

@@ -6,9 +6,9 @@ import math
 from collections.abc import Mapping
 from datetime import timedelta
 
-from cad_core.checks import number_check
 from cad_core.errors import BadInputError
-from cad_core.registrations import Setting
+from cad_core.plugins.checks import number_check
+from cad_core.plugins.registrations import Setting
 from cad_core.settings import number
 
 WARNING_DAYS = "CAD_EXPIREDCERTIFICATES_WARNING_DAYS"

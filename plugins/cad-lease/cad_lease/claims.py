@@ -20,7 +20,7 @@ import time
 from typing import Any
 
 import requests
-from cad_core.locks import LockError, lock_name
+from cad_core.run.locks import LockError, lock_name
 
 from cad_lease.lease import (
     ApiTrouble,
@@ -40,7 +40,7 @@ PURGE_EVERY_SECONDS = 300.0
 
 
 class LeaseClaims:
-    """A :class:`cad_core.claims.ClaimStore` of Leases in CAD's namespace."""
+    """A :class:`cad_core.run.claims.ClaimStore` of Leases in CAD's namespace."""
 
     def __init__(self) -> None:
         self.api = LeaseApi(load_settings())

@@ -26,7 +26,7 @@ past its lease (SIGSTOP, a long GC pause, a frozen VM) finds its time run out wh
 wakes and writes nothing. Half the duration (30 s by default) covers the longest single
 write attempt: one request, bounded by the plugins' 30 s timeout. What no client-side
 check can close is a stall between the last check (cad-ocm makes it in its transport,
-through ``cad_core.locks.fence_write``) and the request leaving the socket; that needs a
+through ``cad_core.run.locks.fence_write``) and the request leaving the socket; that needs a
 fencing token the remote side verifies, which OCM and PagerDuty do not offer.
 """
 
@@ -42,7 +42,7 @@ from typing import Any
 
 import requests
 from cad_core.errors import BadInputError, one_line
-from cad_core.locks import LockError, LockLost, LockUnavailable, lock_name
+from cad_core.run.locks import LockError, LockLost, LockUnavailable, lock_name
 
 from cad_lease.settings import MIN_DURATION, LeaseSettings, holder_identity, load_settings
 

@@ -14,9 +14,9 @@ import uuid
 from pathlib import Path
 
 import attrs
-from cad_core.checks import url_check
 from cad_core.errors import BadInputError, MissingSettingError
-from cad_core.registrations import Setting
+from cad_core.plugins.checks import url_check
+from cad_core.plugins.registrations import Setting
 from cad_core.settings import setting
 
 SERVICE_ACCOUNT = Path("/var/run/secrets/kubernetes.io/serviceaccount")

@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from cad_core.simulation import SandboxSimulator, SimHost, SimRequest, SimResponse
+from cad_core.plugins.simulation import SandboxSimulator, SimHost, SimRequest, SimResponse
 
 from cad_lease.settings import API_URL, CA_FILE, NAMESPACE, TOKEN
 

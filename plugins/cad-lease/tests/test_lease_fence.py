@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cad_core.locks import LockUnavailable, lock_name
-from cad_core.plugins import build_registry
+from cad_core.plugins.registry import build_registry
+from cad_core.run.locks import LockUnavailable, lock_name
 
 SCENARIO = "chgm-customer-stopped-instances"  # its plan puts the cluster in limited support
 DURATION = 3
@@ -53,7 +53,7 @@ real = lease.micro_time
 # This host's clock runs ten minutes behind the others: every renewTime it writes looks
 # long expired to them.
 lease.micro_time = lambda now=None: real((now or datetime.now(UTC)) - timedelta(minutes=10))
-from cad_core.plugins import build_registry
+from cad_core.plugins.registry import build_registry
 provider = build_registry().unique('cad_lock_providers')['lease'].item
 release = provider.acquire(sys.argv[1], 10)
 print('held', flush=True)

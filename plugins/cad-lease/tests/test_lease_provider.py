@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 import requests
 from cad_core.errors import BadInputError
-from cad_core.locks import LockError, LockUnavailable, lock_name
-from cad_core.plugins import build_registry
-from cad_core.registrations import LockProvider
+from cad_core.plugins.registrations import LockProvider
+from cad_core.plugins.registry import build_registry
+from cad_core.run.locks import LockError, LockUnavailable, lock_name
 
 SCENARIO: dict[str, Any] = {"name": "leases"}
 NAMESPACE = "cad"
@@ -138,7 +138,7 @@ def hold_in_another_process(key: str, env: dict[str, str] | None = None) -> subp
     """A process holding ``key``'s Lease (renewing it) until it is killed."""
     code = (
         "import sys\n"
-        "from cad_core.plugins import build_registry\n"
+        "from cad_core.plugins.registry import build_registry\n"
         "provider = build_registry().unique('cad_lock_providers')['lease'].item\n"
         f"release = provider.acquire({key!r}, 10)\n"
         "print('held', flush=True)\n"
@@ -241,7 +241,7 @@ def test_an_old_renew_time_alone_never_makes_a_lease_expired(
 def test_the_fence_passes_while_held_and_fails_once_taken_over(
     provider: LockProvider, hostkube: Any, api: Any
 ) -> None:
-    from cad_core.locks import LockLost
+    from cad_core.run.locks import LockLost
 
     release: Any = provider.acquire("incident:Q1", 0)
     try:

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cad_core.locks import lock_name
+from cad_core.run.locks import lock_name
 from cad_sandbox.race import run_trial, with_latency, workers
 
 PROCESSES = 4

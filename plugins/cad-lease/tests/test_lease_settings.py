@@ -11,8 +11,8 @@ TOKEN = "lease-token-f00dfacecafe1234"
 
 PROBE = """
 import json
-from cad_core.plugins import get_registry
-from cad_core.declared import secret_values
+from cad_core.plugins.registry import get_registry
+from cad_core.plugins.declared import secret_values
 from cad_core.logs import redact
 registry = get_registry()
 settings = {s.item.name: s.item.secret for s in registry.registrations("cad_settings")}
@@ -40,7 +40,7 @@ def test_the_lease_token_is_declared_secret_and_redacted() -> None:
 def test_a_malformed_lease_duration_is_one_line_and_exit_2() -> None:
     env = {**os.environ, "CAD_LEASE_DURATION_SECONDS": "soon"}
     done = subprocess.run(
-        [sys.executable, "-c", "from cad_core.cli import main; main()", "run", "-c", "x"]
+        [sys.executable, "-c", "from cad_core.cli.commands import main; main()", "run", "-c", "x"]
         + ["-i", "y"],
         env=env,
         capture_output=True,

@@ -14,7 +14,7 @@ from typing import Any
 
 from cad_core import EscalateIncident, IncidentNote, InvestigationContext, InvestigationResult
 from cad_core.errors import ResourceError, one_line
-from cad_core.plans import report_and_note
+from cad_core.plan.helpers import report_and_note
 
 from cad_machinehealthcheck import machines, messages
 from cad_machinehealthcheck.recommendations import MACHINE_NAMESPACE, Recommendations

@@ -48,7 +48,7 @@ def test_a_listing_that_keeps_failing_is_noted_and_the_run_finishes() -> None:
 
 
 def test_upstreams_short_name_runs_the_investigation() -> None:
-    from cad_core.plugins import build_registry
+    from cad_core.plugins.registry import build_registry
 
     registry = build_registry(entry_points=True)
     name = "machinehealthcheckunterminatedshortcircuitsre"

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from cad_core.errors import CadError, NotFoundError, PermanentError
-from cad_core.shutdown import Terminated, shielded
+from cad_core.run.shutdown import Terminated, shielded
 
 from cad_ocm.grants import Grant, GrantLedger, ttl_seconds
 from cad_ocm.http import ApiClient, json_body

@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import re
 
-from cad_core.actions import Action, EscalateIncident, LimitedSupport, SilenceIncident
-from cad_core.context import InvestigationContext
 from cad_core.errors import BadInputError, InfrastructureError, ResourceError, one_line
-from cad_core.plans import silence_after
-from cad_core.registrations import Investigation, InvestigationResult
+from cad_core.plan.actions import Action, EscalateIncident, LimitedSupport, SilenceIncident
+from cad_core.plan.helpers import silence_after
+from cad_core.plugins.registrations import Investigation, InvestigationResult
+from cad_core.run.context import InvestigationContext
 
 # Texts from OCM, backplane and AWS; matched anywhere in the error (upstream's five).
 REMOVED_CREDENTIALS = tuple(

@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from cad_core.actions import ClusterReport, LimitedSupport, ServiceLog
-from cad_core.context import ExecutionContext
 from cad_core.errors import ActionSkipped, PermanentError
-from cad_core.registrations import ActionExecutor
+from cad_core.plan.actions import ClusterReport, LimitedSupport, ServiceLog
+from cad_core.plugins.registrations import ActionExecutor
+from cad_core.run.context import ExecutionContext
 
 from cad_ocm.docs_guard import check_documentation, cluster_product, find_mismatch
 from cad_ocm.paths import SERVICE_LOGS, limited_support_path

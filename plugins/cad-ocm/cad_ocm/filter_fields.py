@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from cad_core.context import Resources
-from cad_core.registrations import FilterField
+from cad_core.plugins.registrations import FilterField
+from cad_core.run.context import Resources
 
 
 def _cluster(*path: str) -> Callable[[Resources], object]:

@@ -1,7 +1,7 @@
 """A ledger of the temporary grants CAD holds on customer clusters (backplane remediations).
 
 A remediation is a service account with RBAC on the customer's cluster. A run deletes
-its remediation when it ends (also on SIGTERM or Ctrl-C: ``cad_core.shutdown``); a run
+its remediation when it ends (also on SIGTERM or Ctrl-C: ``cad_core.run.shutdown``); a run
 that is SIGKILLed cannot. Backplane's remediation API cannot list a cluster's
 remediations, label them, name them or give them an expiry (``createRemediation`` takes
 only the remediation name and returns an id it chose), so nothing on the remote side

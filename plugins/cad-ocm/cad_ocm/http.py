@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 import requests
 from cad_core.errors import NotFoundError, PermanentError, TransientError
-from cad_core.locks import fence_write
+from cad_core.run.locks import fence_write
 from urllib3.util.retry import Retry
 
 from cad_ocm import __version__

@@ -18,9 +18,9 @@ import contextlib
 from typing import TYPE_CHECKING, Any
 
 import attrs
-from cad_core.context import Resources
 from cad_core.errors import BadInputError, NotFoundError, PermanentError
-from cad_core.registrations import Resource
+from cad_core.plugins.registrations import Resource
+from cad_core.run.context import Resources
 
 from cad_ocm.http import json_body
 from cad_ocm.kube import KubeClient, page_size_setting

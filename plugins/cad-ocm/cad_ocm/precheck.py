@@ -18,8 +18,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from cad_core.actions import EscalateIncident, IncidentNote
-from cad_core.context import InvestigationContext
 from cad_core.errors import (
     FindingError,
     InfrastructureError,
@@ -28,8 +26,10 @@ from cad_core.errors import (
     TransientError,
     one_line,
 )
-from cad_core.plans import silence_after
-from cad_core.registrations import Investigation, InvestigationResult
+from cad_core.plan.actions import EscalateIncident, IncidentNote
+from cad_core.plan.helpers import silence_after
+from cad_core.plugins.registrations import Investigation, InvestigationResult
+from cad_core.run.context import InvestigationContext
 
 from cad_ocm.errors import AmbiguousClusterError
 

@@ -12,9 +12,9 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
 
-from cad_core.context import Resources
 from cad_core.errors import BadInputError, NotFoundError, PermanentError
-from cad_core.registrations import Resource
+from cad_core.plugins.registrations import Resource
+from cad_core.run.context import Resources
 
 from cad_ocm.aws import session_from_reply
 from cad_ocm.hibernation import QUERY as HIBERNATION_QUERY

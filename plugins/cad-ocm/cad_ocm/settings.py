@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import attrs
-from cad_core.checks import number_check, url_check
 from cad_core.errors import MissingSettingError
-from cad_core.registrations import Setting
+from cad_core.plugins.checks import number_check, url_check
+from cad_core.plugins.registrations import Setting
 from cad_core.settings import setting
 
 DEFAULT_TOKEN_URL = (

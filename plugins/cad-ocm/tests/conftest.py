@@ -190,7 +190,7 @@ def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeServer]:
 @pytest.fixture
 def ocm_registry() -> Any:
     """The registry with cad-ocm loaded through its entry point, as a user's install."""
-    from cad_core.plugins import build_registry
+    from cad_core.plugins.registry import build_registry
 
     registry = build_registry(entry_points=True)
     assert registry.plugins["ocm"].status == "loaded", registry.plugins["ocm"].error

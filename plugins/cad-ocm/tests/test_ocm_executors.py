@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from cad_core.actions import ClusterReport, LimitedSupport, ServiceLog
-from cad_core.engine import EngineSettings, Status, execute_plan
-from cad_core.engine.retry import RetryPolicy
-from cad_core.metrics import Dispatcher
+from cad_core.plan.actions import ClusterReport, LimitedSupport, ServiceLog
+from cad_core.plan.engine import EngineSettings, Status, execute_plan
+from cad_core.plan.engine.retry import RetryPolicy
+from cad_core.run.metrics import Dispatcher
 from cad_core.testing import make_execution_context
 
 CLUSTER = "2abc7d0e1f2g3h4i5j6k7l8m9n0o1p2q"

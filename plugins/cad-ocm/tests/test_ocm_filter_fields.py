@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from cad_core.chains import filter_lookup
-from cad_core.context import Resources
-from cad_core.registrations import Resource
+from cad_core.plugins.registrations import Resource
+from cad_core.run.chains import filter_lookup
+from cad_core.run.context import Resources
 
 CLASSIC = {
     "id": "2abc",

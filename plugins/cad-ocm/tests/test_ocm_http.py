@@ -8,8 +8,8 @@ import socket
 import time
 
 import pytest
-from cad_core.context import Resources
 from cad_core.errors import NotFoundError, PermanentError, TransientError
+from cad_core.run.context import Resources
 
 import cad_ocm.http
 from cad_ocm.http import ClientCredentialsToken, new_session

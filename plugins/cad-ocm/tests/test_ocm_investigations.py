@@ -5,15 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from cad_core.actions import (
-    EscalateIncident,
-    IncidentNote,
-    LimitedSupport,
-    SilenceIncident,
-)
-from cad_core.context import Alert, InvestigationContext, Resources
-from cad_core.engine import EngineSettings, Status, execute_plan
-from cad_core.engine.retry import RetryPolicy
 from cad_core.errors import (
     FindingError,
     InfrastructureError,
@@ -21,8 +12,17 @@ from cad_core.errors import (
     PermanentError,
     ResourceError,
 )
-from cad_core.metrics import Dispatcher
-from cad_core.notes import Notes
+from cad_core.plan.actions import (
+    EscalateIncident,
+    IncidentNote,
+    LimitedSupport,
+    SilenceIncident,
+)
+from cad_core.plan.engine import EngineSettings, Status, execute_plan
+from cad_core.plan.engine.retry import RetryPolicy
+from cad_core.plan.notes import Notes
+from cad_core.run.context import Alert, InvestigationContext, Resources
+from cad_core.run.metrics import Dispatcher
 from cad_core.testing import make_execution_context
 
 CLUSTER = "2abc7d0e1f2g3h4i5j6k7l8m9n0o1p2q"

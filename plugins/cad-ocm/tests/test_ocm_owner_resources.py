@@ -4,8 +4,8 @@ point, against the sandbox's OCM simulator and stand-in verifier over real HTTPS
 from __future__ import annotations
 
 import pytest
-from cad_core.context import Resources
-from cad_core.plugins import build_registry
+from cad_core.plugins.registry import build_registry
+from cad_core.run.context import Resources
 
 CLUSTER_ID = "2owner0cluster0id0000000000000aa"
 

@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 
 import pytest
 import requests
-from cad_core.actions import EscalateIncident, LimitedSupport, SilenceIncident
 from cad_core.errors import MissingSettingError
+from cad_core.plan.actions import EscalateIncident, LimitedSupport, SilenceIncident
 
 from cad_ocm.ccam import credentials_removed, plan_for_state
 from cad_ocm.docs_guard import check_documentation, cluster_product, find_mismatch

@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 
 import boto3.session
 import pytest
-from cad_core.context import Resources
 from cad_core.errors import (
     BadInputError,
     NotFoundError,
@@ -16,6 +15,7 @@ from cad_core.errors import (
     ResourceError,
     TransientError,
 )
+from cad_core.run.context import Resources
 
 from cad_ocm.errors import AmbiguousClusterError
 

@@ -37,7 +37,7 @@ BAD = [
 def test_a_malformed_url_is_one_line_exit_2_naming_the_variable(name: str, value: str) -> None:
     env = {**os.environ, **GOOD, name: value}
     result = subprocess.run(
-        [sys.executable, "-c", "from cad_core.cli import main; main()"]
+        [sys.executable, "-c", "from cad_core.cli.commands import main; main()"]
         + ["run", "-c", "2abc", "-i", "precheck"],
         env=env,
         capture_output=True,

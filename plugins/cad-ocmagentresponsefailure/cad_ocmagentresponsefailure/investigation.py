@@ -11,7 +11,7 @@ from typing import Any
 
 from cad_core import EscalateIncident, InvestigationContext, InvestigationResult, ServiceLog
 from cad_core.errors import NotFoundError, PermanentError, ResourceError, one_line
-from cad_core.plans import report_and_note
+from cad_core.plan.helpers import report_and_note
 
 from cad_ocmagentresponsefailure import messages
 

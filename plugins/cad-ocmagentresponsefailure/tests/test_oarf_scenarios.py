@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from cad_core.plugins import build_registry
+from cad_core.plugins.registry import build_registry
 from cad_sandbox.commands import run_scenario
 
 NAME = "ocmagentresponsefailure"

@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from cad_core.yamlload import NoAliasLoader
+from cad_core.config.strict_yaml import StrictLoader
 from cad_pagerduty.errors import ClusterIdNotFoundError
 
 # Start of text or whitespace before the key, so "hosted_cluster_id = x" does not match;
@@ -41,7 +41,7 @@ def _from_notes(details: Mapping[str, Any]) -> str:
         return ""
     try:
         # No aliases (like every YAML CAD reads), and odd values are just "not this format".
-        parsed = yaml.load(notes, Loader=NoAliasLoader)  # noqa: S506 - a SafeLoader
+        parsed = yaml.load(notes, Loader=StrictLoader)  # noqa: S506 - a SafeLoader
     except (yaml.YAMLError, RecursionError, ValueError, TypeError, ArithmeticError):
         return ""  # free text, not the old YAML format: try the next format
     value = parsed.get("cluster_id") if isinstance(parsed, dict) else None

@@ -12,18 +12,18 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from cad_core.actions import (
+from cad_core.errors import PermanentError
+from cad_core.plan.actions import (
     EscalateIncident,
     IncidentNote,
     IncidentTitle,
     ReassignIncident,
     SilenceIncident,
 )
-from cad_core.context import ExecutionContext
-from cad_core.engine.report import Status
-from cad_core.errors import PermanentError
-from cad_core.notes import note_text
-from cad_core.registrations import ActionExecutor
+from cad_core.plan.engine.report import Status
+from cad_core.plan.notes import note_text
+from cad_core.plugins.registrations import ActionExecutor
+from cad_core.run.context import ExecutionContext
 from cad_pagerduty import incidents, settings, titles
 from cad_pagerduty.errors import RESOLVED_REASON
 from cad_pagerduty.source import SOURCE
@@ -71,7 +71,7 @@ def _will_run(ctx: ExecutionContext, index: int) -> bool:
     wanted, found = set(ctx.plan[index].requires), set()
     for earlier in ctx.plan[:index]:
         if earlier.type_id in wanted:
-            status = ctx.status_of(earlier)
+            status = ctx.plan.status_of(earlier)
             if status is None or not Status(status).in_effect:
                 return False
             found.add(earlier.type_id)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from cad_core.hookspecs import hookimpl
-from cad_core.registrations import ActionExecutor, AlertSource, Setting
+from cad_core.plugins.hookspecs import hookimpl
+from cad_core.plugins.registrations import ActionExecutor, AlertSource, Setting
 
 
 @hookimpl

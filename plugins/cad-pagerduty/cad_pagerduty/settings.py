@@ -6,9 +6,9 @@ a run that never touches PagerDuty (a manual run) go without a token.
 
 from __future__ import annotations
 
-from cad_core.checks import url_check
 from cad_core.errors import MissingSettingError
-from cad_core.registrations import Setting
+from cad_core.plugins.checks import url_check
+from cad_core.plugins.registrations import Setting
 from cad_core.settings import setting
 
 URL = "CAD_PD_URL"

@@ -16,7 +16,7 @@ import hmac
 import json
 from collections.abc import Iterable, Mapping, Sequence
 
-from cad_core.registrations import Verdict
+from cad_core.plugins.registrations import Verdict
 from cad_core.settings import setting_values
 
 HEADER = "X-PagerDuty-Signature"
@@ -80,7 +80,7 @@ def verify_request(headers: Mapping[str, Sequence[str]], body: bytes) -> Verdict
 
 def signed_event_id(body: bytes) -> str:
     """``event:<event.id>`` from a verified body; "" when it has none (the digest names it)."""
-    from cad_core.payload import shape_problem
+    from cad_core.run.payload import shape_problem
 
     if shape_problem(body):  # signed is not the same as cheap to parse
         return ""

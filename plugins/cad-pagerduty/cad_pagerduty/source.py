@@ -22,8 +22,8 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from cad_core.context import Alert
 from cad_core.errors import BadInputError
+from cad_core.run.context import Alert
 from cad_pagerduty import cluster_id, incidents
 from cad_pagerduty.errors import ClusterIdNotFoundError
 

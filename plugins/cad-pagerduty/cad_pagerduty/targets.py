@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from cad_core.context import ExecutionContext
 from cad_core.errors import PermanentError
+from cad_core.run.context import ExecutionContext
 from cad_pagerduty.source import SOURCE
 
 

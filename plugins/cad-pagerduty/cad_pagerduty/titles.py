@@ -2,7 +2,7 @@
 
 The title closes a chain (``needs_clean_plan``): it waits for the rest of the plan. When
 the plan's last other write is a silence or an escalation, and the engine says every
-other action took effect (``ctx.closing_due``), that write sends the new title in the
+other action took effect (``ctx.plan.closing_due``), that write sends the new title in the
 same ``PUT /incidents`` entry (PagerDuty accepts ``title`` next to ``escalation_policy``
 and ``escalation_level`` there), and the title action then has nothing left to send.
 """
@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from cad_core.actions import Action, IncidentTitle
-from cad_core.context import ExecutionContext
 from cad_core.errors import ActionSkipped
+from cad_core.plan.actions import Action, IncidentTitle
+from cad_core.run.context import ExecutionContext
 from cad_pagerduty import incidents
 from cad_pagerduty.targets import incident_id, target
 from cad_pagerduty.view import IncidentView, view_of
@@ -31,7 +31,7 @@ def _closing_title(action: Action, ctx: ExecutionContext) -> IncidentTitle | Non
         return None
     later = (a for a in ctx.plan[index + 1 :] if isinstance(a, IncidentTitle))
     title = next(later, None)
-    return title if title is not None and ctx.closing_due(action) else None
+    return title if title is not None and ctx.plan.closing_due(action) else None
 
 
 def write_carrying_title(

@@ -11,8 +11,8 @@ import threading
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
-from cad_core.context import ExecutionContext
-from cad_core.overlap import concurrently
+from cad_core.run.context import ExecutionContext
+from cad_core.run.overlap import concurrently
 from cad_pagerduty import incidents
 
 T = TypeVar("T")

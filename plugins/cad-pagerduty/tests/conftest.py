@@ -34,7 +34,7 @@ def reference() -> Callable[[str], Any]:
 @pytest.fixture
 def pd_registry() -> Any:
     """The registry as an installed CAD builds it: plugins found through entry points."""
-    from cad_core.plugins import build_registry
+    from cad_core.plugins.registry import build_registry
 
     registry = build_registry(entry_points=True)
     assert registry.plugins["pagerduty"].status == "loaded", registry.plugins["pagerduty"].error
@@ -175,7 +175,12 @@ def interceptor(
             "CAD_RETRY_MAX_ATTEMPTS": "1",
             **(env or {}),
         }
-        command = [sys.executable, "-c", "from cad_core.cli import main; main()", "interceptor"]
+        command = [
+            sys.executable,
+            "-c",
+            "from cad_core.cli.commands import main; main()",
+            "interceptor",
+        ]
         process = subprocess.Popen(
             [*command, "--host", "127.0.0.1", "--port", str(port), "--health-port", str(health)],
             env=settings,
@@ -206,7 +211,7 @@ def cad() -> Callable[..., subprocess.CompletedProcess[str]]:
     """``cad(*args, env=...)``: the `cad` command as a process, its output captured."""
 
     def run(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-        command = [sys.executable, "-c", "from cad_core.cli import main; main()", *args]
+        command = [sys.executable, "-c", "from cad_core.cli.commands import main; main()", *args]
         return subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
 
     return run

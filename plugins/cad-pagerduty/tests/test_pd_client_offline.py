@@ -19,7 +19,7 @@ from cad_pagerduty.errors import retry_after
 def test_loading_the_plugin_does_not_import_the_pagerduty_package():
     code = (
         "import sys\n"
-        "from cad_core.plugins import build_registry\n"
+        "from cad_core.plugins.registry import build_registry\n"
         "registry = build_registry(entry_points=True)\n"
         "assert registry.plugins['pagerduty'].status == 'loaded'\n"
         "print('pagerduty' in sys.modules, 'httpx2' in sys.modules)\n"

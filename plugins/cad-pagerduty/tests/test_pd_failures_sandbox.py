@@ -11,13 +11,13 @@ from typing import Any
 
 import pytest
 
-from cad_core.actions import EscalateIncident, IncidentNote, IncidentTitle, SilenceIncident
-from cad_core.context import Alert, Resources
-from cad_core.engine import execute_plan
-from cad_core.engine.execute import EngineSettings
-from cad_core.engine.retry import RetryPolicy
-from cad_core.metrics import Dispatcher
-from cad_core.registrations import Resource
+from cad_core.plan.actions import EscalateIncident, IncidentNote, IncidentTitle, SilenceIncident
+from cad_core.plan.engine import execute_plan
+from cad_core.plan.engine.execute import EngineSettings
+from cad_core.plan.engine.retry import RetryPolicy
+from cad_core.plugins.registrations import Resource
+from cad_core.run.context import Alert, Resources
+from cad_core.run.metrics import Dispatcher
 from cad_core.testing import make_execution_context
 
 INCIDENT = "Q1CADTEST00001"

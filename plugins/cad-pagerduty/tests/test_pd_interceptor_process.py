@@ -137,7 +137,7 @@ def test_a_bad_listen_address_is_one_line_and_exit_2(tmp_path: Path) -> None:
     config.write_text("alerts: []\n")
     env = {**os.environ, "PD_SIGNATURE": SECRET, "CAD_INVESTIGATION_CONFIG_PATH": str(config)}
     result = subprocess.run(
-        [sys.executable, "-c", "from cad_core.cli import main; main()", "interceptor"]
+        [sys.executable, "-c", "from cad_core.cli.commands import main; main()", "interceptor"]
         + ["--host", "256.1.1.1"],
         env=env,
         capture_output=True,

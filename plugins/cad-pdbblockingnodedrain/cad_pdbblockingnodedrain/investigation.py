@@ -11,7 +11,7 @@ from typing import Any
 
 from cad_core import EscalateIncident, IncidentNote, InvestigationContext, InvestigationResult
 from cad_core.errors import InfrastructureError, ResourceError, one_line
-from cad_core.plans import report_and_note
+from cad_core.plan.helpers import report_and_note
 
 from cad_pdbblockingnodedrain import budgets, messages, nodes
 from cad_pdbblockingnodedrain.owners import OwnerResolver

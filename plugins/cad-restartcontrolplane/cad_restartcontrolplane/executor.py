@@ -13,9 +13,9 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
-from cad_core.context import ExecutionContext
 from cad_core.errors import CadError, PermanentError, TransientError
-from cad_core.registrations import ActionExecutor
+from cad_core.plugins.registrations import ActionExecutor
+from cad_core.run.context import ExecutionContext
 
 from cad_restartcontrolplane.actions import RESTART_ANNOTATION, RestartControlPlane
 

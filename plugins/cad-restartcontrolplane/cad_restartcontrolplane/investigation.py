@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 from cad_core import EscalateIncident, InvestigationContext, InvestigationResult, SilenceIncident
 from cad_core.errors import CadError, InfrastructureError, ResourceError, one_line
-from cad_core.plans import report_and_note
+from cad_core.plan.helpers import report_and_note
 
 from cad_restartcontrolplane.actions import RestartControlPlane
 from cad_restartcontrolplane.executor import HOSTED_CLUSTERS

@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 import yaml
-from cad_core.actions import from_dict, to_dict
-from cad_core.app import RunRequest, execute
 from cad_core.errors import ActionValidationError
+from cad_core.plan.actions import from_dict, to_dict
+from cad_core.run.app import RunRequest, execute
 from cad_sandbox.commands import environment, run_scenario
 
 from cad_restartcontrolplane.actions import RESTART_ANNOTATION, RestartControlPlane

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 import click
+from cad_core.cli.commands import check_output
 
 if TYPE_CHECKING:
     from cad_sandbox.critical_path import CriticalPath
@@ -52,7 +53,7 @@ def bundled_config_if_usable() -> str | None:
     only the plugins it uses; the bundled file also routes plugins that declare none.
     """
     import yaml
-    from cad_core.plugins import get_registry
+    from cad_core.plugins.registry import get_registry
 
     data = yaml.safe_load(Path(default_config()).read_text(encoding="utf-8")) or {}
     names = set(data.get("chain_heads") or [])
@@ -82,7 +83,7 @@ def resolve_scenario(name: str) -> str:
 
 
 def run_once(body: bytes, config: str | None, dry_run: bool) -> tuple[int, dict[str, Any], Any]:
-    from cad_core.app import RunRequest, execute
+    from cad_core.run.app import RunRequest, execute
 
     record = execute(RunRequest(payload=body, config=config, dry_run=dry_run))
     return (1 if record.failed else 0), record.to_record(), record
@@ -126,7 +127,7 @@ def run_scenario(
     loads only those installed plugins for this call, so another team's plugin in the
     same environment cannot take part; ``None`` keeps every installed plugin.
     """
-    from cad_core.isolation import isolated
+    from cad_core.plugins.isolation import isolated
 
     with isolated(plugins):
         return _run_scenario(scenario, config, dry_run, runs, latency_ms)
@@ -170,7 +171,9 @@ def complete_scenario(
 
 @sandbox.command("run")
 @click.argument("scenario", shell_complete=complete_scenario)
-@click.option("--output", "-o", type=OUTPUT, default="text", show_default=True)
+@click.option(
+    "--output", "-o", type=OUTPUT, default="text", show_default=True, callback=check_output
+)
 @click.option("--config", help="Routing config (default: the installed plugins' routes).")
 @click.option("--dry-run", is_flag=True, help="Plan only; the world must see no writes.")
 @click.option(
@@ -200,7 +203,7 @@ def run_command(
     log_level: str | None,
 ) -> None:
     """Run CAD on the incident of SCENARIO (a YAML file or a bundled example name)."""
-    from cad_core.cli import emit_record
+    from cad_core.cli.commands import emit_record
     from cad_core.logs import setup_logging
 
     from cad_sandbox.render import incident_fates, render_world

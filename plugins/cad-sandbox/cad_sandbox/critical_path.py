@@ -1,12 +1,12 @@
 """``cad sandbox run --critical-path``: the text of the core's critical path.
 
-The definition and the algorithm are in :mod:`cad_core.critical_path` (the HTML run
+The definition and the algorithm are in :mod:`cad_core.report.critical_path` (the HTML run
 report draws the path too); its names stay importable from here.
 """
 
 from __future__ import annotations
 
-from cad_core.critical_path import (
+from cad_core.report.critical_path import (
     STEP_KEYS,
     CriticalPath,
     Entry,

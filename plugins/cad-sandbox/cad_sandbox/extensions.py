@@ -1,6 +1,6 @@
 """Plugins' own simulators (hook ``cad_sandbox_simulators``) served next to the built-in ones.
 
-A :class:`~cad_core.simulation.SandboxSimulator` gets its own loopback HTTPS host, a world
+A :class:`~cad_core.plugins.simulation.SandboxSimulator` gets its own loopback HTTPS host, a world
 section seeded from the scenario's top-level key of its name, and the shared request
 pipeline (latency, faults, the request log), so it behaves like any built-in service.
 """
@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import unquote
 
 from cad_core.errors import BadInputError
-from cad_core.simulation import SandboxSimulator, SimError, SimHost, SimRequest, SimResponse
+from cad_core.plugins.simulation import SandboxSimulator, SimError, SimHost, SimRequest, SimResponse
 
 from cad_sandbox.simulators.wire import HttpProblem, Request, Response, json_response
 
@@ -41,8 +41,8 @@ RESERVED = frozenset(
 
 def installed_simulators() -> tuple[SandboxSimulator, ...]:
     """The simulators of the installed (enabled) plugins; a clash is one BadInputError."""
-    from cad_core.lookups import distinct
-    from cad_core.plugins import get_registry
+    from cad_core.plugins.lookups import distinct
+    from cad_core.plugins.registry import get_registry
 
     found = []
     for name, regs in sorted(get_registry().keyed(HOOK).items()):

@@ -11,7 +11,7 @@ from cad_core import Command, Setting, hookimpl
 def cad_commands() -> Iterator[Command]:
     # Lazy: `cad --help` lists the command without importing cad_sandbox.commands (and,
     # through it, importlib.resources, the scenario loader and the simulators).
-    from cad_core.lazycli import LazyCommand
+    from cad_core.cli.lazycli import LazyCommand
 
     yield Command(
         name="sandbox",

@@ -116,7 +116,7 @@ def _init_worker(barrier: Any) -> None:
 def _run_in_worker(job: tuple[dict[str, str], bytes, str]) -> tuple[int, dict[str, Any]]:
     env, body, config = job
     os.environ.update(env)  # each trial's world has new ports, token and CA
-    from cad_core.app import RunRequest, execute
+    from cad_core.run.app import RunRequest, execute
 
     _barrier.wait(timeout=START_TIMEOUT_S)  # all runs start together: the worst case
     record = execute(RunRequest(payload=body, config=config))
@@ -172,7 +172,7 @@ def run_stalled_trial(
         before = artefacts(box.world.to_json())
         payload = Path(folder) / "payload.json"
         payload.write_bytes(box.webhook_body())
-        command = [sys.executable, "-c", "from cad_core.cli import main; main()", "run"]
+        command = [sys.executable, "-c", "from cad_core.cli.commands import main; main()", "run"]
         command += ["--payload-path", str(payload), "--config", config or default_config()]
         full_env = {**os.environ, **box.env(), **env}
 

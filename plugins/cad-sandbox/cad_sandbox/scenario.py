@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from cad_core.strict_yaml import read_source
+from cad_core.config.strict_yaml import read_source
 
 from cad_sandbox import strict_yaml
 from cad_sandbox.catalog import bundled_examples

@@ -1,4 +1,4 @@
-"""The scenario loader's view of the core's strict YAML (:mod:`cad_core.strict_yaml`).
+"""The scenario loader's view of the core's strict YAML (:mod:`cad_core.config.strict_yaml`).
 
 Kept so code written against ``cad_sandbox.strict_yaml`` goes on working: the converter and
 its error format now live in the core and are shared with the routing config.
@@ -9,10 +9,10 @@ from __future__ import annotations
 from typing import Any
 
 import yaml
-from cad_core import strict_yaml as _core
+from cad_core.config import strict_yaml as _core
+from cad_core.config.yamlschema import TIME_FORMS, Context, parse_time
+from cad_core.config.yamlschema import convert as _convert
 from cad_core.errors import BadInputError
-from cad_core.yamlschema import TIME_FORMS, Context, parse_time
-from cad_core.yamlschema import convert as _convert
 
 KIND = "scenario"
 SchemaError = _core.SchemaError

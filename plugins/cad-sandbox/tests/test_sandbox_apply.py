@@ -19,9 +19,9 @@ from typing import Any
 import pytest
 import requests
 import yaml
-from cad_core.actions import LimitedSupport, ServiceLog, SilenceIncident
-from cad_core.app import RunRequest, execute
-from cad_core.planword import PlanBinding, sign_plan
+from cad_core.plan.actions import LimitedSupport, ServiceLog, SilenceIncident
+from cad_core.plan.planword import PlanBinding, sign_plan
+from cad_core.run.app import RunRequest, execute
 
 from cad_sandbox.commands import environment, resolve_scenario
 
@@ -151,7 +151,7 @@ def test_failure_1_a_forged_plan_word_in_a_note_like_cads_is_refused(
 
 
 def _fields(action: Any) -> dict[str, Any]:
-    from cad_core.actions import to_dict
+    from cad_core.plan.actions import to_dict
 
     return {k: v for k, v in to_dict(action).items() if k != "type"}
 

@@ -19,7 +19,7 @@ STOPPED = "chgm-customer-stopped-instances"
 
 def cad(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-c", "from cad_core.cli import main; main()", *args],
+        [sys.executable, "-c", "from cad_core.cli.commands import main; main()", *args],
         capture_output=True,
         text=True,
         timeout=120,
@@ -120,7 +120,7 @@ def test_serve_prints_an_environment_that_cad_run_can_use() -> None:
         [
             sys.executable,
             "-c",
-            "from cad_core.cli import main; main()",
+            "from cad_core.cli.commands import main; main()",
             "sandbox",
             "serve",
             STOPPED,
@@ -143,7 +143,7 @@ def test_serve_prints_an_environment_that_cad_run_can_use() -> None:
             [
                 sys.executable,
                 "-c",
-                "from cad_core.cli import main; main()",
+                "from cad_core.cli.commands import main; main()",
                 "run",
                 "--payload-path",
                 payload,

@@ -68,7 +68,7 @@ def _first_run_holding_a_remediation(
     data["latency_ms"] = {"kube": 600_000}  # the first run waits in its first kube call
     box = sandbox(data)
     env = {**os.environ, **box.env(), "CAD_STATE_DIR": str(tmp_path / "state")}
-    command = [sys.executable, "-c", "from cad_core.cli import main; main()", "run"]
+    command = [sys.executable, "-c", "from cad_core.cli.commands import main; main()", "run"]
     command += ["-c", CLUSTER, "-i", INVESTIGATION]
     first = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     ledger = tmp_path / "state" / "remediations"

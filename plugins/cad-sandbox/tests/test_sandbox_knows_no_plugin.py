@@ -14,7 +14,7 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
-from cad_core.plugins import get_registry
+from cad_core.plugins.registry import get_registry
 
 PACKAGE = Path(str(resources.files("cad_sandbox")))
 SANDBOX_PLUGINS = {"sandbox", "cad-sandbox"}

@@ -15,11 +15,11 @@ from typing import Any
 
 import pytest
 import requests
-from cad_core.app import load_routing
 from cad_core.errors import BadInputError
-from cad_core.interceptor.app import Interceptor
-from cad_core.interceptor.server import make_server, shutdown
-from cad_core.plugins import build_registry
+from cad_core.plugins.registry import build_registry
+from cad_core.run.app import load_routing
+from cad_interceptor.app import Interceptor
+from cad_interceptor.server import make_server, shutdown
 
 from cad_sandbox.commands import default_config, resolve_scenario, run_scenario
 from cad_sandbox.fixtures import bundled_scenarios
@@ -178,7 +178,7 @@ def test_org_routing_a_bad_mapping_stops_the_interceptor_at_start(monkeypatch) -
 def test_org_routing_a_bad_mapping_is_one_line_and_exit_2_before_any_write(
     sandbox, sandbox_env, monkeypatch, tmp_path, capsys
 ) -> None:
-    from cad_core.cli import main
+    from cad_core.cli.commands import main
 
     box = sandbox(load_scenario(resolve_scenario("org-routing-mapped-matched")))
     sandbox_env(box)

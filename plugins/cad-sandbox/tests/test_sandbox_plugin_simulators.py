@@ -17,8 +17,8 @@ import pytest
 import requests
 from cad_core import SandboxSimulator, SimError, SimRequest, SimResponse
 from cad_core.errors import BadInputError
-from cad_core.plugins import Registry
-from cad_core.simulation import SimHost
+from cad_core.plugins.registry import Registry
+from cad_core.plugins.simulation import SimHost
 from cad_core.testing import inline_plugin
 
 from cad_sandbox.check import compare

@@ -75,7 +75,7 @@ def lock_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, fast_scenario_runs
 def test_a_run_that_cannot_get_the_lock_escalates_saying_another_run_holds_it(
     lock_env: Path,
 ) -> None:
-    from cad_core.locks import acquire_file_lock
+    from cad_core.run.locks import acquire_file_lock
 
     release = acquire_file_lock("incident:Q1CADTEST00001", 0)  # "another run", for good
     try:
@@ -99,7 +99,7 @@ def test_a_run_that_cannot_get_the_lock_escalates_saying_another_run_holds_it(
 
 
 def test_dry_run_takes_no_lock(lock_env: Path) -> None:
-    from cad_core.locks import acquire_file_lock
+    from cad_core.run.locks import acquire_file_lock
 
     release = acquire_file_lock("incident:Q1CADTEST00001", 0)
     try:
@@ -115,7 +115,7 @@ def test_cads_own_escalation_goes_ahead_when_the_lock_is_not_free(
     lock_env: Path, running: Any, scenario_data: Any, ids: Any
 ) -> None:
     """No investigation to hold back: the "no automation" escalation must still page."""
-    from cad_core.locks import acquire_file_lock
+    from cad_core.run.locks import acquire_file_lock
 
     from cad_sandbox.commands import default_config, run_once
 

@@ -87,7 +87,7 @@ def test_one_latency_for_every_service_including_those_without_a_key() -> None:
 
 def cad(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-c", "from cad_core.cli import main; main()", *args],
+        [sys.executable, "-c", "from cad_core.cli.commands import main; main()", *args],
         capture_output=True,
         text=True,
         timeout=120,

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 import yaml
-from cad_core.app import RunRequest, execute
+from cad_core.run.app import RunRequest, execute
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 def test_sigterm_removes_the_temp_folder_and_prints_the_world() -> None:
     serve = subprocess.Popen(
-        [sys.executable, "-c", "from cad_core.cli import main; main()"]
+        [sys.executable, "-c", "from cad_core.cli.commands import main; main()"]
         + ["sandbox", "serve", "chgm-customer-stopped-instances"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

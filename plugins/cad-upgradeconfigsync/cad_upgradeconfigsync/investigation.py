@@ -15,7 +15,7 @@ from cad_core import (
     ServiceLog,
 )
 from cad_core.errors import NotFoundError, PermanentError, ResourceError, one_line
-from cad_core.plans import report_and_note
+from cad_core.plan.helpers import report_and_note
 
 from cad_upgradeconfigsync import messages
 

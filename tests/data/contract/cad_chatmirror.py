@@ -4,7 +4,7 @@ delegates to the PagerDuty executor it wraps."""
 import os
 
 from cad_core import ActionExecutor, hookimpl
-from cad_core.notes import note_text
+from cad_core.plan.notes import note_text
 
 
 def mirror(action, ctx):

@@ -1,0 +1,1 @@
+"""cad-report: the HTML run report (``--output html``, ``cad report``)."""
