@@ -24,7 +24,7 @@ from cad_core.plugins.registrations import Setting
 from cad_core.settings import UndeclaredSettingError, number, setting, setting_values
 
 ROOT = Path(__file__).resolve().parents[1]
-CAD = [sys.executable, "-c", "from cad_core.cli import main; main()"]
+CAD = [sys.executable, "-c", "from cad_core.cli.commands import main; main()"]
 TEMPLATE = ROOT / "contrib" / "plugin-template"
 # The one accessor (cad_core.settings) and what it replaced.
 ACCESSORS = {"setting", "setting_values", "number", "flag", "declaration", "number_setting"}

@@ -21,7 +21,7 @@ STOPPED = "chgm-customer-stopped-instances"
 def cad(*args: str, pythonpath: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(pythonpath), sys.path[0]])}
     return subprocess.run(
-        [sys.executable, "-c", "from cad_core.cli import main; main()", *args],
+        [sys.executable, "-c", "from cad_core.cli.commands import main; main()", *args],
         capture_output=True,
         text=True,
         timeout=120,
