@@ -614,8 +614,12 @@ SCENARIO_KEYS = st.one_of(
 
 @functools.cache
 def scenario_bases() -> list[Any]:
-    folder = SANDBOX_PACKAGE / "examples"
-    return [yaml.safe_load(path.read_text()) for path in sorted(folder.glob("*.yaml"))]
+    """Every installed plugin's bundled scenario (they live with their plugins now)."""
+    from cad_sandbox.scenario import bundled_examples
+
+    paths = sorted(bundled_examples().values())
+    assert paths, "no bundled scenarios are installed: run scripts/bootstrap.sh"
+    return [yaml.safe_load(path.read_text()) for path in paths]
 
 
 def _bad_time(tree: Any, path: Path_, draw: Callable[..., Any]) -> Any:
