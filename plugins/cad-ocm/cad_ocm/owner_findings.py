@@ -1,6 +1,6 @@
-"""The ``owner_ban_findings`` and ``pull_secret_findings`` resources: upstream's owner checks
-(is the owner banned? does the pull secret match the owner's account?) with the note lines and
-escalation reasons investigations write.
+"""The ``owner_ban_findings``, ``pull_secret_findings`` and ``owner_checks`` resources:
+upstream's owner checks (is the owner banned? does the pull secret match the owner's
+account?) with the note lines and escalation reasons investigations write.
 
 ocmagentresponsefailure and upgradeconfigsync ask both questions the same way; the wording
 lives here once, as the egress wording does in ``egress_findings``. Values are plain data:
@@ -11,6 +11,9 @@ lives here once, as the egress wording does in ``egress_findings``. Values are p
     pull_secret_findings: {"state": "checked" | "unreachable" | "unreadable",
                            "notes": [{"level", "text"}],
                            "escalate": the reason to escalate ("" when the asker words it)}
+    owner_checks:         both in upstream's order (the pull secret only for an owner who is
+                          not banned): {"state": the ban's state, or the pull secret's after
+                          "not_banned", "notes": [{"level", "text"}], "escalate": str}
 
 An owner whose ban cannot be read is *unknown*, never "not banned". A transient failure to
 read the pull secret propagates, so the runner retries the investigation.
@@ -112,3 +115,13 @@ def _line(level: str, text: str) -> dict[str, str]:
 
 def _secret(state: str, notes: list[dict[str, str]], escalate: str = "") -> dict[str, Any]:
     return {"state": state, "notes": notes, "escalate": escalate}
+
+
+def build_owner_checks(resources: Any) -> dict[str, Any]:
+    """The ban, then (for an owner who is not banned) the pull secret, as upstream asks."""
+    ban = resources.get("owner_ban_findings")
+    notes = [_line(ban["level"], ban["note"])]
+    if ban["state"] != "not_banned":
+        return {"state": ban["state"], "notes": notes, "escalate": ban["escalate"]}
+    secret = resources.get("pull_secret_findings")
+    return {**secret, "notes": notes + secret["notes"]}

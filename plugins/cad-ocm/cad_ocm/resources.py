@@ -260,6 +260,12 @@ def build_pull_secret_findings(resources: Resources) -> dict[str, Any]:
     return word(resources)
 
 
+def build_owner_checks(resources: Resources) -> dict[str, Any]:
+    from cad_ocm.owner_findings import build_owner_checks as check
+
+    return check(resources)
+
+
 def warm_ocm_token(resources: Resources) -> bool:
     """Fetch the OCM client's access token now (the client renews it later by itself), so
     the SSO round trip overlaps the alert read instead of delaying the cluster lookup."""
@@ -377,6 +383,13 @@ def registrations() -> Iterator[Resource]:
         "the pull-secret check's note lines; an unreachable API or unreadable secret is a finding",
         scope="investigation",  # built on pull_secret, which is read with the asker's RBAC
         needs=("pull_secret", "pull_secret_check"),
+    )
+    yield Resource(
+        "owner_checks",
+        build_owner_checks,
+        "the owner's ban, then the pull secret, with every note line and the escalation reason",
+        scope="investigation",  # reads pull_secret_findings, which is per asker
+        needs=("owner_ban_findings", "pull_secret_findings"),
     )
     yield Resource(
         "egress_verification",

@@ -2,7 +2,7 @@
 
 Upstream's three checks in its order: egress, the owner's ban, the pull secret. Every plan
 holds the cluster report and the incident note, and ends with an escalation. The owner and
-pull-secret checks are worded by cad-ocm's ``owner_ban_findings`` and ``pull_secret_findings``,
+pull-secret checks are worded by cad-ocm's ``owner_checks``,
 which upgradeconfigsync shares.
 """
 
@@ -24,22 +24,14 @@ def run(ctx: InvestigationContext) -> InvestigationResult:
         return _escalate(ctx, messages.ESCALATE_HCP)
     if _egress_blocked(ctx):
         return _escalate(ctx, messages.ESCALATE_EGRESS)
-    ban = ctx.resource("owner_ban_findings")  # cad-ocm's wording, shared with upgradeconfigsync
-    _note(ctx, ban["level"], ban["note"])
-    if ban["state"] == "export_control":
+    checks = ctx.resource("owner_checks")  # cad-ocm's wording, shared with the other alert
+    for line in checks["notes"]:
+        (ctx.notes.success if line["level"] == "success" else ctx.notes.warning)(line["text"])
+    if checks["state"] == "export_control":
         ctx.notes.warning(messages.FOLLOW_EXPORT_CONTROL_SOP)
-    if ban["state"] == "banned":
-        return _plan(ctx, _owner_service_log(), EscalateIncident(reason=ban["escalate"]))
-    if ban["escalate"]:
-        return _escalate(ctx, ban["escalate"])
-    check = ctx.resource("pull_secret_findings")
-    for line in check["notes"]:
-        _note(ctx, line["level"], line["text"])
-    return _escalate(ctx, check["escalate"] or messages.ESCALATE_DONE)
-
-
-def _note(ctx: InvestigationContext, level: str, text: str) -> None:
-    (ctx.notes.success if level == "success" else ctx.notes.warning)(str(text))
+    if checks["state"] == "banned":
+        return _plan(ctx, _owner_service_log(), EscalateIncident(reason=checks["escalate"]))
+    return _escalate(ctx, checks["escalate"] or messages.ESCALATE_DONE)
 
 
 def _plan(ctx: InvestigationContext, *actions: Any) -> InvestigationResult:

@@ -22,22 +22,14 @@ from cad_upgradeconfigsync import messages
 
 
 def run(ctx: InvestigationContext) -> InvestigationResult:
-    ban = ctx.resource("owner_ban_findings")
-    _note(ctx, ban["level"], ban["note"])
-    if ban["state"] == "export_control":
+    checks = ctx.resource("owner_checks")  # cad-ocm's wording, shared with the other alert
+    for line in checks["notes"]:
+        (ctx.notes.success if line["level"] == "success" else ctx.notes.warning)(line["text"])
+    if checks["state"] == "export_control":
         ctx.notes.warning(messages.FOLLOW_EXPORT_CONTROL_SOP)
-    if ban["state"] == "banned":
-        return _plan(ctx, _owner_service_log(), EscalateIncident(reason=ban["escalate"]))
-    if ban["escalate"]:
-        return _escalate(ctx, ban["escalate"])
-    check = ctx.resource("pull_secret_findings")
-    for line in check["notes"]:
-        _note(ctx, line["level"], line["text"])
-    return _escalate(ctx, check["escalate"] or messages.ESCALATE_DONE)
-
-
-def _note(ctx: InvestigationContext, level: str, text: str) -> None:
-    (ctx.notes.success if level == "success" else ctx.notes.warning)(str(text))
+    if checks["state"] == "banned":
+        return _plan(ctx, _owner_service_log(), EscalateIncident(reason=checks["escalate"]))
+    return _escalate(ctx, checks["escalate"] or messages.ESCALATE_DONE)
 
 
 def _plan(ctx: InvestigationContext, *actions: Any) -> InvestigationResult:
