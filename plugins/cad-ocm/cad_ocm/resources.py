@@ -248,6 +248,24 @@ def build_pull_secret_check(resources: Resources) -> dict[str, Any]:
     return compare(resources)
 
 
+def build_owner_ban_findings(resources: Resources) -> dict[str, Any]:
+    from cad_ocm.owner_findings import build_owner_ban_findings as word
+
+    return word(resources)
+
+
+def build_pull_secret_findings(resources: Resources) -> dict[str, Any]:
+    from cad_ocm.owner_findings import build_pull_secret_findings as word
+
+    return word(resources)
+
+
+def build_owner_checks(resources: Resources) -> dict[str, Any]:
+    from cad_ocm.owner_findings import build_owner_checks as check
+
+    return check(resources)
+
+
 def warm_ocm_token(resources: Resources) -> bool:
     """Fetch the OCM client's access token now (the client renews it later by itself), so
     the SSO round trip overlaps the alert read instead of delaying the cluster lookup."""
@@ -322,6 +340,12 @@ def registrations() -> Iterator[Resource]:
         needs=("owner",),
     )
     yield Resource(
+        "owner_ban_findings",
+        build_owner_ban_findings,
+        "the owner's ban with the note line and escalation reason to write",
+        needs=("owner_ban",),
+    )
+    yield Resource(
         "registry_credentials",
         build_registry_credentials,
         "the owner's OCM registry credentials, with registry names (tokens are secret)",
@@ -352,6 +376,20 @@ def registrations() -> Iterator[Resource]:
         "the pull secret compared with the owner's OCM account: findings name registries only",
         scope="investigation",  # built on pull_secret, which is read with the asker's RBAC
         needs=("pull_secret", "owner", "registry_credentials"),
+    )
+    yield Resource(
+        "pull_secret_findings",
+        build_pull_secret_findings,
+        "the pull-secret check's note lines; an unreachable API or unreadable secret is a finding",
+        scope="investigation",  # built on pull_secret, which is read with the asker's RBAC
+        needs=("pull_secret", "pull_secret_check"),
+    )
+    yield Resource(
+        "owner_checks",
+        build_owner_checks,
+        "the owner's ban, then the pull secret, with every note line and the escalation reason",
+        scope="investigation",  # reads pull_secret_findings, which is per asker
+        needs=("owner_ban_findings", "pull_secret_findings"),
     )
     yield Resource(
         "egress_verification",

@@ -125,3 +125,31 @@ def test_ocm_a_missing_or_unreadable_pull_secret_is_a_clear_error(resources):
         built.get("pull_secret")
     assert isinstance(unreadable.value.cause, PermanentError)
     assert "token=abc" not in str(unreadable.value)
+
+
+@pytest.mark.parametrize(
+    "owner, state, escalate",
+    [
+        (None, "not_banned", ""),
+        (
+            {"banned": True, "ban_code": "export_control_compliance", "ban_description": "x"},
+            "export_control",
+            "the owner is banned for export control compliance (see the SOP)",
+        ),
+        (
+            {"banned": True, "ban_code": "fraud", "ban_description": "y"},
+            "banned",
+            "the owner is banned; the customer was asked to arrange a new owner",
+        ),
+    ],
+)
+def test_ocm_owner_ban_findings_word_the_ban_once(resources, owner, state, escalate):
+    findings = resources(scenario(owner)).get("owner_ban_findings")
+    assert (findings["state"], findings["escalate"]) == (state, escalate)
+    assert findings["level"] == ("success" if state == "not_banned" else "warning")
+    if owner is not None:
+        assert owner["ban_code"] in findings["note"] or state == "export_control"
+        assert owner["ban_description"] in findings["note"]
+
+
+# An unreadable ban ("unknown", never "not banned") is ucs-row1 and oarf-row3, end to end.

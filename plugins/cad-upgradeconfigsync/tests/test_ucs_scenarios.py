@@ -48,3 +48,12 @@ def test_ucs_the_banned_owner_service_log_is_ours_and_kind() -> None:
     assert log["summary"] == "Action required: the cluster owner's account is disabled"
     assert log["severity"] == "Critical" and not log["internal_only"]
     assert "transferring the cluster's ownership" in log["description"]
+
+
+@pytest.mark.usefixtures("fast_scenario_runs")
+def test_ucs_an_export_control_ban_points_at_this_alerts_sop() -> None:
+    """The ban line is cad-ocm's (shared with ocmagentresponsefailure); the SOP is ours."""
+    result = run_scenario("ucs-row2-export-control-ban")
+    posted = "\n".join(result.world["pagerduty"]["incidents"]["Q1CADUCS00001"]["notes"])
+    assert "banned for export control compliance" in posted
+    assert "UpgradeConfigSyncFailureOver4HrSRE.md#user-banneddisabled" in posted
