@@ -128,8 +128,8 @@ def first(items: Sequence[T], shown: int) -> tuple[Sequence[T], int]:
     return items[:shown], max(len(items) - shown, 0)
 
 
-def named(items: Sequence[str], shown: int) -> str:
+def named(items: Sequence[str], shown: int, separator: str = ", ") -> str:
     """``a, b, c and 7 more``: the first names, then a count."""
     listed, hidden = first(items, shown)
-    text = ", ".join(listed)
+    text = separator.join(listed)
     return f"{text} and {hidden} more" if hidden else text
