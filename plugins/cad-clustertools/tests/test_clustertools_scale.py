@@ -52,3 +52,48 @@ def test_a_thousand_sick_nodes_are_named_fifty_at_a_time(tmp_path: Path) -> None
     assert f"Node Taints: {NODES}:" in report["data"]
     notes = result.world["pagerduty"]["incidents"][INCIDENT]["notes"]
     assert notes and all(len(note) <= NOTE_LIMIT for note in notes)
+
+
+def plain_node(number: int) -> dict[str, Any]:
+    return {
+        "apiVersion": "v1", "kind": "Node", "name": f"worker-{number:05d}",
+        "labels": {"node-role.kubernetes.io/worker": ""},
+        "status": {
+            "capacity": {"cpu": "4", "memory": "16Gi"},
+            "allocatable": {"cpu": "3500m", "memory": "15Gi"},
+            "conditions": [{"type": "Ready", "status": "True", "reason": "KubeletReady"}],
+        },
+    }  # fmt: skip
+
+
+def described(tmp_path: Path, nodes: int) -> None:
+    """Every node described: far more than a note or report takes, so both are cut by
+    their executors, keep whole lines from the top and count the rest."""
+    text = (HERE / "scenarios" / "describenodes-every-node.yaml").read_text(encoding="utf-8")
+    world = yaml.safe_load(text)
+    world.pop("expect", None)
+    world["kube"]["objects"] = [plain_node(n) for n in range(nodes)]
+    scenario = tmp_path / "many-nodes.yaml"
+    scenario.write_text(json.dumps(world))
+    result = run_scenario(str(scenario), config=ROUTING)
+    assert result.exit_code == 0
+    [report] = result.world["backplane"]["reports"]
+    assert len(report["data"]) <= REPORT_LIMIT
+    assert "Name:               worker-00000" in report["data"]
+    assert report["data"].splitlines()[-1].startswith("… and ")
+    assert "not saved, to keep this report under 50000 characters" in report["data"]
+    [note] = result.world["pagerduty"]["incidents"][INCIDENT]["notes"]
+    assert len(note) <= NOTE_LIMIT
+    assert "not shown, to keep this note under 10000 characters" in note
+    assert "Saved these findings as a cluster report" in note  # the end is kept
+
+
+@pytest.mark.usefixtures("fast_scenario_runs")
+def test_a_thousand_node_descriptions_are_cut_to_fit(tmp_path: Path) -> None:
+    described(tmp_path, 1_000)
+
+
+@pytest.mark.usefixtures("fast_scenario_runs")
+@pytest.mark.campaign  # 10,000 nodes in one world
+def test_ten_thousand_node_descriptions_are_cut_to_fit(tmp_path: Path) -> None:
+    described(tmp_path, 10_000)
