@@ -11,6 +11,7 @@ from typing import Any
 
 from cad_core.errors import MissingSettingError
 from cad_core.http import session
+from cad_core.plan.caps import WriteLimit
 from cad_core.plugins.checks import url_check
 from cad_core.plugins.registrations import Setting
 from cad_core.settings import setting
@@ -19,6 +20,8 @@ SETTING = "CAD_EXAMPLE_CHAT_URL"
 # Declared (plugin.py yields it from cad_settings) and read through the declaration:
 # `cad config check` checks it, `cad plugins` lists it.
 CHAT_URL = Setting(SETTING, "base URL of the chat service", check=url_check("https", "http"))
+# What the service takes per message. Name the page that states it; this one is invented.
+TEXT = WriteLimit("chat message text", 4_000, "the chat service's API reference")
 
 
 def _url() -> str:
@@ -37,14 +40,16 @@ def _call(method: str, **kwargs: Any) -> Any:
 
 
 def post_message(action: Any, ctx: Any) -> None:
-    _call("POST", json={"channel": action.channel, "text": action.text})
+    # Fitted here, in the executor: a long text from any investigation fits, with a count
+    # of what was left out.
+    _call("POST", json={"channel": action.channel, "text": TEXT.fit(action.text)})
     ctx.log.info("posted to #%s", action.channel)
 
 
 def already_posted(action: Any, ctx: Any) -> str | None:
     # Read-only: dry-run calls it too.
     messages = _call("GET", params={"channel": action.channel}) or []
-    if any(message.get("text") == action.text for message in messages):
+    if any(message.get("text") == TEXT.fit(action.text) for message in messages):
         return f"#{action.channel} already has this message"
     return None
 

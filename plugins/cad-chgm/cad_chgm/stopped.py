@@ -14,6 +14,7 @@ from typing import Any
 import attrs
 from cad_core import InvestigationContext
 from cad_core.errors import FindingError, InfrastructureError, ResourceError, one_line
+from cad_core.plan.caps import named
 
 from cad_chgm.authorization import is_authorized
 from cad_chgm.cloudtrail import Clock, EventSearch, wait_for_stop_events
@@ -30,6 +31,8 @@ from cad_chgm.instances import (
 
 NO_INFRA_ID = "the cluster's infrastructure id is unknown"
 NO_EVIDENCE = "CloudTrail does not explain the stopped instances"
+
+SHOWN = 50  # instances one finding names; the rest are counted
 
 
 @attrs.frozen
@@ -82,7 +85,8 @@ def check_stopped_instances(
     facts.append(node_counts(ctx, cluster, running))
     if not stopped:
         return StopVerdict()
-    facts.append("Instances not running: " + "; ".join(i.describe() for i in stopped))
+    described = [i.describe() for i in stopped]
+    facts.append("Instances not running: " + named(described, SHOWN, "; "))
     require_stop_times(stopped)
     search = wait_for_stop_events(
         session.client("cloudtrail"), stopped, wait_seconds, clock or Clock(), ctx.concurrently
@@ -112,7 +116,7 @@ def require_stop_times(stopped: Sequence[Instance]) -> None:
     if unknown:
         raise FindingError(
             "no stop time in StateTransitionReason for "
-            + "; ".join(f"{i.id} ({i.transition_reason or 'empty'!r})" for i in unknown),
+            + named([f"{i.id} ({i.transition_reason or 'empty'!r})" for i in unknown], SHOWN, "; "),
             context=NO_EVIDENCE,
         )
 

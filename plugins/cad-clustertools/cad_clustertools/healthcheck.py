@@ -11,6 +11,7 @@ from typing import Any
 
 from cad_core import InvestigationContext, InvestigationResult
 from cad_core.errors import CadError, one_line
+from cad_core.plan.caps import first
 from cad_core.plan.notes import Notes
 
 from cad_clustertools import healthnodes
@@ -265,9 +266,10 @@ def failing_pods(kube: Any, notes: Notes, hcp: bool) -> None:
 
 
 def _bounded(lines: list[str]) -> str:
-    shown = [f"  {line}" for line in lines[:MAX_LISTED]]
-    if len(lines) > MAX_LISTED:
-        shown.append(f"  ... and {len(lines) - MAX_LISTED} more")
+    listed, hidden = first(lines, MAX_LISTED)
+    shown = [f"  {line}" for line in listed]
+    if hidden:
+        shown.append(f"  ... and {hidden} more")
     return f"{len(lines)} found:\n" + "\n".join(shown)
 
 

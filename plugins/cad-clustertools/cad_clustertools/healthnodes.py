@@ -53,7 +53,7 @@ def node_status(kube: Any, notes: Notes, hcp: bool) -> None:
     if pressure:
         notes.warning(f"Node Conditions: {len(pressure)} - {joined(pressure, '; ')}")
     if taints:
-        notes.warning(f"Node Taints: {len(taints)}:\n  " + "\n  ".join(taints))
+        notes.warning(f"Node Taints: {len(taints)}:\n  " + joined(taints, "\n  "))
 
 
 def _share(used: float, total: float) -> int:
@@ -86,7 +86,7 @@ def capacity(kube: Any, notes: Notes, hcp: bool) -> None:
         )
     else:
         notes.success(f"Capacity: all {len(nodes)} nodes below {THRESHOLD}% pre-allocation")
-    notes.automation("Pre-allocation per node:\n  " + "\n  ".join(per_node))
+    notes.automation("Pre-allocation per node:\n  " + joined(per_node, "\n  "))
     _utilization(kube, notes, capacities)
 
 
@@ -118,7 +118,7 @@ def _utilization(kube: Any, notes: Notes, capacities: dict[str, tuple[float, flo
         )
     else:
         notes.success(f"Capacity Utilization: every node below {THRESHOLD}% CPU and memory")
-    notes.automation("Utilization per node:\n  " + "\n  ".join(per_node))
+    notes.automation("Utilization per node:\n  " + joined(per_node, "\n  "))
 
 
 def firing_alerts(kube: Any, notes: Notes, hcp: bool) -> None:

@@ -9,10 +9,12 @@ from typing import Any
 
 from cad_core import EscalateIncident, IncidentNote, InvestigationContext, InvestigationResult
 from cad_core.errors import ResourceError, one_line
+from cad_core.plan.caps import first
 from cad_core.plan.helpers import report_and_note
 
 Obj = Mapping[str, Any]
 ROLE_PREFIX = "node-role.kubernetes.io/"
+SHOWN = 50  # items one finding lists by name; the rest are counted
 _QUANTITY = re.compile(r"^([0-9.]+)([a-zA-Z]*)$")
 _FACTORS = {
     "": 1.0,
@@ -93,7 +95,11 @@ def age(created: Any, now: datetime | None = None) -> str:
 
 
 def joined(items: Iterable[str], separator: str = ", ") -> str:
-    return separator.join(items)
+    """The first :data:`SHOWN` items, then how many more: a finding that lists nodes or
+    pods stays readable on a cluster of any size."""
+    shown, hidden = first(list(items), SHOWN)
+    text = separator.join(shown)
+    return f"{text}{separator}… and {hidden} more" if hidden else text
 
 
 def is_hcp(ctx: InvestigationContext) -> bool:

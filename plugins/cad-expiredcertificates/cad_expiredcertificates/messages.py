@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from cad_core.plan.caps import named
+
 from cad_expiredcertificates.certinfo import CertInfo, Expiry
+
+SHOWN = 50  # certificates one finding lists; the rest are counted
 
 API = "API server certificates"
 INGRESS = "Default ingress certificate"
@@ -74,7 +78,7 @@ def read_failed(area: str, what: str, error: str) -> str:
 
 
 def problems(area: str, entries: list[str]) -> str:
-    return f"{area}: {len(entries)} need attention:\n  " + "\n  ".join(entries)
+    return f"{area}: {len(entries)} need attention:\n  " + named(entries, SHOWN, "\n  ")
 
 
 def all_valid(namespace: str, count: int) -> str:

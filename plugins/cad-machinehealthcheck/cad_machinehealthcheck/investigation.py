@@ -126,12 +126,15 @@ def _judge_nodes(
 ) -> None:
     if nodes is None:
         return
+    without_node = []
     for machine in healthy:
         node = nodes.get(machines.node_name_of(machine))
         if node is None:
-            ctx.notes.line(messages.machine_without_node(machines.name_of(machine)))
+            without_node.append(machines.name_of(machine))
             continue
         machines.judge_node(node, now, advice)
+    if without_node:
+        ctx.notes.line(messages.machines_without_node(without_node))
 
 
 def _plan(ctx: InvestigationContext, reason: str) -> InvestigationResult:

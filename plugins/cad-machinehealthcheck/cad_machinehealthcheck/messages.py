@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from cad_core.plan.caps import named
+
+SHOWN = 20  # names in one line, then a count
+
 
 def unreachable(error: str) -> str:
     return f"CAD could not reach the cluster's API, so nothing was checked ({error})."
@@ -17,7 +21,7 @@ ESCALATE_DONE = "CAD looked at the short-circuited health checks; see its recomm
 def short_circuited(names: list[str]) -> str:
     if not names:
         return "Every MachineHealthCheck in openshift-machine-api may remediate"
-    return f"{len(names)} MachineHealthCheck(s) may not remediate right now: {', '.join(names)}"
+    return f"{len(names)} MachineHealthCheck(s) may not remediate right now: {named(names, SHOWN)}"
 
 
 def bad_selector(check: str, error: str) -> str:
@@ -36,8 +40,8 @@ def nodes_unreadable(error: str) -> str:
     return f"The nodes could not be listed, so node health was not checked ({error})"
 
 
-def machine_without_node(name: str) -> str:
-    return f"machine {name} has no node yet"
+def machines_without_node(names: list[str]) -> str:
+    return f"{len(names)} machine(s) have no node yet: {named(names, SHOWN)}"
 
 
 NO_ADVICE = "CAD has no recommendation for the machines and nodes it could read"

@@ -5,8 +5,10 @@ from __future__ import annotations
 import enum
 
 import attrs
+from cad_core.plan.caps import first
 
 MACHINE_NAMESPACE = "openshift-machine-api"
+SHOWN = 20  # per kind of advice: the note stays readable at any cluster size
 
 
 class Advice(enum.Enum):
@@ -39,11 +41,21 @@ class Recommendations:
         blocks = []
         for advice in Advice:
             chosen = [item for item in self.items if item.advice is advice]
-            if not chosen:
-                continue
-            lines = [f"{advice.value}:"] + [f"- {item.target}: {item.why}" for item in chosen]
-            if advice is Advice.DELETE_MACHINE:
-                names = " ".join(item.target for item in chosen)
-                lines.append(f"  oc delete machine -n {MACHINE_NAMESPACE} {names}")
-            blocks.append("\n".join(lines))
+            if chosen:
+                blocks.append("\n".join(_block(advice, chosen)))
         return "\n\n".join(blocks)
+
+
+def _block(advice: Advice, chosen: list[Recommendation]) -> list[str]:
+    """The advice, its first machines or nodes with why, and how many more share it."""
+    shown, hidden = first(chosen, SHOWN)
+    lines = [f"{advice.value}:"] + [f"- {item.target}: {item.why}" for item in shown]
+    kind = "nodes" if advice is Advice.INVESTIGATE_NODE else "machines"
+    if hidden:
+        lines.append(f"- … and {hidden} more {kind} with the same advice")
+    if advice is Advice.DELETE_MACHINE:
+        names = " ".join(item.target for item in shown)
+        lines.append(f"  oc delete machine -n {MACHINE_NAMESPACE} {names}")
+        if hidden:
+            lines.append(f"  (this names the {len(shown)} shown; check the others before deleting)")
+    return lines

@@ -20,6 +20,7 @@ from cad_core.plan.actions import (
     ReassignIncident,
     SilenceIncident,
 )
+from cad_core.plan.caps import WriteLimit, cap_line, cap_parts, cap_text
 from cad_core.plan.engine.report import Status
 from cad_core.plan.notes import note_text
 from cad_core.plugins.registrations import ActionExecutor
@@ -48,6 +49,38 @@ WRITE_SETTINGS = (
 )  # PagerDuty wants From on every write  # ctx.shared key: incident id -> progress
 
 
+# -- note size ------------------------------------------------------------------------
+# PagerDuty's REST API reference documents no size for a note's content: "Create a note on
+# an incident" states only that "A maximum of 2000 notes can be added to an incident"
+# (PagerDuty/api-schema, reference/REST/openapiv3.json). CAD therefore keeps every note it
+# posts to a conservative 10,000 characters, about what a responder reads on one screen.
+NOTE_LIMIT = WriteLimit(
+    "incident note content",
+    10_000,
+    "chosen: PagerDuty documents no limit (only 2,000 notes per incident)",
+)
+# Room kept at a run note's end for what matters most there: what CAD did (the report to
+# read, the service log sent) and the folded silence/escalation reasons.
+NOTE_END_RESERVE = 2_000
+
+
+def note_tail(lines: int, characters: int) -> str:
+    return (
+        f"… and {lines} more lines ({characters} characters) not shown, to keep this note "
+        f"under {NOTE_LIMIT.chars} characters"
+    )
+
+
+def fit_note(text: str) -> str:
+    """Any note CAD posts, within :data:`NOTE_LIMIT`."""
+    return NOTE_LIMIT.fit(text, note_tail)
+
+
+def _findings_prefix(findings: str) -> str:
+    """How a long run note begins once capped: the same for every run with these findings."""
+    return cap_text(findings, NOTE_LIMIT.chars - NOTE_END_RESERVE, note_tail)
+
+
 # -- incident_note --------------------------------------------------------------------
 
 
@@ -55,7 +88,14 @@ def _note_content(action: IncidentNote, ctx: ExecutionContext) -> str:
     # None means "the run notes", read now so that lines added by earlier actions count.
     body = note_text(action, ctx)
     folded = _folded_reasons(action, ctx)
-    return "\n\n".join([body.rstrip(), *folded]) if folded else body
+    full = "\n\n".join([body.rstrip(), *folded]) if folded else body
+    if len(full) <= NOTE_LIMIT.chars:
+        return full
+    # Too long: cut the findings, keep the end (what CAD did, the folded reasons).
+    findings = ctx.notes.findings_text() if action.content is None else ""
+    split = len(findings) if findings and full.startswith(findings) else len(full)
+    head, end = full[:split], full[split:]
+    return cap_parts(head, end, NOTE_LIMIT.chars, NOTE_END_RESERVE, note_tail)
 
 
 def _carrier(ctx: ExecutionContext, index: int) -> IncidentNote | None:
@@ -103,8 +143,9 @@ def incident_note_applied(action: IncidentNote, ctx: ExecutionContext) -> str | 
     existing = [note.strip() for note in view_of(ctx, incident_id(ctx)).notes()]
     if _note_content(action, ctx).strip() in existing:
         return "an identical note is already on the incident"
-    findings = ctx.notes.findings_text().strip()
-    if action.content is None and any(note.startswith(findings) for note in existing):
+    findings = ctx.notes.findings_text()
+    starts = (findings.strip(), _findings_prefix(findings).strip())
+    if action.content is None and any(note.startswith(starts) for note in existing):
         # A re-run finds the same things; only the executors' lines differ (they skip).
         return "a note with the same findings is already on the incident"
     return None
@@ -116,7 +157,7 @@ def execute_incident_note(action: IncidentNote, ctx: ExecutionContext) -> None:
 
 def describe_incident_note(action: IncidentNote, ctx: ExecutionContext) -> str:
     what = "the run notes" if action.content is None else "a note"
-    content = note_text(action, ctx)
+    content = fit_note(note_text(action, ctx))
     return f"post {what} on {_target(ctx)} ({len(content)} characters):\n{content}"
 
 
@@ -124,7 +165,9 @@ def describe_incident_note(action: IncidentNote, ctx: ExecutionContext) -> str:
 
 
 def _silence_note(action: SilenceIncident, ctx: ExecutionContext, incident_ref: str) -> str:
-    note = SILENCE_NOTE.format(reason=action.reason or "no reason was given")
+    # The reason is cut, never the line below it: a later escalation reads that line.
+    reason = cap_line(action.reason or "no reason was given", NOTE_LIMIT.chars // 2)
+    note = SILENCE_NOTE.format(reason=reason)
     previous = incidents.policy_id(view_of(ctx, incident_ref).incident())
     silent = settings.silent_policy_or_none()
     if previous and previous != silent:
@@ -147,7 +190,7 @@ def execute_silence_incident(action: SilenceIncident, ctx: ExecutionContext) -> 
     settings.require_sender()  # fail before the note rather than between note and move
     view = view_of(ctx, incident_ref)
     # Usually the run notes already carried this; posted here only when they did not.
-    view.post_note_once(_silence_note(action, ctx, incident_ref))
+    view.post_note_once(fit_note(_silence_note(action, ctx, incident_ref)))
     titles.write_carrying_title(action, ctx, view, incidents.policy_fields(policy))
 
 
@@ -203,7 +246,7 @@ def escalate_incident_applied(action: EscalateIncident, ctx: ExecutionContext) -
     if progress.get("target") and level >= progress["target"]:
         _progress(ctx, incident_ref, done=True)
         return f"the incident is already at escalation level {level}"
-    line = ESCALATE_NOTE.format(reason=action.reason)
+    line = fit_note(ESCALATE_NOTE.format(reason=action.reason))
     if level > 1 and action.reason and view.has_line(line, earlier_only=True):
         # An earlier run posted this reason and the incident has moved up since.
         return f"CAD already escalated this incident for this reason (now at level {level})"
@@ -239,7 +282,7 @@ def execute_escalate_incident(action: EscalateIncident, ctx: ExecutionContext) -
         level = incidents.escalation_level(view.incident()) + 1
         _progress(ctx, incident_ref, target=level)
     if action.reason:
-        view.post_note_once(ESCALATE_NOTE.format(reason=action.reason))
+        view.post_note_once(fit_note(ESCALATE_NOTE.format(reason=action.reason)))
     titles.write_carrying_title(action, ctx, view, {"escalation_level": level})
     _progress(ctx, incident_ref, done=True)
 
@@ -260,8 +303,10 @@ REASSIGN_NOTE = "🤖 CAD routed this incident to escalation policy {policy}: {r
 
 
 def _reassign_note(action: Any) -> str:
-    return REASSIGN_NOTE.format(
-        policy=action.escalation_policy, reason=action.reason or "no reason given"
+    return fit_note(
+        REASSIGN_NOTE.format(
+            policy=action.escalation_policy, reason=action.reason or "no reason given"
+        )
     )
 
 

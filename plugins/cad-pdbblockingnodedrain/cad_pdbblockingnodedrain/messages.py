@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from cad_core.plan.caps import named
+
 from cad_pdbblockingnodedrain.budgets import Blocking
 from cad_pdbblockingnodedrain.nodes import STALLED_AFTER, Draining, duration
 
@@ -23,9 +25,7 @@ NAMES_SHOWN = 20  # a budget over thousands of pods would otherwise fill the not
 
 def names(items: tuple[str, ...] | list[str]) -> str:
     """The first names, then how many more: the note stays readable at any cluster size."""
-    shown = ", ".join(items[:NAMES_SHOWN])
-    hidden = len(items) - NAMES_SHOWN
-    return f"{shown} and {hidden} more" if hidden > 0 else shown
+    return named(items, NAMES_SHOWN)
 
 
 def listing(title: str, lines: list[str]) -> str:
