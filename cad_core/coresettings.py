@@ -94,5 +94,4 @@ CORE_SETTINGS: tuple[Setting, ...] = (
         default="600",
     ),
     _number("CAD_INTERCEPTOR_REPLAY_MAX_KEYS", "50000", "most deliveries remembered", 100),
-    Setting("CAD_ORG_POLICY_MAPPING", "organisation id to escalation policy (JSON)"),
 )
