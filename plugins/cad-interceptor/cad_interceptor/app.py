@@ -34,6 +34,7 @@ from cad_core.run.context import Alert, Resources, RunInfo
 from cad_core.run.record import RunRecord
 from cad_core.settings import RunSettings, number
 
+from cad_interceptor import settings as interceptor_settings
 from cad_interceptor.deliveries import CLAIMED_BEFORE, Answer, Deliveries, delivery_key
 from cad_interceptor.envelope import MAX_BODY, unwrap
 from cad_interceptor.http import HttpError, StartResponse, reply
@@ -61,11 +62,11 @@ class Interceptor:
         self.registry, self.config = registry, config
         base = settings or RunSettings.from_env()
         # The work of one webhook is bounded: senders wait a few seconds, and retry on 5xx.
-        budget = number("CAD_INTERCEPTOR_WORK_SECONDS")
+        budget = number(interceptor_settings.WORK)
         self.settings = attrs.evolve(
             base, retry=attrs.evolve(base.retry, deadline=min(base.retry.deadline, budget))
         )
-        self.answer_within = number("CAD_INTERCEPTOR_ANSWER_SECONDS")
+        self.answer_within = number(interceptor_settings.ANSWER)
         window, max_keys = replay_settings()
         check_alert_plans(registry)  # bad settings (an org mapping) fail here, not per request
         self.metrics = CollectorRegistry()
