@@ -50,6 +50,8 @@ _EXPORTS = {
     "cad_core.plan.view": ("PlanView",),
     "cad_core.plugins.registrations": (
         "ActionExecutor",
+        "AlertPlan",
+        "AlertPlanResult",
         "AlertSource",
         "Command",
         "DefaultRoute",
@@ -109,6 +111,8 @@ if TYPE_CHECKING:
     from cad_core.plugins.hookspecs import hookimpl
     from cad_core.plugins.registrations import (
         ActionExecutor,
+        AlertPlan,
+        AlertPlanResult,
         AlertSource,
         Command,
         DefaultRoute,
@@ -139,6 +143,8 @@ __all__ = [
     "ActionExecutor",
     "ActionSkipped",
     "Alert",
+    "AlertPlan",
+    "AlertPlanResult",
     "Audience",
     "AlertSource",
     "BadInputError",

@@ -32,7 +32,6 @@ MOVED = {
     "applying": "run.applying",
     "app": "run.app",
     "metrics": "run.metrics",
-    "orgrouting": "run.orgrouting",
     "payload": "run.payload",
     "shutdown": "run.shutdown",
     "simulation": "plugins.simulation",

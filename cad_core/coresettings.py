@@ -85,14 +85,4 @@ CORE_SETTINGS: tuple[Setting, ...] = (
     _number("CAD_LOCK_WAIT_SECONDS", "60", "how long a run waits for its locks in all (s)"),
     Setting("CAD_LOCK_DIR", "folder of the file lock provider (default: a temp folder)"),
     Setting("CAD_STATE_DIR", "folder of kept state: replay window, remediation ledger"),
-    _number("CAD_INTERCEPTOR_ANSWER_SECONDS", "4", "how long a webhook waits for its work", 0.1),
-    _number("CAD_INTERCEPTOR_WORK_SECONDS", "30", "retry budget of one webhook's work (s)", 1),
-    Setting(
-        "CAD_INTERCEPTOR_REPLAY_WINDOW_SECONDS",
-        "how long a webhook delivery is remembered (s); 0 is refused",
-        check=number_check(0),  # 0 gets its own message from the interceptor; 0-1 too
-        default="600",
-    ),
-    _number("CAD_INTERCEPTOR_REPLAY_MAX_KEYS", "50000", "most deliveries remembered", 100),
-    Setting("CAD_ORG_POLICY_MAPPING", "organisation id to escalation policy (JSON)"),
 )

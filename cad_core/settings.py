@@ -8,7 +8,6 @@ fails when code reads an undeclared ``CAD_*`` variable.
 
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import Mapping
 
@@ -17,27 +16,6 @@ import attrs
 from cad_core.errors import BadInputError, CadError
 from cad_core.plan.engine.retry import RetryPolicy
 from cad_core.plugins.registrations import Setting
-
-
-def number_setting(
-    name: str, default: float, minimum: float = 0.0, *, above_minimum: bool = False
-) -> float:
-    """A numeric environment setting; anything else is one clear BadInputError naming it.
-
-    Superseded by :func:`number` over a declared setting; kept for plugins that call it.
-    """
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise BadInputError(f"{name}={raw!r} is not a number") from None
-    too_low = value <= minimum if above_minimum else value < minimum
-    if not math.isfinite(value) or too_low:
-        bound = f"more than {minimum:g}" if above_minimum else f"at least {minimum:g}"
-        raise BadInputError(f"{name}={raw!r} must be {bound}")
-    return value
 
 
 @attrs.frozen

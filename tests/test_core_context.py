@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from cad_core.run.context import Resources
 
 
@@ -33,10 +31,3 @@ def test_investigation_scoped_resources_are_built_once_per_investigation() -> No
     assert built == ["first", "second", "cluster"]  # run-scoped: one build for every view
     assert (first.run.investigation, run.run.investigation) == ("first", "")
     assert first.cluster_id == "c1"
-
-
-def test_setting_the_investigation_is_deprecated_but_still_works() -> None:
-    resources = Resources({})
-    with pytest.warns(DeprecationWarning, match="resources.scoped"):
-        resources.investigation = "chgm"
-    assert resources.run.investigation == "chgm"

@@ -135,7 +135,9 @@ def constructed(paths: Iterator[Path]) -> set[str]:
 
 def test_every_cad_variable_the_code_reads_is_declared() -> None:
     found = cad_reads()
-    assert len({name for _where, _line, name, _raw in found}) > 30  # the scanner still sees
+    # The scanner still sees reads by name (reads through a Setting object are checked by
+    # their declaration instead, as cad-pagerduty's and cad-interceptor's are).
+    assert len({name for _where, _line, name, _raw in found}) > 25
     declared = declared_names() | constructed(TEMPLATE.glob("cad_*/**/*.py"))
     undeclared = [f"{w}:{line} {name}" for w, line, name, _raw in found if name not in declared]
     assert not undeclared, "read but not declared through cad_settings: " + ", ".join(undeclared)

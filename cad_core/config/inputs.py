@@ -15,7 +15,6 @@ import time
 from cad_core.errors import BadInputError
 
 MAX_INPUT = 5 * 1024 * 1024
-READ_TIMEOUT = 30.0
 _CHUNK = 64 * 1024
 
 

@@ -14,6 +14,13 @@ nested dataclasses. Beyond the types:
 
 Every problem is collected, not only the first, and :func:`convert` raises them as one
 :class:`~cad_core.errors.BadInputError` line (format in :mod:`cad_core.config.strict_yaml`).
+
+Why not a library (checked for issue 24): jsonschema and cattrs both validate loaded
+Python data, so neither knows a line; their messages ("Additional properties are not
+allowed", "extra fields found") would need a translation layer as long as this module
+to keep the wording authors and tests rely on; and jsonschema would be a new run-time
+dependency (with the compiled rpds-py) whose import alone costs more than this module,
+paid by every alert's process.
 """
 
 from __future__ import annotations

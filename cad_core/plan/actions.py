@@ -258,7 +258,8 @@ class EscalateIncident(Action):
 @attrs.frozen
 class ReassignIncident(Action):
     """Move the incident to another escalation policy, e.g. the team that looks after the
-    cluster's organisation (``CAD_ORG_POLICY_MAPPING``). ``reason`` is posted with it."""
+    cluster's organisation (cad-pagerduty's organisation routing). ``reason`` is posted with
+    it."""
 
     type_id: ClassVar[str] = "incident_reassign"
     audience: ClassVar[str | None] = Audience.INTERNAL

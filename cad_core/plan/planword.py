@@ -32,7 +32,6 @@ from cad_core.plan.actions import Action, from_dict, to_dict
 VERSION = "cad1"
 KEY_SETTING = "CAD_PLAN_KEY"
 TTL_SETTING = "CAD_PLAN_TTL_SECONDS"
-DEFAULT_TTL = 24 * 3600.0
 KEY_PURPOSE = "the key CAD signs held plans with"
 
 

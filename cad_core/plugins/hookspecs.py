@@ -14,6 +14,7 @@ import pluggy
 
 from cad_core.plugins.registrations import (
     ActionExecutor,
+    AlertPlan,
     AlertSource,
     Command,
     FilterField,
@@ -286,6 +287,33 @@ def cad_sandbox_simulators() -> Iterable[SandboxSimulator]:  # type: ignore[empt
     """
 
 
+@hookspec
+def cad_alert_plans() -> Iterable[AlertPlan]:  # type: ignore[empty-body]
+    """Plan for every alert in incident mode, right after it is routed, matched or not.
+
+    Yield :class:`~cad_core.plugins.registrations.AlertPlan` objects, keyed by ``name``.
+    Each ``plan(resources)`` returns an
+    :class:`~cad_core.plugins.registrations.AlertPlanResult` (or None); its actions go
+    through the executor engine before the chain, like any plan. cad-pagerduty moves an
+    incident to its organisation's escalation policy this way.
+
+    Example::
+
+        from cad_core import AlertPlan, AlertPlanResult, IncidentNote, hookimpl
+
+        def plan(resources):
+            if resources.get("cluster_tier") != "gold":
+                return None
+            return AlertPlanResult([IncidentNote(content="a gold cluster: be quick")],
+                                   route="gold tier: noted")
+
+        @hookimpl
+        def cad_alert_plans():
+            yield AlertPlan(name="gold-note", plan=plan,
+                            description="notes incidents of gold clusters")
+    """
+
+
 # The one table of hooks: what each yields, and the attribute that keys it.
 HOOKS: dict[str, tuple[type, str]] = {
     "cad_investigations": (Investigation, "name"),
@@ -299,5 +327,6 @@ HOOKS: dict[str, tuple[type, str]] = {
     "cad_settings": (Setting, "name"),
     "cad_lock_providers": (LockProvider, "name"),
     "cad_sandbox_simulators": (SandboxSimulator, "name"),
+    "cad_alert_plans": (AlertPlan, "name"),
 }
 HOOK_NAMES = tuple(HOOKS)

@@ -368,3 +368,39 @@ class LockProvider:
     claims: Callable[[], ClaimStore | None] | None = attrs.field(
         default=None, validator=_optional_callable
     )
+
+
+@attrs.frozen
+class AlertPlanResult:
+    """What an :class:`AlertPlan` plans for one alert: actions, a line for the record, a fallback.
+
+    ``route`` (optional) is one line added to the run record's ``route``: what the plan is
+    for, or why it planned nothing. ``if_failed(reason)`` (optional) returns the actions
+    to carry out when an action of the plan neither took effect nor was a dry run;
+    ``reason`` is that action's error, in one line.
+    """
+
+    actions: tuple[Action, ...] = attrs.field(default=(), converter=_actions)
+    route: str = ""
+    if_failed: Callable[[str], Iterable[Action]] | None = attrs.field(
+        default=None, validator=_optional_callable
+    )
+
+
+@attrs.frozen
+class AlertPlan:
+    """A plan made for every alert in incident mode, right after it is routed.
+
+    ``plan(resources)`` reads what it needs (``resources.run.alert``, other plugins'
+    resources by name) and returns an :class:`AlertPlanResult`, or None for nothing to do.
+    The core carries the actions out through the executor engine before the chain (or the
+    no-automation escalation), with the error policy ``continue``: dry-run, idempotency,
+    retries, metrics and the run record cover them. ``plan`` raising is logged and the
+    alert goes on. ``check()`` (optional) validates the plan's settings at start-up and
+    raises :class:`~cad_core.errors.BadInputError` naming what is wrong (exit 2).
+    """
+
+    name: str = attrs.field(converter=normalise_name)
+    plan: Callable[[Resources], AlertPlanResult | None] = attrs.field(validator=_callable)
+    description: str = ""
+    check: Callable[[], None] | None = attrs.field(default=None, validator=_optional_callable)

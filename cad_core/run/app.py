@@ -22,6 +22,7 @@ from cad_core.plan.actions import EscalateIncident, IncidentNote
 from cad_core.plan.engine.retry import Deadline, call_with_retry
 from cad_core.plugins.registrations import Resource
 from cad_core.plugins.registry import Registry, get_registry
+from cad_core.run.alertplans import check_alert_plans
 from cad_core.run.chains import run_incident, run_manual
 from cad_core.run.context import Alert, Resources, RunInfo
 from cad_core.run.metrics import ALERT_READ_FAILED, Dispatcher
@@ -175,6 +176,7 @@ def execute(request: RunRequest) -> RunRecord:
     record.inform = request.inform
     if incident:
         check_escalation_path(registry, config)
+        check_alert_plans(registry)
     else:
         registry.investigation(request.investigation)  # unknown names fail before any call
         record.cluster_id = request.cluster_id

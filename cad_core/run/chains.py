@@ -14,9 +14,9 @@ from cad_core.plan.inform import held_outcomes, inform_note
 from cad_core.plan.notes import Notes
 from cad_core.plugins.registrations import FilterField
 from cad_core.plugins.registry import Registry
+from cad_core.run.alertplans import run_alert_plans
 from cad_core.run.context import Alert, Resources
 from cad_core.run.metrics import ALERT_FILTERED, ALERT_RECEIVED, MANUAL_COMPLETED, MANUAL_STARTED
-from cad_core.run.orgrouting import route_to_org_policy
 from cad_core.run.record import InvestigationStatus
 from cad_core.run.runner import TITLE_PREFIX, ChainFailed, Run, evaluate_filter
 
@@ -92,7 +92,7 @@ def run_incident(alert: Alert, run: Run, experimental: bool) -> None:
     run.record.route = [
         f"{r.alert_title!r}: {why}" for r, why in run.config.explain(alert.title, experimental)
     ]
-    route_to_org_policy(run)  # every alert, matched or not (docs/configuration.md)
+    run_alert_plans(run)  # every alert, matched or not (docs/architecture.md)
     if route is None:
         run.escalate(no_automation_note(alert), "CAD has no automation for this alert")
         return

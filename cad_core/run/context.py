@@ -138,17 +138,6 @@ class Resources:
     def investigation(self) -> str:
         return self.run.investigation
 
-    @investigation.setter
-    def investigation(self, name: str) -> None:
-        import warnings
-
-        warnings.warn(
-            "setting Resources.investigation is deprecated: use resources.scoped(name)",
-            DeprecationWarning,
-            stacklevel=2,
-        )
-        self.run = self.run.for_investigation(name)
-
     def scoped(self, investigation: str) -> Resources:
         """A view for one investigation: same cache, its own investigation-scoped builds."""
         return Resources(

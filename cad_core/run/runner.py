@@ -348,16 +348,3 @@ def evaluate_filter(node: Mapping[str, Any], lookup: Callable[[str], str]) -> tu
         return filters.evaluate(node, lookup)
     except Exception as error:
         raise ChainFailed(f"evaluating a 'when' filter failed: {one_line(error)}") from error
-
-
-_MOVED_TO_CHAINS = {"run_incident", "run_manual", "filter_lookup", "manual_chain"}
-_MOVED_TO_CHAINS.add("no_automation_note")
-
-
-def __getattr__(name: str) -> Any:
-    """The chain flows moved to :mod:`cad_core.run.chains`; old imports warn."""
-    from cad_core._moved import moved_name
-
-    if name in _MOVED_TO_CHAINS:
-        return moved_name("cad_core.run", "chains", name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

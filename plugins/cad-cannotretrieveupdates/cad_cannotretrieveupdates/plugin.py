@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from cad_core import Investigation, hookimpl
+from cad_core import DefaultRoute, Investigation, hookimpl
 
 
 @hookimpl
@@ -16,6 +16,7 @@ def cad_investigations() -> Iterator[Investigation]:
         name="cannotretrieveupdatessre",
         aliases=("cannotretrieveupdates", "can-not-retrieve-updates"),  # the last: upstream's
         run=run,
+        default_route=DefaultRoute(alert_titles=("CannotRetrieveUpdatesSRE",), experimental=True),
         description=(
             "Cannot retrieve updates: notes the egress verdict and why the ClusterVersion "
             "could not retrieve updates"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from cad_core import Investigation, hookimpl
+from cad_core import DefaultRoute, Investigation, hookimpl
 
 
 @hookimpl
@@ -16,6 +16,7 @@ def cad_investigations() -> Iterator[Investigation]:
         name="cpd",
         aliases=("clusterprovisioningdelay",),
         run=run,
+        default_route=DefaultRoute(alert_titles=("ClusterProvisioningDelay -",)),
         description=(
             "Cluster provisioning delay: checks the install state, DNS, the routes of "
             "customer subnets and internet egress"

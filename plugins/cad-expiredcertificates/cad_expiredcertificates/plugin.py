@@ -2,7 +2,7 @@
 
 from collections.abc import Iterator
 
-from cad_core import Investigation, Setting, hookimpl
+from cad_core import DefaultRoute, Investigation, Setting, hookimpl
 
 
 @hookimpl
@@ -22,6 +22,7 @@ def cad_investigations() -> Iterator[Investigation]:
         name="expiredcertificates",
         aliases=("certificates",),
         run=run,
+        default_route=DefaultRoute(alert_titles=("expiredcertificates",)),
         description=(
             "Expired certificates: reads the API server, ingress and component-route "
             "certificates and the TLS secrets of the platform namespaces, and notes any "

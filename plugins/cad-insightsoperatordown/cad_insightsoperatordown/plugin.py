@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from cad_core import Investigation, hookimpl
+from cad_core import DefaultRoute, Investigation, hookimpl
 
 
 @hookimpl
@@ -15,6 +15,7 @@ def cad_investigations() -> Iterator[Investigation]:
     yield Investigation(
         name="insightsoperatordown",
         run=run,
+        default_route=DefaultRoute(alert_titles=("InsightsOperatorDown",)),
         description=(
             "Insights operator down: checks for a banned owner, the known SCA-certificate "
             "pull failure and blocked internet egress"

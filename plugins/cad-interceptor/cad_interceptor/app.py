@@ -29,11 +29,12 @@ from cad_core.logs import redact
 from cad_core.plan.actions import EscalateIncident
 from cad_core.plugins.registrations import AlertSource, Verdict
 from cad_core.plugins.registry import Registry
+from cad_core.run.alertplans import check_alert_plans, run_alert_plans
 from cad_core.run.context import Alert, Resources, RunInfo
-from cad_core.run.orgrouting import load_mapping, route_to_org_policy
 from cad_core.run.record import RunRecord
 from cad_core.settings import RunSettings, number
 
+from cad_interceptor import settings as interceptor_settings
 from cad_interceptor.deliveries import CLAIMED_BEFORE, Answer, Deliveries, delivery_key
 from cad_interceptor.envelope import MAX_BODY, unwrap
 from cad_interceptor.http import HttpError, StartResponse, reply
@@ -61,13 +62,13 @@ class Interceptor:
         self.registry, self.config = registry, config
         base = settings or RunSettings.from_env()
         # The work of one webhook is bounded: senders wait a few seconds, and retry on 5xx.
-        budget = number("CAD_INTERCEPTOR_WORK_SECONDS")
+        budget = number(interceptor_settings.WORK)
         self.settings = attrs.evolve(
             base, retry=attrs.evolve(base.retry, deadline=min(base.retry.deadline, budget))
         )
-        self.answer_within = number("CAD_INTERCEPTOR_ANSWER_SECONDS")
+        self.answer_within = number(interceptor_settings.ANSWER)
         window, max_keys = replay_settings()
-        load_mapping()  # a bad CAD_ORG_POLICY_MAPPING fails at start-up, not per request
+        check_alert_plans(registry)  # bad settings (an org mapping) fail here, not per request
         self.metrics = CollectorRegistry()
         self.replay_full = Counter(
             "cad_interceptor_replay_store_full_total",
@@ -258,8 +259,9 @@ class Interceptor:
         resources = Resources(self.registry.resources(), run=info)
         run = Run(self.registry, self.config, self.settings, record, resources)
         try:
-            # Matched alerts are routed by the `cad run` they continue to; these are not.
-            route_to_org_policy(run)
+            # Matched alerts get their alert plans (org routing) from the `cad run` they
+            # continue to; these do not.
+            run_alert_plans(run)
             run.escalate(no_automation_note(alert), "CAD has no automation for this alert")
         finally:
             resources.close()
@@ -269,8 +271,8 @@ class Interceptor:
             log.error(
                 "escalating incident %s: %s failed: %s", alert.id, outcome.type, outcome.error
             )
-        # A failed org-policy move is noted and the run goes on; only a failed hand-over to
-        # people makes the sender retry (the executors' idempotency makes that safe).
+        # A failed alert plan (an org-policy move) is noted and the run goes on; only a
+        # failed hand-over to people makes the sender retry (idempotency makes that safe).
         if any(o.type == EscalateIncident.type_id and not o.status.in_effect for o in failed):
             raise TransientError(f"escalating incident {alert.id} failed; retry")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from cad_core import Command, hookimpl
+from cad_core import Command, Setting, hookimpl
 
 
 @hookimpl
@@ -20,3 +20,10 @@ def cad_commands() -> Iterator[Command]:
             "Serve the Tekton interceptor: verify webhooks, route them, escalate the rest.",
         ),
     )
+
+
+@hookimpl
+def cad_settings() -> Iterator[Setting]:
+    from cad_interceptor.settings import DECLARED
+
+    yield from DECLARED

@@ -8,28 +8,30 @@ from typing import TYPE_CHECKING
 from cad_core.errors import BadInputError
 from cad_core.settings import number, setting
 
+from cad_interceptor.settings import REPLAY_MAX_KEYS, REPLAY_WINDOW
+
 if TYPE_CHECKING:
     from cad_core.plugins.registry import Registry
     from cad_core.run.claims import ClaimStore
 
 log = logging.getLogger("cad.interceptor")
 
-WINDOW_SETTING = "CAD_INTERCEPTOR_REPLAY_WINDOW_SECONDS"
-MAX_KEYS_SETTING = "CAD_INTERCEPTOR_REPLAY_MAX_KEYS"
+WINDOW_SETTING = REPLAY_WINDOW.name
+MAX_KEYS_SETTING = REPLAY_MAX_KEYS.name
 DEFAULT_WINDOW, DEFAULT_MAX_KEYS = 600.0, 50_000
 
 
 def replay_settings() -> tuple[float, int]:
     """The window (s) and the most keys it may hold; 0 (turning it off) is refused."""
-    window = number(WINDOW_SETTING)  # declared at least 0, so that 0 gets its own words
+    window = number(REPLAY_WINDOW)  # declared at least 0, so that 0 gets its own words
     if window == 0:
         raise BadInputError(
             f"{WINDOW_SETTING}=0 would turn replay protection off, which CAD does not allow; "
             f"set at least 1 (the default is {DEFAULT_WINDOW:g})"
         )
     if window < 1:
-        raise BadInputError(f"{WINDOW_SETTING}={setting(WINDOW_SETTING)!r} must be at least 1")
-    max_keys = int(number(MAX_KEYS_SETTING))
+        raise BadInputError(f"{WINDOW_SETTING}={setting(REPLAY_WINDOW)!r} must be at least 1")
+    max_keys = int(number(REPLAY_MAX_KEYS))
     return window, max_keys
 
 

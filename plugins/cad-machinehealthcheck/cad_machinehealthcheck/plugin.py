@@ -2,7 +2,7 @@
 
 from collections.abc import Iterator
 
-from cad_core import Investigation, hookimpl
+from cad_core import DefaultRoute, Investigation, hookimpl
 
 
 @hookimpl
@@ -14,6 +14,7 @@ def cad_investigations() -> Iterator[Investigation]:
         name="machinehealthcheckunterminatedshortcircuitsre",
         aliases=("machinehealthcheck", "mhc", "machine-health-check"),
         run=run,
+        default_route=DefaultRoute(alert_titles=("MachineHealthCheckUnterminatedShortCircuitSRE",)),
         description=(
             "MachineHealthCheck short-circuited: looks at the machines and nodes of every "
             "health check that stopped remediating and recommends what to do for each; "

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from cad_core.plugins.hookspecs import hookimpl
-from cad_core.plugins.registrations import ActionExecutor, AlertSource, Setting
+from cad_core.plugins.registrations import ActionExecutor, AlertPlan, AlertSource, Setting
 
 
 @hookimpl
@@ -35,3 +35,15 @@ def cad_action_executors() -> Iterator[ActionExecutor]:
     from cad_pagerduty.executors import registrations
 
     yield from registrations()
+
+
+@hookimpl
+def cad_alert_plans() -> Iterator[AlertPlan]:
+    from cad_pagerduty import orgrouting
+
+    yield AlertPlan(
+        name="org-routing",
+        plan=orgrouting.plan,
+        check=orgrouting.check,
+        description="moves each incident to its organisation's escalation policy",
+    )

@@ -16,6 +16,7 @@ TOKEN = "CAD_PD_TOKEN"
 FROM = "CAD_PD_FROM"
 SILENT_POLICY = "CAD_SILENT_POLICY"
 SIGNATURE = "PD_SIGNATURE"
+ORG_POLICY_MAPPING = "CAD_ORG_POLICY_MAPPING"
 
 DEFAULT_URL = "https://api.pagerduty.com"
 
@@ -38,6 +39,8 @@ DECLARED = {
             multiple=True,
             required_for=("interceptor",),
         ),
+        # Checked by orgrouting.check at start-up, whose errors name the mapping's fault.
+        Setting(ORG_POLICY_MAPPING, "organisation id to escalation policy (JSON)"),
     )
 }
 

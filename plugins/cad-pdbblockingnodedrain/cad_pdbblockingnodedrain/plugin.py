@@ -2,7 +2,7 @@
 
 from collections.abc import Iterator
 
-from cad_core import Investigation, hookimpl
+from cad_core import DefaultRoute, Investigation, hookimpl
 
 
 @hookimpl
@@ -14,6 +14,7 @@ def cad_investigations() -> Iterator[Investigation]:
         name="pdbblockingnodedrain",
         aliases=("pdb",),
         run=run,
+        default_route=DefaultRoute(alert_titles=("HCPNodepoolUpgradeDelay",)),
         description=(
             "PDB blocking node drain: finds nodes stuck draining, the PodDisruptionBudgets "
             "that hold their pods, who owns each workload and whether scaling would help; "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from cad_core import Investigation, hookimpl
+from cad_core import DefaultRoute, Investigation, hookimpl
 
 
 @hookimpl
@@ -16,6 +16,7 @@ def cad_investigations() -> Iterator[Investigation]:
         name="upgradeconfigsyncfailureover4hr",
         aliases=("upgradeconfigsync", "upgrade-config"),
         run=run,
+        default_route=DefaultRoute(alert_titles=("UpgradeConfigSyncFailureOver4HrSRE",)),
         description=(
             "Upgrade config sync failure: checks whether the owner is banned and whether the "
             "cluster's pull secret still matches the owner's OCM account"

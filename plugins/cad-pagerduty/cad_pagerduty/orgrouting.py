@@ -1,16 +1,15 @@
-"""Organisation routing: an incident moves to its cluster's organisation's policy.
+"""Organisation routing: an incident moves to its cluster's organisation's escalation policy.
 
-The policy comes from ``CAD_ORG_POLICY_MAPPING``, for every alert, matched by a chain or not.
-
-The move is an ``incident_reassign`` action and its failure note an ``incident_note``, both
-carried out by the executor engine, so dry-run, idempotency, retries, metrics and the run
-record cover them like any other write. The mapping has upstream's format::
+An alert plan (``cad_alert_plans``): the core makes it for every alert, matched by a chain
+or not, and carries it out through the executor engine. The policy comes from
+``CAD_ORG_POLICY_MAPPING``, in upstream's format::
 
     {"organizations": [{"name": "Example Corp", "org_ids": ["1a2b..."],
                         "escalation_policy": "PABC123"}]}
 
 Unset or empty (``{}`` included): no routing. A mapping that cannot be read is bad input
-(exit 2), found before anything is written.
+(exit 2), found at start-up. The organisation is the ``organization_id`` resource (cad-ocm
+provides it), read by name: this plugin imports no other.
 """
 
 from __future__ import annotations
@@ -18,26 +17,21 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
-
-import attrs
+from typing import Any
 
 from cad_core.errors import BadInputError, one_line
 from cad_core.plan.actions import IncidentNote, ReassignIncident
-from cad_core.plan.notes import Notes
+from cad_core.plugins.registrations import AlertPlanResult
+from cad_core.run.context import Resources
+from cad_core.settings import setting
+from cad_pagerduty.settings import DECLARED, ORG_POLICY_MAPPING
 
-if TYPE_CHECKING:
-    from cad_core.run.runner import Run
-
-ORG_POLICY_MAPPING = "CAD_ORG_POLICY_MAPPING"
 log = logging.getLogger("cad.orgrouting")
 
 
 def load_mapping(environ: Mapping[str, str] | None = None) -> dict[str, str]:
     """Organisation id -> escalation policy id; ``{}`` when the setting is unset or empty."""
-    from cad_core.settings import setting
-
-    raw = setting(ORG_POLICY_MAPPING, environ)
+    raw = setting(DECLARED[ORG_POLICY_MAPPING], environ)
     if not raw:
         return {}
     try:
@@ -73,6 +67,11 @@ def _bad(detail: str) -> BadInputError:
     return BadInputError(f"{ORG_POLICY_MAPPING} cannot be used: {detail}")
 
 
+def check() -> None:
+    """The alert plan's start-up check: a bad mapping stops CAD before any request."""
+    load_mapping()
+
+
 def moved_reason(org_id: str) -> str:
     return (
         f"the cluster belongs to organisation {org_id}, whose incidents are handled through "
@@ -88,46 +87,26 @@ def failed_note(org_id: str, policy: str, error: str) -> str:
     )
 
 
-def route_to_org_policy(run: Run) -> None:
+def plan(resources: Resources) -> AlertPlanResult | None:
     """Move the incident to its organisation's policy, if the mapping names one.
 
-    Never fails the flow: an organisation that cannot be read is logged and skipped, and
-    a move that fails is followed by a note saying what to do by hand.
+    An organisation that cannot be read is logged and skipped; a move that fails is
+    followed by a note saying what to do by hand.
     """
     mapping = load_mapping()
-    if not mapping or not run.resources.cluster_id or run.record.alert is None:
-        return
+    if not mapping or not resources.cluster_id:
+        return None
     try:
-        org_id = str(run.resources.get("organization_id") or "")
+        org_id = str(resources.get("organization_id") or "")
     except Exception as error:  # routing is a courtesy: it must not stop the investigation
         log.warning("organisation routing skipped: %s", one_line(error))
-        run.record.route.append(f"organisation routing skipped: {one_line(error)}")
-        return
+        return AlertPlanResult(route=f"organisation routing skipped: {one_line(error)}")
     policy = mapping.get(org_id)
     if policy is None:
         log.info("organisation %r has no escalation policy of its own", org_id)
-        return
-    run.record.route.append(f"organisation {org_id} -> escalation policy {policy}")
-    _move(run, org_id, policy)
-
-
-def _move(run: Run, org_id: str, policy: str) -> None:
-    from cad_core.plan.engine.gates import OnFailure
-    from cad_core.plan.engine.report import Status
-
-    # The alert entry's error policy and inform mode are not chosen yet and do not apply:
-    # routing is not customer-facing, and its failure must not stop the investigation.
-    engine = attrs.evolve(run.engine, on_failure=OnFailure.CONTINUE, inform=False)
-    notes = Notes("cad")
-    (moved,) = run.execute(
+        return None
+    return AlertPlanResult(
         [ReassignIncident(escalation_policy=policy, reason=moved_reason(org_id))],
-        notes,
-        "",
-        engine=engine,
-    )
-    if moved.status.in_effect or moved.status == Status.DRY_RUN:
-        return
-    detail = moved.error or moved.reason or str(moved.status)
-    run.execute(
-        [IncidentNote(content=failed_note(org_id, policy, detail))], notes, "", engine=engine
+        route=f"organisation {org_id} -> escalation policy {policy}",
+        if_failed=lambda error: [IncidentNote(content=failed_note(org_id, policy, error))],
     )

@@ -1,4 +1,7 @@
-"""CAD_ORG_POLICY_MAPPING: upstream's JSON shape, and one clear error for anything else."""
+"""CAD_ORG_POLICY_MAPPING: upstream's JSON shape, and one clear error for anything else.
+
+Organisation routing is cad-pagerduty's alert plan (``cad_alert_plans``); end to end it is
+tested through the sandbox in cad-sandbox's test_sandbox_org_routing.py."""
 
 from __future__ import annotations
 
@@ -8,7 +11,7 @@ import pytest
 
 from cad_core.errors import ActionValidationError, BadInputError
 from cad_core.plan.actions import ReassignIncident, from_dict, to_dict
-from cad_core.run.orgrouting import ORG_POLICY_MAPPING, load_mapping
+from cad_pagerduty.orgrouting import ORG_POLICY_MAPPING, load_mapping
 
 UPSTREAM_EXAMPLE = {
     "organizations": [
@@ -23,7 +26,7 @@ def mapping_of(value: object) -> dict[str, str]:
     return load_mapping({ORG_POLICY_MAPPING: text})
 
 
-def test_core_org_mapping_reads_upstreams_format() -> None:
+def test_pd_org_mapping_reads_upstreams_format() -> None:
     assert mapping_of(UPSTREAM_EXAMPLE) == {
         "1a2b": "PEXAMPLE",
         "3c4d": "PEXAMPLE",
@@ -34,7 +37,7 @@ def test_core_org_mapping_reads_upstreams_format() -> None:
 @pytest.mark.parametrize(
     "value", ["", "   ", {"organizations": []}, {}, "{}", {"organizations": None}]
 )
-def test_core_org_mapping_unset_or_empty_routes_nothing(value: object) -> None:
+def test_pd_org_mapping_unset_or_empty_routes_nothing(value: object) -> None:
     assert mapping_of(value) == {}
     assert load_mapping({}) == {}
 
@@ -59,15 +62,13 @@ def test_core_org_mapping_unset_or_empty_routes_nothing(value: object) -> None:
         ),
     ],
 )
-def test_core_org_mapping_errors_are_one_line_naming_the_setting(
-    value: object, detail: str
-) -> None:
+def test_pd_org_mapping_errors_are_one_line_naming_the_setting(value: object, detail: str) -> None:
     with pytest.raises(BadInputError, match=ORG_POLICY_MAPPING) as error:
         mapping_of(value)
     assert detail in str(error.value) and "\n" not in str(error.value)
 
 
-def test_core_reassign_action_round_trips_and_validates() -> None:
+def test_pd_reassign_action_round_trips_and_validates() -> None:
     action = ReassignIncident(escalation_policy="PORG", reason="organisation org-1")
     assert to_dict(action) == {
         "type": "incident_reassign",
