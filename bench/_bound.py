@@ -40,6 +40,7 @@ from cad_core.plugins.registry import get_registry
 from cad_core.report.critical_path import critical_path
 from cad_core.run.context import Resources, RunInfo
 
+INFRA = "infra_cluster"  # the core's infrastructure guard reads it (cad_core.plan.engine)
 Identity = tuple[str, str, str, str]
 Window = tuple[str, float, float]  # investigation, start and end in the world's ms
 
@@ -183,19 +184,29 @@ def dependency_bound(
         return finish[key]
 
     end = parts["alert"]
+    first_end: int | None = None  # cluster-touching declarations start once the first ends
     scoped_used = False
     for name, start_ms, end_ms in _first_windows(ran):
         inside = [e for e in log if start_ms <= e["start_ms"] <= end_ms]
         used = {owner[identity(e)] for e in inside if identity(e) in owner}
-        used = {k for k in used if "@" not in k or k.endswith(f"@{name}")}
-        used |= set(_closure(providers, _declared(name))) & set(probe.requests)
+        mine = _closure(providers, _declared(name))
+        used |= {n if providers[n].scope == "run" else f"{n}@{name}" for n in mine}
+        used = {k for k in used if k in probe.requests and ("@" not in k or k.endswith(f"@{name}"))}
         scoped_used |= any("@" in k for k in used)
         own = critical_path([e for e in inside if identity(e) not in owner]).round_trips
+        for key in sorted(used):  # a declared scoped one starts when the first entry ends
+            early = first_end is not None and key.partition("@")[0] in mine
+            built(key, first_end if early and "@" in key else end)
         ready = max([end, *(built(k, end) for k in used)])
-        plan = plan_levels([o for o in record.actions if o.investigation == name], wrote)
+        outcomes = [o for o in record.actions if o.investigation == name]
+        if any(o.action.guard_label for o in outcomes) and INFRA in providers:
+            # The infrastructure guard reads its resource before the plan runs.
+            ready = max(ready, built(INFRA, ready + own) - own)
+        plan = plan_levels(outcomes, wrote)
         parts[name] = ready + own + plan - end
         parts[f"{name}: resources"], parts[f"{name}: reads"] = ready - end, own
         parts[f"{name}: plan"] = plan
+        first_end = end + parts[name] if first_end is None else first_end
         end = ready + own + plan
     escalation = plan_levels([o for o in record.actions if not o.investigation], wrote)
     if escalation:
