@@ -8,8 +8,8 @@ chain: a later investigation (e.g. must-gather) may still be useful.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from functools import partial
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from cad_core import (
