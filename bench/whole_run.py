@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import random
 import statistics
 import sys
 import time
@@ -55,6 +56,9 @@ def timed_run(path: Path, latency_ms: float) -> tuple[float, int, list[dict[str,
     box.world.latency_override_ms = latency_ms
     with box as sandbox, environ(sandbox.env()):
         config = bundled_config_if_usable()
+        # The same retry jitter in both runs of a pair, so their difference is round trips,
+        # not backoff sleeps drawn differently (the faults scenario retries twice).
+        random.seed(path.stem)
         started = time.perf_counter()
         code, _, _ = run_once(scenario.webhook_body(), config, False)
         wall = time.perf_counter() - started
@@ -126,11 +130,21 @@ def render(rows: list[dict[str, Any]], latency_ms: float) -> str:
             f"{'PASS' if row['within_bound'] else 'FAIL':>6} {row['requests']:>5}  "
             + ", ".join(f"{s} {n}" for s, n in row["requests_by_service"].items())
         )
-    lines.append("\nbound by phase (round trips):")
-    for row in rows:
-        parts = ", ".join(f"{name} {levels}" for name, levels in row["bound_parts"].items())
-        lines.append(f"  {row['scenario']}: {parts}")
+    lines.append("\nbound by phase (round trips; an investigation's resources, own reads, plan):")
+    lines.extend(f"  {row['scenario']}: {phases(row['bound_parts'])}" for row in rows)
     return "\n".join(lines)
+
+
+def phases(parts: dict[str, int]) -> str:
+    """``alert 1, precheck 2 (2+0+0), ...``: each phase, an investigation's split after it."""
+    shown = []
+    for name, levels in parts.items():
+        if ": " in name:
+            continue
+        split = [parts.get(f"{name}: {part}") for part in ("resources", "reads", "plan")]
+        detail = "+".join(str(n) for n in split) if None not in split else ""
+        shown.append(f"{name} {levels}" + (f" ({detail})" if detail else ""))
+    return ", ".join(shown)
 
 
 def main() -> int:
