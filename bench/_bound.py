@@ -188,7 +188,11 @@ def dependency_bound(
     scoped_used = False
     for name, start_ms, end_ms in _first_windows(ran):
         inside = [e for e in log if start_ms <= e["start_ms"] <= end_ms]
+        # What it built on demand (no ran investigation declares it: a declared one being
+        # read ahead for another investigation may fall in this window too), and what it
+        # declares.
         used = {owner[identity(e)] for e in inside if identity(e) in owner}
+        used = {k for k in used if k.partition("@")[0] not in declared}
         mine = _closure(providers, _declared(name))
         used |= {n if providers[n].scope == "run" else f"{n}@{name}" for n in mine}
         used = {k for k in used if k in probe.requests and ("@" not in k or k.endswith(f"@{name}"))}
