@@ -312,7 +312,7 @@ class Run:
             if self.run_entry(entry, lookup, last=index == len(entries) - 1):
                 log.info("%s stopped the chain", entry.name)
                 return
-            if index == 0:  # precheck let the chain go on: the cluster may now be touched
+            if index == 0:  # the first entry (precheck) passed: reads touching the cluster start
                 prefetch_after_first(self.resources, self.registry, entries)
 
     def failure_note(self, error: BaseException) -> str:
