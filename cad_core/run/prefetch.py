@@ -5,6 +5,12 @@ included), without entries whose ``when`` filter has not been decided yet (those
 prefetched when their filter lets them run). Before the alert is read, only what the
 chain heads declare and may be built without the alert (``Resource.before_alert``) starts,
 because the heads run before every chain.
+
+What touches the customer's cluster (a ``scope="investigation"`` resource such as
+``kube``, whose build opens a backplane remediation, or anything that needs one) waits
+until the chain's first entry (precheck, which looks at access protection) has finished
+and let the chain go on; then the later entries' declarations of it start, side by side
+with the entries still running before them.
 """
 
 from __future__ import annotations
@@ -32,10 +38,32 @@ def declared(registry: Registry, name: str) -> tuple[str, ...]:
 
 
 def prefetch_chain(resources: Resources, registry: Registry, entries: Sequence[ChainEntry]) -> None:
-    """Start the reads of every entry that will run unless the chain stops early."""
+    """Start the reads of every entry that will run unless the chain stops early, except
+    what touches the cluster (:func:`prefetch_after_first` starts that)."""
     for entry in entries:
         if entry.when is None:
-            prefetch_investigation(resources, registry, entry.name)
+            view = resources.scoped(entry.name)
+            early = [n for n in declared(registry, entry.name) if not touches_cluster(view, n)]
+            if early:
+                view.prefetch(early)
+
+
+def prefetch_after_first(
+    resources: Resources, registry: Registry, entries: Sequence[ChainEntry]
+) -> None:
+    """Once the chain's first entry has let it go on: the later entries' reads that touch
+    the cluster (their own ``kube`` and what is read through it)."""
+    for entry in entries[1:]:
+        if entry.when is None:
+            view = resources.scoped(entry.name)
+            late = [n for n in declared(registry, entry.name) if touches_cluster(view, n)]
+            if late:
+                view.prefetch(late)
+
+
+def touches_cluster(view: Resources, name: str) -> bool:
+    """Whether building ``name`` builds an investigation-scoped resource (``kube``)."""
+    return any(view.key_of(n)[1] for n in _with_needs(view, [name]))
 
 
 def prefetch_investigation(resources: Resources, registry: Registry, name: str) -> None:

@@ -29,7 +29,7 @@ from cad_core.plugins.registry import Registry
 from cad_core.run.context import ExecutionContext, InvestigationContext, Resources
 from cad_core.run.locks import Fence, LockError, RunLocks, lock_keys
 from cad_core.run.metrics import ALERT_FILTERED, INVESTIGATION, Dispatcher
-from cad_core.run.prefetch import prefetch_chain, prefetch_investigation
+from cad_core.run.prefetch import prefetch_after_first, prefetch_chain, prefetch_investigation
 from cad_core.run.record import InvestigationRecord, InvestigationStatus, RunRecord
 from cad_core.settings import RunSettings
 
@@ -312,6 +312,8 @@ class Run:
             if self.run_entry(entry, lookup, last=index == len(entries) - 1):
                 log.info("%s stopped the chain", entry.name)
                 return
+            if index == 0:  # the first entry (precheck) passed: reads touching the cluster start
+                prefetch_after_first(self.resources, self.registry, entries)
 
     def failure_note(self, error: BaseException) -> str:
         """What failed, plus the findings not yet on the incident (never posted twice)."""

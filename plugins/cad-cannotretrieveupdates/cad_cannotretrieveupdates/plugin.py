@@ -21,5 +21,5 @@ def cad_investigations() -> Iterator[Investigation]:
             "Cannot retrieve updates: notes the egress verdict and why the ClusterVersion "
             "could not retrieve updates"
         ),
-        prefetch=("cluster", "egress_findings"),
+        prefetch=("cluster", "egress_findings", "kube"),
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from cad_core import (
@@ -63,8 +64,21 @@ def run(ctx: InvestigationContext) -> InvestigationResult:
             ctx, cluster, verdict.stopped, verdict.culprit, verdict.culprit_event
         )
     _note_no_customer_stops(ctx, verdict)
-    _check_hibernation(ctx)
-    return _plan_for_egress(ctx, cluster, _verify_egress(ctx))
+    # Both need only the cluster and the credentials: one round trip for the two.
+    periods, egress = ctx.concurrently(
+        partial(_value_or_error, ctx, "hibernation_periods"),
+        partial(_value_or_error, ctx, "egress_findings"),
+    )
+    _check_hibernation(ctx, periods)
+    return _plan_for_egress(ctx, cluster, _verify_egress(ctx, egress))
+
+
+def _value_or_error(ctx: InvestigationContext, name: str) -> Any:
+    """The resource, or the exception building it raised (the caller decides what it means)."""
+    try:
+        return ctx.resource(name)
+    except Exception as error:
+        return error
 
 
 def _write(ctx: InvestigationContext, facts: list[str]) -> None:
@@ -118,23 +132,25 @@ def _note_no_customer_stops(ctx: InvestigationContext, verdict: StopVerdict) -> 
         ctx.notes.success(messages.NO_CUSTOMER_STOPS)
 
 
-def _check_hibernation(ctx: InvestigationContext) -> None:
+def _check_hibernation(ctx: InvestigationContext, periods: Any) -> None:
     """A note only: a cluster fresh out of hibernation often just needs CSRs approved."""
-    try:
-        periods = ctx.resource("hibernation_periods")
-    except ResourceError as error:
-        ctx.log.warning("chgm: hibernation history unavailable: %s", one_line(error))
-        ctx.notes.warning(messages.hibernation_unknown(one_line(error.cause)))
+    if isinstance(periods, ResourceError):
+        ctx.log.warning("chgm: hibernation history unavailable: %s", one_line(periods))
+        ctx.notes.warning(messages.hibernation_unknown(one_line(periods.cause)))
         return
+    if isinstance(periods, Exception):
+        raise periods
     resumed = recently_resumed(periods, datetime.now(UTC))
     if resumed is not None:
         stamp = resumed.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
         ctx.notes.warning(messages.resumed_from_hibernation(stamp, SOP_LINK))
 
 
-def _verify_egress(ctx: InvestigationContext) -> EgressResult:
+def _verify_egress(ctx: InvestigationContext, findings: Any) -> EgressResult:
     """The shared verdict (cad-ocm's ``egress_findings``: the verifier runs once per run)."""
-    result = verdict_from(ctx.resource("egress_findings"))
+    if isinstance(findings, Exception):
+        raise findings
+    result = verdict_from(findings)
     if result.outcome == UNDEFINED:
         ctx.notes.warning(result.note)
     return result

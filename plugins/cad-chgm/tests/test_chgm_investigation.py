@@ -11,6 +11,7 @@ import json
 import shlex
 import sys
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 
 import boto3
@@ -137,6 +138,9 @@ def chgm(sandbox, sandbox_env, monkeypatch, request):
         for name, value in (env or {}).items():
             monkeypatch.setenv(name, value)
 
+        def periods():
+            return fake(hibernation() if callable(hibernation) else (hibernation or []))
+
         def aws_session(_resources):
             if session is SANDBOX_SESSION:
                 return boto3.Session(botocore_session=BOTOCORE, region_name="us-east-1")
@@ -146,7 +150,7 @@ def chgm(sandbox, sandbox_env, monkeypatch, request):
             yield Resource(name="cluster", factory=lambda _r: fake(cluster))
             yield Resource(name="cluster_deployment", factory=lambda _r: fake(deployment))
             yield Resource(name="machine_pools", factory=lambda _r: fake(pools))
-            yield Resource(name="hibernation_periods", factory=lambda _r: fake(hibernation or []))
+            yield Resource(name="hibernation_periods", factory=lambda _r: periods())
             yield Resource(name="aws_session", factory=aws_session)
             yield egress
             yield findings
@@ -525,3 +529,21 @@ def test_chgm_an_unreadable_hibernation_history_is_noted_and_the_check_goes_on(c
     result, notes = chgm(world(), hibernation=ConnectionError("service logs down"))
     assert types_of(result) == [ClusterReport, IncidentNote, EscalateIncident]
     assert "⚠️ Could not read the cluster's hibernation history: service logs down" in notes.lines
+
+
+def test_chgm_reads_hibernation_and_egress_side_by_side(chgm):
+    """The hibernation history waits here until the egress verifier's request reached the
+    sandbox: read one after the other, it would wait in vain (and the test fail)."""
+    seen = threading.Event()
+
+    def hibernation_after_egress_started():
+        deadline = time.monotonic() + 30
+        while not seen.is_set() and time.monotonic() < deadline:
+            if any(entry["service"] == "egress" for entry in chgm.box.world.requests()):
+                seen.set()
+            time.sleep(0.01)
+        return []
+
+    result, _notes = chgm(world(), hibernation=hibernation_after_egress_started)
+    assert seen.is_set()
+    assert types_of(result) == [ClusterReport, IncidentNote, EscalateIncident]

@@ -19,5 +19,5 @@ def cad_investigations() -> Iterator[Investigation]:
             "Monitoring error budget burn: checks whether a user-workload-monitoring "
             "misconfiguration keeps the monitoring cluster operator unavailable"
         ),
-        prefetch=("cluster",),
+        prefetch=("cluster", "kube", "infra_cluster"),
     )

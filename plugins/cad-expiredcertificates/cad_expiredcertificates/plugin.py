@@ -28,5 +28,5 @@ def cad_investigations() -> Iterator[Investigation]:
             "certificates and the TLS secrets of the platform namespaces, and notes any "
             "that expired or expire soon (never escalates or silences)"
         ),
-        prefetch=("cluster",),
+        prefetch=("cluster", "kube"),
     )

@@ -20,5 +20,5 @@ def cad_investigations() -> Iterator[Investigation]:
             "health check that stopped remediating and recommends what to do for each; "
             "notes and escalates"
         ),
-        prefetch=("cluster",),
+        prefetch=("cluster", "kube"),
     )

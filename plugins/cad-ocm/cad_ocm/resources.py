@@ -20,13 +20,13 @@ from cad_ocm.aws import session_from_reply
 from cad_ocm.hibernation import QUERY as HIBERNATION_QUERY
 from cad_ocm.hibernation import hibernation_periods
 from cad_ocm.paths import (
-    ACCESS_PROTECTION,
     ACCOUNTS,
     REGISTRIES,
     REGISTRY_CREDENTIALS,
     SUBSCRIPTIONS,
     cluster_path,
 )
+from cad_ocm.protection import build_access_protected
 from cad_ocm.settings import Settings
 
 INFRA_LABELS = {
@@ -181,16 +181,6 @@ def build_registry_credentials(resources: Resources) -> list[dict[str, Any]]:
             }
         )
     return credentials
-
-
-def build_access_protected(resources: Resources) -> bool:
-    cluster_id = resources.get("cluster")["id"]
-    body = resources.get("ocm").get(ACCESS_PROTECTION, {"clusterId": cluster_id})
-    if not isinstance(body.get("enabled"), bool):
-        raise PermanentError(
-            f"OCM GET {ACCESS_PROTECTION} did not say whether access protection is enabled"
-        )
-    return bool(body["enabled"])
 
 
 def build_aws_session(resources: Resources) -> Any:
@@ -355,7 +345,9 @@ def registrations() -> Iterator[Resource]:
         "access_protected",
         build_access_protected,
         "whether access protection is enabled",
-        needs=ON_CLUSTER,
+        # Not "cluster": it is read by the alert's id beside the cluster search, and checked
+        # against the search's answer after (cad_ocm/protection.py).
+        needs=("ocm",),
     )
     yield Resource(
         "aws_session",

@@ -20,5 +20,5 @@ def cad_investigations() -> Iterator[Investigation]:
             "that hold their pods, who owns each workload and whether scaling would help; "
             "notes and escalates"
         ),
-        prefetch=("cluster",),
+        prefetch=("cluster", "kube"),
     )
