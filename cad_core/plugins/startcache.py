@@ -16,8 +16,9 @@ objects, see :mod:`cad_core.plugins.shadows`), whether it failed to load and why
 modules that define its action types, and its commands' help texts for ``cad --help``.
 This module imports neither attrs nor pluggy: ``cad --help`` reads it alone.
 
-The file lives in ``CAD_CACHE_DIR``, else ``<sys.prefix>/var/cache/cad`` when that can be
-written (an image builds it once with ``cad plugins``), else ``$XDG_CACHE_HOME/cad``.
+The file lives in ``CAD_CACHE_DIR``, else ``<sys.prefix>/var/cache/cad`` when that folder
+exists or can be made (an image writes it once at build time with ``cad plugins``, and
+every alert's process reads it), else ``$XDG_CACHE_HOME/cad``.
 A folder that cannot be written means no cache. ``CAD_NO_ENTRY_POINT_CACHE=1`` turns it off.
 """
 
@@ -82,7 +83,8 @@ def folder() -> str:
     if chosen:
         return chosen
     in_prefix = os.path.join(sys.prefix, "var", "cache", "cad")
-    if os.access(in_prefix, os.W_OK) or os.access(sys.prefix, os.W_OK):
+    # An image's cache, written at build time, is read even where the prefix is read-only.
+    if os.path.isdir(in_prefix) or os.access(sys.prefix, os.W_OK):
         return in_prefix
     root = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return os.path.join(root, "cad")
@@ -246,6 +248,7 @@ def _write(file: str, data: dict[str, Any]) -> None:
         os.makedirs(where, exist_ok=True)
         with tempfile.NamedTemporaryFile("w", dir=where, delete=False, suffix=".tmp") as out:
             json.dump(data, out)
+        os.chmod(out.name, 0o644)  # no secret in it; an image's runtime user must read it
         os.replace(out.name, file)  # atomic: a concurrent start never reads half a file
     except OSError:
         pass  # a read-only place (a container) just means no cache
