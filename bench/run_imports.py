@@ -35,6 +35,15 @@ from pathlib import Path
 
 CAD = "from cad_core.cli.commands import main; main()"
 REPO = Path(__file__).resolve().parents[1]
+# `cad ARGS`, then every module the process holds: -X importtime misses what
+# importlib.import_module loads (entry points, action-type modules).
+PROBE = """
+import atexit, json, os, sys
+modules = lambda: ("MODULES " + json.dumps(sorted(sys.modules)) + "\\n").encode()
+atexit.register(lambda: os.write(2, modules()))
+from cad_core.cli.commands import main
+main()
+"""
 # Plugins a chgm alert's chain uses: its alert source, chain heads, investigation, the
 # resources they read and the executors of its plan.
 CHGM_CHAIN = {"cad_pagerduty", "cad_ocm", "cad_chgm"}
@@ -85,12 +94,13 @@ class Tree:
         self.payload = ""
         self.cpus: list[float] = []
         self.imports: dict[str, int] = {}
+        self.modules: set[str] = set()
 
     def run(self) -> None:
         """One `cad run` process: its CPU and imports (module -> self time, µs)."""
         before = children_cpu()
         result = subprocess.run(
-            [self.python, "-X", "importtime", "-c", CAD, "run", "--payload-path", self.payload],
+            [self.python, "-X", "importtime", "-c", PROBE, "run", "--payload-path", self.payload],
             capture_output=True,
             text=True,
             env=self.env,
@@ -101,23 +111,37 @@ class Tree:
         if result.returncode not in (0, 1):
             raise SystemExit(f"{self.label}: cad run failed:\n{result.stderr[-2000:]}")
         self.imports = {}
+        self.modules = set()
         for line in result.stderr.splitlines():
+            if line.startswith("MODULES "):
+                self.modules = set(json.loads(line.removeprefix("MODULES ")))
             if line.startswith("import time:") and "|" in line and "self [us]" not in line:
                 own, _cumulative, name = line.removeprefix("import time:").split("|")
                 # Imports in threads (reads ahead) can make a self time negative: clamp.
                 self.imports[name.strip()] = max(int(own), 0)
 
+    def off_chain(self, plugins: list[str]) -> list[str]:
+        """Plugins off the chgm chain whose code was imported: beyond the package and the
+        module defining its action types (imported at start-up: plans need the classes)."""
+        code = {
+            package
+            for package, _, rest in (m.partition(".") for m in self.modules)
+            if rest not in ("", "actions")
+        }
+        return [p for p in plugins if p not in CHGM_CHAIN and p in code]
+
     def figures(self) -> dict[str, object]:
         by_package: Counter[str] = Counter()
         for name, own in self.imports.items():
             by_package[name.partition(".")[0]] += own
-        plugins = sorted(p for p in by_package if p.startswith("cad_") and p != "cad_core")
+        packages = {name.partition(".")[0] for name in self.modules}
+        plugins = sorted(p for p in packages if p.startswith("cad_") and p != "cad_core")
         return {
             "cpu_ms": round(statistics.median(self.cpus[1:]) * 1000),
-            "modules": len(self.imports),
+            "modules": len(self.modules),
             "plugins": plugins,
-            "off_chain": [p for p in plugins if p not in CHGM_CHAIN]
-            + [name for name in NOT_ON_CHGM if name in by_package and name not in plugins],
+            "off_chain": self.off_chain(plugins)
+            + [name for name in NOT_ON_CHGM if name in packages and name not in plugins],
             "top": [[name, round(us / 1000, 1)] for name, us in by_package.most_common(12)],
         }
 

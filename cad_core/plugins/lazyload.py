@@ -69,6 +69,8 @@ class CachedPlugins:
                     raise TypeError(f"{hook}: not {cls.__name__}")
                 prepared[hook] = items
             for module in entry["action_modules"]:  # action types: known before any plan
+                if str(module).partition(".")[0] != ep.module.partition(".")[0]:
+                    raise TypeError(f"{module} is not in the plugin's own package")
                 importlib.import_module(str(module))
         except Exception:  # a corrupt or outdated entry is never believed
             return False

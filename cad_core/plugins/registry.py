@@ -207,31 +207,34 @@ class Registry(Lookups):
 
     def real_field(self, source: Source, field: str) -> Any:
         """The real callable behind a cached registration's ``field``: imports the plugin,
-        calls its hook once, and checks the registration is what the cache said."""
+        calls its hook once, and checks it registers exactly what the cache said."""
         plugin, hook, index = source.key
         with self._gather_lock:
-            info = self.plugins[plugin]
             if (plugin, hook) not in self._real:
-                try:
-                    if info.status != "loaded":
-                        raise RuntimeError(info.error)
-                    self._real[plugin, hook] = self._call(info, hook)
-                except Exception as error:
-                    if info.status == "loaded":
-                        self._fail(info, error)  # reported like any plugin that fails
-                    raise PluginChanged(
-                        f"plugin {plugin} ({info.label}) failed to load: {one_line(error)}"
-                    ) from error
-            items = self._real[plugin, hook]
-            item = items[index] if index < len(items) else None
-            if item is None or _shadow(item) != source.shadow:
-                if self.cached is not None:
-                    self.cached.stale(plugin)
-                raise PluginChanged(
-                    f"plugin {plugin} ({info.label}) no longer registers what the start-up "
-                    f"cache recorded for {hook} #{index}; the cache entry is dropped, run again"
-                )
-            return getattr(item, field)
+                self._real[plugin, hook] = self._checked_call(plugin, hook)
+            return getattr(self._real[plugin, hook][index], field)
+
+    def _checked_call(self, plugin: str, hook: str) -> list[Any]:
+        info = self.plugins[plugin]
+        cached = [_shadow(item) for item in self.prepared.get(plugin, {}).get(hook, [])]
+        try:
+            if info.status != "loaded":
+                raise RuntimeError(info.error)
+            items = self._call(info, hook)
+        except Exception as error:
+            if info.status == "loaded":
+                self._fail(info, error)  # reported like any plugin that fails
+            raise PluginChanged(
+                f"plugin {plugin} ({info.label}) failed to load: {one_line(error)}"
+            ) from error
+        if [_shadow(item) for item in items] != cached:
+            if self.cached is not None:
+                self.cached.stale(plugin)
+            raise PluginChanged(
+                f"plugin {plugin} ({info.label}) no longer registers what the start-up cache "
+                f"recorded for {hook}; the cache entry is dropped, run again"
+            )
+        return items
 
     def _impls_of(self, plugin_name: str) -> list[tuple[str, Callable[[], Iterable[Any]]]]:
         impls = []
