@@ -238,3 +238,59 @@ def test_a_chgm_run_imports_only_the_plugins_on_its_chain(tmp_path: Path) -> Non
     for modules in (loaded_first, loaded, loaded_dry):
         off = {m for m in modules if m.partition(".")[0] in OFF_THE_CHGM_CHAIN}
         assert off <= action_types, off
+
+
+ORPHAN_ACTIONS = """
+from typing import ClassVar
+
+import attrs
+from cad_core import Action, Audience, register_action_type
+
+
+@register_action_type
+@attrs.frozen
+class Wave(Action):
+    type_id: ClassVar[str] = "orphan_wave"
+    audience: ClassVar[str | None] = Audience.INTERNAL
+    cluster_id: str = ""
+
+    def summary_line(self) -> str:
+        return f"wave at {self.cluster_id}"
+"""
+ORPHAN_PLUGIN = """
+from cad_core import Investigation, InvestigationResult, hookimpl
+
+import cad_orphan.actions  # registers orphan_wave
+
+
+def wave(ctx):
+    return InvestigationResult([cad_orphan.actions.Wave(cluster_id=ctx.cluster_id)])
+
+
+@hookimpl
+def cad_investigations():
+    yield Investigation(name="orphan", run=wave, description="plans what nobody carries out")
+"""
+
+
+def test_an_action_type_nobody_claims_is_rejected_before_anything_runs(tmp_path: Path) -> None:
+    env = environment(tmp_path)
+    package = Path(env["PYTHONPATH"]) / "cad_orphan"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "actions.py").write_text(ORPHAN_ACTIONS)
+    install(Path(env["PYTHONPATH"]), "orphan", "")
+    (Path(env["PYTHONPATH"]) / "cad_orphan.py").unlink()  # the package is the plugin
+    entry_points = Path(env["PYTHONPATH"]) / "cad_orphan-0.1.0.dist-info" / "entry_points.txt"
+    entry_points.write_text("[cad]\norphan = cad_orphan.plugin\n")
+    (package / "plugin.py").write_text(ORPHAN_PLUGIN)
+    args = ("run", "-c", "cluster-1", "-i", "orphan", "--no-prechecks", "-o", "json")
+    for attempt in ("scan", "cache"):
+        result, loaded = cad(env, *args)
+        assert result.returncode == 1, (attempt, result.stderr)
+        actions = json.loads(result.stdout)["actions"]
+        [action] = [a for a in actions if a["type"] == "orphan_wave"]
+        assert action["status"] == "not_run", attempt
+        assert "no installed executor claims action type 'orphan_wave'" in action["error"]
+    result, loaded = cad(env, "investigations")  # from the cache: only its action types
+    assert "cad_orphan.actions" in loaded and "cad_orphan.plugin" not in loaded

@@ -24,8 +24,8 @@ class Source:
 
     Equal for one registration of one plugin, like the real callables would be."""
 
-    def __init__(self, registry: Registry, plugin: str, hook: str, index: int, shadow: Any):
-        self.registry, self.shadow = registry, shadow
+    def __init__(self, registry: Registry, plugin: str, hook: str, index: int) -> None:
+        self.registry = registry
         self.key = (plugin, hook, index)
 
     def __call__(self, field: str) -> Any:
@@ -55,6 +55,8 @@ class CachedPlugins:
             return False  # written by `cad --help`: commands only
         try:
             hooks = [str(hook) for hook in entry["hooks"]]
+            if not set(hooks) <= set(HOOKS):
+                raise TypeError("an unknown hook")
             status, error = str(entry["status"]), str(entry["error"])
             prepared = {}
             for hook, shadows in dict(entry["registrations"]).items():
@@ -62,7 +64,7 @@ class CachedPlugins:
                     raise TypeError(f"hook {hook} in the wrong place")
                 cls, _attr = HOOKS[hook]
                 items = [
-                    decode(shadow, Source(registry, info.name, hook, index, shadow))
+                    decode(shadow, Source(registry, info.name, hook, index))
                     for index, shadow in enumerate(shadows)
                 ]
                 if not all(isinstance(item, cls) for item in items):

@@ -108,8 +108,8 @@ def file_stamps(paths: Iterable[str | None]) -> dict[str, list[int]]:
 
 
 def _unchanged(stamps: Any) -> bool:
-    if not isinstance(stamps, dict):
-        return False
+    if not isinstance(stamps, dict) or not stamps:
+        return False  # nothing to check it against: never believed
     try:
         return all(list(v) == list(file_stamps([p]).get(p, ())) for p, v in stamps.items())
     except (TypeError, ValueError):
