@@ -47,9 +47,8 @@ HOOK_KINDS = hookspecs.HOOKS  # hook name -> (registration class, the attribute 
 class PluginInfo:
     """One plugin as ``cad plugins`` shows it.
 
-    ``source`` is the installed distribution's ``*.dist-info`` folder, or a
-    ``(name, version)`` pair; metadata is parsed only when asked for, since `cad --help`
-    never needs it.
+    ``source`` is its distribution's ``(name, version)`` (for entry points, as the start-up
+    cache read them from the metadata), or None.
     """
 
     name: str
@@ -63,15 +62,9 @@ class PluginInfo:
     def _resolve(self) -> tuple[str, str]:
         if self._resolved is None:
             if isinstance(self.source, tuple):
-                self._resolved = self.source
-            elif self.source is None:
+                self._resolved = (str(self.source[0]), str(self.source[1]))
+            else:
                 self._resolved = (self.name, "")
-            else:  # a *.dist-info folder: importlib.metadata loads only when needed
-                from importlib.metadata import PathDistribution
-                from pathlib import Path
-
-                dist = PathDistribution(Path(self.source))
-                self._resolved = (dist.metadata["Name"], dist.version)
         return self._resolved
 
     @property
