@@ -151,6 +151,9 @@ class Registry(Lookups):
 
     def keyed(self, hook: str) -> dict[str, list[Registered]]:
         """Key -> registrations for one hook, calling the plugins' hook on first use."""
+        gathered = self._gathered.get(hook)
+        if gathered is not None:  # no lock: a thread importing a plugin must not stall logging
+            return gathered
         with self._gather_lock:
             if hook not in self._gathered:
                 self._gather_hook(hook)
@@ -248,11 +251,10 @@ class Registry(Lookups):
             self.pm.unregister(name=info.name)
         self.prepared.pop(info.name, None)
         self.lazy.pop(info.name, None)
-        for keyed in self._gathered.values():  # drop what it registered for other hooks
-            for key in list(keyed):
-                keyed[key] = [r for r in keyed[key] if r.plugin is not info]
-                if not keyed[key]:
-                    del keyed[key]
+        for hook, keyed in list(self._gathered.items()):  # drop what it registered elsewhere
+            kept = {key: [r for r in regs if r.plugin is not info] for key, regs in keyed.items()}
+            # A new dict, never one changed in place: readers take these without the lock.
+            self._gathered[hook] = {key: regs for key, regs in kept.items() if regs}
 
 
 def build_registry(
