@@ -3,10 +3,10 @@
 Each alert is a fresh process, so what start-up learns about the installed plugins is kept
 in one JSON file and checked, never believed:
 
-* the file as a whole holds while the interpreter, this format and the modification times
-  of the ``sys.path`` folders are unchanged (``pip install`` or ``uninstall`` rewrites its
-  site folder); then the ``cad`` entry points (with distribution and version) need no
-  scan of every installed package's metadata;
+* the file as a whole holds while the interpreter, this format, the modules that rebuild
+  its registrations and the modification times of the ``sys.path`` folders are unchanged
+  (``pip install`` or ``uninstall`` rewrites its site folder); then the ``cad`` entry
+  points (with distribution and version) need no scan of every package's metadata;
 * each plugin's entry holds while every file its package had loaded when it was scanned
   (and its ``*.dist-info`` folder) has the same modification time and size: an editable
   plugin that is edited is scanned again, alone.
@@ -64,6 +64,10 @@ def is_disabled(names: Iterable[str], disabled: set[str]) -> bool:
 
 def fingerprint() -> str:
     parts: list[str] = [str(FORMAT), sys.version, sys.executable]
+    # What turns an entry back into objects: an edit of an editable cad-core counts too.
+    here = os.path.dirname(os.path.abspath(__file__))
+    ours = [os.path.join(here, name) for name in ("registrations.py", "shadows.py", "checks.py")]
+    parts += [f"{path}:{stamp}" for path, stamp in file_stamps(ours).items()]
     # Left out: the working directory (`python -c`) and a script's own folder (`cad` in
     # the venv's bin/): they differ from one command to the next and hold no installs.
     script = sys.argv[0] if sys.argv and sys.argv[0] not in ("", "-c") else ""
