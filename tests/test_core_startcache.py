@@ -35,6 +35,13 @@ from cad_core import hookimpl
 def cad_investigation():
     return []
 """
+RAISER = """
+from cad_core import hookimpl
+
+@hookimpl
+def cad_resources():
+    raise RuntimeError("no resources today")
+"""
 PLUGIN = """
 import os
 from cad_core import Investigation, InvestigationResult, hookimpl
@@ -144,6 +151,7 @@ def test_conflicts_and_broken_plugins_are_reported_from_the_cache_too(tmp_path: 
     install(site, "clashb", PLUGIN.format(name="samename", description="b"))
     install(site, "broken", "raise ImportError('not today')\n")
     install(site, "typo", TYPO)
+    install(site, "raiser", RAISER)
     args = ("run", "-c", "cluster-1", "-i", "samename", "--no-prechecks")
     for attempt in ("scan", "cache"):
         result, loaded = cad(env, *args)
@@ -155,6 +163,7 @@ def test_conflicts_and_broken_plugins_are_reported_from_the_cache_too(tmp_path: 
         status = {p["name"]: (p["status"], p["error"]) for p in listed}
         assert status["broken"] == ("failed", "not today"), attempt
         assert status["typo"][0] == "failed" and "cad_investigation" in status["typo"][1]
+        assert status["raiser"] == ("failed", "no resources today"), attempt
         assert status["ocm"][0] == "loaded"  # the others keep working
     assert "cad_clasha" not in loaded  # the second time, the conflict came from the cache
     disabled = {**env, "CAD_DISABLE_PLUGINS": "clashb"}

@@ -90,9 +90,11 @@ class CachedPlugins:
         registry = self.registry
         entry: dict[str, Any] = {"registrations": {}, "commands": {}}
         for hook in list(info.hooks):
-            if hook in COMMAND_ONLY_HOOKS or info.status != "loaded":
+            if hook in COMMAND_ONLY_HOOKS:
                 continue  # only the command that reads it calls it
             items = registry._items(info, hook)
+            if info.status != "loaded":
+                break  # that hook failed: the plugin is out, with its error
             registry.prepared.setdefault(info.name, {})[hook] = items
             if hook == "cad_commands":  # what `cad --help` lists without the registry
                 entry["commands"] = {i.name: _help_fields(i.command) for i in items}
