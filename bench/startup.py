@@ -6,11 +6,12 @@ It also lists which heavy modules each command imports (none may, for `--help`).
 
     .venv/bin/python bench/startup.py [--repeat 15] [--installed]
 
-Goal: `cad --help` <= 2.0x the baseline, importing none of boto3, botocore, pagerduty,
-httpx2, requests. With ``--installed`` it measures a regular (non-editable) install
-instead of the development venv: wheels of this tree in a fresh temporary venv
-(see ``bench/_venvs.py``; offline, ~20 s to set up), where the goal is 1.8x and the
-help must also import neither prometheus_client nor importlib.resources.
+Goal (issue 26): `cad --help` <= 1.2x the baseline, importing none of boto3, botocore,
+pagerduty, httpx2, requests (it lists plugin commands from the start-up cache). With
+``--installed`` it measures a regular (non-editable) install instead of the development
+venv: wheels of this tree in a fresh temporary venv (see ``bench/_venvs.py``; offline,
+~20 s to set up), where the goal is the same and the help must also import neither
+prometheus_client nor importlib.resources.
 Exits 1 when a goal is missed.
 """
 
@@ -28,8 +29,8 @@ from pathlib import Path
 HEAVY = ("boto3", "botocore", "pagerduty", "httpx2", "requests")
 # On a regular install, `--help` must also keep clear of these (issue 15).
 HEAVY_INSTALLED = (*HEAVY, "prometheus_client", "importlib.resources")
-GOAL_HELP = 2.0
-GOAL_HELP_INSTALLED = 1.8
+GOAL_HELP = 1.2
+GOAL_HELP_INSTALLED = 1.2
 BASELINE = ["-c", "import click"]
 COMMANDS = {
     "cad --help": ["-c", "from cad_core.cli.commands import main; main(['--help'])"],

@@ -41,7 +41,8 @@ CORE_SETTINGS: tuple[Setting, ...] = (
     Setting("CAD_INVESTIGATION_CONFIG_PATH", "routing config file when --config is not given"),
     Setting("CAD_EXPERIMENTAL_ENABLED", "turns on routes marked experimental (1, t, true)"),
     Setting("CAD_DISABLE_PLUGINS", "plugins not to load (comma-separated)", multiple=True),
-    Setting("CAD_NO_ENTRY_POINT_CACHE", "any value turns off the entry-point cache"),
+    Setting("CAD_NO_ENTRY_POINT_CACHE", "any value turns off the start-up cache of plugins"),
+    Setting("CAD_CACHE_DIR", "folder of the start-up cache of plugins (docs/architecture.md)"),
     Setting("LOG_LEVEL", "debug, info, warn, error or fatal (--log-level wins)", default="info"),
     Setting("PIPELINE_NAME", "Tekton pipeline name carried by every log line"),
     Setting(

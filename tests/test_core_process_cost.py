@@ -62,7 +62,7 @@ def modules_after(args: list[str], env: dict[str, str] | None = None) -> set[str
 
 
 def test_help_from_the_listing_cache_is_the_same_and_loads_no_plugin(tmp_path: Path) -> None:
-    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path), "COLUMNS": "100"}
+    env = {**os.environ, "CAD_CACHE_DIR": str(tmp_path), "COLUMNS": "100"}
     env.pop("CAD_NO_ENTRY_POINT_CACHE", None)
     fresh, loaded_fresh = run_probe(["--help"], env)  # builds the registry, writes the caches
     cached, loaded_cached = run_probe(["--help"], env)
@@ -77,22 +77,26 @@ def test_help_from_the_listing_cache_is_the_same_and_loads_no_plugin(tmp_path: P
     assert uncached == fresh
 
 
-def test_the_listing_cache_is_dropped_when_a_plugin_file_changes(
+def test_a_plugin_entry_is_dropped_when_a_plugin_file_changes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from cad_core.cli import helpcache
+    from cad_core.plugins.startcache import EntryPoint, StartCache, file_stamps
 
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setenv("CAD_CACHE_DIR", str(tmp_path))
     monkeypatch.delenv("CAD_NO_ENTRY_POINT_CACHE", raising=False)
     plugin = tmp_path / "plugin.py"
     plugin.write_text("# a plugin module\n", encoding="utf-8")
+    ep = EntryPoint("hello", "plugin", None, "cad-hello", "1.0")
     listing = {"hello": {"help": "Say hello.", "short_help": None, "hidden": False}}
-    helpcache.write(listing, {str(plugin): plugin.stat().st_mtime_ns})
-    assert helpcache.read() == listing
+    entry = {"status": "loaded", "commands": listing, "files": file_stamps([str(plugin)])}
+    cache = StartCache([ep], {}, fresh=True)
+    cache.put(ep, entry)
+    cache.save()
+    assert StartCache.load().help_listing() == listing
     os.utime(plugin, ns=(plugin.stat().st_atime_ns, plugin.stat().st_mtime_ns + 1_000_000))
-    assert helpcache.read() is None
+    assert StartCache.load().help_listing() is None
     plugin.unlink()
-    assert helpcache.read() is None
+    assert StartCache.load().help_listing() is None
 
 
 def test_help_imports_no_client_library_and_no_sandbox_internals() -> None:
@@ -136,7 +140,7 @@ def test_a_run_without_a_pushgateway_never_imports_prometheus_client() -> None:
 def test_a_plugin_that_failed_to_load_is_watched_too(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from cad_core.cli import helpcache
+    from cad_core.plugins.startcache import package_files
 
     package = tmp_path / "brokenplugin"
     package.mkdir()
@@ -145,6 +149,7 @@ def test_a_plugin_that_failed_to_load_is_watched_too(
     (tmp_path / "brokenpackage").mkdir()
     (tmp_path / "brokenpackage" / "__init__.py").write_text("1/0\n", encoding="utf-8")
     monkeypatch.syspath_prepend(str(tmp_path))
-    files = helpcache.plugin_files(["brokenplugin.plugin:x", "brokenpackage.plugin"])
+    files = package_files("brokenplugin.plugin", None)
+    files.update(package_files("brokenpackage.plugin", None))
     assert str(package / "plugin.py") in files  # fixing it invalidates the listing
     assert str(tmp_path / "brokenpackage" / "__init__.py") in files

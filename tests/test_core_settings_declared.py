@@ -31,8 +31,7 @@ ACCESSORS = {"setting", "setting_values", "number", "flag", "declaration", "numb
 ENVIRON = {"environ", "env"}
 # Raw reads of a (declared) CAD_* variable, each with its reason; nowhere else.
 RAW_READS_ALLOWED = {
-    "cad_core/plugins/epcache.py": "runs before anything else for `cad --help`: no imports",
-    "cad_core/cli/helpcache.py": "same: the cached help listing",
+    "cad_core/plugins/startcache.py": "runs before anything else for `cad --help`: no imports",
     "cad_core/plugins/isolation.py": "sets CAD_DISABLE_PLUGINS for a test and puts it back",
     "plugins/cad-sandbox/cad_sandbox/fake_verifier.py": "a subprocess of the standard library",
 }

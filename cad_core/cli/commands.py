@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from cad_core import __version__
-from cad_core.cli.lazycli import LazyCommand, help_width, save_listing
+from cad_core.cli.lazycli import LazyCommand, help_width
 from cad_core.errors import BadInputError, one_line
 
 if TYPE_CHECKING:  # imported inside the commands that use them: `cad --help` stays cheap
@@ -51,18 +51,23 @@ class PluginGroup(click.Group):
         return {key: reg.command for key, reg in get_registry().commands().items()}
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        # Help from the listing cache when the registry is not built yet: building it
-        # imports every plugin module and attrs, most of what `cad --help` would cost.
-        from cad_core.cli import helpcache
+        # Help from the start-up cache when the registry is not built yet: building it
+        # imports attrs, pluggy and the registration classes, most of what `--help` costs.
+        from cad_core.plugins.startcache import StartCache
 
         plugins = sys.modules.get("cad_core.plugins.registry")  # not imported: no registry yet
-        if plugins is not None and plugins.current_registry() is not None:
-            super().format_commands(ctx, formatter)
-            return
-        cached = helpcache.read()
+        cached = None
+        if plugins is None or plugins.current_registry() is None:
+            cached = StartCache.load().help_listing()
         if cached is None:
-            super().format_commands(ctx, formatter)  # builds the registry
-            save_listing(self._plugin_commands())
+            from cad_core.plugins.registry import build_registry, current_registry, set_registry
+
+            if current_registry() is None:  # only what help needs: commands, no full scan
+                set_registry(build_registry(scan=False))
+            super().format_commands(ctx, formatter)
+            registry = current_registry()
+            if registry is not None and registry.cached is not None:
+                registry.cached.keep_commands()  # the next `--help` reads the cache alone
             return
         self._listing = {name: click.Command(name, **fields) for name, fields in cached.items()}
         try:
@@ -75,7 +80,13 @@ class PluginGroup(click.Group):
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         # Listing (`cad --help`) needs only names and one-line help: lazy commands stay so.
-        return super().get_command(ctx, name) or self._plugin_commands().get(name)
+        found = super().get_command(ctx, name)
+        command = self._plugin_commands().get(name) if found is None else found
+        if command is not None and not isinstance(command, click.Command):
+            from cad_core.plugins.shadows import real  # from the cache: imported only now
+
+            command = real(command)
+        return command
 
     def resolve_command(
         self, ctx: click.Context, args: list[str]

@@ -1,7 +1,7 @@
 """What keeps the ``cad`` command cheap to start: lazy plugin commands, help width.
 
-The help listing cache's writer lives here too, and the help width is computed without
-``shutil``."""
+``cad --help`` lists plugin commands from the start-up cache
+(:mod:`cad_core.plugins.startcache`); the help width is computed without ``shutil``."""
 
 from __future__ import annotations
 
@@ -42,21 +42,6 @@ class LazyCommand(click.Command):
     def invoke(self, ctx: click.Context) -> Any:
         # Reached only when called outside `cad` (cli.PluginGroup swaps in the real command).
         return self.load().main(ctx.args, prog_name=ctx.info_name, standalone_mode=False)
-
-
-def save_listing(commands: dict[str, Any]) -> None:
-    """Write what `cad --help` listed (see :mod:`cad_core.cli.helpcache`)."""
-    from cad_core.cli import helpcache
-    from cad_core.plugins.epcache import cached_entry_points
-    from cad_core.plugins.registry import BUILTIN_PLUGINS, ENTRY_POINT_GROUP
-
-    listing = {
-        name: {field: getattr(command, field, None) for field in helpcache.FIELDS}
-        for name, command in commands.items()
-        if isinstance(command, click.Command)
-    }
-    modules = [*BUILTIN_PLUGINS, *(ep.value for ep in cached_entry_points(ENTRY_POINT_GROUP))]
-    helpcache.write(listing, helpcache.plugin_files(modules))
 
 
 def help_width() -> int:

@@ -11,27 +11,18 @@ from collections.abc import Collection, Iterator
 from cad_core.plugins.registry import Registry, build_registry, set_registry
 
 
-def _distribution_of(dist_path: str | None) -> str:
-    """``.../cad_example-0.1.0.dist-info`` -> ``cad-example``."""
-    if not dist_path:
-        return ""
-    folder = os.path.basename(dist_path.rstrip("/"))
-    return folder.partition("-")[0].replace("_", "-").lower()
-
-
 @contextlib.contextmanager
 def only_these(names: Collection[str]) -> Iterator[None]:
     """Disable every entry-point plugin not named (``CAD_DISABLE_PLUGINS``), then restore.
 
     A name is an entry-point or distribution name; one that matches nothing installed is
     a ``ValueError`` (a typo would otherwise test nothing at all)."""
-    from cad_core.plugins.epcache import cached_entry_points
-    from cad_core.plugins.registry import ENTRY_POINT_GROUP
+    from cad_core.plugins.startcache import entry_points
 
     wanted = {name.lower().replace("_", "-") for name in names}
     others, found = [], set()
-    for ep in cached_entry_points(ENTRY_POINT_GROUP):
-        keys = {ep.name.lower().replace("_", "-"), _distribution_of(ep.dist_path)}
+    for ep in entry_points():
+        keys = {name.lower().replace("_", "-") for name in (ep.name, ep.distribution)}
         found |= keys & wanted
         if not keys & wanted:
             others.append(ep.name)

@@ -1,4 +1,4 @@
-"""The entry-point cache: fresh after installs, harmless when it cannot be written."""
+"""The start-up cache's entry points: fresh after installs, harmless when it cannot be written."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from cad_core.plugins import epcache
+from cad_core.plugins import startcache
 
 
 def install(site: Path, name: str) -> None:
@@ -23,13 +23,13 @@ def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     folder = tmp_path / "site"
     folder.mkdir()
     monkeypatch.syspath_prepend(str(folder))
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setenv("CAD_CACHE_DIR", str(tmp_path / "cache" / "cad"))
     monkeypatch.delenv("CAD_NO_ENTRY_POINT_CACHE", raising=False)
     return folder
 
 
 def names() -> set[str]:
-    return {ep.name for ep in epcache.cached_entry_points("cad")}
+    return {ep.name for ep in startcache.entry_points()}
 
 
 def test_an_install_into_a_known_site_folder_is_seen(site: Path) -> None:
@@ -44,9 +44,10 @@ def test_an_install_into_a_known_site_folder_is_seen(site: Path) -> None:
 
 def test_entries_point_at_their_dist_info(site: Path) -> None:
     install(site, "first")
-    [entry] = [ep for ep in epcache.cached_entry_points("cad") if ep.name == "first"]
+    [entry] = [ep for ep in startcache.entry_points() if ep.name == "first"]
     assert entry.value == "first_module"
     assert entry.dist_path is not None and entry.dist_path.endswith("first-1.0.dist-info")
+    assert (entry.distribution, entry.version) == ("first", "1.0")  # no metadata read later
 
 
 def test_an_unwritable_cache_folder_means_no_cache(
@@ -54,7 +55,7 @@ def test_an_unwritable_cache_folder_means_no_cache(
 ) -> None:
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("")
-    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
+    monkeypatch.setenv("CAD_CACHE_DIR", str(blocker / "cad"))
     install(site, "first")
     assert "first" in names()
 
