@@ -213,6 +213,11 @@ def test_a_certificate_for_another_host_is_refused_by_every_client(
         _ec2(url).describe_instances()
     with pytest.raises(Exception, match="certificate verify failed|hostname|match"):
         session(url).get("/")
+    for name in ("CAD_PD_URL", "CAD_PD_TOKEN", "CAD_PD_FROM"):
+        monkeypatch.setenv(name, os.environ.get(name, ""))
+    with pytest.raises(Exception) as refused:
+        _pagerduty_get(url)
+    assert "CERTIFICATE_VERIFY_FAILED" in _chain(refused.value)
 
 
 @pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning")

@@ -68,14 +68,21 @@ _client_log.addFilter(_HideSpentBudgetNotice())
 
 
 def _trust() -> ssl.SSLContext | bool:
-    """The context for the bundle httpx would trust by itself (httpcore's rules); on
-    macOS and Windows with nothing set, httpx's own (the system's store, by truststore)."""
+    """The shared context for the bundle httpx would trust by itself (httpcore's rules:
+    ``SSL_CERT_FILE``, ``SSL_CERT_DIR``, OpenSSL's default file). Where httpx would look
+    further (macOS and Windows: the system store through truststore; no OpenSSL default
+    file: OpenSSL's folder or a list of usual paths), httpx decides, as it always did."""
+    import ssl
+
     from cad_core.http import tls_context
 
     named = os.environ.get("SSL_CERT_FILE") or os.environ.get("SSL_CERT_DIR")
-    if not named and platform.system() in ("Windows", "Darwin"):
+    if named:
+        return tls_context(named)
+    on_disk = os.path.isfile(ssl.get_default_verify_paths().openssl_cafile)
+    if platform.system() in ("Windows", "Darwin") or not on_disk:
         return True
-    return tls_context(named or None)
+    return tls_context(None)
 
 
 def _build(
