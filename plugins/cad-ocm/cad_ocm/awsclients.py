@@ -144,7 +144,7 @@ def _share_trust(client: Any) -> None:
     bundle = get_cert_path(http._verify)
     if not isinstance(bundle, str) or not os.path.isfile(bundle):
         return
-    http.__class__ = _SharedTrustSession  # no new state: only two methods differ
+    http.__class__ = _SharedTrustSession  # no new state: one method differs
     http._cad_context = tls_context(bundle)
     http._manager.connection_pool_kw["ssl_context"] = http._cad_context
 
