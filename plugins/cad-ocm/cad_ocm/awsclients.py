@@ -139,14 +139,16 @@ class _SharedTrustSession(URLLib3Session):
 def _share_trust(client: Any) -> None:
     found = getattr(getattr(client, "_endpoint", None), "http_session", None)
     http: Any = found if type(found) is URLLib3Session else None
-    if http is None or not http._verify:
+    verify = getattr(http, "_verify", None)
+    manager: Any = getattr(http, "_manager", None)
+    if not verify or not isinstance(getattr(manager, "connection_pool_kw", None), dict):
         return  # not botocore's session as we know it, or not verifying: botocore's way
-    bundle = get_cert_path(http._verify)
+    bundle = get_cert_path(verify)
     if not isinstance(bundle, str) or not os.path.isfile(bundle):
         return
     http.__class__ = _SharedTrustSession  # no new state: one method differs
     http._cad_context = tls_context(bundle)
-    http._manager.connection_pool_kw["ssl_context"] = http._cad_context
+    manager.connection_pool_kw["ssl_context"] = http._cad_context
 
 
 def clients_built() -> int:
