@@ -31,17 +31,16 @@ REASON_LIMIT = 2000  # long enough for AWS/backplane texts that ccam matches on
 CREDENTIAL = "the OCM service account (CAD_OCM_CLIENT_ID / CAD_OCM_CLIENT_SECRET)"
 
 
-@functools.cache  # one class per process; trust (and ssl) load only when a session is made
+@functools.cache  # one class per process; ssl loads only when a session is made
 def _fenced_adapter() -> type[requests.adapters.HTTPAdapter]:
     """An adapter whose connections check the run's lock fence last thing before a write's
     bytes leave, once the connection (and its TLS handshake, which waits on the server) is
     up: a run that lost its lock (stalled past its Lease) sends none. Any earlier check
     leaves the request's preparation and the handshake inside the window a stall can slip
     through; ``bench/race.py --stall`` found one in six writes there."""
+    from cad_core.http import shared_trust_adapter
     from urllib3.connection import HTTPConnection, HTTPSConnection
     from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
-
-    from cad_ocm.trust import SharedTrustAdapter
 
     class FencedHTTP(HTTPConnection):
         def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> None:
@@ -59,7 +58,7 @@ def _fenced_adapter() -> type[requests.adapters.HTTPAdapter]:
     class FencedHTTPSPool(HTTPSConnectionPool):
         ConnectionCls = FencedHTTPS
 
-    class FencedAdapter(SharedTrustAdapter):
+    class FencedAdapter(shared_trust_adapter()):  # type: ignore[misc]
         def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
             super().init_poolmanager(*args, **kwargs)
             self.poolmanager.pool_classes_by_scheme = {
@@ -80,7 +79,7 @@ def _fence_at_the_wire(connection: Any, method: str) -> None:
 
 def new_session() -> requests.Session:
     """A session whose transport never retries on its own, and parses the CA bundle once
-    per process rather than once per connection (:mod:`cad_ocm.trust`)."""
+    per process rather than once per connection (:func:`cad_core.http.tls_context`)."""
     session = requests.Session()
     adapter = _fenced_adapter()(max_retries=Retry(total=0, read=False, redirect=False))
     session.mount("https://", adapter)

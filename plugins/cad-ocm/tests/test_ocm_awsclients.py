@@ -104,3 +104,27 @@ def test_a_client_with_its_own_options_is_built_for_the_caller_alone() -> None:
     assert session.client("ec2") is shared
     assert session.client("ec2", config=Config(connect_timeout=3)) is not shared
     assert session.get_credentials().access_key == "A"
+
+
+@pytest.mark.parametrize("service", ["ec2", "cloudtrail"])
+def test_the_plain_dict_loader_reads_every_model_exactly_as_botocore_does(service: str) -> None:
+    """Same content and the same key order (shapes' members are serialised in order)."""
+    import json
+
+    import botocore.loaders
+
+    ours = botocore.loaders.create_loader()
+    ours.file_loader = awsclients.PlainJSONFileLoader()
+    theirs = botocore.loaders.create_loader()
+    for kind in ("service-2", "endpoint-rule-set-1", "paginators-1"):
+        mine, botocores = (x.load_service_model(service, kind) for x in (ours, theirs))
+        assert json.dumps(mine) == json.dumps(botocores)
+    for name in ("endpoints", "partitions", "_retry", "sdk-default-configuration"):
+        assert json.dumps(ours.load_data(name)) == json.dumps(theirs.load_data(name))
+
+
+def test_the_shared_session_loads_models_with_the_plain_dict_loader() -> None:
+    with awsclients._lock:
+        session = awsclients._shared_session()
+    loader = session._session.get_component("data_loader")
+    assert isinstance(loader.file_loader, awsclients.PlainJSONFileLoader)

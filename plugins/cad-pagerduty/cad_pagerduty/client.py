@@ -1,5 +1,9 @@
 """The PagerDuty REST client: one per (URL, token) per process, with its retries bounded.
 
+Its TLS context is the process's one for the bundle httpx would trust (``SSL_CERT_FILE``,
+else ``SSL_CERT_DIR``, else OpenSSL's default), from :func:`cad_core.http.tls_context`:
+the bundle is parsed once per process, not again for this client.
+
 CAD retries in one layer only, the core's engine, so that every retry is visible, counted
 and bounded by the run's deadline. The ``pagerduty`` package has retry loops of its own;
 :func:`_bound_retries` turns them off so that a failure reaches the engine after exactly
@@ -9,6 +13,8 @@ one request.
 from __future__ import annotations
 
 import logging
+import os
+import platform
 import threading
 from typing import TYPE_CHECKING, Any
 
@@ -16,11 +22,13 @@ from cad_core.errors import PermanentError
 from cad_pagerduty import errors, settings
 
 if TYPE_CHECKING:
+    import ssl
+
     import pagerduty
 
 TIMEOUT_SECONDS = 30
 
-_clients: dict[tuple[str, str, str | None], pagerduty.RestApiV2Client] = {}
+_clients: dict[tuple[Any, ...], pagerduty.RestApiV2Client] = {}
 _lock = threading.Lock()
 
 
@@ -59,11 +67,31 @@ _client_log = logging.getLogger("cad.pagerduty.http")
 _client_log.addFilter(_HideSpentBudgetNotice())
 
 
-def _build(url: str, token: str, sender: str | None) -> pagerduty.RestApiV2Client:
+def _trust() -> ssl.SSLContext | bool:
+    """The shared context for the bundle httpx would trust by itself (httpcore's rules:
+    ``SSL_CERT_FILE``, ``SSL_CERT_DIR``, OpenSSL's default file). Where httpx would look
+    further (macOS and Windows: the system store through truststore; no OpenSSL default
+    file: OpenSSL's folder or a list of usual paths), httpx decides, as it always did."""
+    import ssl
+
+    from cad_core.http import tls_context
+
+    named = os.environ.get("SSL_CERT_FILE") or os.environ.get("SSL_CERT_DIR")
+    if named:
+        return tls_context(named)
+    on_disk = os.path.isfile(ssl.get_default_verify_paths().openssl_cafile)
+    if platform.system() in ("Windows", "Darwin") or not on_disk:
+        return True
+    return tls_context(None)
+
+
+def _build(
+    url: str, token: str, sender: str | None, trust: ssl.SSLContext | bool
+) -> pagerduty.RestApiV2Client:
     import pagerduty  # imported here so that `cad --help` does not pay for it
 
     try:
-        client = pagerduty.RestApiV2Client(token, default_from=sender, base_url=url)
+        client = pagerduty.RestApiV2Client(token, default_from=sender, base_url=url, verify=trust)
     except pagerduty.UrlError as error:
         raise errors.from_exception(error, "client set-up", "") from None
     client.timeout = TIMEOUT_SECONDS
@@ -73,8 +101,8 @@ def _build(url: str, token: str, sender: str | None) -> pagerduty.RestApiV2Clien
 
 
 def rest_client() -> pagerduty.RestApiV2Client:
-    """The shared client for the current settings (built on first use)."""
-    key = (settings.base_url(), settings.token(), settings.sender())
+    """The shared client for the current settings and trust bundle (built on first use)."""
+    key = (settings.base_url(), settings.token(), settings.sender(), _trust())
     with _lock:
         client = _clients.get(key)
         if client is None:
