@@ -27,6 +27,7 @@ KINDS = {
     "lock_providers": ("lock provider", "lock providers"),
     "metrics_sinks": ("metrics sink", "metrics sinks"),
     "sandbox_simulators": ("simulator", "simulators"),
+    "alert_plans": ("alert plan", "alert plans"),
 }
 NAMED = ("investigations", "commands", "alert_sources", "lock_providers")  # names say more
 

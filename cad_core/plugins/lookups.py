@@ -68,10 +68,14 @@ class Lookups:
         return {hook: self.keyed(hook) for hook in HOOKS}
 
     def registrations(self, hook: str) -> list[Registered]:
-        seen: list[Registered] = []
+        """Each registration once, though it may stand under several keys (an executor
+        claiming three action types). By identity: comparing attrs objects field by field
+        made this quadratic, and log redaction asks for it once per line it writes."""
+        seen: dict[int, Registered] = {}
         for regs in self.keyed(hook).values():
-            seen.extend(r for r in regs if r not in seen)
-        return seen
+            for reg in regs:
+                seen.setdefault(id(reg), reg)
+        return list(seen.values())
 
     def unique(self, hook: str) -> dict[str, Registered]:
         """Key -> registration, for kinds where a key must have one owner."""
