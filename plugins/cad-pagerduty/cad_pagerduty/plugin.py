@@ -4,9 +4,13 @@ loading this plugin (for ``cad --help``) costs next to nothing."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from cad_core.plugins.hookspecs import hookimpl
 from cad_core.plugins.registrations import ActionExecutor, AlertSource, Setting
+
+if TYPE_CHECKING:
+    from cad_core.plugins.simulation import SandboxSimulator
 
 
 @hookimpl
@@ -35,3 +39,11 @@ def cad_action_executors() -> Iterator[ActionExecutor]:
     from cad_pagerduty.executors import registrations
 
     yield from registrations()
+
+
+@hookimpl
+def cad_sandbox_simulators() -> Iterator[SandboxSimulator]:
+    # Only `cad sandbox` calls this hook: a run never imports the simulator.
+    from cad_pagerduty.sandbox import simulator
+
+    yield simulator()

@@ -221,7 +221,7 @@ def run_command(
         extra["sandbox"]["critical_path"] = path.to_json()
     emit_record(result.runs[-1][2], output, extra if output != "text" else None)
     if output == "text":
-        click.echo(render_world(result.world, result.requests, fates))
+        click.echo(render_world(result.world, result.requests, result.scenario))
         if path is not None:
             from cad_sandbox.critical_path import render_critical_path
 

@@ -83,7 +83,10 @@ def cad_simulator(
             raise LookupError(f"no installed plugin declares a simulator {name!r} ({known})")
         box = sandbox(scenario if seed is None else {**scenario, name: seed})
         settings = box.env()
-        for key in (simulators[name].setting, "SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "NO_PROXY"):
+        setting = simulators[name].setting
+        # A hosts simulator declares its settings through exports: the run's env has them.
+        own = [setting] if setting else list(settings)
+        for key in (*own, "SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "NO_PROXY"):
             monkeypatch.setenv(key, settings[key])
         return SimulatedService(box, name)
 

@@ -8,7 +8,6 @@ are resolved once, against the ``now`` given to the loader.
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -16,12 +15,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
+import yaml
+from cad_core.config import strict_yaml
 from cad_core.config.strict_yaml import read_source
+from cad_core.config.yamlschema import Context, convert
+from cad_core.errors import BadInputError
 
-from cad_sandbox import strict_yaml
 from cad_sandbox.catalog import bundled_examples
+from cad_sandbox.extensions import webhook_body
 from cad_sandbox.scenario_kube import ClusterOperator, Condition, Kube, KubeObject, TlsCertificate
-from cad_sandbox.webhook import webhook_body
 
 __all__ = [
     "ClusterOperator",
@@ -36,11 +38,9 @@ __all__ = [
     "webhook_body",
 ]
 
-SERVICES = ("pagerduty", "sso", "ocm", "backplane", "kube", "management_kube", "aws", "egress")
-ServiceName = Literal[
-    "pagerduty", "sso", "ocm", "backplane", "kube", "management_kube", "aws", "egress"
-]
-IncidentStatus = Literal["triggered", "acknowledged", "resolved"]
+KIND = "scenario"
+SERVICES = ("sso", "ocm", "backplane", "kube", "management_kube", "egress")
+ServiceName = Literal["sso", "ocm", "backplane", "kube", "management_kube", "egress"]
 ClusterState = Literal[
     "error",
     "hibernating",
@@ -67,7 +67,6 @@ Severity = Literal[
     "Moderate",
     "Low",
 ]
-InstanceState = Literal["pending", "running", "shutting-down", "terminated", "stopping", "stopped"]
 HttpMethod = Literal["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"]
 ActionStatus = Literal[
     "succeeded",
@@ -78,65 +77,6 @@ ActionStatus = Literal[
     "replaced_by_policy",
     "not_run",
 ]
-
-
-# --- pagerduty ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, kw_only=True)
-class ServiceRef:
-    id: str
-    summary: str
-
-
-@dataclass(frozen=True, kw_only=True)
-class Incident:
-    id: str
-    title: str
-    service: ServiceRef
-    status: IncidentStatus = "triggered"
-    escalation_level: int = 1
-    escalation_policy: str = "PDEFAULT"
-
-    def validate(self) -> None:
-        if self.escalation_level < 1:
-            raise ValueError("escalation_level must be 1 or more")
-
-
-@dataclass(frozen=True, kw_only=True)
-class Alert:
-    details: Any = None  # left out on purpose to simulate an alert without details
-
-    def validate(self) -> None:
-        try:
-            json.dumps(self.details)
-        except (TypeError, ValueError):
-            raise ValueError("details must be plain JSON data (quote timestamps)") from None
-
-
-@dataclass(frozen=True, kw_only=True)
-class OrgPolicy:
-    escalation_policy: str
-    org_ids: tuple[str, ...]
-    name: str = ""
-
-
-@dataclass(frozen=True, kw_only=True)
-class PagerDuty:
-    incident: Incident
-    alerts: tuple[Alert, ...] = ()
-    webhook: Literal["v3", "event_orchestration"] = "v3"
-    silent_policy: str = "PSILENT"
-    # The escalation policies that exist; None: any id is accepted. When given, the
-    # incident's own policy and silent_policy are added, so only other ids are refused.
-    escalation_policies: tuple[str, ...] | None = None
-    # CAD_ORG_POLICY_MAPPING, in upstream's shape: organisation ids -> escalation policy.
-    org_policies: tuple[OrgPolicy, ...] = ()
-
-    def __post_init__(self) -> None:
-        if self.escalation_policies is not None:
-            known = (*self.escalation_policies, self.incident.escalation_policy, self.silent_policy)
-            object.__setattr__(self, "escalation_policies", tuple(dict.fromkeys(known)))
 
 
 # --- ocm ------------------------------------------------------------------------------------
@@ -258,63 +198,7 @@ class Ocm:
                 raise ValueError(f"cluster {label} used more than once: {', '.join(repeated)}")
 
 
-# --- aws, kube, egress ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, kw_only=True)
-class Instance:
-    id: str
-    name: str
-    state: InstanceState = "running"
-    stopped_at: datetime | None = None
-    security_groups: tuple[str, ...] = ()  # ids, served in the instance's groupSet
-
-
-@dataclass(frozen=True, kw_only=True)
-class IngressRule:
-    """One inbound rule of a security group (EC2 DescribeSecurityGroups' ipPermissions)."""
-
-    protocol: str = "tcp"  # "tcp", "udp", or "-1" for all traffic
-    from_port: int = 0
-    to_port: int = 65535
-    cidrs: tuple[str, ...] = ("0.0.0.0/0",)
-
-
-@dataclass(frozen=True, kw_only=True)
-class SecurityGroup:
-    id: str
-    rules: tuple[IngressRule, ...] = ()
-
-
-@dataclass(frozen=True, kw_only=True)
-class CloudTrailEvent:
-    event: str
-    instances: tuple[str, ...]
-    at: datetime | None = None  # None: the scenario's now
-    username: str = ""
-    issuer: str = ""  # the assumed role's name; empty for an IAM user
-    event_version: str = "1.08"
-
-
-@dataclass(frozen=True, kw_only=True)
-class Subnet:
-    """A subnet and whether its route table sends 0.0.0.0/0 anywhere (EC2 DescribeRouteTables)."""
-
-    id: str
-    route_to_internet: bool = True
-    route_table: bool = True  # False: no route table is associated with the subnet
-
-
-@dataclass(frozen=True, kw_only=True)
-class Aws:
-    instances: tuple[Instance, ...] = ()
-    cloudtrail: tuple[CloudTrailEvent, ...] = ()
-    credentials: Literal["ok", "denied"] = "ok"
-    subnets: tuple[Subnet, ...] = ()
-    main_route_to_internet: bool = True  # the VPC's main route table has 0.0.0.0/0
-    # domain-name-servers of the VPC's DHCP option set; empty: the key is absent
-    dhcp_servers: tuple[str, ...] = ("AmazonProvidedDNS",)
-    security_groups: tuple[SecurityGroup, ...] = ()
+# --- kube, egress ------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -357,10 +241,8 @@ class Fault:
 
 @dataclass(frozen=True, kw_only=True)
 class Latency:
-    pagerduty: float = 0
     ocm: float = 0
     backplane: float = 0
-    aws: float = 0
     kube: float = 0
 
     def validate(self) -> None:
@@ -392,9 +274,7 @@ class Scenario:
     name: str = ""  # empty: the file name without extension
     description: str = ""
     version: Literal[1] = 1
-    pagerduty: PagerDuty | None = None
     ocm: Ocm = field(default_factory=Ocm)
-    aws: Aws = field(default_factory=Aws)
     kube: Kube = field(default_factory=Kube)
     # The HCP cluster's management cluster (backplane remediations with
     # managingCluster=management); same shape as kube.
@@ -413,7 +293,7 @@ class Scenario:
         return next((c for c in self.ocm.clusters if c.id == cluster_id), None)
 
     def webhook_body(self) -> bytes:
-        """The PagerDuty webhook this scenario's incident implies (see :mod:`webhook`)."""
+        """The alert this scenario sends, built by the alert source's simulator."""
         return webhook_body(self)
 
 
@@ -432,10 +312,10 @@ def load_scenario(
     those of the installed plugins, see :mod:`cad_sandbox.extensions`).
     """
     if isinstance(source, Mapping):
-        node = strict_yaml.nodes_from_data(dict(source))
+        node = strict_yaml.nodes_from_data(dict(source), kind=KIND)
         return _build(node, "(dict)", "", now, simulators)
     path = Path(source)
-    text = read_source(path, strict_yaml.KIND)  # bounded: a device or FIFO cannot hang it
+    text = read_source(path, KIND)  # bounded: a device or FIFO cannot hang it
     return parse_scenario(text, str(path), now=now, default_name=path.stem, simulators=simulators)
 
 
@@ -448,7 +328,15 @@ def parse_scenario(
     simulators: tuple[Any, ...] | None = None,
 ) -> Scenario:
     """Parse scenario YAML text; ``source`` names it in error messages."""
-    return _build(strict_yaml.load_nodes(text, source), source, default_name, now, simulators)
+    return _build(_compose(text, source), source, default_name, now, simulators)
+
+
+def _compose(text: str, source: str) -> yaml.Node:
+    """Scenario YAML as nodes (they keep lines); an empty file is an error for a scenario."""
+    node = strict_yaml.compose(text, source, kind=KIND)
+    if node is None:
+        raise BadInputError(f"{KIND} {source}: the file is empty")
+    return node
 
 
 def _build(
@@ -458,8 +346,8 @@ def _build(
 
     now = _utc(now)
     simulators = extensions.installed_simulators() if simulators is None else tuple(simulators)
-    schema = extensions.scenario_schema(tuple(s.name for s in simulators))
-    scenario: Scenario = strict_yaml.convert(node, schema, source, strict_yaml.Context(now=now))
+    schema = extensions.scenario_schema(simulators)
+    scenario: Scenario = convert(node, schema, source, Context(now=now), kind=KIND)
     scenario = dataclasses.replace(
         scenario,
         name=scenario.name or default_name or "scenario",

@@ -15,29 +15,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from cad_sandbox.extensions import sections_json, seed_sections, simulator_named
-from cad_sandbox.scenario import Alert, Cluster, Fault, Scenario
+from cad_sandbox.extensions import latency_keys, sections_json, seed_sections, simulator_named
+from cad_sandbox.scenario import Cluster, Fault, Scenario
 
 DEFAULT_TIMEOUT_SLEEP_S = 35.0  # longer than the 30 s clients use, so a timeout fault bites
-RATE_LIMIT_WINDOW_S = 60.0
 
 
 class WorldPathError(LookupError):
     """A dotted path names nothing in the world JSON."""
-
-
-@dataclass
-class IncidentState:
-    id: str
-    title: str
-    status: str
-    service_id: str
-    service_summary: str
-    escalation_policy: str
-    escalation_level: int
-    created_at: datetime
-    alerts: tuple[Alert, ...]
-    notes: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -75,26 +60,27 @@ class _ActiveFault:
 class World:
     """Mutable state behind all simulators; thread-safe through :attr:`lock`."""
 
-    def __init__(self, scenario: Scenario) -> None:
+    def __init__(self, scenario: Scenario, options: dict[str, Any] | None = None) -> None:
         self.scenario = scenario
         self.lock = threading.RLock()
         self.stop_event = threading.Event()
         self.timeout_sleep_s = DEFAULT_TIMEOUT_SLEEP_S
-        self.pd_rate_limit_per_minute: int | None = None
-        self.incidents = _seed_incidents(scenario)
+        # The harness's tuning the simulators read (e.g. a rate limit a test asks for).
+        self.options: dict[str, Any] = dict(options or {})
         self.clusters = {c.id: _seed_cluster(c, scenario.now) for c in scenario.ocm.clusters}
         self.reports: list[dict[str, Any]] = []
         self.remediations: dict[str, str] = {}  # instance id -> cluster id
         self.management_remediations: set[str] = set()  # ids on the management cluster
         # Objects the kube simulators created or updated, by side (simulators/kube_writes.py)
         self.kube_changes: dict[str, list[dict[str, Any]]] = {}
-        # The sections of plugins' own simulators, by name (cad_sandbox.extensions).
+        # Each simulator's part of the world (a section or a state), by simulator name.
         self.sections: dict[str, Any] = seed_sections(scenario)
+        self.hosts: dict[str, tuple[str, ...]] = {}  # simulator -> its host names, once served
+        self._latency_keys = latency_keys(scenario.simulators)
         self._tokens: set[str] = set()
         self._request_log: list[dict[str, Any]] = []
         self._faults = [_ActiveFault(f, f.times) for f in scenario.faults]
         self._counters: dict[str, int] = {}
-        self._rate_window = (0.0, 0)  # window start (monotonic), requests in it
         # The request log's clock: milliseconds since this world was made, just before a run.
         self._clock_origin = time.monotonic()
         # Latency for every service at once (benches), over the scenario's per-service one.
@@ -114,7 +100,17 @@ class World:
         """The delay before answering a request to ``service``, in seconds."""
         if self.latency_override_ms is not None:
             return self.latency_override_ms / 1000
-        return self.scenario.latency_ms.for_service(service) / 1000
+        key = self._latency_keys.get(service, service)
+        return self.scenario.latency_ms.for_service(key) / 1000
+
+    def __getattr__(self, name: str) -> Any:
+        """An attribute of a simulator's state (``world.incidents``), for tests that look."""
+        if name.startswith("_") or "sections" not in self.__dict__:
+            raise AttributeError(name)
+        for state in self.__dict__["sections"].values():
+            if hasattr(type(state), "__dataclass_fields__") and hasattr(state, name):
+                return getattr(state, name)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def next_id(self, prefix: str) -> str:
         """Counter-based ids keep runs of one scenario comparable."""
@@ -155,22 +151,6 @@ class World:
                     active.remaining -= 1
                 return active.fault
         return None
-
-    def pd_rate_limit(self) -> tuple[bool, dict[str, str]]:
-        """Count one PagerDuty request; (allowed, ratelimit-* headers) or (True, {}) if off."""
-        limit = self.pd_rate_limit_per_minute
-        if limit is None:
-            return True, {}
-        with self.lock:
-            start, used = self._rate_window
-            now = time.monotonic()
-            if now - start >= RATE_LIMIT_WINDOW_S:
-                start, used = now, 0
-            used += 1
-            self._rate_window = (start, used)
-        reset = max(1, round(RATE_LIMIT_WINDOW_S - (now - start)))
-        headers = rate_limit_headers(limit, max(0, limit - used), reset)
-        return used <= limit, headers
 
     def log_request(
         self,
@@ -214,10 +194,11 @@ class World:
     def to_json(self) -> dict[str, Any]:
         """The world in DESIGN §7's shape (what ``--check`` and ``--output json`` show)."""
         with self.lock:
+            plugins = sections_json(self)
+            # Routes simulators' sections come last, as they always did.
+            later = {s.name for s in self.scenario.simulators if s.hosts is None}
             return {
-                "pagerduty": {
-                    "incidents": {i.id: _incident_json(i) for i in self.incidents.values()}
-                },
+                **{key: value for key, value in plugins.items() if key not in later},
                 "ocm": {"clusters": {c.id: _cluster_json(c) for c in self.clusters.values()}},
                 "backplane": {
                     "reports": [
@@ -226,7 +207,7 @@ class World:
                     ]
                 },
                 **({"kube_changes": dict(self.kube_changes)} if self.kube_changes else {}),
-                **sections_json(self),
+                **{key: value for key, value in plugins.items() if key in later},
             }
 
     def read_path(self, dotted: str) -> Any:
@@ -252,44 +233,15 @@ def read_world_path(data: Any, dotted: str) -> Any:
 
 
 READ_ONLY_POSTS = {"sso"}  # a token request changes nothing in the world
-AWS_READ_PREFIXES = ("/Describe", "/Lookup", "/Get", "/List")
 
 
 def is_write(service: str, method: str, path: str) -> bool:
-    """Whether a request may change the world; AWS reads and token requests are POSTs."""
-    if method in ("GET", "HEAD", "OPTIONS") or service in READ_ONLY_POSTS:
-        return False
-    return not (service == "aws" and path.startswith(AWS_READ_PREFIXES))
-
-
-def rate_limit_headers(limit: int, remaining: int, reset_s: int) -> dict[str, str]:
-    return {
-        "ratelimit-limit": str(limit),
-        "ratelimit-remaining": str(remaining),
-        "ratelimit-reset": str(reset_s),
-    }
+    """Whether a request may change the world; token requests are POSTs."""
+    return method not in ("GET", "HEAD", "OPTIONS") and service not in READ_ONLY_POSTS
 
 
 def derived_external_id(cluster_id: str) -> str:
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f"cad-sandbox/clusters/{cluster_id}"))
-
-
-def _seed_incidents(scenario: Scenario) -> dict[str, IncidentState]:
-    if scenario.pagerduty is None:
-        return {}
-    seed = scenario.pagerduty.incident
-    state = IncidentState(
-        id=seed.id,
-        title=seed.title,
-        status=seed.status,
-        service_id=seed.service.id,
-        service_summary=seed.service.summary,
-        escalation_policy=seed.escalation_policy,
-        escalation_level=seed.escalation_level,
-        created_at=scenario.now,
-        alerts=scenario.pagerduty.alerts,
-    )
-    return {seed.id: state}
 
 
 def _seed_cluster(seed: Cluster, now: datetime) -> ClusterState:
@@ -343,16 +295,6 @@ def _hibernation_logs(seed: Cluster) -> list[dict[str, Any]]:
                 }
             )
     return logs
-
-
-def _incident_json(incident: IncidentState) -> dict[str, Any]:
-    return {
-        "title": incident.title,
-        "status": incident.status,
-        "escalation_policy": incident.escalation_policy,
-        "escalation_level": incident.escalation_level,
-        "notes": [note["content"] for note in incident.notes],
-    }
 
 
 def _cluster_json(cluster: ClusterState) -> dict[str, Any]:

@@ -167,9 +167,9 @@ def test_a_bad_seed_is_one_line_naming_the_key(tickets_installed: Registry) -> N
 
 
 def test_a_simulator_cannot_take_a_builtin_name(cad_registry: Callable[..., Registry]) -> None:
-    clash = SandboxSimulator(name="aws", setting="MY_AWS", routes={"GET /": lambda r, s: s})
+    clash = SandboxSimulator(name="faults", setting="MY_FAULTS", routes={"GET /": lambda r, s: s})
     cad_registry(simulators_plugin(clash))
-    with pytest.raises(BadInputError, match="'aws'.*takes a name the sandbox uses itself"):
+    with pytest.raises(BadInputError, match="'faults'.*which the sandbox uses itself"):
         load_scenario({})
 
 
@@ -184,7 +184,7 @@ def test_a_setting_the_sandbox_sets_itself_is_refused(
     cad_registry: Callable[..., Registry],
 ) -> None:
     clash = SandboxSimulator(name="pd2", setting="CAD_PD_URL", routes={"GET /": lambda r, s: s})
-    cad_registry(simulators_plugin(clash))
+    cad_registry(simulators_plugin(clash), entry_points=True)  # cad-pagerduty's sets it
     with Sandbox({}) as sandbox, pytest.raises(BadInputError, match="CAD_PD_URL is already set"):
         sandbox.env()
 

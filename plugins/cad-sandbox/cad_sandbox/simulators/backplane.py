@@ -13,9 +13,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cad_sandbox.simulators.ocm import ocm_error
-from cad_sandbox.simulators.ocm_payloads import AWS_ACCOUNT, REGION, timestamp
-from cad_sandbox.simulators.wire import (
+from cad_core.plugins.simwire import (
     BaseSimulator,
     HttpProblem,
     Request,
@@ -24,7 +22,10 @@ from cad_sandbox.simulators.wire import (
     json_response,
     segment,
 )
-from cad_sandbox.world import ClusterState, utc_now
+
+from cad_sandbox.simulators.ocm import ocm_error
+from cad_sandbox.simulators.ocm_payloads import AWS_ACCOUNT, REGION, timestamp
+from cad_sandbox.world import ClusterState, World, utc_now
 
 if TYPE_CHECKING:
     from cad_sandbox.simulators.exports import Site
@@ -37,7 +38,7 @@ ROLE_DENIED = (
 )
 
 
-class BackplaneSimulator(BaseSimulator):
+class BackplaneSimulator(BaseSimulator[World]):
     def add_routes(self, router: Router) -> None:
         cluster = segment("cluster_id")
         router.add("GET", f"/backplane/cloud/credentials/{cluster}", self.cloud_credentials)
@@ -60,7 +61,8 @@ class BackplaneSimulator(BaseSimulator):
 
     def cloud_credentials(self, request: Request, cluster_id: str) -> Response:
         self._cluster(cluster_id)
-        if self.world.scenario.aws.credentials == "denied":
+        aws = getattr(self.world.scenario, "aws", None)  # the AWS simulator's section
+        if aws is not None and aws.credentials == "denied":
             raise HttpProblem(403, ROLE_DENIED)
         expires = utc_now() + timedelta(hours=1)
         credentials = {
@@ -163,7 +165,7 @@ def _report_json(report: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-class EgressSimulator(BaseSimulator):
+class EgressSimulator(BaseSimulator[World]):
     """The scenario's egress verdict, for ``python -m cad_sandbox.fake_verifier``."""
 
     def add_routes(self, router: Router) -> None:

@@ -32,14 +32,12 @@ Exports = Callable[[Site], dict[str, str]]
 
 def builtin_exports() -> tuple[Exports, ...]:
     """Every built-in simulator's declaration, in the order the services are listed."""
-    from cad_sandbox.simulators import aws, backplane, ocm, pagerduty, sso
+    from cad_sandbox.simulators import backplane, ocm, sso
 
     return (
-        pagerduty.exported_settings,
         sso.exported_settings,
         ocm.exported_settings,
         backplane.exported_settings,
-        aws.exported_settings,
     )
 
 

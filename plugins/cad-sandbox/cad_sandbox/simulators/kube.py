@@ -10,13 +10,9 @@ an HCP cluster (``management_kube:``).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from cad_sandbox.scenario_kube import Kube
-from cad_sandbox.simulators.kube_query import field_predicate, label_predicate, page
-from cad_sandbox.simulators.kube_store import KubeStore, ResourceType
-from cad_sandbox.simulators.kube_writes import KubeWrites
-from cad_sandbox.simulators.wire import (
+from cad_core.plugins.simwire import (
     BaseSimulator,
     HttpProblem,
     Request,
@@ -25,8 +21,11 @@ from cad_sandbox.simulators.wire import (
     json_response,
 )
 
-if TYPE_CHECKING:
-    from cad_sandbox.world import World
+from cad_sandbox.scenario_kube import Kube
+from cad_sandbox.simulators.kube_query import field_predicate, label_predicate, page
+from cad_sandbox.simulators.kube_store import KubeStore, ResourceType
+from cad_sandbox.simulators.kube_writes import KubeWrites
+from cad_sandbox.world import World
 
 REASONS = {
     400: "BadRequest",
@@ -45,7 +44,7 @@ HEALTH_ENDPOINTS = ("healthz", "livez", "readyz")  # a fault on the path makes o
 NOT_SERVED = "the server could not find the requested resource"
 
 
-class KubeSimulator(BaseSimulator):
+class KubeSimulator(BaseSimulator[World]):
     def __init__(self, world: World, kube: Kube | None = None, side: str = "cluster") -> None:
         super().__init__(world)
         kube = kube or world.scenario.kube

@@ -13,9 +13,10 @@ from __future__ import annotations
 import copy
 from typing import TYPE_CHECKING, Any
 
+from cad_core.plugins.simwire import HttpProblem, Response, json_response
+
 from cad_sandbox.scenario_kube import Jobs, kube_time
 from cad_sandbox.simulators.kube_store import ResourceType, _uid
-from cad_sandbox.simulators.wire import HttpProblem, Response, json_response
 
 if TYPE_CHECKING:
     from cad_sandbox.simulators.kube_store import KubeStore

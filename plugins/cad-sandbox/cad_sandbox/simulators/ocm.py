@@ -9,10 +9,7 @@ from __future__ import annotations
 import uuid
 from typing import TYPE_CHECKING, Any, get_args
 
-from cad_sandbox.scenario import Severity
-from cad_sandbox.simulators import ocm_payloads as payloads
-from cad_sandbox.simulators.search import SearchError, compile_search
-from cad_sandbox.simulators.wire import (
+from cad_core.plugins.simwire import (
     BaseSimulator,
     HttpProblem,
     Request,
@@ -21,7 +18,11 @@ from cad_sandbox.simulators.wire import (
     json_response,
     segment,
 )
-from cad_sandbox.world import ClusterState, utc_now
+
+from cad_sandbox.scenario import Severity
+from cad_sandbox.simulators import ocm_payloads as payloads
+from cad_sandbox.simulators.search import SearchError, compile_search
+from cad_sandbox.world import ClusterState, World, utc_now
 
 if TYPE_CHECKING:
     from cad_sandbox.simulators.exports import Site
@@ -73,7 +74,7 @@ def ocm_error(request: Request, status: int, reason: str) -> Response:
     return json_response(status, body)
 
 
-class OcmSimulator(BaseSimulator):
+class OcmSimulator(BaseSimulator[World]):
     def add_routes(self, router: Router) -> None:
         cluster = f"{payloads.CLUSTERS}/{segment('cluster_id')}"
         router.add("GET", payloads.CLUSTERS, self.search_clusters)

@@ -1,11 +1,9 @@
 """The four loopback hosts and which simulator answers which path on each.
 
-* pagerduty: the REST API at the root;
 * ocm: SSO's token endpoint under ``/auth/`` and OCM's APIs under ``/api/``;
 * backplane: backplane, the kube API behind ``/backplane/remediation-proxy/<instance>/``
   (logged as ``kube`` with the path after that prefix, or ``management_kube`` for a
   remediation opened with ``managingCluster=management``) and ``/egress``;
-* aws: EC2 and CloudTrail.
 
 Plugins' simulators (``cad_sandbox_simulators``) get a host each, after these.
 """
@@ -15,15 +13,14 @@ from __future__ import annotations
 import ssl
 from dataclasses import dataclass
 
+from cad_core.plugins.simwire import Mount, Request, Simulator
+
 from cad_sandbox.extensions import plugin_servers
-from cad_sandbox.simulators.aws import AwsSimulator, operation_of
 from cad_sandbox.simulators.backplane import PROXY_PREFIX, BackplaneSimulator, EgressSimulator
 from cad_sandbox.simulators.kube import KubeSimulator
 from cad_sandbox.simulators.ocm import OcmSimulator
-from cad_sandbox.simulators.pagerduty import PagerDutySimulator
-from cad_sandbox.simulators.server import LoopbackServer, Mount
+from cad_sandbox.simulators.server import LoopbackServer
 from cad_sandbox.simulators.sso import SsoSimulator
-from cad_sandbox.simulators.wire import Request, Simulator
 from cad_sandbox.world import World
 
 EGRESS_PATH = "/egress"
@@ -31,29 +28,17 @@ EGRESS_PATH = "/egress"
 
 @dataclass(frozen=True)
 class Secrets:
-    pd_token: str
     ocm_client_id: str
     ocm_client_secret: str
 
 
 def build_servers(world: World, secrets: Secrets, tls: ssl.SSLContext) -> dict[str, LoopbackServer]:
-    """Create (not start) one server per host, all sharing ``world``; plugins' hosts last."""
+    """Create (not start) one server per host, all sharing ``world``; plugins' hosts first."""
     return {
-        "pagerduty": LoopbackServer("pagerduty", world, _pagerduty_mount(world, secrets), tls),
+        **plugin_servers(world, tls),
         "ocm": LoopbackServer("ocm", world, _ocm_mount(world, secrets), tls),
         "backplane": LoopbackServer("backplane", world, _backplane_mount(world), tls),
-        "aws": LoopbackServer("aws", world, _aws_mount(world), tls),
-        **plugin_servers(world, tls),
     }
-
-
-def _pagerduty_mount(world: World, secrets: Secrets) -> Mount:
-    pagerduty = PagerDutySimulator(world, secrets.pd_token)
-
-    def mount(request: Request) -> Simulator:
-        return _mounted(request, "pagerduty", request.raw_path, pagerduty)
-
-    return mount
 
 
 def _ocm_mount(world: World, secrets: Secrets) -> Mount:
@@ -89,16 +74,6 @@ def _backplane_mount(world: World) -> Mount:
         if path == EGRESS_PATH:
             return _mounted(request, "egress", path, egress)
         return _mounted(request, "backplane", path, backplane)
-
-    return mount
-
-
-def _aws_mount(world: World) -> Mount:
-    aws = AwsSimulator(world)
-
-    def mount(request: Request) -> Simulator:
-        operation = operation_of(request)
-        return _mounted(request, "aws", f"/{operation}" if operation else request.raw_path, aws)
 
     return mount
 

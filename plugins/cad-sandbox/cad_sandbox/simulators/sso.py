@@ -7,7 +7,7 @@ import binascii
 import hmac
 from typing import TYPE_CHECKING, Any
 
-from cad_sandbox.simulators.wire import (
+from cad_core.plugins.simwire import (
     BaseSimulator,
     HttpProblem,
     Request,
@@ -15,6 +15,7 @@ from cad_sandbox.simulators.wire import (
     Router,
     json_response,
 )
+
 from cad_sandbox.world import World
 
 if TYPE_CHECKING:
@@ -25,7 +26,7 @@ TOKEN_LIFETIME_S = 900
 OAUTH_ERRORS = {400: "invalid_request", 401: "unauthorized_client", 404: "not_found"}
 
 
-class SsoSimulator(BaseSimulator):
+class SsoSimulator(BaseSimulator[World]):
     def __init__(self, world: World, client_id: str, client_secret: str) -> None:
         self.client_id = client_id
         self.client_secret = client_secret
