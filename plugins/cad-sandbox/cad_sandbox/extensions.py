@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from cad_sandbox.world import World
 
 HOOK = "cad_sandbox_simulators"
+NO_SERVICE = "(no installed plugin simulates a service)"
 # Names a plugin's simulator cannot take: every top-level scenario key of the harness,
 # since a simulator's name (or section) becomes one.
 RESERVED = frozenset(
@@ -40,8 +41,8 @@ RESERVED = frozenset(
 def installed_simulators() -> tuple[SandboxSimulator, ...]:
     """The simulators of the installed (enabled) plugins; a clash is one BadInputError.
 
-    Hosts simulators come first (they render the world's main entries), each group in
-    name order."""
+    The alert source's comes first, then the other hosts simulators (they render the
+    world's main entries), then routes simulators, each group in name order."""
     from cad_core.plugins.lookups import distinct
     from cad_core.plugins.registry import get_registry
 
@@ -54,7 +55,7 @@ def installed_simulators() -> tuple[SandboxSimulator, ...]:
             raise BadInputError(f"sandbox simulator {name!r} is declared by {who}; keep one")
         labels[name] = owners[0].plugin.label
         found.append(owners[0].item)
-    found.sort(key=lambda simulator: simulator.hosts is None)
+    found.sort(key=lambda simulator: (simulator.hosts is None, simulator.webhook is None))
     _refuse_clashes(found, labels)
     return tuple(found)
 
@@ -109,9 +110,8 @@ def latency_keys(simulators: Iterable[SandboxSimulator]) -> dict[str, str]:
 def _schema(sections: tuple[tuple[str, Any], ...], services: tuple[tuple[str, str], ...]) -> Any:
     from cad_sandbox.scenario import SERVICES, Fault, Latency, Scenario
 
-    if not sections and not services:
-        return Scenario
-    names = tuple(dict.fromkeys(name for name, _ in services))
+    # No simulator installed: a fault can name no service, and says so when it tries.
+    names = tuple(dict.fromkeys(name for name, _ in services)) or (NO_SERVICE,)
     fault = dataclasses.make_dataclass(
         "Fault",
         [("service", Literal[(*SERVICES, *names)])],

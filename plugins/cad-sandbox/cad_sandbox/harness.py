@@ -21,12 +21,9 @@ from pathlib import Path
 from types import SimpleNamespace, TracebackType
 from typing import Any
 
-from cad_sandbox.extensions import alert_source, plugin_settings, webhook_body
+from cad_sandbox.extensions import alert_source, plugin_servers, plugin_settings, webhook_body
 from cad_sandbox.scenario import Scenario, load_scenario
-from cad_sandbox.simulators.exports import Site, builtin_settings
 from cad_sandbox.simulators.server import LoopbackServer
-from cad_sandbox.simulators.sites import EGRESS_PATH, Secrets, build_servers
-from cad_sandbox.simulators.sso import TOKEN_PATH
 from cad_sandbox.tls import ThrowawayCA
 from cad_sandbox.world import World
 
@@ -54,10 +51,6 @@ class Sandbox:
         self.world = World(scenario, options={k: v for k, v in options.items() if v is not None})
         if timeout_sleep_s is not None:
             self.world.timeout_sleep_s = timeout_sleep_s
-        self._builtin_secrets = Secrets(
-            ocm_client_id="cad-sandbox",
-            ocm_client_secret=secrets.token_urlsafe(24),
-        )
         # CAD signs the plans inform mode holds with it; no simulator needs it.
         self.plan_key = secrets.token_urlsafe(32)
         self._ca: ThrowawayCA | None = None
@@ -76,9 +69,7 @@ class Sandbox:
             self._ca = ThrowawayCA()
             self.ca_path = self._ca.write_ca_pem(self._folder)
             self.trust_path = self._ca.write_trust_bundle(self._folder)
-            self._servers = build_servers(
-                self.world, self._builtin_secrets, self._ca.server_context()
-            )
+            self._servers = plugin_servers(self.world, self._ca.server_context())
             for server in self._servers.values():
                 server.start()
         except BaseException:
@@ -115,18 +106,14 @@ class Sandbox:
 
     @property
     def urls(self) -> dict[str, str]:
+        """Each host's base URL, by host name."""
         self._require_started()
-        base = {name: server.base_url for name, server in self._servers.items()}
-        return {
-            **base,
-            "sso_token": base["ocm"] + TOKEN_PATH,
-            "egress": base["backplane"] + EGRESS_PATH,
-        }
+        return {name: server.base_url for name, server in self._servers.items()}
 
     @property
     def secrets(self) -> Any:
         """The run's credentials, by name (each simulator's state may hold some)."""
-        found = dict(vars(self._builtin_secrets))
+        found: dict[str, str] = {}
         for state in self.world.sections.values():
             found |= getattr(state, "secrets", None) or {}
         return SimpleNamespace(**found)
@@ -139,7 +126,6 @@ class Sandbox:
         """Environment settings that point the real clients (and CAD) at this sandbox."""
         urls = self.urls
         ca = str(self.trust_path)  # added to the system's trust, so real hosts still verify
-        site = Site(urls=urls, secrets=self._builtin_secrets, scenario=self.scenario, trust_path=ca)
         settings = {
             "SSL_CERT_FILE": ca,
             "REQUESTS_CA_BUNDLE": ca,
@@ -147,8 +133,6 @@ class Sandbox:
             "NO_PROXY": "127.0.0.1,localhost",
             "no_proxy": "127.0.0.1,localhost",
             "CAD_PLAN_KEY": self.plan_key,
-            # Each built-in simulator's own settings (client URLs, credentials, ...).
-            **builtin_settings(site),
         }
         # Plugins' simulators: each declares the settings that point its clients at it.
         return settings | plugin_settings(self.world, urls, taken=settings, ca_file=ca)

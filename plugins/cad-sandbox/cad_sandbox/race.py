@@ -22,24 +22,14 @@ from cad_sandbox.scenario import Scenario, load_scenario
 
 START_TIMEOUT_S = 120.0
 
-# Each kind of write CAD makes, counted in the world's JSON (DESIGN section 7); the
-# simulators' own ``writes`` are added to these.
-ARTEFACTS: dict[str, Callable[[dict[str, Any]], int]] = {
-    "limited_support": lambda w: sum(
-        len(c["limited_support_reasons"]) for c in w["ocm"]["clusters"].values()
-    ),
-    "service_log": lambda w: sum(len(c["service_logs"]) for c in w["ocm"]["clusters"].values()),
-    "cluster_report": lambda w: len(w["backplane"]["reports"]),
-}
-
 
 def artefacts(world: dict[str, Any], simulators: Any = None) -> dict[str, int]:
-    """Writes by kind in a world JSON; ``simulators`` default to the installed ones."""
+    """Each kind of write CAD made, counted in a world JSON as the simulators declare
+    (``writes``); ``simulators`` default to the installed ones."""
     from cad_sandbox.extensions import installed_simulators, write_counts
 
     found = installed_simulators() if simulators is None else simulators
-    counts = {**ARTEFACTS, **write_counts(found)}
-    return {name: count(world) for name, count in counts.items()}
+    return {name: count(world) for name, count in write_counts(found).items()}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -127,7 +117,7 @@ def _run_in_worker(job: tuple[dict[str, str], bytes, str]) -> tuple[int, dict[st
     return (1 if record.failed else 0), record.to_record()
 
 
-# --- a holder stalled past its lease ----------------------------------------------------------
+# --- a holder stalled past its lock -----------------------------------------------------------
 
 # What a run reads right before it writes (the executors' "already applied?" checks): the
 # worst moment to stall a holder, between its check and its write.

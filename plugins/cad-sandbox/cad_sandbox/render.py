@@ -1,4 +1,4 @@
-"""Text output of a sandbox run: the incident, what CAD found and did, the world after."""
+"""Text output of a sandbox run: the world after it, each simulator describing its part."""
 
 from __future__ import annotations
 
@@ -24,20 +24,6 @@ def render_world(
     for simulator in simulators:
         if simulator.describe is not None:
             lines += simulator.describe(world, scenario)
-    for cluster_id, cluster in world.get("ocm", {}).get("clusters", {}).items():
-        lines.append(f"  OCM cluster {cluster_id}:")
-        for reason in cluster.get("limited_support_reasons", []):
-            lines.append(f"    limited support: {reason.get('summary')}")
-        for log in cluster.get("service_logs", []):
-            if log.get("log_type") != "cluster-state-updates":
-                lines.append(f"    service log ({log.get('severity')}): {log.get('summary')}")
-    for report in world.get("backplane", {}).get("reports", []):
-        lines.append(f"  backplane report: {report.get('summary')}")
-    for side, changed in world.get("kube_changes", {}).items():
-        for obj in changed:
-            meta = obj.get("metadata") or {}
-            where = "/".join(filter(None, (meta.get("namespace"), meta.get("name"))))
-            lines.append(f"  {side} cluster: {obj.get('kind')} {where} written")
     routes = {simulator.name for simulator in simulators if simulator.hosts is None}
     lines += render_sections({k: v for k, v in world.items() if k in routes}, builtin=())
     writes = [r for r in requests if r.get("write")]

@@ -23,15 +23,9 @@ from cad_core.errors import BadInputError
 
 from cad_sandbox.catalog import bundled_examples
 from cad_sandbox.extensions import webhook_body
-from cad_sandbox.scenario_kube import ClusterOperator, Condition, Kube, KubeObject, TlsCertificate
 
 __all__ = [
-    "ClusterOperator",
-    "Condition",
-    "Kube",
-    "KubeObject",
     "Scenario",
-    "TlsCertificate",
     "bundled_examples",
     "load_scenario",
     "parse_scenario",
@@ -39,34 +33,8 @@ __all__ = [
 ]
 
 KIND = "scenario"
-SERVICES = ("sso", "ocm", "backplane", "kube", "management_kube", "egress")
-ServiceName = Literal["sso", "ocm", "backplane", "kube", "management_kube", "egress"]
-ClusterState = Literal[
-    "error",
-    "hibernating",
-    "installing",
-    "pending",
-    "powering_down",
-    "ready",
-    "resuming",
-    "uninstalling",
-    "unknown",
-    "updating",
-    "validating",
-    "waiting",
-]
-Severity = Literal[
-    "Debug",
-    "Info",
-    "Warning",
-    "Error",
-    "Fatal",
-    "Major",
-    "Critical",
-    "Important",
-    "Moderate",
-    "Low",
-]
+# The services faults name are those of the installed simulators (see extensions).
+SERVICES: tuple[str, ...] = ()
 HttpMethod = Literal["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"]
 ActionStatus = Literal[
     "succeeded",
@@ -79,146 +47,12 @@ ActionStatus = Literal[
 ]
 
 
-# --- ocm ------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, kw_only=True)
-class Nodes:
-    master: int = 3
-    infra: int = 2
-    compute: int | None = None
-
-
-@dataclass(frozen=True, kw_only=True)
-class Autoscaling:
-    min_replicas: int
-    max_replicas: int
-
-
-@dataclass(frozen=True, kw_only=True)
-class MachinePool:
-    id: str
-    replicas: int | None = None
-    autoscaling: Autoscaling | None = None  # a pool with neither is legal: CAD must cope
-
-
-@dataclass(frozen=True, kw_only=True)
-class ServiceLog:
-    summary: str
-    description: str = ""
-    severity: Severity = "Info"
-    service_name: str = "SREManualAction"
-    internal_only: bool = False
-    log_type: str | None = None
-    username: str = ""
-    timestamp: datetime | None = None  # None: the scenario's now
-
-
-@dataclass(frozen=True, kw_only=True)
-class LimitedSupportReason:
-    summary: str
-    details: str = ""
-
-
-@dataclass(frozen=True, kw_only=True)
-class Hibernation:
-    hibernated: datetime
-    resumed: datetime | None = None  # None: still hibernating
-
-    def validate(self) -> None:
-        if self.resumed is not None and self.resumed < self.hibernated:
-            raise ValueError("resumed must not be before hibernated")
-
-
-@dataclass(frozen=True, kw_only=True)
-class RegistryCredential:
-    """One of the owner's registry credentials in OCM (accounts_mgmt)."""
-
-    registry: str  # the registry's name, e.g. registry.redhat.io
-    username: str = "sandbox-owner"
-    token: str = "sandbox-token"
-
-
-@dataclass(frozen=True, kw_only=True)
-class Owner:
-    """The subscription creator's OCM account."""
-
-    email: str | None = None  # None: owner@<organization_id>.example.com
-    banned: bool = False
-    ban_code: str = ""
-    ban_description: str = ""
-    registry_credentials: tuple[RegistryCredential, ...] = ()
-
-    def validate(self) -> None:
-        if not self.banned and (self.ban_code or self.ban_description):
-            raise ValueError("ban_code and ban_description need banned: true")
-
-
-@dataclass(frozen=True, kw_only=True)
-class Cluster:
-    id: str
-    external_id: str | None = None  # None: derived from id
-    name: str | None = None  # None: the id
-    state: ClusterState = "ready"
-    product: str = "rosa"
-    cloud_provider: Literal["aws", "gcp"] = "aws"
-    ccs: bool = True
-    hcp: bool = False
-    nodes: Nodes = field(default_factory=Nodes)
-    machine_pools: tuple[MachinePool, ...] = ()
-    infra_id: str | None = None
-    infra_cluster: bool | Literal["error"] = False  # "error": the labels endpoint answers 500
-    organization_id: str = "org-sandbox"
-    access_protected: bool = False
-    service_logs: tuple[ServiceLog, ...] = ()
-    limited_support_reasons: tuple[LimitedSupportReason, ...] = ()
-    hibernation: tuple[Hibernation, ...] = ()
-    dns_ready: bool = True
-    subnet_ids: tuple[str, ...] = ()  # aws.subnet_ids: a customer-provided VPC (BYOVPC)
-    private_link: bool = False  # aws.private_link
-    machine_cidr: str = "10.0.0.0/16"  # network.machine_cidr
-    owner: Owner = field(default_factory=Owner)
-
-    @property
-    def display_name(self) -> str:
-        return self.name or self.id
-
-
-@dataclass(frozen=True, kw_only=True)
-class Ocm:
-    clusters: tuple[Cluster, ...] = ()
-
-    def validate(self) -> None:
-        for label, values in (
-            ("id", [c.id for c in self.clusters]),
-            ("external_id", [c.external_id for c in self.clusters if c.external_id]),
-        ):
-            repeated = sorted({v for v in values if values.count(v) > 1})
-            if repeated:
-                raise ValueError(f"cluster {label} used more than once: {', '.join(repeated)}")
-
-
-# --- kube, egress ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, kw_only=True)
-class Egress:
-    result: Literal["success", "failure", "error"] = "success"
-    unreachable: tuple[str, ...] = ()
-
-    def validate(self) -> None:
-        if self.result == "failure" and not self.unreachable:
-            raise ValueError("result: failure needs at least one unreachable target")
-        if self.result != "failure" and self.unreachable:
-            raise ValueError("unreachable is only meaningful with result: failure")
-
-
 # --- faults, latency, expectations ------------------------------------------------------------
 
 
 @dataclass(frozen=True, kw_only=True)
 class Fault:
-    service: ServiceName
+    service: str
     path: str  # exact, or an fnmatch glob such as /api/clusters_mgmt/v1/clusters/*
     method: HttpMethod | None = None  # None: any method
     status: int | None = None
@@ -241,19 +75,16 @@ class Fault:
 
 @dataclass(frozen=True, kw_only=True)
 class Latency:
-    ocm: float = 0
-    backplane: float = 0
-    kube: float = 0
+    """Milliseconds per latency key; the installed simulators' keys are its fields."""
 
     def validate(self) -> None:
         negative = [f.name for f in dataclasses.fields(self) if getattr(self, f.name) < 0]
         if negative:
             raise ValueError(f"latency must not be negative: {', '.join(negative)}")
 
-    def for_service(self, service: str) -> float:
-        """Milliseconds for a service; SSO rides on OCM's server and egress on backplane's."""
-        alias = {"sso": "ocm", "egress": "backplane", "management_kube": "kube"}
-        return float(getattr(self, alias.get(service, service), 0))
+    def for_service(self, key: str) -> float:
+        """Milliseconds for a latency key (the world maps each service to its key)."""
+        return float(getattr(self, key, 0))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -274,23 +105,16 @@ class Scenario:
     name: str = ""  # empty: the file name without extension
     description: str = ""
     version: Literal[1] = 1
-    ocm: Ocm = field(default_factory=Ocm)
-    kube: Kube = field(default_factory=Kube)
-    # The HCP cluster's management cluster (backplane remediations with
-    # managingCluster=management); same shape as kube.
-    management_kube: Kube = field(default_factory=Kube)
-    egress: Egress = field(default_factory=Egress)
+    # The simulators' sections (e.g. the alert, the clusters) are added as fields by
+    # cad_sandbox.extensions.scenario_schema, from the installed plugins' declarations.
     faults: tuple[Fault, ...] = ()
     latency_ms: Latency = field(default_factory=Latency)
     expect: Expect | None = None
     # Filled by the loader, never read from YAML:
     now: datetime = field(default=datetime.fromtimestamp(0, UTC), metadata={"internal": True})
     source: str = field(default="", metadata={"internal": True})
-    # Plugins' own simulators (cad_sandbox.extensions); each owns the top-level key of its name.
+    # The installed plugins' simulators (cad_sandbox.extensions), which own the sections.
     simulators: tuple[Any, ...] = field(default=(), metadata={"internal": True})
-
-    def cluster(self, cluster_id: str) -> Cluster | None:
-        return next((c for c in self.ocm.clusters if c.id == cluster_id), None)
 
     def webhook_body(self) -> bytes:
         """The alert this scenario sends, built by the alert source's simulator."""

@@ -173,6 +173,16 @@ def test_a_simulator_cannot_take_a_builtin_name(cad_registry: Callable[..., Regi
         load_scenario({})
 
 
+def test_a_simulator_cannot_take_a_service_another_one_serves(
+    cad_registry: Callable[..., Registry],
+) -> None:
+    # cad-ocm's simulator logs its token requests as the service "sso".
+    clash = SandboxSimulator(name="sso", setting="MY_SSO", routes={"GET /": lambda r, s: s})
+    cad_registry(simulators_plugin(clash), entry_points=True)
+    with pytest.raises(BadInputError, match="'ocm' .* and 'sso' .* both take the name 'sso'"):
+        load_scenario({})
+
+
 def test_two_plugins_declaring_one_name_is_an_error(cad_registry: Callable[..., Registry]) -> None:
     other = SandboxSimulator(name="tickets", setting="OTHER_URL", routes={"GET /": lambda r, s: s})
     cad_registry(simulators_plugin(TICKETS), simulators_plugin(other, name="other"))
