@@ -254,7 +254,7 @@ def simulator_named(scenario: Scenario, service: str) -> SandboxSimulator | None
 
 
 class PluginSimulator:
-    """Adapts a registration to the server's :class:`~cad_sandbox.simulators.wire.Simulator`."""
+    """Adapts a registration to the server's :class:`~cad_core.plugins.simwire.Simulator`."""
 
     def __init__(self, registration: SandboxSimulator, world: World) -> None:
         self.registration = registration
