@@ -147,10 +147,10 @@ def _section_default(hint: Any) -> Any:
 
 def seed(simulator: SandboxSimulator, scenario: Scenario) -> Any:
     """A fresh section for ``simulator`` from ``scenario`` (a ValueError names the key)."""
-    if simulator.hosts is not None:  # its sections are typed: the loader checked them
-        return simulator.seed(scenario)
-    value = getattr(scenario, simulator.name, None)
     try:
+        if simulator.hosts is not None:  # typed sections, converted by the loader
+            return simulator.seed(scenario)
+        value = getattr(scenario, simulator.name, None)
         return simulator.seed() if value is None else simulator.seed(copy.deepcopy(value))
     except (ValueError, TypeError) as error:
         raise ValueError(f"{simulator.name}: {error}") from None
@@ -163,8 +163,6 @@ def seed(simulator: SandboxSimulator, scenario: Scenario) -> Any:
 def check_seeds(scenario: Scenario) -> None:
     """Seed every section once at load time, so a bad one fails before anything starts."""
     for simulator in scenario.simulators:
-        if simulator.hosts is not None:
-            continue
         try:
             seed(simulator, scenario)
         except ValueError as error:
@@ -350,7 +348,7 @@ def plugin_settings(
     settings: dict[str, str] = {}
     for simulator in world.scenario.simulators:
         mine = {host: urls[host] for host in world.hosts[simulator.name]}
-        url = next(iter(mine.values()))
+        url = next(iter(mine.values()), "")
         host = SimHost(url=url, ca_file=ca_file, urls=mine, state=world.sections[simulator.name])
         declared = dict(simulator.exports(host))
         if simulator.setting is not None:

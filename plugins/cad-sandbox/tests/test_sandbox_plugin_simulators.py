@@ -311,3 +311,12 @@ def test_the_docs_hosts_example_serves_its_own_wire(cad_registry: Callable[..., 
             ("desk", "/queues/q1"),
             ("desk", "/nowhere"),
         ]
+
+
+def test_a_hosts_simulator_whose_seed_crashes_is_one_line(
+    cad_registry: Callable[..., Registry],
+) -> None:
+    broken = SandboxSimulator(name="broken", hosts=lambda world, state: {}, seed=lambda s: 1 / 0)
+    cad_registry(simulators_plugin(broken))
+    with pytest.raises(BadInputError, match=r"^scenario \(dict\): broken: not accepted \(Zero"):
+        load_scenario({})
