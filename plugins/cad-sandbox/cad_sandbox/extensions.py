@@ -61,7 +61,9 @@ def installed_simulators() -> tuple[SandboxSimulator, ...]:
 
 
 def claimed_names(simulator: SandboxSimulator) -> set[str]:
-    """Every name a simulator takes: scenario keys, services, hosts, its own name."""
+    """Every name a simulator takes: its scenario keys, services, latency keys, its own name.
+
+    (Host names are known once it is served: two hosts of one name are refused then.)"""
     names = {simulator.name, *simulator.sections, *simulator.service_names}
     return names | set(simulator.service_names.values())
 
