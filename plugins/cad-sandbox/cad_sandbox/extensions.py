@@ -110,13 +110,13 @@ def latency_keys(simulators: Iterable[SandboxSimulator]) -> dict[str, str]:
 
 @functools.cache
 def _schema(sections: tuple[tuple[str, Any], ...], services: tuple[tuple[str, str], ...]) -> Any:
-    from cad_sandbox.scenario import SERVICES, Fault, Latency, Scenario
+    from cad_sandbox.scenario import Fault, Latency, Scenario
 
     # No simulator installed: a fault can name no service, and says so when it tries.
     names = tuple(dict.fromkeys(name for name, _ in services)) or (NO_SERVICE,)
     fault = dataclasses.make_dataclass(
         "Fault",
-        [("service", Literal[(*SERVICES, *names)])],
+        [("service", Literal[names])],
         bases=(Fault,),
         frozen=True,
         kw_only=True,

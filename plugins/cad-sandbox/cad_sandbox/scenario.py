@@ -33,8 +33,6 @@ __all__ = [
 ]
 
 KIND = "scenario"
-# The services faults name are those of the installed simulators (see extensions).
-SERVICES: tuple[str, ...] = ()
 HttpMethod = Literal["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"]
 ActionStatus = Literal[
     "succeeded",
@@ -52,7 +50,7 @@ ActionStatus = Literal[
 
 @dataclass(frozen=True, kw_only=True)
 class Fault:
-    service: str
+    service: str  # one of the installed simulators' services (extensions.scenario_schema)
     path: str  # exact, or an fnmatch glob such as /api/clusters_mgmt/v1/clusters/*
     method: HttpMethod | None = None  # None: any method
     status: int | None = None
