@@ -115,8 +115,8 @@ def scenario_data(clusters: int) -> dict[str, Any]:
 def add_incidents(box: Any, count: int, clusters: int) -> None:
     """Seed incidents 1..count-1 next to the scenario's incident 0 (same shape as the
     scenario loader builds; the world keeps incidents in a dict keyed by id)."""
-    from cad_sandbox.scenario import Alert
-    from cad_sandbox.world import IncidentState
+    from cad_pagerduty.sandbox.scenario import Alert
+    from cad_pagerduty.sandbox.state import IncidentState
 
     seed = box.world.incidents[incident_id(0)]
     with box.world.lock:
@@ -137,8 +137,8 @@ def add_incidents(box: Any, count: int, clusters: int) -> None:
 
 def webhook(box: Any, i: int) -> bytes:
     """The v3 webhook PagerDuty would deliver for incident ``i`` of the world."""
-    from cad_sandbox.scenario import Incident, ServiceRef
-    from cad_sandbox.webhook import webhook_body
+    from cad_pagerduty.sandbox.scenario import Incident, ServiceRef
+    from cad_pagerduty.sandbox.webhook import webhook_body
 
     state = box.world.incidents[incident_id(i)]
     incident = Incident(

@@ -86,8 +86,6 @@ class Chaos:
         return fraction, KINDS[int.from_bytes(digest[8:], "big") % len(KINDS)]
 
     def take_fault(self, service: str, method: str, path: str) -> Any:
-        from cad_sandbox.world import is_write
-
         scripted = self.scripted(service, method, path)
         if scripted is not None:
             return scripted
@@ -100,7 +98,7 @@ class Chaos:
             return None
         with self.world.lock:
             self.injected[kind] += 1
-            if kind == "timeout" and is_write(service, method, path):
+            if kind == "timeout" and self.world.is_write(service, method, path):
                 self.last_late_write = time.monotonic() + self.world.timeout_sleep_s
         return fault(service, method, path, kind)
 

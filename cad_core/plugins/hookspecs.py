@@ -267,6 +267,11 @@ def cad_sandbox_simulators() -> Iterable[SandboxSimulator]:  # type: ignore[empt
     its world section from the scenario's top-level key ``name``, logs its requests and
     applies ``faults:`` and ``latency_ms:`` given for ``name``. No cad-sandbox import needed.
 
+    A plugin whose service speaks its own wire (the alert source, OCM, AWS) gives
+    ``hosts`` instead of ``routes``, with typed scenario ``sections``, its ``render`` of the
+    world JSON and, for an alert source, the ``webhook`` the scenario sends: the sandbox
+    knows no service by name (see :class:`~cad_core.plugins.simulation.SandboxSimulator`).
+
     Example::
 
         from cad_core import SandboxSimulator, hookimpl

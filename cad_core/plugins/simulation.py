@@ -4,14 +4,24 @@ The core only defines the shapes: a :class:`SandboxSimulator` registration yield
 ``cad_sandbox_simulators`` hook, and the small request/response pair its handlers use.
 cad-sandbox serves them; neither the core nor a plugin needs to import cad-sandbox, so a
 plugin can declare its simulator in the same module as its executor.
+
+Two forms: a *routes* simulator (``routes`` + ``setting``: JSON handlers over a plain
+section, enough for most services) and a *hosts* simulator (``hosts`` + ``sections``: it
+speaks its service's own wire, see :mod:`cad_core.plugins.simwire`, owns typed scenario
+sections, renders its part of the world and may build the alert the scenario sends). The
+alert source, OCM and AWS simulators are of the second form.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import threading
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from cad_core.plugins.simwire import Mount
 
 import attrs
 
@@ -80,10 +90,12 @@ def _setting(value: str) -> str:
     return value
 
 
+def _setting_or_none(value: str | None) -> str | None:
+    return None if value is None else _setting(value)
+
+
 def _routes(value: Mapping[str, RouteHandler]) -> dict[str, RouteHandler]:
     routes = dict(value)
-    if not routes:
-        raise ValueError("a simulator needs at least one route")
     for key, handler in routes.items():
         if not isinstance(key, str) or not _ROUTE.match(key):
             raise ValueError(f"route {key!r} is not 'METHOD /path' (e.g. 'GET /tickets/{{id}}')")
@@ -100,8 +112,37 @@ def _reads_only(method: str, _path: str) -> bool:
 class SimHost:
     """Where the sandbox serves a simulator, for the settings it exports."""
 
-    url: str  # https://127.0.0.1:<port>
+    url: str  # https://127.0.0.1:<port> (a hosts simulator: its first host)
     ca_file: str  # the trust bundle: the system's CAs plus the sandbox's CA
+    urls: Mapping[str, str] = attrs.field(factory=dict)  # every host of it, by name
+    state: Any = None  # a hosts simulator's part of the world (its seed's result)
+
+
+class SimWorld(Protocol):
+    """What a hosts simulator may use of the sandbox's world besides its own state.
+
+    Hold ``lock`` while reading or changing the state: every simulator of one sandbox
+    shares it, so a request sees a consistent world and the final JSON is never half-written.
+    """
+
+    lock: threading.RLock
+    stop_event: threading.Event  # set when the sandbox stops: wake and return
+
+    @property
+    def options(self) -> Mapping[str, Any]:
+        """The harness's tuning, e.g. a rate limit a test asks for."""
+
+    def pause(self, seconds: float) -> bool:
+        """Sleep unless the sandbox stops first; True when the full time passed."""
+
+    def next_id(self, prefix: str) -> str:
+        """A counter-based id (``PREFIX000001``), so runs of one scenario compare."""
+
+    def elapsed_ms(self) -> float:
+        """Milliseconds since the world was made."""
+
+
+Hosts = Callable[[SimWorld, Any], Mapping[str, "Mount"]]
 
 
 def _no_exports(_host: SimHost) -> Mapping[str, str]:
@@ -130,12 +171,50 @@ class SandboxSimulator:
 
     Handlers run one at a time per sandbox (under the world's lock), so they may change
     the section freely. Errors look like ``{"error": message}``.
+
+    A *hosts* simulator gives ``hosts`` instead of ``routes`` (``setting`` is then
+    optional: ``exports`` sets what its clients need), and:
+
+    * ``sections``: ``{scenario key: schema}``, each a dataclass (``X | None`` when the key
+      may be absent) converted by the core's strict YAML converter, so an unknown key or a
+      wrong type is reported with its line; ``seed(scenario)`` then builds the state from
+      the loaded scenario (its sections are attributes, with ``now``);
+    * ``hosts(world, state)``: ``{host name: Mount}``, one loopback HTTPS host each;
+    * ``services``: ``{service name: latency key}``, the names its mounts log requests
+      under (the names ``faults:`` take) and the ``latency_ms:`` key each follows;
+    * ``render(state)``: its top-level entries of the world JSON (``expect.world`` paths);
+    * ``describe(world_json, scenario)``: lines for the text output of ``cad sandbox run``;
+    * ``webhook(scenario, api_url)``: the body of the alert the scenario sends (the alert
+      source's simulator; ``api_url`` is its first host, or None before it runs);
+      ``outcomes(world_json, scenario)``: what became of each alert, in words;
+    * ``writes``: ``{kind: count(world_json)}``, the writes a race trial counts.
     """
 
     name: str = attrs.field(converter=_sim_name)
-    setting: str = attrs.field(converter=_setting)
-    routes: Mapping[str, RouteHandler] = attrs.field(converter=_routes)
+    setting: str | None = attrs.field(default=None, converter=_setting_or_none)
+    routes: Mapping[str, RouteHandler] = attrs.field(factory=dict, converter=_routes)
     seed: Callable[..., Any] = dict
     is_write: Callable[[str, str], bool] = _reads_only
     description: str = ""
     exports: Callable[[SimHost], Mapping[str, str]] = _no_exports
+    hosts: Hosts | None = None
+    sections: Mapping[str, Any] = attrs.field(factory=dict)
+    services: Mapping[str, str] = attrs.field(factory=dict)
+    render: Callable[[Any], Mapping[str, Any]] | None = None
+    describe: Callable[[Mapping[str, Any], Any], list[str]] | None = None
+    webhook: Callable[[Any, str | None], bytes] | None = None
+    outcomes: Callable[[Mapping[str, Any], Any], Mapping[str, str]] | None = None
+    writes: Mapping[str, Callable[[Mapping[str, Any]], int]] = attrs.field(factory=dict)
+
+    def __attrs_post_init__(self) -> None:
+        if self.hosts is None and not self.routes:
+            raise ValueError("a simulator needs at least one route (or hosts)")
+        if self.hosts is None and self.setting is None:
+            raise ValueError("a routes simulator needs the setting that points at it")
+        if self.hosts is not None and self.routes:
+            raise ValueError("give routes or hosts, not both")
+
+    @property
+    def service_names(self) -> Mapping[str, str]:
+        """Service name -> latency key: ``services``, or the simulator's own name."""
+        return dict(self.services) or {self.name: self.name}

@@ -117,9 +117,9 @@ def installed_resource(name):
 def chgm(sandbox, sandbox_env, monkeypatch, request):
     egress = installed_resource("egress_verification")
     findings = installed_resource("egress_findings")
-    monkeypatch.setenv("CAD_DISABLE_PLUGINS", "cad-ocm")  # its other resources would win
-    # The sandbox may build the process-wide registry while cad-ocm is disabled here; forget
-    # it afterwards, or later whole-run tests in this process would run without cad-ocm.
+    # cad-ocm is disabled for the investigation (its other resources would win), not for
+    # the sandbox, whose OCM and AWS simulators it declares. Forget the process-wide
+    # registry afterwards, so later tests in this process build it afresh.
     request.addfinalizer(lambda: set_registry(None))
     monkeypatch.setenv("CAD_CHGM_CLOUDTRAIL_WAIT_SECONDS", "0")
 
@@ -135,6 +135,7 @@ def chgm(sandbox, sandbox_env, monkeypatch, request):
     ):
         run.box = sandbox(scenario)
         sandbox_env(run.box)
+        monkeypatch.setenv("CAD_DISABLE_PLUGINS", "cad-ocm")  # its other resources would win
         for name, value in (env or {}).items():
             monkeypatch.setenv(name, value)
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from cad_core.errors import PermanentError
-from cad_sandbox.certs import certificate_pem
+from cad_ocm.sandbox.certs import certificate_pem
 
 from cad_expiredcertificates import checks
 

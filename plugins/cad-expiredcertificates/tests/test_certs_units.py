@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from cad_core.errors import BadInputError
-from cad_sandbox.certs import certificate_pem
+from cad_ocm.sandbox.certs import certificate_pem
 
 from cad_expiredcertificates import messages
 from cad_expiredcertificates.certinfo import CertificateError, Expiry, parse_certificate

@@ -7,6 +7,7 @@ pulls in neither ``requests`` nor ``boto3``.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from cad_core.plugins.hookspecs import hookimpl
 from cad_core.plugins.registrations import (
@@ -16,6 +17,9 @@ from cad_core.plugins.registrations import (
     Resource,
     Setting,
 )
+
+if TYPE_CHECKING:
+    from cad_core.plugins.simulation import SandboxSimulator
 
 
 @hookimpl
@@ -53,3 +57,11 @@ def cad_filter_fields() -> Iterator[FilterField]:
     from cad_ocm import filter_fields
 
     yield from filter_fields.registrations()
+
+
+@hookimpl
+def cad_sandbox_simulators() -> Iterator[SandboxSimulator]:
+    # Only `cad sandbox` calls this hook: a run never imports the simulators.
+    from cad_ocm.sandbox import simulators
+
+    yield from simulators()

@@ -397,3 +397,9 @@ def world(fake: FakeServer) -> OcmWorld:
 def _private_state_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The remediation ledger of each test is its own, never the user's."""
     monkeypatch.setenv("CAD_STATE_DIR", str(tmp_path / "state"))
+
+
+@pytest.fixture
+def fast_scenario_runs(fast_scenario_runs: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """cad-sandbox's fixture, plus chgm's CloudTrail wait: whole runs need no real seconds."""
+    monkeypatch.setenv("CAD_CHGM_CLOUDTRAIL_WAIT_SECONDS", "1")

@@ -4,9 +4,13 @@ loading this plugin (for ``cad --help``) costs next to nothing."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from cad_core.plugins.hookspecs import hookimpl
 from cad_core.plugins.registrations import ActionExecutor, AlertPlan, AlertSource, Setting
+
+if TYPE_CHECKING:
+    from cad_core.plugins.simulation import SandboxSimulator
 
 
 @hookimpl
@@ -47,3 +51,11 @@ def cad_alert_plans() -> Iterator[AlertPlan]:
         check=orgrouting.check,
         description="moves each incident to its organisation's escalation policy",
     )
+
+
+@hookimpl
+def cad_sandbox_simulators() -> Iterator[SandboxSimulator]:
+    # Only `cad sandbox` calls this hook: a run never imports the simulator.
+    from cad_pagerduty.sandbox import simulator
+
+    yield simulator()

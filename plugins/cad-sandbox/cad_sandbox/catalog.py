@@ -51,4 +51,9 @@ def _scenario_files(entry: metadata.EntryPoint) -> list[Path]:
         ) from None
     if not folder.is_dir():
         return []
-    return [Path(str(item)) for item in folder.iterdir() if item.name.endswith(".yaml")]
+    # Files starting with "_" are not scenarios (``_routes.yaml``: see cad_sandbox.routes).
+    return [
+        Path(str(item))
+        for item in folder.iterdir()
+        if item.name.endswith(".yaml") and not item.name.startswith("_")
+    ]

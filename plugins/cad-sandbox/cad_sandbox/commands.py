@@ -7,7 +7,6 @@ import json
 import os
 import sys
 from collections.abc import Collection, Iterator, Mapping
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -41,32 +40,26 @@ def environment(values: Mapping[str, str | None]) -> Iterator[None]:
 
 
 def default_config() -> str:
-    return str(resources.files("cad_sandbox") / "routing.yaml")
+    """The routing config ``cad sandbox run`` uses without ``--config``: a file made from
+    what is installed (default routes, chain heads, the plugins' sandbox routes; see
+    :mod:`cad_sandbox.routes`)."""
+    from cad_sandbox.routes import routing_file
+
+    return routing_file()
 
 
 def bundled_config_if_usable() -> str | None:
-    """The bundled routing when it fits what is installed, else None.
+    """The sandbox's routing config (:func:`default_config`).
 
-    It fits when every investigation it names is installed and it names every installed
-    investigation that declares a default route (so a third party's route is never
-    hidden). With None the installed plugins' default routes apply, so a scenario needs
-    only the plugins it uses; the bundled file also routes plugins that declare none.
+    It is made from the installed plugins, so it always fits what is installed: every
+    investigation with a default route is routed, and those without one are routed by
+    the sandbox routes their plugin ships.
     """
-    import yaml
-    from cad_core.plugins.registry import get_registry
-
-    data = yaml.safe_load(Path(default_config()).read_text(encoding="utf-8")) or {}
-    names = set(data.get("chain_heads") or [])
-    for alert in data.get("alerts") or []:
-        names.update(alert.get("investigations") or [])
-    investigations = get_registry().investigations()
-    installed = {inv.name for inv in investigations}
-    routed = {inv.name for inv in investigations if getattr(inv, "default_route", None)}
-    return default_config() if names <= installed and routed <= names else None
+    return default_config()
 
 
 def resolve_scenario(name: str) -> str:
-    """A path, or the name of a scenario an installed plugin ships (``chgm-...``)."""
+    """A path, or the name of a scenario an installed plugin ships (``ticket-...``)."""
     from cad_sandbox.catalog import bundled_examples
 
     if Path(name).exists():
@@ -122,8 +115,8 @@ def run_scenario(
     """Start the world of ``scenario``, run CAD's pipeline ``runs`` times, stop the world.
 
     ``latency_ms`` delays every simulated service's answers by that much, in place of the
-    scenario's ``latency_ms`` (services it has no key for, such as sso, too).
-    ``plugins`` (entry-point or distribution names, e.g. ``["pagerduty", "ticket"]``)
+    scenario's ``latency_ms`` (services it has no key for, too).
+    ``plugins`` (entry-point or distribution names, e.g. ``["ticket", "cad-ticket-extra"]``)
     loads only those installed plugins for this call, so another team's plugin in the
     same environment cannot take part; ``None`` keeps every installed plugin.
     """
@@ -221,7 +214,7 @@ def run_command(
         extra["sandbox"]["critical_path"] = path.to_json()
     emit_record(result.runs[-1][2], output, extra if output != "text" else None)
     if output == "text":
-        click.echo(render_world(result.world, result.requests, fates))
+        click.echo(render_world(result.world, result.requests, result.scenario))
         if path is not None:
             from cad_sandbox.critical_path import render_critical_path
 

@@ -49,7 +49,7 @@ def sandbox_env(monkeypatch: pytest.MonkeyPatch) -> Callable[[Sandbox], dict[str
 
 
 def bundled_scenarios(prefix: str) -> list[str]:
-    """Names of the installed plugins' scenarios starting with ``prefix`` (e.g. ``chgm-``)."""
+    """Names of the installed plugins' scenarios starting with ``prefix`` (e.g. ``ticket-``)."""
     from cad_sandbox.catalog import bundled_examples
 
     return sorted(name for name in bundled_examples() if name.startswith(prefix))
@@ -57,8 +57,11 @@ def bundled_scenarios(prefix: str) -> list[str]:
 
 @pytest.fixture
 def fast_scenario_runs(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Retries and CloudTrail waits in whole-run scenario tests need not take real seconds."""
-    monkeypatch.setenv("CAD_CHGM_CLOUDTRAIL_WAIT_SECONDS", "1")
+    """Retries in whole-run scenario tests need not take real seconds.
+
+    A plugin whose investigation waits on its own setting shortens it in its tests'
+    conftest, overriding this fixture (``def fast_scenario_runs(fast_scenario_runs, ...)``).
+    """
     monkeypatch.setenv("CAD_INVESTIGATION_RETRY_DELAY", "0.05")
     monkeypatch.setenv("CAD_RETRY_BASE_DELAY", "0.05")
 
@@ -83,7 +86,10 @@ def cad_simulator(
             raise LookupError(f"no installed plugin declares a simulator {name!r} ({known})")
         box = sandbox(scenario if seed is None else {**scenario, name: seed})
         settings = box.env()
-        for key in (simulators[name].setting, "SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "NO_PROXY"):
+        setting = simulators[name].setting
+        # A hosts simulator declares its settings through exports: the run's env has them.
+        own = [setting] if setting else list(settings)
+        for key in (*own, "SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "NO_PROXY"):
             monkeypatch.setenv(key, settings[key])
         return SimulatedService(box, name)
 

@@ -18,17 +18,13 @@ import threading
 from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
-from types import TracebackType
+from types import SimpleNamespace, TracebackType
 from typing import Any
 
-from cad_sandbox.extensions import plugin_settings
+from cad_sandbox.extensions import alert_source, plugin_servers, plugin_settings, webhook_body
 from cad_sandbox.scenario import Scenario, load_scenario
-from cad_sandbox.simulators.exports import Site, builtin_settings
 from cad_sandbox.simulators.server import LoopbackServer
-from cad_sandbox.simulators.sites import EGRESS_PATH, Secrets, build_servers
-from cad_sandbox.simulators.sso import TOKEN_PATH
 from cad_sandbox.tls import ThrowawayCA
-from cad_sandbox.webhook import webhook_body
 from cad_sandbox.world import World
 
 
@@ -36,7 +32,9 @@ class Sandbox:
     """All simulators for one scenario, sharing one :class:`World`; a context manager.
 
     ``scenario`` is a loaded :class:`Scenario`, a path or a dict; ``now`` resolves the
-    relative times of a path or dict (a loaded scenario keeps its own).
+    relative times of a path or dict (a loaded scenario keeps its own). Further keyword
+    options are tuning the simulators read from ``world.options`` (for example
+    ``pd_rate_limit_per_minute``, read by the alert source's simulator).
     """
 
     def __init__(
@@ -45,20 +43,14 @@ class Sandbox:
         now: datetime | None = None,
         *,
         timeout_sleep_s: float | None = None,
-        pd_rate_limit_per_minute: int | None = None,
+        **options: Any,
     ) -> None:
         if not isinstance(scenario, Scenario):
             scenario = load_scenario(scenario, now=now)
         self.scenario = scenario
-        self.world = World(scenario)
+        self.world = World(scenario, options={k: v for k, v in options.items() if v is not None})
         if timeout_sleep_s is not None:
             self.world.timeout_sleep_s = timeout_sleep_s
-        self.world.pd_rate_limit_per_minute = pd_rate_limit_per_minute
-        self.secrets = Secrets(
-            pd_token=secrets.token_urlsafe(24),
-            ocm_client_id="cad-sandbox",
-            ocm_client_secret=secrets.token_urlsafe(24),
-        )
         # CAD signs the plans inform mode holds with it; no simulator needs it.
         self.plan_key = secrets.token_urlsafe(32)
         self._ca: ThrowawayCA | None = None
@@ -77,7 +69,7 @@ class Sandbox:
             self._ca = ThrowawayCA()
             self.ca_path = self._ca.write_ca_pem(self._folder)
             self.trust_path = self._ca.write_trust_bundle(self._folder)
-            self._servers = build_servers(self.world, self.secrets, self._ca.server_context())
+            self._servers = plugin_servers(self.world, self._ca.server_context())
             for server in self._servers.values():
                 server.start()
         except BaseException:
@@ -114,13 +106,17 @@ class Sandbox:
 
     @property
     def urls(self) -> dict[str, str]:
+        """Each host's base URL, by host name."""
         self._require_started()
-        base = {name: server.base_url for name, server in self._servers.items()}
-        return {
-            **base,
-            "sso_token": base["ocm"] + TOKEN_PATH,
-            "egress": base["backplane"] + EGRESS_PATH,
-        }
+        return {name: server.base_url for name, server in self._servers.items()}
+
+    @property
+    def secrets(self) -> Any:
+        """The run's credentials, by name (each simulator's state may hold some)."""
+        found: dict[str, str] = {}
+        for state in self.world.sections.values():
+            found |= getattr(state, "secrets", None) or {}
+        return SimpleNamespace(**found)
 
     @property
     def requests(self) -> list[dict[str, Any]]:
@@ -130,7 +126,6 @@ class Sandbox:
         """Environment settings that point the real clients (and CAD) at this sandbox."""
         urls = self.urls
         ca = str(self.trust_path)  # added to the system's trust, so real hosts still verify
-        site = Site(urls=urls, secrets=self.secrets, scenario=self.scenario, trust_path=ca)
         settings = {
             "SSL_CERT_FILE": ca,
             "REQUESTS_CA_BUNDLE": ca,
@@ -138,17 +133,14 @@ class Sandbox:
             "NO_PROXY": "127.0.0.1,localhost",
             "no_proxy": "127.0.0.1,localhost",
             "CAD_PLAN_KEY": self.plan_key,
-            # Each built-in simulator's own settings (client URLs, credentials, ...).
-            **builtin_settings(site),
         }
-        # Plugins' own simulators: each plugin's setting names its simulator's URL.
-        return settings | plugin_settings(
-            self.scenario.simulators, urls, taken=settings, ca_file=ca
-        )
+        # Plugins' simulators: each declares the settings that point its clients at it.
+        return settings | plugin_settings(self.world, urls, taken=settings, ca_file=ca)
 
     def webhook_body(self) -> bytes:
-        """The scenario's webhook, with ``self`` links pointing at this sandbox."""
-        return webhook_body(self.scenario, api_url=self.urls["pagerduty"])
+        """The scenario's alert, with its links pointing at this sandbox."""
+        source = alert_source(self.scenario)
+        return webhook_body(self.scenario, self.urls[self.world.hosts[source.name][0]])
 
     def _require_started(self) -> None:
         if not self._servers:

@@ -1,7 +1,7 @@
 """Several CAD processes investigating one incident at once, against one simulated world.
 
-PagerDuty redelivers webhooks and two PipelineRuns can start for one incident, so this is
-what production sees. Each trial starts a fresh world, releases ``processes`` real
+Alert sources redeliver webhooks and two PipelineRuns can start for one incident, so this
+is what production sees. Each trial starts a fresh world, releases ``processes`` real
 ``cad run`` pipelines together, and counts what landed; a run alone on a fresh world is the
 reference. Any count above the reference is a duplicate write.
 
@@ -18,23 +18,18 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
-from cad_sandbox.scenario import Latency, Scenario, load_scenario
+from cad_sandbox.scenario import Scenario, load_scenario
 
 START_TIMEOUT_S = 120.0
 
-# Each kind of write CAD makes, counted in the world's JSON (DESIGN section 7).
-ARTEFACTS: dict[str, Callable[[dict[str, Any]], int]] = {
-    "limited_support": lambda w: sum(
-        len(c["limited_support_reasons"]) for c in w["ocm"]["clusters"].values()
-    ),
-    "service_log": lambda w: sum(len(c["service_logs"]) for c in w["ocm"]["clusters"].values()),
-    "cluster_report": lambda w: len(w["backplane"]["reports"]),
-    "incident_note": lambda w: sum(len(i["notes"]) for i in w["pagerduty"]["incidents"].values()),
-}
 
+def artefacts(world: dict[str, Any], simulators: Any = None) -> dict[str, int]:
+    """Each kind of write CAD made, counted in a world JSON as the simulators declare
+    (``writes``); ``simulators`` default to the installed ones."""
+    from cad_sandbox.extensions import installed_simulators, write_counts
 
-def artefacts(world: dict[str, Any]) -> dict[str, int]:
-    return {name: count(world) for name, count in ARTEFACTS.items()}
+    found = installed_simulators() if simulators is None else simulators
+    return {name: count(world) for name, count in write_counts(found).items()}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -57,9 +52,8 @@ def with_latency(scenario: Scenario | str, latency_ms: float) -> Scenario:
         from cad_sandbox.commands import resolve_scenario
 
         scenario = load_scenario(resolve_scenario(scenario))
-    every = Latency(
-        pagerduty=latency_ms, ocm=latency_ms, backplane=latency_ms, aws=latency_ms, kube=latency_ms
-    )
+    latency = type(scenario.latency_ms)
+    every = latency(**{field.name: latency_ms for field in dataclasses.fields(latency)})
     return dataclasses.replace(scenario, latency_ms=every)
 
 
@@ -93,13 +87,13 @@ def run_trial(
     from cad_sandbox.harness import Sandbox
 
     with Sandbox(scenario) as box:
-        before = artefacts(box.world.to_json())
+        before = artefacts(box.world.to_json(), scenario.simulators)
         job = ({**box.env(), **(env or {})}, box.webhook_body(), config or default_config())
         if prepare is not None:
             prepare(dict(job[0]))
         results = pool.map(_run_in_worker, [job] * processes, chunksize=1)
         world, log = box.world.to_json(), box.world.requests()
-    after = artefacts(world)
+    after = artefacts(world, scenario.simulators)
     written = {name: after[name] - before[name] for name in after}
     codes, records = [code for code, _ in results], [rec for _, rec in results]
     return Trial(written, codes, records, world, log)
@@ -123,7 +117,7 @@ def _run_in_worker(job: tuple[dict[str, str], bytes, str]) -> tuple[int, dict[st
     return (1 if record.failed else 0), record.to_record()
 
 
-# --- a holder stalled past its lease ----------------------------------------------------------
+# --- a holder stalled past its lock -----------------------------------------------------------
 
 # What a run reads right before it writes (the executors' "already applied?" checks): the
 # worst moment to stall a holder, between its check and its write.
@@ -169,7 +163,7 @@ def run_stalled_trial(
     from cad_sandbox.harness import Sandbox
 
     with Sandbox(scenario) as box:
-        before = artefacts(box.world.to_json())
+        before = artefacts(box.world.to_json(), scenario.simulators)
         payload = Path(folder) / "payload.json"
         payload.write_bytes(box.webhook_body())
         command = [sys.executable, "-c", "from cad_core.cli.commands import main; main()", "run"]
@@ -198,7 +192,7 @@ def run_stalled_trial(
             first.send_signal(signal.SIGCONT)
         outputs = [run.communicate(timeout=START_TIMEOUT_S * 5)[0] for run in runs]
         world, log = box.world.to_json(), box.world.requests()
-    after = artefacts(world)
+    after = artefacts(world, scenario.simulators)
     written = {name: after[name] - before[name] for name in after}
     records = [json.loads(out) for out in outputs if out.strip()]
     return Trial(written, [run.returncode for run in runs], records, world, log)

@@ -8,7 +8,6 @@ are resolved once, against the ``now`` given to the loader.
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -16,58 +15,24 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
+import yaml
+from cad_core.config import strict_yaml
 from cad_core.config.strict_yaml import read_source
+from cad_core.config.yamlschema import Context, convert
+from cad_core.errors import BadInputError
 
-from cad_sandbox import strict_yaml
 from cad_sandbox.catalog import bundled_examples
-from cad_sandbox.scenario_kube import ClusterOperator, Condition, Kube, KubeObject, TlsCertificate
-from cad_sandbox.webhook import webhook_body
+from cad_sandbox.extensions import webhook_body
 
 __all__ = [
-    "ClusterOperator",
-    "Condition",
-    "Kube",
-    "KubeObject",
     "Scenario",
-    "TlsCertificate",
     "bundled_examples",
     "load_scenario",
     "parse_scenario",
     "webhook_body",
 ]
 
-SERVICES = ("pagerduty", "sso", "ocm", "backplane", "kube", "management_kube", "aws", "egress")
-ServiceName = Literal[
-    "pagerduty", "sso", "ocm", "backplane", "kube", "management_kube", "aws", "egress"
-]
-IncidentStatus = Literal["triggered", "acknowledged", "resolved"]
-ClusterState = Literal[
-    "error",
-    "hibernating",
-    "installing",
-    "pending",
-    "powering_down",
-    "ready",
-    "resuming",
-    "uninstalling",
-    "unknown",
-    "updating",
-    "validating",
-    "waiting",
-]
-Severity = Literal[
-    "Debug",
-    "Info",
-    "Warning",
-    "Error",
-    "Fatal",
-    "Major",
-    "Critical",
-    "Important",
-    "Moderate",
-    "Low",
-]
-InstanceState = Literal["pending", "running", "shutting-down", "terminated", "stopping", "stopped"]
+KIND = "scenario"
 HttpMethod = Literal["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"]
 ActionStatus = Literal[
     "succeeded",
@@ -80,261 +45,12 @@ ActionStatus = Literal[
 ]
 
 
-# --- pagerduty ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, kw_only=True)
-class ServiceRef:
-    id: str
-    summary: str
-
-
-@dataclass(frozen=True, kw_only=True)
-class Incident:
-    id: str
-    title: str
-    service: ServiceRef
-    status: IncidentStatus = "triggered"
-    escalation_level: int = 1
-    escalation_policy: str = "PDEFAULT"
-
-    def validate(self) -> None:
-        if self.escalation_level < 1:
-            raise ValueError("escalation_level must be 1 or more")
-
-
-@dataclass(frozen=True, kw_only=True)
-class Alert:
-    details: Any = None  # left out on purpose to simulate an alert without details
-
-    def validate(self) -> None:
-        try:
-            json.dumps(self.details)
-        except (TypeError, ValueError):
-            raise ValueError("details must be plain JSON data (quote timestamps)") from None
-
-
-@dataclass(frozen=True, kw_only=True)
-class OrgPolicy:
-    escalation_policy: str
-    org_ids: tuple[str, ...]
-    name: str = ""
-
-
-@dataclass(frozen=True, kw_only=True)
-class PagerDuty:
-    incident: Incident
-    alerts: tuple[Alert, ...] = ()
-    webhook: Literal["v3", "event_orchestration"] = "v3"
-    silent_policy: str = "PSILENT"
-    # The escalation policies that exist; None: any id is accepted. When given, the
-    # incident's own policy and silent_policy are added, so only other ids are refused.
-    escalation_policies: tuple[str, ...] | None = None
-    # CAD_ORG_POLICY_MAPPING, in upstream's shape: organisation ids -> escalation policy.
-    org_policies: tuple[OrgPolicy, ...] = ()
-
-    def __post_init__(self) -> None:
-        if self.escalation_policies is not None:
-            known = (*self.escalation_policies, self.incident.escalation_policy, self.silent_policy)
-            object.__setattr__(self, "escalation_policies", tuple(dict.fromkeys(known)))
-
-
-# --- ocm ------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, kw_only=True)
-class Nodes:
-    master: int = 3
-    infra: int = 2
-    compute: int | None = None
-
-
-@dataclass(frozen=True, kw_only=True)
-class Autoscaling:
-    min_replicas: int
-    max_replicas: int
-
-
-@dataclass(frozen=True, kw_only=True)
-class MachinePool:
-    id: str
-    replicas: int | None = None
-    autoscaling: Autoscaling | None = None  # a pool with neither is legal: CAD must cope
-
-
-@dataclass(frozen=True, kw_only=True)
-class ServiceLog:
-    summary: str
-    description: str = ""
-    severity: Severity = "Info"
-    service_name: str = "SREManualAction"
-    internal_only: bool = False
-    log_type: str | None = None
-    username: str = ""
-    timestamp: datetime | None = None  # None: the scenario's now
-
-
-@dataclass(frozen=True, kw_only=True)
-class LimitedSupportReason:
-    summary: str
-    details: str = ""
-
-
-@dataclass(frozen=True, kw_only=True)
-class Hibernation:
-    hibernated: datetime
-    resumed: datetime | None = None  # None: still hibernating
-
-    def validate(self) -> None:
-        if self.resumed is not None and self.resumed < self.hibernated:
-            raise ValueError("resumed must not be before hibernated")
-
-
-@dataclass(frozen=True, kw_only=True)
-class RegistryCredential:
-    """One of the owner's registry credentials in OCM (accounts_mgmt)."""
-
-    registry: str  # the registry's name, e.g. registry.redhat.io
-    username: str = "sandbox-owner"
-    token: str = "sandbox-token"
-
-
-@dataclass(frozen=True, kw_only=True)
-class Owner:
-    """The subscription creator's OCM account."""
-
-    email: str | None = None  # None: owner@<organization_id>.example.com
-    banned: bool = False
-    ban_code: str = ""
-    ban_description: str = ""
-    registry_credentials: tuple[RegistryCredential, ...] = ()
-
-    def validate(self) -> None:
-        if not self.banned and (self.ban_code or self.ban_description):
-            raise ValueError("ban_code and ban_description need banned: true")
-
-
-@dataclass(frozen=True, kw_only=True)
-class Cluster:
-    id: str
-    external_id: str | None = None  # None: derived from id
-    name: str | None = None  # None: the id
-    state: ClusterState = "ready"
-    product: str = "rosa"
-    cloud_provider: Literal["aws", "gcp"] = "aws"
-    ccs: bool = True
-    hcp: bool = False
-    nodes: Nodes = field(default_factory=Nodes)
-    machine_pools: tuple[MachinePool, ...] = ()
-    infra_id: str | None = None
-    infra_cluster: bool | Literal["error"] = False  # "error": the labels endpoint answers 500
-    organization_id: str = "org-sandbox"
-    access_protected: bool = False
-    service_logs: tuple[ServiceLog, ...] = ()
-    limited_support_reasons: tuple[LimitedSupportReason, ...] = ()
-    hibernation: tuple[Hibernation, ...] = ()
-    dns_ready: bool = True
-    subnet_ids: tuple[str, ...] = ()  # aws.subnet_ids: a customer-provided VPC (BYOVPC)
-    private_link: bool = False  # aws.private_link
-    machine_cidr: str = "10.0.0.0/16"  # network.machine_cidr
-    owner: Owner = field(default_factory=Owner)
-
-    @property
-    def display_name(self) -> str:
-        return self.name or self.id
-
-
-@dataclass(frozen=True, kw_only=True)
-class Ocm:
-    clusters: tuple[Cluster, ...] = ()
-
-    def validate(self) -> None:
-        for label, values in (
-            ("id", [c.id for c in self.clusters]),
-            ("external_id", [c.external_id for c in self.clusters if c.external_id]),
-        ):
-            repeated = sorted({v for v in values if values.count(v) > 1})
-            if repeated:
-                raise ValueError(f"cluster {label} used more than once: {', '.join(repeated)}")
-
-
-# --- aws, kube, egress ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, kw_only=True)
-class Instance:
-    id: str
-    name: str
-    state: InstanceState = "running"
-    stopped_at: datetime | None = None
-    security_groups: tuple[str, ...] = ()  # ids, served in the instance's groupSet
-
-
-@dataclass(frozen=True, kw_only=True)
-class IngressRule:
-    """One inbound rule of a security group (EC2 DescribeSecurityGroups' ipPermissions)."""
-
-    protocol: str = "tcp"  # "tcp", "udp", or "-1" for all traffic
-    from_port: int = 0
-    to_port: int = 65535
-    cidrs: tuple[str, ...] = ("0.0.0.0/0",)
-
-
-@dataclass(frozen=True, kw_only=True)
-class SecurityGroup:
-    id: str
-    rules: tuple[IngressRule, ...] = ()
-
-
-@dataclass(frozen=True, kw_only=True)
-class CloudTrailEvent:
-    event: str
-    instances: tuple[str, ...]
-    at: datetime | None = None  # None: the scenario's now
-    username: str = ""
-    issuer: str = ""  # the assumed role's name; empty for an IAM user
-    event_version: str = "1.08"
-
-
-@dataclass(frozen=True, kw_only=True)
-class Subnet:
-    """A subnet and whether its route table sends 0.0.0.0/0 anywhere (EC2 DescribeRouteTables)."""
-
-    id: str
-    route_to_internet: bool = True
-    route_table: bool = True  # False: no route table is associated with the subnet
-
-
-@dataclass(frozen=True, kw_only=True)
-class Aws:
-    instances: tuple[Instance, ...] = ()
-    cloudtrail: tuple[CloudTrailEvent, ...] = ()
-    credentials: Literal["ok", "denied"] = "ok"
-    subnets: tuple[Subnet, ...] = ()
-    main_route_to_internet: bool = True  # the VPC's main route table has 0.0.0.0/0
-    # domain-name-servers of the VPC's DHCP option set; empty: the key is absent
-    dhcp_servers: tuple[str, ...] = ("AmazonProvidedDNS",)
-    security_groups: tuple[SecurityGroup, ...] = ()
-
-
-@dataclass(frozen=True, kw_only=True)
-class Egress:
-    result: Literal["success", "failure", "error"] = "success"
-    unreachable: tuple[str, ...] = ()
-
-    def validate(self) -> None:
-        if self.result == "failure" and not self.unreachable:
-            raise ValueError("result: failure needs at least one unreachable target")
-        if self.result != "failure" and self.unreachable:
-            raise ValueError("unreachable is only meaningful with result: failure")
-
-
 # --- faults, latency, expectations ------------------------------------------------------------
 
 
 @dataclass(frozen=True, kw_only=True)
 class Fault:
-    service: ServiceName
+    service: str  # one of the installed simulators' services (extensions.scenario_schema)
     path: str  # exact, or an fnmatch glob such as /api/clusters_mgmt/v1/clusters/*
     method: HttpMethod | None = None  # None: any method
     status: int | None = None
@@ -357,21 +73,16 @@ class Fault:
 
 @dataclass(frozen=True, kw_only=True)
 class Latency:
-    pagerduty: float = 0
-    ocm: float = 0
-    backplane: float = 0
-    aws: float = 0
-    kube: float = 0
+    """Milliseconds per latency key; the installed simulators' keys are its fields."""
 
     def validate(self) -> None:
         negative = [f.name for f in dataclasses.fields(self) if getattr(self, f.name) < 0]
         if negative:
             raise ValueError(f"latency must not be negative: {', '.join(negative)}")
 
-    def for_service(self, service: str) -> float:
-        """Milliseconds for a service; SSO rides on OCM's server and egress on backplane's."""
-        alias = {"sso": "ocm", "egress": "backplane", "management_kube": "kube"}
-        return float(getattr(self, alias.get(service, service), 0))
+    def for_service(self, key: str) -> float:
+        """Milliseconds for a latency key (the world maps each service to its key)."""
+        return float(getattr(self, key, 0))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -392,28 +103,19 @@ class Scenario:
     name: str = ""  # empty: the file name without extension
     description: str = ""
     version: Literal[1] = 1
-    pagerduty: PagerDuty | None = None
-    ocm: Ocm = field(default_factory=Ocm)
-    aws: Aws = field(default_factory=Aws)
-    kube: Kube = field(default_factory=Kube)
-    # The HCP cluster's management cluster (backplane remediations with
-    # managingCluster=management); same shape as kube.
-    management_kube: Kube = field(default_factory=Kube)
-    egress: Egress = field(default_factory=Egress)
+    # The simulators' sections (e.g. the alert, the clusters) are added as fields by
+    # cad_sandbox.extensions.scenario_schema, from the installed plugins' declarations.
     faults: tuple[Fault, ...] = ()
     latency_ms: Latency = field(default_factory=Latency)
     expect: Expect | None = None
     # Filled by the loader, never read from YAML:
     now: datetime = field(default=datetime.fromtimestamp(0, UTC), metadata={"internal": True})
     source: str = field(default="", metadata={"internal": True})
-    # Plugins' own simulators (cad_sandbox.extensions); each owns the top-level key of its name.
+    # The installed plugins' simulators (cad_sandbox.extensions), which own the sections.
     simulators: tuple[Any, ...] = field(default=(), metadata={"internal": True})
 
-    def cluster(self, cluster_id: str) -> Cluster | None:
-        return next((c for c in self.ocm.clusters if c.id == cluster_id), None)
-
     def webhook_body(self) -> bytes:
-        """The PagerDuty webhook this scenario's incident implies (see :mod:`webhook`)."""
+        """The alert this scenario sends, built by the alert source's simulator."""
         return webhook_body(self)
 
 
@@ -432,10 +134,10 @@ def load_scenario(
     those of the installed plugins, see :mod:`cad_sandbox.extensions`).
     """
     if isinstance(source, Mapping):
-        node = strict_yaml.nodes_from_data(dict(source))
+        node = strict_yaml.nodes_from_data(dict(source), kind=KIND)
         return _build(node, "(dict)", "", now, simulators)
     path = Path(source)
-    text = read_source(path, strict_yaml.KIND)  # bounded: a device or FIFO cannot hang it
+    text = read_source(path, KIND)  # bounded: a device or FIFO cannot hang it
     return parse_scenario(text, str(path), now=now, default_name=path.stem, simulators=simulators)
 
 
@@ -448,7 +150,15 @@ def parse_scenario(
     simulators: tuple[Any, ...] | None = None,
 ) -> Scenario:
     """Parse scenario YAML text; ``source`` names it in error messages."""
-    return _build(strict_yaml.load_nodes(text, source), source, default_name, now, simulators)
+    return _build(_compose(text, source), source, default_name, now, simulators)
+
+
+def _compose(text: str, source: str) -> yaml.Node:
+    """Scenario YAML as nodes (they keep lines); an empty file is an error for a scenario."""
+    node = strict_yaml.compose(text, source, kind=KIND)
+    if node is None:
+        raise BadInputError(f"{KIND} {source}: the file is empty")
+    return node
 
 
 def _build(
@@ -458,8 +168,8 @@ def _build(
 
     now = _utc(now)
     simulators = extensions.installed_simulators() if simulators is None else tuple(simulators)
-    schema = extensions.scenario_schema(tuple(s.name for s in simulators))
-    scenario: Scenario = strict_yaml.convert(node, schema, source, strict_yaml.Context(now=now))
+    schema = extensions.scenario_schema(simulators)
+    scenario: Scenario = convert(node, schema, source, Context(now=now), kind=KIND)
     scenario = dataclasses.replace(
         scenario,
         name=scenario.name or default_name or "scenario",

@@ -1,11 +1,12 @@
-"""The scenario loader's view of the core's strict YAML (:mod:`cad_core.config.strict_yaml`).
+"""Deprecated: use :mod:`cad_core.config.strict_yaml` and :mod:`cad_core.config.yamlschema`.
 
-Kept so code written against ``cad_sandbox.strict_yaml`` goes on working: the converter and
-its error format now live in the core and are shared with the routing config.
+The sandbox loads scenarios through the core's strict YAML directly; this module only keeps
+code written against ``cad_sandbox.strict_yaml`` working for one release, with a warning.
 """
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import yaml
@@ -13,6 +14,13 @@ from cad_core.config import strict_yaml as _core
 from cad_core.config.yamlschema import TIME_FORMS, Context, parse_time
 from cad_core.config.yamlschema import convert as _convert
 from cad_core.errors import BadInputError
+
+warnings.warn(
+    "cad_sandbox.strict_yaml is deprecated: use cad_core.config.strict_yaml "
+    "(compose, nodes_from_data) and cad_core.config.yamlschema (convert, Context, parse_time)",
+    DeprecationWarning,
+    stacklevel=2,
+)
 
 KIND = "scenario"
 SchemaError = _core.SchemaError

@@ -7,57 +7,19 @@ request sees a consistent world and the final JSON is never half-written.
 from __future__ import annotations
 
 import fnmatch
-import secrets
 import threading
 import time
-import uuid
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass
 from typing import Any
 
-from cad_sandbox.extensions import sections_json, seed_sections, simulator_named
-from cad_sandbox.scenario import Alert, Cluster, Fault, Scenario
+from cad_sandbox.extensions import latency_keys, sections_json, seed_sections, simulator_named
+from cad_sandbox.scenario import Fault, Scenario
 
 DEFAULT_TIMEOUT_SLEEP_S = 35.0  # longer than the 30 s clients use, so a timeout fault bites
-RATE_LIMIT_WINDOW_S = 60.0
 
 
 class WorldPathError(LookupError):
     """A dotted path names nothing in the world JSON."""
-
-
-@dataclass
-class IncidentState:
-    id: str
-    title: str
-    status: str
-    service_id: str
-    service_summary: str
-    escalation_policy: str
-    escalation_level: int
-    created_at: datetime
-    alerts: tuple[Alert, ...]
-    notes: list[dict[str, Any]] = field(default_factory=list)
-
-
-@dataclass
-class ClusterState:
-    seed: Cluster
-    external_id: str
-    service_logs: list[dict[str, Any]] = field(default_factory=list)
-    limited_support_reasons: list[dict[str, Any]] = field(default_factory=list)
-
-    @property
-    def id(self) -> str:
-        return self.seed.id
-
-    @property
-    def subscription_id(self) -> str:
-        return f"sub-{self.seed.id}"
-
-    @property
-    def account_id(self) -> str:
-        return f"acct-{self.seed.organization_id}-owner"
 
 
 @dataclass
@@ -75,26 +37,20 @@ class _ActiveFault:
 class World:
     """Mutable state behind all simulators; thread-safe through :attr:`lock`."""
 
-    def __init__(self, scenario: Scenario) -> None:
+    def __init__(self, scenario: Scenario, options: dict[str, Any] | None = None) -> None:
         self.scenario = scenario
         self.lock = threading.RLock()
         self.stop_event = threading.Event()
         self.timeout_sleep_s = DEFAULT_TIMEOUT_SLEEP_S
-        self.pd_rate_limit_per_minute: int | None = None
-        self.incidents = _seed_incidents(scenario)
-        self.clusters = {c.id: _seed_cluster(c, scenario.now) for c in scenario.ocm.clusters}
-        self.reports: list[dict[str, Any]] = []
-        self.remediations: dict[str, str] = {}  # instance id -> cluster id
-        self.management_remediations: set[str] = set()  # ids on the management cluster
-        # Objects the kube simulators created or updated, by side (simulators/kube_writes.py)
-        self.kube_changes: dict[str, list[dict[str, Any]]] = {}
-        # The sections of plugins' own simulators, by name (cad_sandbox.extensions).
+        # The harness's tuning the simulators read (e.g. a rate limit a test asks for).
+        self.options: dict[str, Any] = dict(options or {})
+        # Each simulator's part of the world (a section or a state), by simulator name.
         self.sections: dict[str, Any] = seed_sections(scenario)
-        self._tokens: set[str] = set()
+        self.hosts: dict[str, tuple[str, ...]] = {}  # simulator -> its host names, once served
+        self._latency_keys = latency_keys(scenario.simulators)
         self._request_log: list[dict[str, Any]] = []
         self._faults = [_ActiveFault(f, f.times) for f in scenario.faults]
         self._counters: dict[str, int] = {}
-        self._rate_window = (0.0, 0)  # window start (monotonic), requests in it
         # The request log's clock: milliseconds since this world was made, just before a run.
         self._clock_origin = time.monotonic()
         # Latency for every service at once (benches), over the scenario's per-service one.
@@ -114,7 +70,17 @@ class World:
         """The delay before answering a request to ``service``, in seconds."""
         if self.latency_override_ms is not None:
             return self.latency_override_ms / 1000
-        return self.scenario.latency_ms.for_service(service) / 1000
+        key = self._latency_keys.get(service, service)
+        return self.scenario.latency_ms.for_service(key) / 1000
+
+    def __getattr__(self, name: str) -> Any:
+        """An attribute of a simulator's state (``world.incidents``), for tests that look."""
+        if name.startswith("_") or "sections" not in self.__dict__:
+            raise AttributeError(name)
+        for state in self.__dict__["sections"].values():
+            if hasattr(type(state), "__dataclass_fields__") and hasattr(state, name):
+                return getattr(state, name)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def next_id(self, prefix: str) -> str:
         """Counter-based ids keep runs of one scenario comparable."""
@@ -123,27 +89,7 @@ class World:
             self._counters[prefix] = count
         return f"{prefix}{count:06d}"
 
-    # --- tokens -----------------------------------------------------------------------------
-
-    def issue_token(self) -> str:
-        token = secrets.token_urlsafe(32)
-        with self.lock:
-            self._tokens.add(token)
-        return token
-
-    def token_is_issued(self, token: str) -> bool:
-        with self.lock:
-            return token in self._tokens
-
-    # --- lookups ----------------------------------------------------------------------------
-
-    def cluster(self, cluster_id: str) -> ClusterState | None:
-        return self.clusters.get(cluster_id)
-
-    def cluster_by_external_id(self, external_id: str) -> ClusterState | None:
-        return next((c for c in self.clusters.values() if c.external_id == external_id), None)
-
-    # --- faults, rate limit and the request log ----------------------------------------------
+    # --- faults and the request log ----------------------------------------------
 
     def take_fault(self, service: str, method: str, path: str) -> Fault | None:
         """The first fault matching this request that still has uses left (one is spent)."""
@@ -155,22 +101,6 @@ class World:
                     active.remaining -= 1
                 return active.fault
         return None
-
-    def pd_rate_limit(self) -> tuple[bool, dict[str, str]]:
-        """Count one PagerDuty request; (allowed, ratelimit-* headers) or (True, {}) if off."""
-        limit = self.pd_rate_limit_per_minute
-        if limit is None:
-            return True, {}
-        with self.lock:
-            start, used = self._rate_window
-            now = time.monotonic()
-            if now - start >= RATE_LIMIT_WINDOW_S:
-                start, used = now, 0
-            used += 1
-            self._rate_window = (start, used)
-        reset = max(1, round(RATE_LIMIT_WINDOW_S - (now - start)))
-        headers = rate_limit_headers(limit, max(0, limit - used), reset)
-        return used <= limit, headers
 
     def log_request(
         self,
@@ -214,20 +144,7 @@ class World:
     def to_json(self) -> dict[str, Any]:
         """The world in DESIGN §7's shape (what ``--check`` and ``--output json`` show)."""
         with self.lock:
-            return {
-                "pagerduty": {
-                    "incidents": {i.id: _incident_json(i) for i in self.incidents.values()}
-                },
-                "ocm": {"clusters": {c.id: _cluster_json(c) for c in self.clusters.values()}},
-                "backplane": {
-                    "reports": [
-                        {"cluster_id": r["cluster_id"], "summary": r["summary"], "data": r["data"]}
-                        for r in self.reports
-                    ]
-                },
-                **({"kube_changes": dict(self.kube_changes)} if self.kube_changes else {}),
-                **sections_json(self),
-            }
+            return sections_json(self)
 
     def read_path(self, dotted: str) -> Any:
         return read_world_path(self.to_json(), dotted)
@@ -251,120 +168,6 @@ def read_world_path(data: Any, dotted: str) -> Any:
     return current
 
 
-READ_ONLY_POSTS = {"sso"}  # a token request changes nothing in the world
-AWS_READ_PREFIXES = ("/Describe", "/Lookup", "/Get", "/List")
-
-
 def is_write(service: str, method: str, path: str) -> bool:
-    """Whether a request may change the world; AWS reads and token requests are POSTs."""
-    if method in ("GET", "HEAD", "OPTIONS") or service in READ_ONLY_POSTS:
-        return False
-    return not (service == "aws" and path.startswith(AWS_READ_PREFIXES))
-
-
-def rate_limit_headers(limit: int, remaining: int, reset_s: int) -> dict[str, str]:
-    return {
-        "ratelimit-limit": str(limit),
-        "ratelimit-remaining": str(remaining),
-        "ratelimit-reset": str(reset_s),
-    }
-
-
-def derived_external_id(cluster_id: str) -> str:
-    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"cad-sandbox/clusters/{cluster_id}"))
-
-
-def _seed_incidents(scenario: Scenario) -> dict[str, IncidentState]:
-    if scenario.pagerduty is None:
-        return {}
-    seed = scenario.pagerduty.incident
-    state = IncidentState(
-        id=seed.id,
-        title=seed.title,
-        status=seed.status,
-        service_id=seed.service.id,
-        service_summary=seed.service.summary,
-        escalation_policy=seed.escalation_policy,
-        escalation_level=seed.escalation_level,
-        created_at=scenario.now,
-        alerts=scenario.pagerduty.alerts,
-    )
-    return {seed.id: state}
-
-
-def _seed_cluster(seed: Cluster, now: datetime) -> ClusterState:
-    state = ClusterState(seed=seed, external_id=seed.external_id or derived_external_id(seed.id))
-    for number, log in enumerate(seed.service_logs, start=1):
-        entry = {
-            "id": f"seed-log-{seed.id}-{number}",
-            "summary": log.summary,
-            "description": log.description,
-            "severity": log.severity,
-            "service_name": log.service_name,
-            "internal_only": log.internal_only,
-            "log_type": log.log_type,
-            "username": log.username,
-            "timestamp": log.timestamp or now,
-        }
-        state.service_logs.append(entry)
-    state.service_logs.extend(_hibernation_logs(seed))
-    for number, reason in enumerate(seed.limited_support_reasons, start=1):
-        state.limited_support_reasons.append(
-            {
-                "id": f"seed-ls-{seed.id}-{number}",
-                "summary": reason.summary,
-                "details": reason.details,
-                "detection_type": "manual",
-                "created_at": now,
-            }
-        )
-    return state
-
-
-def _hibernation_logs(seed: Cluster) -> list[dict[str, Any]]:
-    """Hibernation periods become the cluster-state service logs CHGM reads them from."""
-    logs = []
-    for number, period in enumerate(seed.hibernation, start=1):
-        changes = [("cluster_state_hibernating", "hibernating", period.hibernated)]
-        if period.resumed is not None:
-            changes.append(("cluster_state_ready", "ready", period.resumed))
-        for summary, state, at in changes:
-            logs.append(
-                {
-                    "id": f"seed-state-{seed.id}-{number}-{state}",
-                    "summary": summary,
-                    "description": f"The cluster is {state}.",
-                    "severity": "Info",
-                    "service_name": "ClusterService",
-                    "internal_only": False,
-                    "log_type": "cluster-state-updates",
-                    "username": "",
-                    "timestamp": at,
-                }
-            )
-    return logs
-
-
-def _incident_json(incident: IncidentState) -> dict[str, Any]:
-    return {
-        "title": incident.title,
-        "status": incident.status,
-        "escalation_policy": incident.escalation_policy,
-        "escalation_level": incident.escalation_level,
-        "notes": [note["content"] for note in incident.notes],
-    }
-
-
-def _cluster_json(cluster: ClusterState) -> dict[str, Any]:
-    log_keys = ("summary", "severity", "service_name", "description", "internal_only", "log_type")
-    return {
-        "service_logs": [{k: log[k] for k in log_keys} for log in cluster.service_logs],
-        "limited_support_reasons": [
-            {"summary": r["summary"], "details": r["details"]}
-            for r in cluster.limited_support_reasons
-        ],
-    }
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
+    """Whether a request of a service no simulator claims may change the world."""
+    return method not in ("GET", "HEAD", "OPTIONS")

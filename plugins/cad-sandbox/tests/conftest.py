@@ -160,3 +160,9 @@ def new_session() -> requests.Session:
     session = requests.Session()
     session.headers["Authorization"] = f"Bearer {token['access_token']}"
     return session
+
+
+@pytest.fixture
+def fast_scenario_runs(fast_scenario_runs: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """cad-sandbox's fixture, plus chgm's CloudTrail wait: whole runs need no real seconds."""
+    monkeypatch.setenv("CAD_CHGM_CLOUDTRAIL_WAIT_SECONDS", "1")

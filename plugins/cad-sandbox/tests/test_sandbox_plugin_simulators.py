@@ -24,7 +24,7 @@ from cad_core.testing import inline_plugin
 from cad_sandbox.check import compare
 from cad_sandbox.harness import Sandbox
 from cad_sandbox.render import render_world
-from cad_sandbox.scenario import Expect, load_scenario
+from cad_sandbox.scenario import Expect, load_scenario, parse_scenario
 
 
 def list_tickets(request: SimRequest, tickets: list[dict[str, Any]]) -> Any:
@@ -167,9 +167,19 @@ def test_a_bad_seed_is_one_line_naming_the_key(tickets_installed: Registry) -> N
 
 
 def test_a_simulator_cannot_take_a_builtin_name(cad_registry: Callable[..., Registry]) -> None:
-    clash = SandboxSimulator(name="aws", setting="MY_AWS", routes={"GET /": lambda r, s: s})
+    clash = SandboxSimulator(name="faults", setting="MY_FAULTS", routes={"GET /": lambda r, s: s})
     cad_registry(simulators_plugin(clash))
-    with pytest.raises(BadInputError, match="'aws'.*takes a name the sandbox uses itself"):
+    with pytest.raises(BadInputError, match="'faults'.*which the sandbox uses itself"):
+        load_scenario({})
+
+
+def test_a_simulator_cannot_take_a_service_another_one_serves(
+    cad_registry: Callable[..., Registry],
+) -> None:
+    # cad-ocm's simulator logs its token requests as the service "sso".
+    clash = SandboxSimulator(name="sso", setting="MY_SSO", routes={"GET /": lambda r, s: s})
+    cad_registry(simulators_plugin(clash), entry_points=True)
+    with pytest.raises(BadInputError, match="'ocm' .* and 'sso' .* both take the name 'sso'"):
         load_scenario({})
 
 
@@ -184,7 +194,7 @@ def test_a_setting_the_sandbox_sets_itself_is_refused(
     cad_registry: Callable[..., Registry],
 ) -> None:
     clash = SandboxSimulator(name="pd2", setting="CAD_PD_URL", routes={"GET /": lambda r, s: s})
-    cad_registry(simulators_plugin(clash))
+    cad_registry(simulators_plugin(clash), entry_points=True)  # cad-pagerduty's sets it
     with Sandbox({}) as sandbox, pytest.raises(BadInputError, match="CAD_PD_URL is already set"):
         sandbox.env()
 
@@ -275,3 +285,38 @@ def test_text_output_leaves_out_sections_that_hold_nothing() -> None:
     world = {"route53": {"zones": []}, "graph": {}, "tickets": {"open": [{"id": 1}]}}
     [line] = render_sections(world, builtin=())
     assert line.strip() == 'tickets (a plugin\'s simulator): 1 item(s): {"open": [{"id": 1}]}'
+
+
+def test_the_docs_hosts_example_serves_its_own_wire(cad_registry: Callable[..., Registry]) -> None:
+    # docs/sandbox.md's hosts simulator: typed section, own error format, its own settings.
+    page = Path(__file__).resolve().parents[3] / "docs" / "sandbox.md"
+    if not page.exists():
+        pytest.skip("docs/sandbox.md is not next to this plugin (installed elsewhere)")
+    section = page.read_text(encoding="utf-8").split("### A service with its own wire", 1)[1]
+    [source] = re.findall(r"^```py\n(.*?)^```", section, re.MULTILINE | re.DOTALL)
+    module = types.ModuleType("docs_desk")
+    # dont_inherit: the page's code runs without this file's `from __future__` flags.
+    exec(compile(source, "docs/sandbox.md", "exec", dont_inherit=True), module.__dict__)
+    cad_registry(module)
+    with pytest.raises(BadInputError, match=r"line 1: unknown key 'queu' in desk \(allowed: q"):
+        parse_scenario("desk: {queu: q1}\n", "desk.yaml")
+    with Sandbox({"desk": {"queue": "q1", "tickets": ["T-1"]}}) as box:
+        url, trust = box.env()["DESK_URL"], box.trust_path
+        answer = requests.get(f"{url}/queues/q1", verify=trust, timeout=10)
+        assert answer.json() == {"tickets": ["T-1"]}
+        missing = requests.get(f"{url}/nowhere", verify=trust, timeout=10)
+        assert missing.status_code == 404 and missing.json()["fault"]["code"] == 404
+        assert box.world.read_path("desk.tickets.length") == 1
+        assert [(r["service"], r["path"]) for r in box.requests] == [
+            ("desk", "/queues/q1"),
+            ("desk", "/nowhere"),
+        ]
+
+
+def test_a_hosts_simulator_whose_seed_crashes_is_one_line(
+    cad_registry: Callable[..., Registry],
+) -> None:
+    broken = SandboxSimulator(name="broken", hosts=lambda world, state: {}, seed=lambda s: 1 / 0)
+    cad_registry(simulators_plugin(broken))
+    with pytest.raises(BadInputError, match=r"^scenario \(dict\): broken: not accepted \(Zero"):
+        load_scenario({})

@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from cad_sandbox.catalog import GROUP, bundled_examples
+from cad_sandbox.commands import default_config
 from cad_sandbox.fixtures import bundled_scenarios
 
 STOPPED = "chgm-customer-stopped-instances"
@@ -45,7 +46,18 @@ def install_scenario_plugin(root: Path, package: str, scenarios: dict[str, str])
 
 def test_cad_sandbox_ships_no_scenario_of_its_own() -> None:
     package = Path(str(resources.files("cad_sandbox")))
-    assert [path.name for path in package.rglob("*.yaml")] == ["routing.yaml"]
+    assert [path.name for path in package.rglob("*.yaml")] == []
+
+
+def test_the_default_routing_is_made_from_what_is_installed() -> None:
+    # Sandbox routes (scenarios/_routes.yaml) are not scenarios; they route investigations
+    # without a default route, next to the default routes and chain heads plugins declare.
+    assert not any(name.startswith("_") for name in bundled_examples())
+    routing = yaml.safe_load(Path(default_config()).read_text(encoding="utf-8"))
+    routes = {alert["alert_title"]: alert["investigations"] for alert in routing["alerts"]}
+    assert routes["ClusterProvisioningDelay -"] == ["cpd"]  # cad-cpd's sandbox route
+    assert routes["has gone missing"] == ["chgm"]  # cad-chgm's default route
+    assert routing["chain_heads"] == ["precheck", "ccam"]  # cad-ocm's, in its order
 
 
 def test_each_plugin_s_scenarios_are_found_by_name() -> None:

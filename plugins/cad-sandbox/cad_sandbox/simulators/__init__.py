@@ -1,1 +1,2 @@
-"""The loopback simulators: one module per service, plus the shared server and wire code."""
+"""The loopback HTTPS servers and the request pipeline every simulator shares (``server``);
+the simulators themselves are the plugins' (hook ``cad_sandbox_simulators``)."""

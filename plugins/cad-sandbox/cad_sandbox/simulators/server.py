@@ -20,8 +20,9 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+from cad_core.plugins.simwire import HttpProblem, Request, Response, Simulator
+
 from cad_sandbox.scenario import Fault
-from cad_sandbox.simulators.wire import HttpProblem, Request, Response, Simulator
 from cad_sandbox.world import World
 
 logger = logging.getLogger("cad_sandbox")

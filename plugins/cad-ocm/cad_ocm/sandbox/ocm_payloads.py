@@ -6,14 +6,13 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
-from cad_sandbox.world import ClusterState
+from cad_ocm.sandbox.aws_scenario import AWS_ACCOUNT, REGION
+from cad_ocm.sandbox.state import ClusterState
 
 CLUSTERS = "/api/clusters_mgmt/v1/clusters"
 ACCOUNTS_MGMT = "/api/accounts_mgmt/v1"
 SERVICE_LOGS = "/api/service_logs/v1"
-REGION = "us-east-1"
 BASE_DOMAIN = "sandbox.devshift.org"
-AWS_ACCOUNT = "123456789012"
 OPENSHIFT_VERSION = "4.18.1"
 
 

@@ -12,9 +12,9 @@ from datetime import timedelta
 from typing import Any
 from xml.etree import ElementTree
 
-from cad_sandbox.scenario import Instance, Scenario
-from cad_sandbox.simulators.ocm_payloads import AWS_ACCOUNT, REGION
-from cad_sandbox.simulators.wire import HttpProblem
+from cad_core.plugins.simwire import HttpProblem
+
+from cad_ocm.sandbox.aws_scenario import AWS_ACCOUNT, REGION, Instance, ScenarioView
 
 XML_NAMESPACE = "http://ec2.amazonaws.com/doc/2016-11-15/"
 STATE_CODES = {
@@ -30,7 +30,7 @@ STOPPED_STATES = ("stopping", "stopped", "shutting-down", "terminated")
 InstanceFilter = Callable[[Instance, dict[str, str]], bool]
 
 
-def describe_instances(scenario: Scenario, form: dict[str, str]) -> bytes:
+def describe_instances(scenario: ScenarioView, form: dict[str, str]) -> bytes:
     instances = _select(scenario, form)
     start, page_size = _paging(form)
     page = instances[start : start + page_size] if page_size else instances[start:]
@@ -49,7 +49,7 @@ MAIN_TABLE_ID = "rtb-0main"
 DHCP_OPTIONS_ID = "dopt-0sandbox"
 
 
-def describe_route_tables(scenario: Scenario, form: dict[str, str]) -> bytes:
+def describe_route_tables(scenario: ScenarioView, form: dict[str, str]) -> bytes:
     """One route table per scenario subnet that has one, and the VPC's main table.
 
     Filters: ``association.subnet-id`` (the subnets' own tables) or ``vpc-id`` (every table
@@ -86,7 +86,7 @@ def describe_route_tables(scenario: Scenario, form: dict[str, str]) -> bytes:
     return _xml(root)
 
 
-def describe_subnets(scenario: Scenario, form: dict[str, str]) -> bytes:
+def describe_subnets(scenario: ScenarioView, form: dict[str, str]) -> bytes:
     """The scenario's subnets, all in one VPC; an unknown id is EC2's NotFound error."""
     wanted = _numbered(form, "SubnetId")
     known = {subnet.id for subnet in scenario.aws.subnets}
@@ -111,7 +111,7 @@ def describe_subnets(scenario: Scenario, form: dict[str, str]) -> bytes:
     return _xml(root)
 
 
-def describe_vpcs(scenario: Scenario, form: dict[str, str]) -> bytes:
+def describe_vpcs(scenario: ScenarioView, form: dict[str, str]) -> bytes:
     """The one VPC, tagged ``kubernetes.io/cluster/<infra id>`` for every scenario cluster;
     filter ``tag-key`` (patterns allowed)."""
     tags = [f"kubernetes.io/cluster/{c.infra_id}" for c in scenario.ocm.clusters if c.infra_id]
@@ -141,7 +141,7 @@ def describe_vpcs(scenario: Scenario, form: dict[str, str]) -> bytes:
     return _xml(root)
 
 
-def describe_dhcp_options(scenario: Scenario, form: dict[str, str]) -> bytes:
+def describe_dhcp_options(scenario: ScenarioView, form: dict[str, str]) -> bytes:
     """The VPC's option set; ``domain-name-servers`` from ``aws.dhcp_servers``."""
     wanted = _numbered(form, "DhcpOptionsId")
     if wanted and wanted != [DHCP_OPTIONS_ID]:
@@ -162,7 +162,7 @@ def describe_dhcp_options(scenario: Scenario, form: dict[str, str]) -> bytes:
     return _xml(root)
 
 
-def describe_security_groups(scenario: Scenario, form: dict[str, str]) -> bytes:
+def describe_security_groups(scenario: ScenarioView, form: dict[str, str]) -> bytes:
     """``aws.security_groups`` asked for by ``GroupId.N``; an unknown id is NotFound."""
     wanted = _numbered(form, "GroupId")
     known = {group.id: group for group in scenario.aws.security_groups}
@@ -229,7 +229,7 @@ def ec2_error_xml(code: str, message: str) -> bytes:
     return _xml(root)
 
 
-def instance_tags(instance: Instance, scenario: Scenario) -> dict[str, str]:
+def instance_tags(instance: Instance, scenario: ScenarioView) -> dict[str, str]:
     """A Name tag, and the owner tag of every cluster whose infra id starts the name."""
     tags = {"Name": instance.name}
     for cluster in scenario.ocm.clusters:
@@ -238,7 +238,7 @@ def instance_tags(instance: Instance, scenario: Scenario) -> dict[str, str]:
     return tags
 
 
-def _select(scenario: Scenario, form: dict[str, str]) -> list[Instance]:
+def _select(scenario: ScenarioView, form: dict[str, str]) -> list[Instance]:
     wanted_ids = _numbered(form, "InstanceId")
     filters = _filters(form)
     selected = []
@@ -310,7 +310,7 @@ def _token(position: int) -> str:
     return base64.b64encode(str(position).encode()).decode()
 
 
-def _reservation(parent: ElementTree.Element, instance: Instance, scenario: Scenario) -> None:
+def _reservation(parent: ElementTree.Element, instance: Instance, scenario: ScenarioView) -> None:
     item = ElementTree.SubElement(parent, "item")
     _text(item, "reservationId", "r-" + instance.id.removeprefix("i-"))
     _text(item, "ownerId", AWS_ACCOUNT)
@@ -319,7 +319,7 @@ def _reservation(parent: ElementTree.Element, instance: Instance, scenario: Scen
     _instance(ElementTree.SubElement(instances, "item"), instance, scenario)
 
 
-def _instance(item: ElementTree.Element, instance: Instance, scenario: Scenario) -> None:
+def _instance(item: ElementTree.Element, instance: Instance, scenario: ScenarioView) -> None:
     launched = scenario.now - timedelta(days=7)
     _text(item, "instanceId", instance.id)
     _text(item, "imageId", "ami-0sandbox000000000")

@@ -5,31 +5,29 @@ from __future__ import annotations
 import base64
 import binascii
 import hmac
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from cad_sandbox.simulators.wire import (
-    BaseSimulator,
+from cad_core.plugins.simulation import SimWorld
+from cad_core.plugins.simwire import (
     HttpProblem,
     Request,
     Response,
     Router,
     json_response,
 )
-from cad_sandbox.world import World
 
-if TYPE_CHECKING:
-    from cad_sandbox.simulators.exports import Site
+from cad_ocm.sandbox.state import OcmState, StateSimulator
 
 TOKEN_PATH = "/auth/realms/redhat-external/protocol/openid-connect/token"
 TOKEN_LIFETIME_S = 900
 OAUTH_ERRORS = {400: "invalid_request", 401: "unauthorized_client", 404: "not_found"}
 
 
-class SsoSimulator(BaseSimulator):
-    def __init__(self, world: World, client_id: str, client_secret: str) -> None:
-        self.client_id = client_id
-        self.client_secret = client_secret
-        super().__init__(world)
+class SsoSimulator(StateSimulator):
+    def __init__(self, world: SimWorld, state: OcmState) -> None:
+        self.client_id = state.client_id
+        self.client_secret = state.client_secret
+        super().__init__(world, state)
 
     def add_routes(self, router: Router) -> None:
         router.add("POST", TOKEN_PATH, self.token)
@@ -51,7 +49,7 @@ class SsoSimulator(BaseSimulator):
             and hmac.compare_digest(client_secret, self.client_secret)
         ):
             raise HttpProblem(401, "Invalid client or Invalid client credentials")
-        token = self.world.issue_token()
+        token = self.state.issue_token()
         return json_response(
             200,
             {
@@ -75,12 +73,3 @@ def _credentials(request: Request, form: dict[str, str]) -> tuple[str, str]:
             raise HttpProblem(401, "Malformed basic credentials") from None
         return user, password
     return form.get("client_id", ""), form.get("client_secret", "")
-
-
-def exported_settings(site: Site) -> dict[str, str]:
-    """cad-ocm's OAuth2 client credentials and where to trade them for a token."""
-    return {
-        "CAD_OCM_TOKEN_URL": site.urls["ocm"] + TOKEN_PATH,
-        "CAD_OCM_CLIENT_ID": site.secrets.ocm_client_id,
-        "CAD_OCM_CLIENT_SECRET": site.secrets.ocm_client_secret,
-    }

@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from cad_sandbox.simulators.wire import HttpProblem
+from cad_core.plugins.simwire import HttpProblem
 
 Predicate = Callable[[dict[str, Any]], bool]
 

@@ -7,16 +7,10 @@ import base64
 import binascii
 import json
 import secrets
-import shlex
-import sys
 from datetime import timedelta
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from cad_sandbox.simulators.ocm import ocm_error
-from cad_sandbox.simulators.ocm_payloads import AWS_ACCOUNT, REGION, timestamp
-from cad_sandbox.simulators.wire import (
-    BaseSimulator,
+from cad_core.plugins.simwire import (
     HttpProblem,
     Request,
     Response,
@@ -24,10 +18,11 @@ from cad_sandbox.simulators.wire import (
     json_response,
     segment,
 )
-from cad_sandbox.world import ClusterState, utc_now
 
-if TYPE_CHECKING:
-    from cad_sandbox.simulators.exports import Site
+from cad_ocm.sandbox.aws_scenario import AWS_ACCOUNT, REGION
+from cad_ocm.sandbox.ocm import ocm_error
+from cad_ocm.sandbox.ocm_payloads import timestamp
+from cad_ocm.sandbox.state import ClusterState, StateSimulator, utc_now
 
 PROXY_PREFIX = "/backplane/remediation-proxy/"
 ROLE_DENIED = (
@@ -37,7 +32,7 @@ ROLE_DENIED = (
 )
 
 
-class BackplaneSimulator(BaseSimulator):
+class BackplaneSimulator(StateSimulator):
     def add_routes(self, router: Router) -> None:
         cluster = segment("cluster_id")
         router.add("GET", f"/backplane/cloud/credentials/{cluster}", self.cloud_credentials)
@@ -51,7 +46,7 @@ class BackplaneSimulator(BaseSimulator):
 
     def handle(self, request: Request) -> Response:
         token = request.bearer_token()
-        if token is None or not self.world.token_is_issued(token):
+        if token is None or not self.state.token_is_issued(token):
             return ocm_error(request, 401, "Request doesn't contain a valid access token")
         return super().handle(request)
 
@@ -60,7 +55,8 @@ class BackplaneSimulator(BaseSimulator):
 
     def cloud_credentials(self, request: Request, cluster_id: str) -> Response:
         self._cluster(cluster_id)
-        if self.world.scenario.aws.credentials == "denied":
+        aws = getattr(self.state.scenario, "aws", None)  # the AWS simulator's section
+        if aws is not None and aws.credentials == "denied":
             raise HttpProblem(403, ROLE_DENIED)
         expires = utc_now() + timedelta(hours=1)
         credentials = {
@@ -85,14 +81,14 @@ class BackplaneSimulator(BaseSimulator):
         management = request.param("managingCluster") == "management"
         if management and not cluster.seed.hcp:
             raise HttpProblem(400, f"cluster {cluster_id} is not a hosted cluster")
-        kube = self.world.scenario.management_kube if management else self.world.scenario.kube
+        kube = self.state.scenario.management_kube if management else self.state.scenario.kube
         if kube.api == "unavailable":
             raise HttpProblem(503, "the cluster's API server is unavailable")
         instance_id = self.world.next_id("remediation-")
         with self.world.lock:
-            self.world.remediations[instance_id] = cluster_id
+            self.state.remediations[instance_id] = cluster_id
             if management:
-                self.world.management_remediations.add(instance_id)
+                self.state.management_remediations.add(instance_id)
         body = {"proxy_uri": f"{PROXY_PREFIX}{instance_id}", "remediationInstanceId": instance_id}
         return json_response(200, body)
 
@@ -101,10 +97,10 @@ class BackplaneSimulator(BaseSimulator):
         if not instance_id:
             raise HttpProblem(400, "remediationInstanceId is required")
         with self.world.lock:
-            if self.world.remediations.get(instance_id) != cluster_id:
+            if self.state.remediations.get(instance_id) != cluster_id:
                 raise HttpProblem(404, f"remediation instance {instance_id} not found")
-            del self.world.remediations[instance_id]
-            self.world.management_remediations.discard(instance_id)
+            del self.state.remediations[instance_id]
+            self.state.management_remediations.discard(instance_id)
         return json_response(200, {"message": f"remediation instance {instance_id} deleted"})
 
     def create_report(self, request: Request, cluster_id: str) -> Response:
@@ -125,21 +121,21 @@ class BackplaneSimulator(BaseSimulator):
             "created_at": timestamp(utc_now()),
         }
         with self.world.lock:
-            self.world.reports.append(report)
+            self.state.reports.append(report)
         created = {k: report[k] for k in ("report_id", "cluster_id", "summary", "created_at")}
         return json_response(201, created)
 
     def list_reports(self, request: Request, cluster_id: str) -> Response:
         self._cluster(cluster_id)
         with self.world.lock:
-            reports = [_report_json(r) for r in self.world.reports if r["cluster_id"] == cluster_id]
+            reports = [_report_json(r) for r in self.state.reports if r["cluster_id"] == cluster_id]
         return json_response(200, {"reports": reports})
 
     def get_report(self, request: Request, cluster_id: str, report_id: str) -> Response:
         with self.world.lock:
             found = [
                 r
-                for r in self.world.reports
+                for r in self.state.reports
                 if r["cluster_id"] == cluster_id and r["report_id"] == report_id
             ]
         if not found:
@@ -147,7 +143,7 @@ class BackplaneSimulator(BaseSimulator):
         return json_response(200, {"cluster_id": cluster_id, **_report_json(found[0])})
 
     def _cluster(self, cluster_id: str) -> ClusterState:
-        cluster = self.world.cluster(cluster_id)
+        cluster = self.state.cluster(cluster_id)
         if cluster is None:
             raise HttpProblem(404, f"cluster {cluster_id} not found")
         return cluster
@@ -163,7 +159,7 @@ def _report_json(report: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-class EgressSimulator(BaseSimulator):
+class EgressSimulator(StateSimulator):
     """The scenario's egress verdict, for ``python -m cad_sandbox.fake_verifier``."""
 
     def add_routes(self, router: Router) -> None:
@@ -173,21 +169,10 @@ class EgressSimulator(BaseSimulator):
         return json_response(status, {"error": message})
 
     def verdict(self, request: Request) -> Response:
-        egress = self.world.scenario.egress
+        egress = self.state.scenario.egress
         body: dict[str, Any] = {"result": egress.result, "unreachable": list(egress.unreachable)}
         if egress.result == "error":
             body["detail"] = (
                 "the scenario asks for a verifier that cannot run (egress.result: error)"
             )
         return json_response(200, body)
-
-
-def exported_settings(site: Site) -> dict[str, str]:
-    """cad-ocm's backplane client, and the fake egress verifier that asks this host."""
-    return {
-        "BACKPLANE_URL": site.urls["backplane"],
-        "CAD_NETWORK_VERIFIER": shlex.join([sys.executable, "-m", "cad_sandbox.fake_verifier"]),
-        "CAD_SANDBOX_EGRESS_URL": site.urls["egress"],
-        # cad-ocm's ledger of remediations lives with the sandbox, not in the user's home.
-        "CAD_STATE_DIR": str(Path(site.trust_path).parent / "state"),
-    }

@@ -10,14 +10,10 @@ an HCP cluster (``management_kube:``).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from cad_sandbox.scenario_kube import Kube
-from cad_sandbox.simulators.kube_query import field_predicate, label_predicate, page
-from cad_sandbox.simulators.kube_store import KubeStore, ResourceType
-from cad_sandbox.simulators.kube_writes import KubeWrites
-from cad_sandbox.simulators.wire import (
-    BaseSimulator,
+from cad_core.plugins.simulation import SimWorld
+from cad_core.plugins.simwire import (
     HttpProblem,
     Request,
     Response,
@@ -25,8 +21,11 @@ from cad_sandbox.simulators.wire import (
     json_response,
 )
 
-if TYPE_CHECKING:
-    from cad_sandbox.world import World
+from cad_ocm.sandbox.kube_query import field_predicate, label_predicate, page
+from cad_ocm.sandbox.kube_scenario import Kube
+from cad_ocm.sandbox.kube_store import KubeStore, ResourceType
+from cad_ocm.sandbox.kube_writes import KubeWrites
+from cad_ocm.sandbox.state import OcmState, StateSimulator
 
 REASONS = {
     400: "BadRequest",
@@ -45,12 +44,14 @@ HEALTH_ENDPOINTS = ("healthz", "livez", "readyz")  # a fault on the path makes o
 NOT_SERVED = "the server could not find the requested resource"
 
 
-class KubeSimulator(BaseSimulator):
-    def __init__(self, world: World, kube: Kube | None = None, side: str = "cluster") -> None:
-        super().__init__(world)
-        kube = kube or world.scenario.kube
-        self.store = KubeStore(kube, world.scenario.now)
-        self.writes = KubeWrites(world, self.store, kube.jobs, side)
+class KubeSimulator(StateSimulator):
+    def __init__(
+        self, world: SimWorld, state: OcmState, kube: Kube | None = None, side: str = "cluster"
+    ) -> None:
+        super().__init__(world, state)
+        kube = kube or state.scenario.kube
+        self.store = KubeStore(kube, state.scenario.now)
+        self.writes = KubeWrites(world, state, self.store, kube.jobs, side)
 
     def add_routes(self, router: Router) -> None:
         # Every path is parsed by hand: group/version/namespace/resource/name vary too much
@@ -60,10 +61,10 @@ class KubeSimulator(BaseSimulator):
 
     def handle(self, request: Request) -> Response:
         token = request.bearer_token()
-        if token is None or not self.world.token_is_issued(token):
+        if token is None or not self.state.token_is_issued(token):
             return self.error(request, 401, "Unauthorized")
         with self.world.lock:
-            known = request.context.get("instance_id") in self.world.remediations
+            known = request.context.get("instance_id") in self.state.remediations
         if not known:
             raise HttpProblem(404, "remediation instance not found (deleted or never created)")
         return super().handle(request)

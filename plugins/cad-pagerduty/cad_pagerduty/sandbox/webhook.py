@@ -10,23 +10,23 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from cad_core.errors import BadInputError
-
-if TYPE_CHECKING:
-    from cad_sandbox.scenario import Incident, Scenario
+from cad_pagerduty.sandbox.scenario import Incident, PagerDuty
 
 PD_WEB_URL = "https://cad-sandbox.pagerduty.com"
 PD_API_URL = "https://api.pagerduty.com"
 
 
-def webhook_body(scenario: Scenario, *, api_url: str = PD_API_URL) -> bytes:
+def webhook_body(scenario: Any, api_url: str | None = None) -> bytes:
     """The raw webhook bytes for the scenario's incident, in the scenario's webhook format."""
-    if scenario.pagerduty is None:
+    section: PagerDuty | None = getattr(scenario, "pagerduty", None)
+    if section is None:
         raise BadInputError(f"scenario {scenario.source or scenario.name}: no pagerduty incident")
-    incident = scenario.pagerduty.incident
-    if scenario.pagerduty.webhook == "event_orchestration":
+    api_url = api_url or PD_API_URL
+    incident = section.incident
+    if section.webhook == "event_orchestration":
         payload: dict[str, Any] = {"__pd_metadata": {"incident": {"id": incident.id}}}
     else:
         payload = _v3_event(incident, scenario.now, api_url)

@@ -10,21 +10,23 @@ AWS call goes to ``/``, so the operation is what tells them apart in logs and fa
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from cad_sandbox.simulators import cloudtrail, ec2
-from cad_sandbox.simulators.ocm_payloads import REGION
-from cad_sandbox.simulators.wire import (
+from cad_core.plugins.simulation import SimHost, SimWorld
+from cad_core.plugins.simwire import (
     BaseSimulator,
     HttpProblem,
+    Mount,
     Request,
     Response,
     Router,
+    Simulator,
     json_response,
+    mounted,
 )
 
-if TYPE_CHECKING:
-    from cad_sandbox.simulators.exports import Site
+from cad_ocm.sandbox import cloudtrail, ec2
+from cad_ocm.sandbox.aws_scenario import REGION, ScenarioView
 
 CLOUDTRAIL_TARGET = "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101."
 JSON_CONTENT_TYPE = "application/x-amz-json-1.1"
@@ -64,7 +66,36 @@ def operation_of(request: Request) -> str:
     return ""
 
 
-class AwsSimulator(BaseSimulator):
+READ_PREFIXES = ("/Describe", "/Lookup", "/Get", "/List")
+
+
+def seed(scenario: ScenarioView) -> ScenarioView:
+    """AWS changes nothing: its state is the scenario it reads."""
+    return scenario
+
+
+def is_write(method: str, path: str) -> bool:
+    """AWS reads are POSTs too: the operation (the logged path) tells them apart."""
+    return method not in ("GET", "HEAD", "OPTIONS") and not path.startswith(READ_PREFIXES)
+
+
+def hosts(world: SimWorld, scenario: ScenarioView) -> dict[str, Mount]:
+    """One host for EC2 and CloudTrail, each request logged as ``/<Operation>``."""
+    simulator = AwsSimulator(world, scenario)
+
+    def mount(request: Request) -> Simulator:
+        operation = operation_of(request)
+        path = f"/{operation}" if operation else request.raw_path
+        return mounted(request, "aws", path, simulator)
+
+    return {"aws": mount}
+
+
+class AwsSimulator(BaseSimulator[SimWorld]):
+    def __init__(self, world: SimWorld, scenario: ScenarioView) -> None:
+        self.scenario = scenario
+        super().__init__(world)
+
     def add_routes(self, router: Router) -> None:
         pass  # dispatch is by operation, not by path
 
@@ -75,14 +106,14 @@ class AwsSimulator(BaseSimulator):
                 raise HttpProblem(
                     400, f"Unsupported operation {operation}", aws_code="UnknownOperationException"
                 )
-            body = cloudtrail.lookup_events(self.world.scenario, _json_body(request))
+            body = cloudtrail.lookup_events(self.scenario, _json_body(request))
             return json_response(200, body, content_type=JSON_CONTENT_TYPE)
         answer = EC2_OPERATIONS.get(operation)
         if answer is None:
             raise HttpProblem(
                 400, f"Unsupported action {operation or '(none)'}", aws_code="InvalidAction"
             )
-        return Response(200, answer(self.world.scenario, request.form()), XML_CONTENT_TYPE)
+        return Response(200, answer(self.scenario, request.form()), XML_CONTENT_TYPE)
 
     def error(self, request: Request, status: int, message: str, **details: Any) -> Response:
         if _is_cloudtrail(request):
@@ -109,17 +140,17 @@ def _json_body(request: Request) -> dict[str, Any]:
     return body
 
 
-def exported_settings(site: Site) -> dict[str, str]:
+def exported_settings(host: SimHost) -> dict[str, str]:
     """boto3's endpoints, region and trust; dummy keys, so it searches for no real ones."""
     return {
-        "AWS_ENDPOINT_URL": site.urls["aws"],
+        "AWS_ENDPOINT_URL": host.url,
         # Service-specific settings beat the general one, so pin them too.
-        "AWS_ENDPOINT_URL_EC2": site.urls["aws"],
-        "AWS_ENDPOINT_URL_CLOUDTRAIL": site.urls["aws"],
+        "AWS_ENDPOINT_URL_EC2": host.url,
+        "AWS_ENDPOINT_URL_CLOUDTRAIL": host.url,
         "AWS_DEFAULT_REGION": REGION,
         # Dummy keys stop boto3 searching profiles or instance metadata for real ones.
         "AWS_ACCESS_KEY_ID": "AKIASANDBOXDUMMYKEY0",
         "AWS_SECRET_ACCESS_KEY": "sandbox-dummy-secret-not-checked",
         "AWS_EC2_METADATA_DISABLED": "true",
-        "AWS_CA_BUNDLE": site.trust_path,
+        "AWS_CA_BUNDLE": host.ca_file,
     }

@@ -13,20 +13,25 @@ from __future__ import annotations
 import copy
 from typing import TYPE_CHECKING, Any
 
-from cad_sandbox.scenario_kube import Jobs, kube_time
-from cad_sandbox.simulators.kube_store import ResourceType, _uid
-from cad_sandbox.simulators.wire import HttpProblem, Response, json_response
+from cad_core.plugins.simwire import HttpProblem, Response, json_response
+
+from cad_ocm.sandbox.kube_scenario import Jobs, kube_time
+from cad_ocm.sandbox.kube_store import ResourceType, _uid
 
 if TYPE_CHECKING:
-    from cad_sandbox.simulators.kube_store import KubeStore
-    from cad_sandbox.world import World
+    from cad_core.plugins.simulation import SimWorld
+
+    from cad_ocm.sandbox.kube_store import KubeStore
+    from cad_ocm.sandbox.state import OcmState
 
 
 class KubeWrites:
     """Writes to one simulated cluster (``side``), under the world's lock."""
 
-    def __init__(self, world: World, store: KubeStore, jobs: Jobs, side: str) -> None:
-        self.world, self.store, self.jobs, self.side = world, store, jobs, side
+    def __init__(
+        self, world: SimWorld, state: OcmState, store: KubeStore, jobs: Jobs, side: str
+    ) -> None:
+        self.world, self.state, self.store, self.jobs, self.side = world, state, store, jobs, side
         self.logs: dict[tuple[str, str], str] = {}  # (namespace, pod) -> log text
 
     def create(self, served: ResourceType, namespace: str | None, body: Any) -> Response:
@@ -84,7 +89,7 @@ class KubeWrites:
         meta = obj["metadata"]
         meta["uid"] = _uid(served.resource, meta.get("namespace", ""), meta["name"], self.side)
         meta["resourceVersion"] = version
-        meta["creationTimestamp"] = kube_time(self.world.scenario.now)
+        meta["creationTimestamp"] = kube_time(self.state.scenario.now)
 
     def _run_job(self, job: dict[str, Any]) -> None:
         """The Job's status as the scenario says, and its one pod with the log."""
@@ -109,7 +114,7 @@ class KubeWrites:
         self.logs[(namespace, pod_name)] = self.jobs.log
 
     def _record(self, obj: dict[str, Any]) -> None:
-        self.world.kube_changes.setdefault(self.side, []).append(copy.deepcopy(obj))
+        self.state.kube_changes.setdefault(self.side, []).append(copy.deepcopy(obj))
 
 
 def _checked_body(body: Any, served: ResourceType) -> dict[str, Any]:

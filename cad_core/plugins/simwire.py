@@ -1,4 +1,9 @@
-"""Requests, responses and routing shared by every simulator."""
+"""The wire of a sandbox simulator that serves its own protocol (see ``SandboxSimulator.hosts``).
+
+Requests, responses, errors in the simulated service's own format, and method + path
+routing. cad-sandbox's servers speak these types, so a plugin's simulator written against
+them is served by the sandbox without importing it.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +12,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.message import Message
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Generic, Protocol, TypeVar
 from urllib.parse import parse_qs, unquote
-
-if TYPE_CHECKING:
-    from cad_sandbox.world import World
 
 
 class HttpProblem(Exception):
@@ -89,6 +91,9 @@ class Simulator(Protocol):
 
 
 Handler = Callable[..., Response]
+# Given a request, the simulator that answers it; it sets ``request.service`` (the name in
+# the request log, faults and latency) and ``request.path`` (the path it is logged under).
+Mount = Callable[[Request], Simulator]
 
 
 class Router:
@@ -115,10 +120,13 @@ class Router:
         raise HttpProblem(404, "Not Found")
 
 
-class BaseSimulator:
+W = TypeVar("W")  # the world a simulator sees: SimWorld, or the harness's own World
+
+
+class BaseSimulator(Generic[W]):
     """Routing plumbing; subclasses add routes and say how their errors look on the wire."""
 
-    def __init__(self, world: World) -> None:
+    def __init__(self, world: W) -> None:
         self.world = world
         self.router = Router()
         self.add_routes(self.router)
@@ -135,6 +143,13 @@ class BaseSimulator:
     def fault_headers(self, status: int) -> dict[str, str]:
         """Headers an injected fault carries when the scenario gives none."""
         return {}
+
+
+def mounted(request: Request, service: str, path: str, simulator: Simulator) -> Simulator:
+    """Say which service answers ``request`` and under which path; for :data:`Mount`."""
+    request.service = service
+    request.path = path
+    return simulator
 
 
 SEGMENT = r"(?P<{}>[^/]+)"

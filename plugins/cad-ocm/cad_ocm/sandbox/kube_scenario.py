@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
-from cad_sandbox.strict_yaml import parse_time
+from cad_core.config.yamlschema import parse_time
 
 # kind -> (plural resource, namespaced?) for the kinds CAD's investigations read. Any other
 # kind is served too: its plural is guessed (or given as `resource:`) and its scope follows

@@ -9,9 +9,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from cad_sandbox.scenario import CloudTrailEvent, Scenario
-from cad_sandbox.simulators.ocm_payloads import AWS_ACCOUNT, REGION
-from cad_sandbox.simulators.wire import HttpProblem
+from cad_core.plugins.simwire import HttpProblem
+
+from cad_ocm.sandbox.aws_scenario import AWS_ACCOUNT, REGION, CloudTrailEvent, ScenarioView
 
 MAX_RESULTS = 50
 LOOKUP_KEYS: dict[str, Callable[[dict[str, Any]], list[Any]]] = {
@@ -26,7 +26,7 @@ LOOKUP_KEYS: dict[str, Callable[[dict[str, Any]], list[Any]]] = {
 NEW_STATES = {"StopInstances": (64, "stopping"), "TerminateInstances": (32, "shutting-down")}
 
 
-def lookup_events(scenario: Scenario, request: dict[str, Any]) -> dict[str, Any]:
+def lookup_events(scenario: ScenarioView, request: dict[str, Any]) -> dict[str, Any]:
     events = [_event(scenario, number, e) for number, e in enumerate(scenario.aws.cloudtrail)]
     events = [e for e in events if _in_window(e, request) and _has_attribute(e, request)]
     events.sort(key=lambda e: e["EventTime"], reverse=True)  # CloudTrail answers newest first
@@ -91,7 +91,7 @@ def _invalid(code: str, message: str) -> HttpProblem:
     return HttpProblem(400, message, aws_code=code)
 
 
-def _event(scenario: Scenario, number: int, spec: CloudTrailEvent) -> dict[str, Any]:
+def _event(scenario: ScenarioView, number: int, spec: CloudTrailEvent) -> dict[str, Any]:
     at = spec.at or scenario.now
     event_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"cad-sandbox/cloudtrail/{number}"))
     access_key = f"ASIASANDBOX{number:09d}"

@@ -7,13 +7,9 @@ with the code prefix of the API that failed (``CLUSTERS-MGMT-404`` and so on).
 from __future__ import annotations
 
 import uuid
-from typing import TYPE_CHECKING, Any, get_args
+from typing import Any, get_args
 
-from cad_sandbox.scenario import Severity
-from cad_sandbox.simulators import ocm_payloads as payloads
-from cad_sandbox.simulators.search import SearchError, compile_search
-from cad_sandbox.simulators.wire import (
-    BaseSimulator,
+from cad_core.plugins.simwire import (
     HttpProblem,
     Request,
     Response,
@@ -21,10 +17,11 @@ from cad_sandbox.simulators.wire import (
     json_response,
     segment,
 )
-from cad_sandbox.world import ClusterState, utc_now
 
-if TYPE_CHECKING:
-    from cad_sandbox.simulators.exports import Site
+from cad_ocm.sandbox import ocm_payloads as payloads
+from cad_ocm.sandbox.scenario import Severity
+from cad_ocm.sandbox.search import SearchError, compile_search
+from cad_ocm.sandbox.state import ClusterState, StateSimulator, utc_now
 
 ERROR_PREFIXES = {
     "clusters_mgmt": "CLUSTERS-MGMT",
@@ -73,7 +70,7 @@ def ocm_error(request: Request, status: int, reason: str) -> Response:
     return json_response(status, body)
 
 
-class OcmSimulator(BaseSimulator):
+class OcmSimulator(StateSimulator):
     def add_routes(self, router: Router) -> None:
         cluster = f"{payloads.CLUSTERS}/{segment('cluster_id')}"
         router.add("GET", payloads.CLUSTERS, self.search_clusters)
@@ -101,7 +98,7 @@ class OcmSimulator(BaseSimulator):
 
     def handle(self, request: Request) -> Response:
         token = request.bearer_token()
-        if token is None or not self.world.token_is_issued(token):
+        if token is None or not self.state.token_is_issued(token):
             return self.error(request, 401, "Request doesn't contain a valid access token")
         return super().handle(request)
 
@@ -114,15 +111,15 @@ class OcmSimulator(BaseSimulator):
         matches = _search(request, CLUSTER_SEARCH_FIELDS)
         with self.world.lock:
             clusters = [
-                payloads.cluster_json(c, self.world.scenario.now)
-                for c in self.world.clusters.values()
+                payloads.cluster_json(c, self.state.scenario.now)
+                for c in self.state.clusters.values()
             ]
         items = [c for c in clusters if matches(c)]
         return json_response(200, _page(request, "ClusterList", items))
 
     def get_cluster(self, request: Request, cluster_id: str) -> Response:
         with self.world.lock:
-            body = payloads.cluster_json(self._cluster(cluster_id), self.world.scenario.now)
+            body = payloads.cluster_json(self._cluster(cluster_id), self.state.scenario.now)
         return json_response(200, body)
 
     def machine_pools(self, request: Request, cluster_id: str) -> Response:
@@ -193,7 +190,7 @@ class OcmSimulator(BaseSimulator):
         with self.world.lock:
             items = [
                 item
-                for cluster in self.world.clusters.values()
+                for cluster in self.state.clusters.values()
                 for item in payloads.registry_credential_items(cluster)
                 if matches({"account_id": cluster.account_id, "id": item["id"]})
             ]
@@ -203,7 +200,7 @@ class OcmSimulator(BaseSimulator):
         with self.world.lock:
             names = {
                 credential.registry
-                for cluster in self.world.clusters.values()
+                for cluster in self.state.clusters.values()
                 for credential in cluster.seed.owner.registry_credentials
             }
         name = next((n for n in names if payloads.registry_id(n) == registry_id), None)
@@ -216,7 +213,7 @@ class OcmSimulator(BaseSimulator):
     def list_logs(self, request: Request, external_id: str) -> Response:
         matches = _search(request, LOG_SEARCH_FIELDS)
         with self.world.lock:
-            cluster = self.world.cluster_by_external_id(external_id)
+            cluster = self.state.cluster_by_external_id(external_id)
             logs = sorted(
                 cluster.service_logs if cluster else [],
                 key=lambda log: log["timestamp"],
@@ -251,9 +248,9 @@ class OcmSimulator(BaseSimulator):
         if not _filled(cluster_id) and not _filled(cluster_uuid):
             raise HttpProblem(400, "A log entry needs cluster_id or cluster_uuid")
         cluster = (
-            self.world.cluster(str(cluster_id))
+            self.state.cluster(str(cluster_id))
             if _filled(cluster_id)
-            else self.world.cluster_by_external_id(str(cluster_uuid))
+            else self.state.cluster_by_external_id(str(cluster_uuid))
         )
         if cluster is None:
             raise HttpProblem(404, f"Cluster '{cluster_id or cluster_uuid}' not found")
@@ -270,14 +267,14 @@ class OcmSimulator(BaseSimulator):
     # --- helpers ----------------------------------------------------------------------------
 
     def _cluster(self, cluster_id: str) -> ClusterState:
-        cluster = self.world.cluster(cluster_id)
+        cluster = self.state.cluster(cluster_id)
         if cluster is None:
             raise HttpProblem(404, f"Cluster '{cluster_id}' not found")
         return cluster
 
     def _find(self, wanted: Any, label: str) -> ClusterState:
         with self.world.lock:
-            cluster = next((c for c in self.world.clusters.values() if wanted(c)), None)
+            cluster = next((c for c in self.state.clusters.values() if wanted(c)), None)
         if cluster is None:
             raise HttpProblem(404, f"{label} not found")
         return cluster
@@ -317,8 +314,3 @@ def _page(request: Request, kind: str, items: list[dict[str, Any]]) -> dict[str,
 
 def _filled(value: Any) -> bool:
     return isinstance(value, str) and bool(value.strip())
-
-
-def exported_settings(site: Site) -> dict[str, str]:
-    """cad-ocm's OCM client."""
-    return {"CAD_OCM_URL": site.urls["ocm"]}

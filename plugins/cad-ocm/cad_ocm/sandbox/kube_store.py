@@ -14,10 +14,16 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from cad_sandbox.certs import certificate_pem
-from cad_sandbox.scenario import ClusterOperator, Kube, KubeObject
-from cad_sandbox.scenario_kube import KNOWN_KINDS, kube_time, resolve_times
-from cad_sandbox.simulators.ocm_payloads import OPENSHIFT_VERSION
+from cad_ocm.sandbox.certs import certificate_pem
+from cad_ocm.sandbox.kube_scenario import (
+    KNOWN_KINDS,
+    ClusterOperator,
+    Kube,
+    KubeObject,
+    kube_time,
+    resolve_times,
+)
+from cad_ocm.sandbox.ocm_payloads import OPENSHIFT_VERSION
 
 Key = tuple[str, str]  # (group, resource); the version is checked separately
 

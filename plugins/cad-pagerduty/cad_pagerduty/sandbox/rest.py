@@ -4,26 +4,28 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from cad_sandbox.simulators.wire import (
+from cad_core.plugins.simulation import SimHost, SimWorld
+from cad_core.plugins.simwire import (
     BaseSimulator,
     HttpProblem,
+    Mount,
     Request,
     Response,
     Router,
+    Simulator,
     json_response,
+    mounted,
     segment,
 )
-from cad_sandbox.webhook import (
-    incident_html_url,
-    policy_html_url,
-    service_html_url,
+from cad_pagerduty.sandbox.state import (
+    IncidentState,
+    PagerDutyState,
+    rate_limit_headers,
+    utc_now,
 )
-from cad_sandbox.world import IncidentState, World, rate_limit_headers, utc_now
-
-if TYPE_CHECKING:
-    from cad_sandbox.simulators.exports import Site
+from cad_pagerduty.sandbox.webhook import incident_html_url, policy_html_url, service_html_url
 
 ERROR_CODES = {400: 2001, 401: 2006, 403: 2010, 404: 2100, 429: 2020}
 DOCUMENTED_RATE_LIMIT = 960  # requests per minute, PagerDuty's published default
@@ -35,10 +37,29 @@ def invalid_input(*errors: str) -> HttpProblem:
     return HttpProblem(400, "Invalid Input Provided", code=2001, errors=list(errors))
 
 
-class PagerDutySimulator(BaseSimulator):
-    def __init__(self, world: World, token: str) -> None:
-        self.token = token
+RATE_LIMIT_OPTION = "pd_rate_limit_per_minute"  # a test's requests-per-minute limit
+
+
+def hosts(world: SimWorld, state: PagerDutyState) -> dict[str, Mount]:
+    """One host, the REST API at its root, logged as ``pagerduty``."""
+    simulator = PagerDutySimulator(world, state)
+
+    def mount(request: Request) -> Simulator:
+        return mounted(request, "pagerduty", request.raw_path, simulator)
+
+    return {"pagerduty": mount}
+
+
+class PagerDutySimulator(BaseSimulator[SimWorld]):
+    def __init__(self, world: SimWorld, state: PagerDutyState) -> None:
+        self.state = state
+        self.token = state.token
         super().__init__(world)
+
+    @property
+    def rate_limit_per_minute(self) -> int | None:
+        limit = self.world.options.get(RATE_LIMIT_OPTION)
+        return None if limit is None else int(limit)
 
     def add_routes(self, router: Router) -> None:
         incident = f"/incidents/{segment('incident_id')}"
@@ -50,7 +71,8 @@ class PagerDutySimulator(BaseSimulator):
         router.add("PUT", incident, self.update_incident)
 
     def handle(self, request: Request) -> Response:
-        allowed, limit_headers = self.world.pd_rate_limit()
+        with self.world.lock:
+            allowed, limit_headers = self.state.rate_limit(self.rate_limit_per_minute)
         if not allowed:
             response = self.error(request, 429, "Rate Limit Exceeded")
         elif request.headers.get("Authorization") != f"Token token={self.token}":
@@ -72,7 +94,7 @@ class PagerDutySimulator(BaseSimulator):
     def fault_headers(self, status: int) -> dict[str, str]:
         if status != 429:
             return {}
-        limit = self.world.pd_rate_limit_per_minute or DOCUMENTED_RATE_LIMIT
+        limit = self.rate_limit_per_minute or DOCUMENTED_RATE_LIMIT
         return rate_limit_headers(limit, 0, 1)
 
     # --- reads ------------------------------------------------------------------------------
@@ -156,11 +178,12 @@ class PagerDutySimulator(BaseSimulator):
 
     def _known_policies(self) -> tuple[str, ...] | None:
         """The scenario's escalation policies (None: any id is accepted)."""
-        pagerduty = self.world.scenario.pagerduty
-        return pagerduty.escalation_policies if pagerduty else None
+        section = self.state.section
+        return section.escalation_policies if section else None
 
     def _incident(self, incident_id: Any) -> IncidentState:
-        incident = self.world.incidents.get(incident_id) if isinstance(incident_id, str) else None
+        incidents = self.state.incidents
+        incident = incidents.get(incident_id) if isinstance(incident_id, str) else None
         if incident is None:
             raise HttpProblem(404, "Not Found")
         return incident
@@ -315,21 +338,21 @@ def _timestamp(moment: datetime) -> str:
 PD_FROM = "cad-sandbox@example.com"
 
 
-def exported_settings(site: Site) -> dict[str, str]:
+def exported_settings(host: SimHost) -> dict[str, str]:
     """cad-pagerduty's client, its silent policy and the organisations' routing."""
-    pagerduty = site.scenario.pagerduty
+    state: PagerDutyState = host.state
     return {
-        "CAD_PD_URL": site.urls["pagerduty"],
-        "CAD_PD_TOKEN": site.secrets.pd_token,
+        "CAD_PD_URL": host.url,
+        "CAD_PD_TOKEN": state.token,
         "CAD_PD_FROM": PD_FROM,
-        "CAD_SILENT_POLICY": pagerduty.silent_policy if pagerduty else "PSILENT",
-        "CAD_ORG_POLICY_MAPPING": org_policy_mapping(site.scenario),
+        "CAD_SILENT_POLICY": state.section.silent_policy if state.section else "PSILENT",
+        "CAD_ORG_POLICY_MAPPING": org_policy_mapping(state),
     }
 
 
-def org_policy_mapping(scenario: Any) -> str:
+def org_policy_mapping(state: PagerDutyState) -> str:
     """The scenario's organisation routing as CAD_ORG_POLICY_MAPPING JSON ('' for none)."""
-    policies = scenario.pagerduty.org_policies if scenario.pagerduty else ()
+    policies = state.section.org_policies if state.section else ()
     if not policies:
         return ""
     organizations = [
