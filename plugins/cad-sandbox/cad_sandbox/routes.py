@@ -2,7 +2,8 @@
 
 It routes as ``cad run`` without a config does (each installed investigation's default
 route, its chain heads), plus the *sandbox routes* plugins ship beside their scenarios
-for investigations that declare no default route: ``scenarios/_routes.yaml`` in the
+for investigations whose default route does not fit the sandbox (none, or experimental, as
+cannotretrieveupdates' is upstream): ``scenarios/_routes.yaml`` in the
 package a plugin names in the ``cad_sandbox.scenarios`` entry-point group, holding
 ``alerts:`` entries in the routing config's schema::
 
