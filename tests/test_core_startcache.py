@@ -249,6 +249,18 @@ def test_a_chgm_run_imports_only_the_plugins_on_its_chain(tmp_path: Path) -> Non
         assert off <= action_types, off
 
 
+def test_an_alert_whose_chain_makes_no_aws_call_imports_no_aws_sdk(tmp_path: Path) -> None:
+    """ccam asks for the cloud credentials, not a boto3 session (issue 26)."""
+    env = environment(tmp_path, CAD_LOCK_DIR=str(tmp_path), CAD_STATE_DIR=str(tmp_path))
+    healthy = STOPPED.with_name("cmbb-monitoring-healthy.yaml")
+    with _bench().served(sys.executable, str(healthy), env, str(tmp_path)) as exports:
+        run_env = {**env, **{k: v for k, v in exports.items() if k != "PAYLOAD"}}
+        result, loaded = cad(run_env, "run", "--payload-path", exports["PAYLOAD"], "-o", "json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["outcome"] == "succeeded"
+    assert not {"boto3", "botocore", "s3transfer"} & {m.partition(".")[0] for m in loaded}
+
+
 ORPHAN_ACTIONS = """
 from typing import ClassVar
 

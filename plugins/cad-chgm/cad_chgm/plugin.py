@@ -24,7 +24,14 @@ def cad_investigations() -> Iterator[Investigation]:
         # What it reads on every path up to its verdict, fetched side by side before it
         # runs. infra_cluster is the engine's guard for the limited support or service log
         # most of its plans carry; reading it now saves a round trip after the verdict.
-        prefetch=("cluster", "cluster_deployment", "aws_session", "machine_pools", "infra_cluster"),
+        prefetch=(
+            "cluster",
+            "cluster_deployment",
+            "aws_sdk",
+            "aws_session",
+            "machine_pools",
+            "infra_cluster",
+        ),
         description=(
             "Cluster has gone missing: looks for instances stopped outside OpenShift, recent "
             "hibernation and blocked internet egress"

@@ -22,7 +22,7 @@ def cad_investigations() -> Iterator[Investigation]:
             "DNS operator, router and console pods, their nodes, DHCP options and egress"
         ),
         default_route=DefaultRoute(alert_titles=("console-ErrorBudgetBurn",)),
-        prefetch=("cluster", "kube", "aws_session"),
+        prefetch=("cluster", "kube", "aws_sdk", "aws_session"),
     )
 
 

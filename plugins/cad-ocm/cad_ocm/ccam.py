@@ -1,7 +1,7 @@
 """``ccam``: the customer removed the cloud credentials Red Hat needs.
 
-When backplane cannot get AWS credentials for the cluster and its error shows that the
-customer removed the support role or its permissions:
+When backplane cannot get AWS credentials for the cluster (``cloud_credentials``) and its
+error shows that the customer removed the support role or its permissions:
 
 | cluster state  | actions                                   |
 |----------------|-------------------------------------------|
@@ -91,11 +91,11 @@ def plan_for_state(state: str) -> list[Action]:
 
 def run(ctx: InvestigationContext) -> InvestigationResult:
     try:
-        ctx.resource("aws_session")
+        ctx.resource("cloud_credentials")  # not aws_session: no AWS SDK for ccam's question
     except ResourceError as error:
         # Only the credentials call itself is ccam's business; a cluster lookup failure
         # or a configuration mistake goes to the runner as it is.
-        if error.name != "aws_session" or isinstance(error.cause, BadInputError):
+        if error.name != "cloud_credentials" or isinstance(error.cause, BadInputError):
             raise
         if not credentials_removed(error):
             raise InfrastructureError(
@@ -114,7 +114,7 @@ INVESTIGATION = Investigation(
     run=run,
     description="detects cloud credentials the customer removed and sets limited support",
     chain_head=True,  # runs before every default route, as chain_heads does in a config
-    # The SDK import starts while the alert is read: it would otherwise sit between the
-    # credentials reply and the first AWS call of the chain.
-    prefetch=("aws_sdk", "aws_session"),
+    # Only the credentials: the AWS SDK (about 250 ms of CPU) is imported by the
+    # investigations that make AWS calls, which declare aws_sdk themselves.
+    prefetch=("cloud_credentials",),
 )

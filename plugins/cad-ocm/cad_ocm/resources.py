@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
 
-from cad_core.errors import BadInputError, NotFoundError, PermanentError
+from cad_core.errors import BadInputError, NotFoundError, PermanentError, ResourceError
 from cad_core.plugins.registrations import Resource
 from cad_core.run.context import Resources
 
@@ -183,9 +183,13 @@ def build_registry_credentials(resources: Resources) -> list[dict[str, Any]]:
     return credentials
 
 
-def build_aws_session(resources: Resources) -> Any:
-    """boto3 session from backplane's cloud credentials. A failure keeps backplane's own
-    text (e.g. the missing support role), which ``ccam`` matches on."""
+def build_cloud_credentials(resources: Resources) -> dict[str, Any]:
+    """Backplane's cloud credentials for the customer's account, checked but not yet a boto3
+    session: ``ccam`` needs only to know whether they can be had, so an alert whose chain
+    makes no AWS call never imports the AWS SDK. A failure keeps backplane's own text
+    (e.g. the missing support role), which ``ccam`` matches on. The value holds secrets."""
+    from cad_ocm.aws import parse_credentials
+
     # Reads ahead may build this before precheck runs: a customer who turned on access
     # protection must never see CAD fetch their cloud credentials, so ask first.
     if resources.get("access_protected"):
@@ -195,7 +199,18 @@ def build_aws_session(resources: Resources) -> Any:
     client = backplane(resources)
     cluster = resources.get("cluster")
     reply = client.cloud_credentials(cluster["id"])
-    return session_from_reply(reply, (cluster.get("region") or {}).get("id", ""))
+    region = (cluster.get("region") or {}).get("id", "")
+    return {"credentials": parse_credentials(reply), "region": reply.get("region") or region}
+
+
+def build_aws_session(resources: Resources) -> Any:
+    """boto3 session from ``cloud_credentials``; its failure is this resource's failure
+    (with backplane's text), as it was before the credentials became a resource."""
+    try:
+        reply = resources.get("cloud_credentials")
+    except ResourceError as failure:
+        raise failure.cause from None
+    return session_from_reply(reply)
 
 
 def build_kube(resources: Resources) -> Any:
@@ -350,10 +365,16 @@ def registrations() -> Iterator[Resource]:
         needs=("ocm",),
     )
     yield Resource(
+        "cloud_credentials",
+        build_cloud_credentials,
+        "backplane's cloud credentials for the customer's AWS account, checked (secret)",
+        needs=(*ON_CLUSTER, "access_protected"),
+    )
+    yield Resource(
         "aws_session",
         build_aws_session,
-        "boto3 session for the customer's AWS account (backplane credentials)",
-        needs=(*ON_CLUSTER, "access_protected"),
+        "boto3 session for the customer's AWS account (from cloud_credentials)",
+        needs=("cloud_credentials",),
     )
     yield Resource(
         "pull_secret",
