@@ -8,11 +8,17 @@ them too, ``--campaign-trials N`` sets their rounds (the full campaigns live in 
 and an explicit ``-m`` expression decides by itself (``-m campaign`` runs only them).
 CI (the environment variable ``CI`` set, as every CI service and .ci/run's runner do) runs
 them as if ``--campaigns`` were given, so CI runs exactly the README's test command.
+
+Tests run side by side (pytest-xdist, ``-n``): each pytest process gets its own lock and
+state folders, so runs of one cluster in two workers (or in two checkouts on one machine)
+never wait for each other's locks, and nothing is left in the home folder; and the
+terminal's width (``COLUMNS``, which xdist's workers set to 80) never reaches a test.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
 import pytest
 
@@ -74,3 +80,21 @@ def campaign_trials(request: pytest.FixtureRequest) -> int:
     if not isinstance(trials, int):
         raise pytest.UsageError(f"{request.node.nodeid}: mark it @pytest.mark.campaign(trials=N)")
     return trials
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _own_lock_and_state_folders(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """This pytest process's own ``CAD_LOCK_DIR`` and ``XDG_STATE_HOME`` (the grant ledger's
+    default home), inherited by every ``cad`` the tests start; no terminal width.
+
+    The default lock folder is one per user in the temp dir: two workers running scenarios
+    of one cluster would queue on its lock, or give up waiting. Tests about these settings
+    set them themselves (monkeypatch), which wins for that test.
+    """
+    folder = tmp_path_factory.mktemp("process-state")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CAD_LOCK_DIR", str(folder / "locks"))
+        patch.setenv("XDG_STATE_HOME", str(folder / "state"))
+        patch.delenv("COLUMNS", raising=False)
+        patch.delenv("LINES", raising=False)
+        yield
