@@ -19,11 +19,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
 MARKER = "campaign"
 LEFT_OUT = pytest.StashKey[int]()
+LEFT_OUT_KEY = "cad_campaigns_left_out"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -60,13 +62,34 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         items[:] = [item for item in items if not item.get_closest_marker(MARKER)]
         config.hook.pytest_deselected(items=left_out)
         config.stash[LEFT_OUT] = len(left_out)
+        workeroutput = getattr(config, "workeroutput", None)  # an xdist worker's report home
+        if workeroutput is not None:
+            workeroutput[LEFT_OUT_KEY] = len(left_out)
+
+
+def _left_out_line(count: int) -> str:
+    return f"{count} campaign tests left out: run them with --campaigns (CI runs them)"
 
 
 def pytest_report_collectionfinish(config: pytest.Config) -> str | None:
     count = config.stash.get(LEFT_OUT, 0)
-    if not count:
-        return None
-    return f"{count} campaign tests left out: run them with --campaigns (CI runs them)"
+    return _left_out_line(count) if count else None
+
+
+# With xdist (-n) the workers collect, and what they report at collection is never shown:
+# each sends its count back when it is done, and the main process says it at the end.
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object) -> None:
+    count = getattr(node, "workeroutput", {}).get(LEFT_OUT_KEY, 0)
+    config = node.config
+    config.stash[LEFT_OUT] = max(config.stash.get(LEFT_OUT, 0), count)
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    count = config.stash.get(LEFT_OUT, 0)
+    xdist_main = getattr(config.option, "numprocesses", None) and not hasattr(config, "workerinput")
+    if count and xdist_main and not config.getoption("collectonly"):
+        terminalreporter.write_line(_left_out_line(count))
 
 
 @pytest.fixture
