@@ -1,4 +1,5 @@
-"""The repository's conftest.py: campaigns are left out by default and run when asked.
+"""The repository's conftest.py: campaigns are left out by default and run when asked,
+and pytest processes running side by side share no lock or state folder.
 
 Each case runs pytest in a real process on a small test file beside a copy of the
 conftest, the way ``scripts/test.sh`` and ``.ci/run`` run the whole suite.
@@ -10,6 +11,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -98,3 +100,29 @@ def test_side_by_side_the_main_process_says_how_many_were_left_out(folder: Path)
 def test_side_by_side_nothing_collected_is_still_exit_5(folder: Path) -> None:
     done = pytest_in(folder, "-p", "xdist.plugin", "-n", "2", "-k", "race")
     assert done.returncode == 5, done.stdout  # scripts/test.sh turns it into a failure
+
+
+WHERE = """
+import os
+from pathlib import Path
+
+def test_{name}():
+    names = ("CAD_LOCK_DIR", "XDG_STATE_HOME", "COLUMNS", "PYTEST_XDIST_WORKER")
+    seen = " ".join(str(os.environ.get(name)) for name in names)
+    Path(__file__).with_suffix(".seen").write_text(seen)
+"""
+
+
+def test_each_pytest_process_has_its_own_lock_and_state_folders(folder: Path) -> None:
+    # Every xdist worker is such a process, as is a run in another checkout.
+    (folder / "test_where.py").write_text(WHERE.format(name="where"))
+    seen = []
+    for args in ((), ("-p", "xdist.plugin", "-n", "2")):
+        done = pytest_in(folder, *args)
+        assert done.returncode == 0, done.stdout
+        locks, state, columns, _worker = (folder / "test_where.seen").read_text().split()
+        assert columns == "None"  # xdist's workers set COLUMNS=80; tests never see it
+        assert Path(locks).name == "locks" and Path(state).name == "state"
+        assert Path(locks).parent == Path(state).parent != Path(tempfile.gettempdir())
+        seen.append(locks)
+    assert seen[0] != seen[1]
