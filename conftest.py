@@ -13,10 +13,14 @@ Tests run side by side (pytest-xdist, ``-n``): each pytest process gets its own 
 state folders, so runs of one cluster in two workers (or in two checkouts on one machine)
 never wait for each other's locks, and nothing is left in the home folder; and the
 terminal's width (``COLUMNS``, which xdist's workers set to 80) never reaches a test.
+``cad`` run in-process sets up logging as the owner of its process (the root logger's
+level and handler); that is undone after each test, so later tests do not pay for INFO
+records nobody asked for.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterator
 from typing import Any
@@ -121,3 +125,31 @@ def _own_lock_and_state_folders(tmp_path_factory: pytest.TempPathFactory) -> Ite
         patch.delenv("COLUMNS", raising=False)
         patch.delenv("LINES", raising=False)
         yield
+
+
+@pytest.fixture(autouse=True)
+def _logging_as_it_was() -> Iterator[None]:
+    """Put back the root logger's level and handlers and every logger's level after a test.
+
+    ``cad_core.logs`` replaces the root handlers and sets levels, as the owner of a ``cad``
+    process should; in pytest's process that outlived the test: every later test formatted
+    INFO records into a stream handler nobody read (1,600 note lines took 1.6 s of CPU).
+    pytest's own capture handlers come and go with each phase and are left to pytest.
+    """
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    levels = {
+        name: logger.level
+        for name, logger in logging.Logger.manager.loggerDict.items()
+        if isinstance(logger, logging.Logger)
+    }
+    yield
+    for handler in root.handlers[:]:
+        if handler not in handlers and not type(handler).__module__.startswith("_pytest"):
+            root.removeHandler(handler)
+    if root.level != level:
+        root.setLevel(level)
+    for name, old in levels.items():
+        logger = logging.getLogger(name)
+        if logger.level != old:  # setLevel clears every logger's cache: only when needed
+            logger.setLevel(old)
