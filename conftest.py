@@ -8,16 +8,28 @@ them too, ``--campaign-trials N`` sets their rounds (the full campaigns live in 
 and an explicit ``-m`` expression decides by itself (``-m campaign`` runs only them).
 CI (the environment variable ``CI`` set, as every CI service and .ci/run's runner do) runs
 them as if ``--campaigns`` were given, so CI runs exactly the README's test command.
+
+Tests run side by side (pytest-xdist, ``-n``): each pytest process gets its own lock and
+state folders, so runs of one cluster in two workers (or in two checkouts on one machine)
+never wait for each other's locks, and nothing is left in the home folder; and the
+terminal's width (``COLUMNS``, which xdist's workers set to 80) never reaches a test.
+``cad`` run in-process sets up logging as the owner of its process (the root logger's
+level and handler); that is undone after each test, so later tests do not pay for INFO
+records nobody asked for.
 """
 
 from __future__ import annotations
 
+import logging
 import os
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
 MARKER = "campaign"
 LEFT_OUT = pytest.StashKey[int]()
+LEFT_OUT_KEY = "cad_campaigns_left_out"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -54,13 +66,34 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         items[:] = [item for item in items if not item.get_closest_marker(MARKER)]
         config.hook.pytest_deselected(items=left_out)
         config.stash[LEFT_OUT] = len(left_out)
+        workeroutput = getattr(config, "workeroutput", None)  # an xdist worker's report home
+        if workeroutput is not None:
+            workeroutput[LEFT_OUT_KEY] = len(left_out)
+
+
+def _left_out_line(count: int) -> str:
+    return f"{count} campaign tests left out: run them with --campaigns (CI runs them)"
 
 
 def pytest_report_collectionfinish(config: pytest.Config) -> str | None:
     count = config.stash.get(LEFT_OUT, 0)
-    if not count:
-        return None
-    return f"{count} campaign tests left out: run them with --campaigns (CI runs them)"
+    return _left_out_line(count) if count else None
+
+
+# With xdist (-n) the workers collect, and what they report at collection is never shown:
+# each sends its count back when it is done, and the main process says it at the end.
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object) -> None:
+    count = getattr(node, "workeroutput", {}).get(LEFT_OUT_KEY, 0)
+    config = node.config
+    config.stash[LEFT_OUT] = max(config.stash.get(LEFT_OUT, 0), count)
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    count = config.stash.get(LEFT_OUT, 0)
+    xdist_main = getattr(config.option, "numprocesses", None) and not hasattr(config, "workerinput")
+    if count and xdist_main and not config.getoption("collectonly"):
+        terminalreporter.write_line(_left_out_line(count))
 
 
 @pytest.fixture
@@ -74,3 +107,49 @@ def campaign_trials(request: pytest.FixtureRequest) -> int:
     if not isinstance(trials, int):
         raise pytest.UsageError(f"{request.node.nodeid}: mark it @pytest.mark.campaign(trials=N)")
     return trials
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _own_lock_and_state_folders(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """This pytest process's own ``CAD_LOCK_DIR`` and ``XDG_STATE_HOME`` (the grant ledger's
+    default home), inherited by every ``cad`` the tests start; no terminal width.
+
+    The default lock folder is one per user in the temp dir: two workers running scenarios
+    of one cluster would queue on its lock, or give up waiting. Tests about these settings
+    set them themselves (monkeypatch), which wins for that test.
+    """
+    folder = tmp_path_factory.mktemp("process-state")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CAD_LOCK_DIR", str(folder / "locks"))
+        patch.setenv("XDG_STATE_HOME", str(folder / "state"))
+        patch.delenv("COLUMNS", raising=False)
+        patch.delenv("LINES", raising=False)
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _logging_as_it_was() -> Iterator[None]:
+    """Put back the root logger's level and handlers and every logger's level after a test.
+
+    ``cad_core.logs`` replaces the root handlers and sets levels, as the owner of a ``cad``
+    process should; in pytest's process that outlived the test: every later test formatted
+    INFO records into a stream handler nobody read (1,600 note lines took 1.6 s of CPU).
+    pytest's own capture handlers come and go with each phase and are left to pytest.
+    """
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    levels = {
+        name: logger.level
+        for name, logger in logging.Logger.manager.loggerDict.items()
+        if isinstance(logger, logging.Logger)
+    }
+    yield
+    for handler in root.handlers[:]:
+        if handler not in handlers and not type(handler).__module__.startswith("_pytest"):
+            root.removeHandler(handler)
+    if root.level != level:
+        root.setLevel(level)
+    for name, old in levels.items():
+        logger = logging.getLogger(name)
+        if logger.level != old:  # setLevel clears every logger's cache: only when needed
+            logger.setLevel(old)

@@ -3,8 +3,13 @@
 # run every test folder in one session. Each step says how long it took; the end says how
 # long the whole took. Arguments go to pytest (e.g. ./scripts/test.sh tests/test_core_cli.py;
 # ./scripts/test.sh --campaigns also runs the long race, fuzz and load campaigns, as CI does).
+# pytest runs one worker per CPU (pytest-xdist, whole files per worker); -n 0 runs it in
+# one process.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The suite starts a few hundred Python processes (cad, pip, pytest): without bytecode
+# caches (__pycache__, git-ignored) each would compile the same sources again.
+unset PYTHONDONTWRITEBYTECODE
 started=$SECONDS
 
 took() {  # seconds since $1, as 1m05s or 42s
@@ -32,7 +37,7 @@ step() {  # NAME COMMAND...: run COMMAND under a header, then its time; its stat
 
 pytest_step() {
   local status=0
-  .venv/bin/python -m pytest -q "$@" || status=$?
+  .venv/bin/python -m pytest -q -n auto --dist loadfile "$@" || status=$?
   if [ "$status" -eq 5 ]; then
     echo "pytest collected no tests: treating that as a failure" \
       "(campaign tests need --campaigns)" >&2

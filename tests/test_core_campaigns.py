@@ -1,4 +1,5 @@
-"""The repository's conftest.py: campaigns are left out by default and run when asked.
+"""The repository's conftest.py: campaigns are left out by default and run when asked,
+and pytest processes running side by side share no lock or state folder.
 
 Each case runs pytest in a real process on a small test file beside a copy of the
 conftest, the way ``scripts/test.sh`` and ``.ci/run`` run the whole suite.
@@ -10,6 +11,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -39,8 +41,13 @@ def folder(tmp_path: Path) -> Path:
 
 
 def pytest_in(folder: Path, *args: str, ci: str | None = None) -> subprocess.CompletedProcess[str]:
-    """pytest in ``folder``, as on a developer's machine unless ``ci`` sets ``CI``."""
+    """pytest in ``folder``, as on a developer's machine unless ``ci`` sets ``CI``.
+
+    Only the conftest is under test: the installed pytest plugins (hypothesis, CAD's own
+    fixtures) are not loaded, which costs about a second of CPU a process less.
+    """
     env = {k: v for k, v in os.environ.items() if k != "CI"}
+    env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
     if ci is not None:
         env["CI"] = ci
     return subprocess.run(
@@ -79,3 +86,43 @@ def test_ci_runs_the_campaigns_with_the_readme_command(folder: Path) -> None:
     assert done.returncode == 0, done.stdout
     assert "left out" not in done.stdout and "test_fuzz PASSED" in done.stdout
     assert "left out" in pytest_in(folder, ci="false").stdout
+
+
+def test_side_by_side_the_main_process_says_how_many_were_left_out(folder: Path) -> None:
+    # scripts/test.sh runs the workers of pytest-xdist; they collect, the main one reports.
+    done = pytest_in(folder, "-p", "xdist.plugin", "-n", "2")
+    assert done.returncode == 0, done.stdout
+    assert "2 campaign tests left out: run them with --campaigns" in done.stdout
+    assert "PASSED test_sample.py::test_everyday" in done.stdout
+    assert "test_race" not in done.stdout
+
+
+def test_side_by_side_nothing_collected_is_still_exit_5(folder: Path) -> None:
+    done = pytest_in(folder, "-p", "xdist.plugin", "-n", "2", "-k", "race")
+    assert done.returncode == 5, done.stdout  # scripts/test.sh turns it into a failure
+
+
+WHERE = """
+import os
+from pathlib import Path
+
+def test_{name}():
+    names = ("CAD_LOCK_DIR", "XDG_STATE_HOME", "COLUMNS", "PYTEST_XDIST_WORKER")
+    seen = " ".join(str(os.environ.get(name)) for name in names)
+    Path(__file__).with_suffix(".seen").write_text(seen)
+"""
+
+
+def test_each_pytest_process_has_its_own_lock_and_state_folders(folder: Path) -> None:
+    # Every xdist worker is such a process, as is a run in another checkout.
+    (folder / "test_where.py").write_text(WHERE.format(name="where"))
+    seen = []
+    for args in ((), ("-p", "xdist.plugin", "-n", "2")):
+        done = pytest_in(folder, *args)
+        assert done.returncode == 0, done.stdout
+        locks, state, columns, _worker = (folder / "test_where.seen").read_text().split()
+        assert columns == "None"  # xdist's workers set COLUMNS=80; tests never see it
+        assert Path(locks).name == "locks" and Path(state).name == "state"
+        assert Path(locks).parent == Path(state).parent != Path(tempfile.gettempdir())
+        seen.append(locks)
+    assert seen[0] != seen[1]
