@@ -62,8 +62,6 @@ from cad_core.config import filters
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/ itself, for _common
 from _common import REFERENCE, REPO, environ  # noqa: E402 - needs the line above
 
-SANDBOX_PACKAGE = REPO / "plugins" / "cad-sandbox" / "cad_sandbox"
-ROUTING = SANDBOX_PACKAGE / "routing.yaml"
 EXAMPLE_ROUTING = REPO / "contrib" / "config" / "routing.yaml"
 KINDS = ("payload", "payload-live", "config", "scenario")
 OFFLINE_KINDS = ("payload", "config", "scenario")
@@ -443,8 +441,16 @@ INVESTIGATIONS = (
 
 
 @functools.cache
+def sandbox_routing() -> Path:
+    """The routing config `cad sandbox run` uses: made from the installed plugins' routes."""
+    from cad_sandbox.routes import routing_file
+
+    return Path(routing_file())
+
+
+@functools.cache
 def config_bases() -> list[Any]:
-    bases = [yaml.safe_load(ROUTING.read_text())]
+    bases = [yaml.safe_load(sandbox_routing().read_text())]
     if EXAMPLE_ROUTING.exists():
         bases.append(yaml.safe_load(EXAMPLE_ROUTING.read_text()))
     bases.append(
@@ -798,7 +804,9 @@ class Checker:
         env.update(self.live_env or {})
         env["CAD_INVESTIGATION_CONFIG_PATH"] = None
         with environ(env):
-            return judge(*run_cli(["route", "--payload-path", path, "--config", str(ROUTING)]))
+            return judge(
+                *run_cli(["route", "--payload-path", path, "--config", str(sandbox_routing())])
+            )
 
     def config(self, data: bytes) -> Verdict:
         return judge(*run_cli(["config", "check", self._write(data, ".yaml")]))
