@@ -10,6 +10,12 @@ between the trees so machine noise hits both alike:
   tree's simulators, in the driver), then runs ``cad run --payload-path WEBHOOK --output
   json`` as a child against it; the child's CPU (user+sys) and peak RSS come from
   ``resource.getrusage(RUSAGE_CHILDREN)``; the run must pass the scenario's ``expect:``;
+* **the floor**: what no change to CAD's own code can remove. One more run of the scenario
+  (not measured) lists the third-party packages this tree's process imported (its
+  ``sys.modules`` at exit, less the standard library and CAD's own packages); then, in each
+  round, a process that only imports those packages (it builds no client, reads no file,
+  sends no request) is measured the same way. ``floor / baseline`` is the lowest ratio a
+  run could reach while it uses those libraries;
 * with ``--in-process R``, also ``R`` runs of the first scenario in one process (as
   ``cad interceptor`` runs), each against a fresh world: the first pays the imports, the
   later ones what a long-lived process pays per incident (issue 15's goal, <= 0.667x).
@@ -24,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import resource
 import statistics
 import subprocess
 import sys
@@ -39,7 +46,7 @@ GOAL_LATER = 2 / 3  # --in-process: runs after the first
 GOAL_CHGM, GOAL_NO_AWS = 0.5, 0.4
 ONE_ALERT = """
 import json, os, resource, subprocess, sys, tempfile
-scenario, cad = sys.argv[1], sys.argv[2]
+scenario, cad, census = sys.argv[1], sys.argv[2], sys.argv[3:]
 from cad_core.logs import setup_logging
 setup_logging("warn")
 from cad_sandbox.check import compare
@@ -52,7 +59,7 @@ with Sandbox(loaded) as box, environment(box.env()), tempfile.TemporaryDirectory
     with open(payload, "wb") as handle:
         handle.write(loaded.webhook_body())
     config = bundled_config_if_usable()
-    command = [cad, "run", "--payload-path", payload, "--output", "json"]
+    command = [*census, cad, "run", "--payload-path", payload, "--output", "json"]
     command += ["--config", config] if config else []
     child = subprocess.run(command, capture_output=True, text=True, env=dict(os.environ))
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -64,8 +71,30 @@ with Sandbox(loaded) as box, environment(box.env()), tempfile.TemporaryDirectory
     world = box.world.to_json()
     services = sorted({entry["service"] for entry in box.world.requests()})
     problems = compare(loaded.expect, child.returncode, record, world)
+modules = json.loads(child.stderr.strip().splitlines()[-1]) if census else []
 print(json.dumps({"cpu": usage.ru_utime + usage.ru_stime, "rss_kib": usage.ru_maxrss,
-                  "services": services, "problems": problems}))
+                  "services": services, "problems": problems, "modules": modules}))
+"""
+CENSUS = """
+import atexit, json, os, runpy, sys
+def _third_party():
+    names = {name.partition(".")[0] for name in list(sys.modules)}
+    ours = {n for n in names if n.startswith("cad_")}
+    return sorted(names - set(sys.stdlib_module_names) - ours - {"__main__", "__mp_main__"})
+atexit.register(lambda: print(json.dumps(_third_party()), file=sys.__stderr__))
+cad = sys.argv[1]
+sys.argv = sys.argv[1:]
+runpy.run_path(cad, run_name="__main__")
+"""
+FLOOR = """
+import importlib, json, resource, sys
+failed = []
+for name in json.loads(sys.argv[1]):
+    try:
+        importlib.import_module(name)
+    except Exception:  # a package that cannot be imported on its own (a vendored shim)
+        failed.append(name)
+print(json.dumps({"failed": failed}))
 """
 DRIVER = """
 import json, resource, sys, time
@@ -111,14 +140,30 @@ def worktree(ref: str, dest: Path) -> Path:
     return dest
 
 
-def one_alert(python: Path, scenario: Path, cwd: str) -> dict[str, Any]:
-    """One ``cad run`` process against a fresh world of ``scenario``; its CPU and more."""
+def one_alert(python: Path, scenario: Path, cwd: str, census: bool = False) -> dict[str, Any]:
+    """One ``cad run`` process against a fresh world of ``scenario``; its CPU and more.
+
+    With ``census``, the process runs through :data:`CENSUS` and ``modules`` lists the
+    third-party packages it imported (that run's CPU is not a figure)."""
     cad = python.parent / "cad"
-    stdout = _run([str(python), "-c", ONE_ALERT, str(scenario), str(cad)], cwd, "the driver")
+    wrap = [str(python), "-c", CENSUS] if census else []
+    command = [str(python), "-c", ONE_ALERT, str(scenario), str(cad), *wrap]
+    stdout = _run(command, cwd, "the driver")
     data: dict[str, Any] = json.loads(stdout.strip().splitlines()[-1])
     if data["problems"]:
         raise SystemExit(f"{python}: {scenario.name}: expectations failed: {data['problems']}")
     return data
+
+
+def floor_cpu(python: Path, packages: list[str], cwd: str) -> float:
+    """CPU (user+sys) of a process that imports ``packages`` and nothing else."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    stdout = _run([str(python), "-c", FLOOR, json.dumps(packages)], cwd, "the floor process")
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    failed = json.loads(stdout.strip().splitlines()[-1])["failed"]
+    if failed:
+        print(f"[floor: could not import on their own: {', '.join(failed)}]", file=sys.stderr)
+    return (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
 
 
 def main() -> int:
@@ -166,6 +211,8 @@ class Alert:
         self.cpu: list[float] = []
         self.rss_kib: list[int] = []
         self.services: list[str] = []
+        self.packages: list[str] = []
+        self.floor: list[float] = []
 
     def add(self, data: dict[str, Any]) -> None:
         self.cpu.append(float(data["cpu"]))
@@ -180,10 +227,18 @@ def measure_alerts(
     pythons: dict[str, Path], scenarios: list[Path], rounds: int, cwd: str
 ) -> Alerts:
     figures: Alerts = {path.stem: {label: Alert() for label in pythons} for path in scenarios}
+    this_python = pythons["this tree"]
+    for python in pythons.values():  # a new venv's first run writes its start-up caches
+        one_alert(python, scenarios[0], cwd)
+    for path in scenarios:  # which libraries this tree's run of the scenario imports
+        census = one_alert(this_python, path, cwd, census=True)
+        figures[path.stem]["this tree"].packages = list(census["modules"])
     for round_ in range(rounds):  # alternating, so drift hits both trees alike
         for path in scenarios:
             for label, python in pythons.items():
                 figures[path.stem][label].add(one_alert(python, path, cwd))
+            this = figures[path.stem]["this tree"]
+            this.floor.append(floor_cpu(this_python, this.packages, cwd))
         print(f"[round {round_ + 1}/{rounds} done]", file=sys.stderr)
     return figures
 
@@ -215,6 +270,13 @@ def report_alerts(figures: Alerts, options: argparse.Namespace) -> bool:
             f"{statistics.median(this.cpu) * 1000:.0f} ms = {ratio:.2f}x; peak RSS "
             f"{max(base.rss_kib) / 1024:.0f} -> {max(this.rss_kib) / 1024:.0f} MiB{verdict}"
         )
+        floor = statistics.median(this.floor)
+        print(
+            f"    floor: importing its {len(this.packages)} third-party packages and nothing "
+            f"else: {floor * 1000:.0f} ms = {floor / statistics.median(base.cpu):.2f}x the "
+            f"baseline (the lowest ratio reachable with these libraries)"
+        )
+        print(f"      {' '.join(name for name in this.packages if not name.startswith('_'))}")
     return passed
 
 
