@@ -50,7 +50,8 @@ def pytest_in(
     fixtures, xdist) are not loaded unless ``autoload``, which costs about a second of CPU a
     process less; ``-p xdist.plugin`` loads xdist alone.
     """
-    env = {k: v for k, v in os.environ.items() if k not in ("CI", "PYTEST_XDIST_AUTO_NUM_WORKERS")}
+    # Not what xdist tells the worker running this test (PYTEST_XDIST_WORKER, ...).
+    env = {k: v for k, v in os.environ.items() if k != "CI" and not k.startswith("PYTEST_XDIST")}
     if not autoload:
         env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
     if ci is not None:
