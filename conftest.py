@@ -13,8 +13,8 @@ Plain ``pytest`` runs side by side (pytest-xdist): two workers per CPU, each tes
 one worker (``--dist loadfile``), as if ``-n auto --dist loadfile`` were given. ``-n N``
 (still whole files), ``--dist``, ``PYTEST_XDIST_AUTO_NUM_WORKERS``, and ``-n 0`` or
 ``-p no:xdist`` (one process, for a debugger) decide instead; ``--pdb`` runs in one
-process. A command naming test files starts no more workers than files, and one file runs
-in pytest's own process. This is set here, not in ``addopts``: an ``-n`` there would make
+process. A command naming test files starts no more workers than files, and one file (or a
+path that does not exist, which pytest then names) runs in pytest's own process. This is set here, not in ``addopts``: an ``-n`` there would make
 ``-p no:xdist`` an unknown-option error. A test that starts pytest itself passes
 ``-p no:xdist`` (or ``-n 0``), so no worker starts workers of its own.
 
@@ -71,9 +71,18 @@ def pytest_cmdline_main(config: pytest.Config) -> None:
         return
     if option.numprocesses is None and not option.tx:
         # One file named runs on one worker anyway: without one, it starts a second sooner.
-        option.numprocesses = 0 if _test_files_named(config) == 1 else "auto"
+        # A path that does not exist: pytest's own process says so (workers only find none).
+        alone = _test_files_named(config) == 1 or _missing_paths(config)
+        option.numprocesses = 0 if alone else "auto"
     if option.dist == "no" and option.numprocesses != 0:
         option.dist = "loadfile"  # a module's fixtures are built once, on one worker
+
+
+def _missing_paths(config: pytest.Config) -> bool:
+    if config.option.pyargs:  # module names, not paths
+        return False
+    here = config.invocation_params.dir
+    return any(not (here / arg.split("::")[0]).exists() for arg in config.args)
 
 
 def _test_files_named(config: pytest.Config) -> int | None:

@@ -149,6 +149,13 @@ def test_named_files_start_no_more_workers_than_files(folder: Path) -> None:
     assert "created: 2/2 workers" in two.stdout
 
 
+def test_a_path_that_does_not_exist_is_pytest_s_own_error(folder: Path) -> None:
+    # xdist's workers would collect nothing and end with exit 5, saying nothing of the path.
+    done = pytest_in(folder, "-p", "xdist.plugin", "test_nope.py")
+    assert done.returncode == 4, done.stdout
+    assert "file or directory not found: test_nope.py" in done.stderr
+
+
 WHERE = """
 import os
 from pathlib import Path
