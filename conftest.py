@@ -14,9 +14,10 @@ one worker (``--dist loadfile``), as if ``-n auto --dist loadfile`` were given. 
 (still whole files), ``--dist``, ``PYTEST_XDIST_AUTO_NUM_WORKERS``, and ``-n 0`` or
 ``-p no:xdist`` (one process, for a debugger) decide instead; ``--pdb`` runs in one
 process. A command naming test files starts no more workers than files, and one file (or a
-path that does not exist, which pytest then names) runs in pytest's own process. This is set here, not in ``addopts``: an ``-n`` there would make
-``-p no:xdist`` an unknown-option error. A test that starts pytest itself passes
-``-p no:xdist`` (or ``-n 0``), so no worker starts workers of its own.
+path that does not exist, which pytest then names) runs in pytest's own process. This is
+set here, not in ``addopts``: an ``-n`` there would make ``-p no:xdist`` an unknown-option
+error. A test that starts pytest itself passes ``-p no:xdist`` (or ``-n 0``), so no worker
+starts workers of its own.
 
 Tests run side by side (pytest-xdist, ``-n``): each pytest process gets its own lock and
 state folders, so runs of one cluster in two workers (or in two checkouts on one machine)
