@@ -9,6 +9,16 @@ and an explicit ``-m`` expression decides by itself (``-m campaign`` runs only t
 CI (the environment variable ``CI`` set, as every CI service and .ci/run's runner do) runs
 them as if ``--campaigns`` were given, so CI runs exactly the README's test command.
 
+Plain ``pytest`` runs side by side (pytest-xdist): two workers per CPU, each test file on
+one worker (``--dist loadfile``), as if ``-n auto --dist loadfile`` were given. ``-n N``
+(still whole files), ``--dist``, ``PYTEST_XDIST_AUTO_NUM_WORKERS``, and ``-n 0`` or
+``-p no:xdist`` (one process, for a debugger) decide instead; ``--pdb`` runs in one
+process. A command naming test files starts no more workers than files, and one file (or a
+path that does not exist, which pytest then names) runs in pytest's own process. This is
+set here, not in ``addopts``: an ``-n`` there would make ``-p no:xdist`` an unknown-option
+error. A test that starts pytest itself passes ``-p no:xdist`` (or ``-n 0``), so no worker
+starts workers of its own.
+
 Tests run side by side (pytest-xdist, ``-n``): each pytest process gets its own lock and
 state folders, so runs of one cluster in two workers (or in two checkouts on one machine)
 never wait for each other's locks, and nothing is left in the home folder; and the
@@ -45,6 +55,64 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="N",
         help="rounds for each campaign instead of its own default (the full runs are in bench/)",
     )
+
+
+# Many tests wait (on cad processes, loopback servers, lease expiry), and a second worker
+# uses that time: on 2 cores the suite took 136 s with 2 workers and 111 s with 4.
+WORKERS_PER_CPU = 2
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's own, which turns "auto" into a count
+def pytest_cmdline_main(config: pytest.Config) -> None:
+    """Side by side unless the command line says otherwise (see the module's docstring)."""
+    option = config.option
+    if hasattr(config, "workerinput") or not hasattr(option, "numprocesses"):
+        return  # a worker, or xdist blocked (-p no:xdist) or not installed
+    if getattr(option, "looponfail", False):
+        return
+    if option.numprocesses is None and not option.tx:
+        # One file named runs on one worker anyway: without one, it starts a second sooner.
+        # A path that does not exist: pytest's own process says so (workers only find none).
+        alone = _test_files_named(config) == 1 or _missing_paths(config)
+        option.numprocesses = 0 if alone else "auto"
+    if option.dist == "no" and option.numprocesses != 0:
+        option.dist = "loadfile"  # a module's fixtures are built once, on one worker
+
+
+def _missing_paths(config: pytest.Config) -> bool:
+    if config.option.pyargs:  # module names, not paths
+        return False
+    here = config.invocation_params.dir
+    return any(not (here / arg.split("::")[0]).exists() for arg in config.args)
+
+
+def _test_files_named(config: pytest.Config) -> int | None:
+    """How many test files the command line names (``path.py`` or ``path.py::test``); None
+    when it names a folder, or nothing (then it is the whole ``testpaths``)."""
+    files = set()
+    for arg in config.args:
+        path = config.invocation_params.dir / arg.split("::")[0]
+        if not path.is_file():
+            return None
+        files.add(path.resolve())
+    return len(files) or None
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
+    """``-n auto``: two workers per CPU this process may use (what ``nproc`` counts)."""
+    if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
+        return None  # xdist's own hook reads it
+    workers = WORKERS_PER_CPU * _usable_cpus()
+    files = _test_files_named(config) if config.option.dist == "loadfile" else None
+    return min(workers, files) if files else workers  # no worker without a file to run
+
+
+def _usable_cpus() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -3,8 +3,8 @@
 # run every test folder in one session. Each step says how long it took; the end says how
 # long the whole took. Arguments go to pytest (e.g. ./scripts/test.sh tests/test_core_cli.py;
 # ./scripts/test.sh --campaigns also runs the long race, fuzz and load campaigns, as CI does).
-# pytest runs two workers per CPU (pytest-xdist, whole files per worker); -n 0 runs it in
-# one process.
+# pytest runs as plain `pytest` does: two workers per CPU (pytest-xdist, whole files per
+# worker; the repository's conftest.py sets that), -n 0 runs it in one process.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # The suite starts a few hundred Python processes (cad, pip, pytest): without bytecode
@@ -37,10 +37,7 @@ step() {  # NAME COMMAND...: run COMMAND under a header, then its time; its stat
 
 pytest_step() {
   local status=0
-  # Two workers per CPU: many tests wait (on cad processes, loopback servers, lease
-  # expiry), and a second worker uses that time. On 2 cores: 136 s with 2, 111 s with 4.
-  local workers=$(($(nproc) * 2))
-  .venv/bin/python -m pytest -q -n "$workers" --dist loadfile "$@" || status=$?
+  .venv/bin/python -m pytest -q "$@" || status=$?
   if [ "$status" -eq 5 ]; then
     echo "pytest collected no tests: treating that as a failure" \
       "(campaign tests need --campaigns)" >&2

@@ -1,7 +1,7 @@
 """Plans for every alert (``cad_alert_plans``) through the real runner and ``cad run``.
 
 Organisation routing, the alert plan cad-pagerduty ships, is tested end to end through the
-sandbox (plugins/cad-sandbox/tests/test_sandbox_org_routing.py); these tests pin the hook's
+sandbox (plugins/cad-pagerduty/tests/test_pd_orgrouting_sandbox.py); these tests pin the hook's
 own contract with inline plugins: when plans run, what the engine does with them, and
 what a broken plan costs.
 """

@@ -1,5 +1,6 @@
 """The repository's conftest.py: campaigns are left out by default and run when asked,
-and pytest processes running side by side share no lock or state folder.
+plain pytest runs side by side (two workers per CPU, whole files), and pytest processes
+running side by side share no lock or state folder.
 
 Each case runs pytest in a real process on a small test file beside a copy of the
 conftest, the way ``scripts/test.sh`` and ``.ci/run`` run the whole suite.
@@ -40,14 +41,19 @@ def folder(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def pytest_in(folder: Path, *args: str, ci: str | None = None) -> subprocess.CompletedProcess[str]:
+def pytest_in(
+    folder: Path, *args: str, ci: str | None = None, autoload: bool = False
+) -> subprocess.CompletedProcess[str]:
     """pytest in ``folder``, as on a developer's machine unless ``ci`` sets ``CI``.
 
     Only the conftest is under test: the installed pytest plugins (hypothesis, CAD's own
-    fixtures) are not loaded, which costs about a second of CPU a process less.
+    fixtures, xdist) are not loaded unless ``autoload``, which costs about a second of CPU a
+    process less; ``-p xdist.plugin`` loads xdist alone.
     """
-    env = {k: v for k, v in os.environ.items() if k != "CI"}
-    env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    # Not what xdist tells the worker running this test (PYTEST_XDIST_WORKER, ...).
+    env = {k: v for k, v in os.environ.items() if k != "CI" and not k.startswith("PYTEST_XDIST")}
+    if not autoload:
+        env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
     if ci is not None:
         env["CI"] = ci
     return subprocess.run(
@@ -98,8 +104,56 @@ def test_side_by_side_the_main_process_says_how_many_were_left_out(folder: Path)
 
 
 def test_side_by_side_nothing_collected_is_still_exit_5(folder: Path) -> None:
-    done = pytest_in(folder, "-p", "xdist.plugin", "-n", "2", "-k", "race")
+    # Plain pytest, side by side by default (as scripts/test.sh runs it), collecting nothing.
+    done = pytest_in(folder, "-p", "xdist.plugin", "-k", "race")
+    assert "workers" in done.stdout
     assert done.returncode == 5, done.stdout  # scripts/test.sh turns it into a failure
+
+
+def workers_of(folder: Path) -> str:
+    """The xdist worker that ran ``test_where`` (``None``: pytest's own process)."""
+    return (folder / "test_where.seen").read_text().split()[3]
+
+
+def test_plain_pytest_runs_two_workers_per_cpu_each_file_on_one(folder: Path) -> None:
+    (folder / "test_where.py").write_text(WHERE.format(name="where"))
+    done = pytest_in(folder, "-p", "xdist.plugin")
+    assert done.returncode == 0, done.stdout
+    workers = 2 * len(os.sched_getaffinity(0))  # what `nproc` counts
+    assert f"created: {workers}/{workers} workers" in done.stdout
+    assert "scheduling tests via LoadFileScheduling" in done.stdout
+    assert workers_of(folder).startswith("gw")
+
+
+@pytest.mark.parametrize(
+    ("args", "autoload"),
+    [(("-p", "xdist.plugin", "-n", "0"), False), (("-p", "no:xdist"), True)],
+    ids=["-n 0", "-p no:xdist"],
+)
+def test_n_0_or_no_xdist_runs_in_one_process(
+    folder: Path, args: tuple[str, ...], autoload: bool
+) -> None:
+    (folder / "test_where.py").write_text(WHERE.format(name="where"))
+    done = pytest_in(folder, *args, autoload=autoload)
+    assert done.returncode == 0, done.stdout
+    assert "workers" not in done.stdout and workers_of(folder) == "None"
+
+
+def test_named_files_start_no_more_workers_than_files(folder: Path) -> None:
+    (folder / "test_where.py").write_text(WHERE.format(name="where"))
+    one = pytest_in(folder, "-p", "xdist.plugin", "test_where.py::test_where")
+    assert one.returncode == 0, one.stdout
+    assert "workers" not in one.stdout and workers_of(folder) == "None"
+    two = pytest_in(folder, "-p", "xdist.plugin", "test_where.py", "test_sample.py")
+    assert two.returncode == 0, two.stdout
+    assert "created: 2/2 workers" in two.stdout
+
+
+def test_a_path_that_does_not_exist_is_pytest_s_own_error(folder: Path) -> None:
+    # xdist's workers would collect nothing and end with exit 5, saying nothing of the path.
+    done = pytest_in(folder, "-p", "xdist.plugin", "test_nope.py")
+    assert done.returncode == 4, done.stdout
+    assert "file or directory not found: test_nope.py" in done.stderr
 
 
 WHERE = """

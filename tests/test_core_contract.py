@@ -300,7 +300,17 @@ def test_testing_helpers_isolate_and_take_resources(venv: Path, tmp_path: Path) 
     tests.write_text(f"SCENARIO = {str(path)!r}\n" + PLUGIN_TESTS)
     env = {k: v for k, v in os.environ.items() if not k.startswith("CAD_")}
     result = subprocess.run(
-        [venv / "bin" / "python", "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tests)],
+        [
+            venv / "bin" / "python",
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-p",
+            "no:xdist",
+            str(tests),
+        ],
         capture_output=True,
         text=True,
         env={**env, "XDG_CACHE_HOME": str(venv / "cache")},

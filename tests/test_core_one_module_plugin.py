@@ -201,7 +201,18 @@ def test_a_fault_on_its_service_is_retried(env_dir: Path, project: Path) -> None
 
 
 def test_its_own_tests_pass_with_every_plugin_installed(env_dir: Path, project: Path) -> None:
-    result = run(env_dir, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests", cwd=project)
+    result = run(
+        env_dir,
+        "-m",
+        "pytest",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "-p",
+        "no:xdist",
+        "tests",
+        cwd=project,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "2 passed" in result.stdout
 

@@ -138,6 +138,8 @@ def test_the_template_passes_its_own_tests(fresh_venv: Path) -> None:
             "-q",
             "-p",
             "no:cacheprovider",
+            "-p",
+            "no:xdist",  # a test run inside a worker starts no workers of its own
             str(TEMPLATE / "tests"),
         ],
         capture_output=True,

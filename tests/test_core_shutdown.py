@@ -1,7 +1,7 @@
 """SIGTERM in `cad run`: an exception (exit 143) after clean-up, never in the middle of it.
 
 The whole path (a real `cad run` holding a remediation, SIGTERMed) is tested in
-plugins/cad-sandbox/tests/test_sandbox_killed_run.py."""
+plugins/cad-ocm/tests/test_ocm_remediation_killed_run.py."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """CAD_ORG_POLICY_MAPPING: upstream's JSON shape, and one clear error for anything else.
 
 Organisation routing is cad-pagerduty's alert plan (``cad_alert_plans``); end to end it is
-tested through the sandbox in cad-sandbox's test_sandbox_org_routing.py."""
+tested through the sandbox in test_pd_orgrouting_sandbox.py."""
 
 from __future__ import annotations
 

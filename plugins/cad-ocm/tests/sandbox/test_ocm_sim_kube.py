@@ -9,9 +9,8 @@ from typing import Any
 
 import pytest
 from cad_core.errors import BadInputError
-from cryptography import x509
-
 from cad_sandbox.scenario import load_scenario
+from cryptography import x509
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 

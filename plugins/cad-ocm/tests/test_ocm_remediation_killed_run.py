@@ -18,7 +18,6 @@ from typing import Any
 
 import pytest
 import yaml
-
 from cad_sandbox.scenario import Latency
 
 CLUSTER = "2abc7d0e1f2g3h4i5j6k7l8m9n0o1p2q"

@@ -15,12 +15,12 @@ from typing import Any
 
 import pytest
 import requests
+
 from cad_core.errors import BadInputError
 from cad_core.plugins.registry import build_registry
 from cad_core.run.app import load_routing
 from cad_interceptor.app import Interceptor
 from cad_interceptor.server import make_server, shutdown
-
 from cad_sandbox.commands import default_config, resolve_scenario, run_scenario
 from cad_sandbox.fixtures import bundled_scenarios
 from cad_sandbox.scenario import load_scenario
