@@ -15,6 +15,7 @@ import attrs
 from cad_core.errors import BadInputError, ResourceError
 from cad_core.plan.notes import Notes
 from cad_core.plan.view import PlanView
+from cad_core.run.closing import ScopeClosing, close_all, close_scope
 from cad_core.run.overlap import DEFAULT_WORKERS, Prefetcher, concurrently
 
 if TYPE_CHECKING:
@@ -89,6 +90,10 @@ class _Cache:
         self.building = threading.local()
         self.workers = workers
         self.prefetcher: Prefetcher | None = None
+        self.closings: list[ScopeClosing] = []  # investigations' resources closed early
+
+
+_MISSING = object()
 
 
 class Resources:
@@ -255,8 +260,9 @@ class Resources:
 
     def _get(self, name: str, *, ahead: bool) -> Any:
         key = self._key(name)
-        if key in self._cache.built:
-            return self._cache.built[key]
+        value = self._cache.built.get(key, _MISSING)  # one look: a scope may be closing
+        if value is not _MISSING:
+            return value
         provider = self._providers.get(name)
         if provider is None:
             available = ", ".join(self.names()) or "none"
@@ -289,22 +295,20 @@ class Resources:
             self._cache.built[key] = value
             return value
 
+    def close_scope(self) -> None:
+        """Close this view's investigation-scoped resources in the background, beside its
+        plan (:func:`cad_core.run.closing.close_scope`); :meth:`close` waits for that.
+
+        They leave the cache at once, so a later ask builds afresh."""
+        if self.run.investigation:
+            close_scope(self._cache, self.run.investigation, self.log)
+
     def close(self) -> None:
         """Close every built resource that can be closed; errors are logged, not raised.
 
-        Prefetches not yet started are cancelled and those in flight waited for first."""
-        prefetcher, self._cache.prefetcher = self._cache.prefetcher, None
-        if prefetcher is not None:
-            prefetcher.close()
-        self._cache.held.clear()
-        for (name, _scope), value in reversed(list(self._cache.built.items())):
-            closer = getattr(value, "close", None)
-            if callable(closer):
-                try:
-                    closer()
-                except Exception as error:  # a cleanup failure must not fail the run
-                    self.log.warning("closing resource %s failed: %s", name, error)
-        self._cache.built.clear()
+        Prefetches not yet started are cancelled and those in flight waited for first, then
+        the closes :meth:`close_scope` started (:func:`cad_core.run.closing.close_all`)."""
+        close_all(self._cache, self.log)
 
 
 @attrs.define

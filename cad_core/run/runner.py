@@ -24,7 +24,7 @@ from cad_core.plan.engine.gates import OnFailure
 from cad_core.plan.engine.report import ActionOutcome, Status
 from cad_core.plan.engine.retry import Deadline
 from cad_core.plan.notes import Notes
-from cad_core.plugins.registrations import InvestigationResult
+from cad_core.plugins.registrations import Investigation, InvestigationResult
 from cad_core.plugins.registry import Registry
 from cad_core.run.context import ExecutionContext, InvestigationContext, Resources
 from cad_core.run.locks import Fence, LockError, RunLocks, lock_keys
@@ -171,7 +171,16 @@ class Run:
     # -- investigations --------------------------------------------------------
 
     def investigate(self, entry: ChainEntry, rec: InvestigationRecord) -> InvestigationResult:
+        """Run the investigation, retrying transient failures; once it is over, its own
+        resources (its remediation) close in the background, beside its plan or CAD's
+        escalation, never between two attempts."""
         inv = self.registry.investigation(entry.name)
+        try:
+            return self._attempts(inv, rec)
+        finally:
+            self.resources.scoped(inv.name).close_scope()
+
+    def _attempts(self, inv: Investigation, rec: InvestigationRecord) -> InvestigationResult:
         self.notebooks.append(Notes(inv.name))
         delay = self.settings.investigation_delay
         while True:
