@@ -238,7 +238,8 @@ class Resource:
     ``resources.run`` (a :class:`~cad_core.run.context.RunInfo`). If the built object has a
     ``close()`` method it is called when the run ends. ``scope="investigation"`` builds it
     once per investigation instead of once per run (``resources.run.investigation`` then
-    names the investigation that asked).
+    names the investigation that asked) and closes it once that investigation has returned,
+    beside its plan (docs/resources.md#when-resources-close).
 
     ``needs`` names the resources the factory asks for, so a prefetch builds those first
     and builds independent ones side by side. ``before_alert=True`` promises that the

@@ -1,5 +1,4 @@
-"""Closing what a run built: one investigation's own resources beside its plan, the rest
-at the end of the run.
+"""Closing what a run built: an investigation's own resources beside its plan, the rest last.
 
 A ``scope="investigation"`` resource (``kube``: a backplane remediation, a service
 account with RBAC on the customer's cluster) is the investigation's alone. Once the
