@@ -65,12 +65,18 @@ def _plugin(
     main: Callable[[Any], InvestigationResult],
     note: Callable[[Any], None],
     resources: list[Resource],
+    note_uses: tuple[str, ...] = (),
 ) -> Any:
     return inline_plugin(
         "closing-world",
         cad_alert_sources=lambda: [AlertSource(name="test-webhook", parse=_parse)],
         cad_action_executors=lambda: [
-            ActionExecutor(name="notes", action_types=("incident_note",), execute=_note(note)),
+            ActionExecutor(
+                name="notes",
+                action_types=("incident_note",),
+                execute=_note(note),
+                resources=note_uses,
+            ),
             ActionExecutor(
                 name="pager",
                 action_types=("escalate_incident", "incident_title"),
@@ -141,6 +147,36 @@ def test_the_investigations_access_closes_beside_its_plan_and_a_later_ask_builds
     assert seen["investigation"] != seen["executor"]
     assert all(access.closed.is_set() for access in made)  # nothing left open
     assert trace.count(f"closed {made[0].name}") == 1
+
+
+def test_what_the_plans_executors_declare_stays_open_for_the_plan(run_main: Any) -> None:
+    trace: list[str] = []
+    made: list[Access] = []
+    seen: dict[str, Any] = {}
+
+    def kube(_resources: Any) -> Access:
+        made.append(Access(trace))
+        return made[-1]
+
+    def main(ctx: Any) -> InvestigationResult:
+        seen["investigation"] = ctx.resource("reader").use()
+        ctx.resource("other")
+        return InvestigationResult([IncidentNote(content="found")])
+
+    def note(ctx: Any) -> None:
+        seen["other closed beside the plan"] = made[1].closed.wait(WAIT_S)
+        seen["executor"] = ctx.resource("reader").use()  # the investigation's own, still open
+
+    resources = [
+        Resource("kube", kube, scope="investigation"),
+        Resource("reader", lambda r: r.get("kube"), scope="investigation", needs=("kube",)),
+        Resource("other", kube, scope="investigation"),
+    ]
+    record = run_main(_plugin(main, note, resources, note_uses=("reader",)))
+    assert record.outcome == "succeeded", record.errors
+    assert seen["other closed beside the plan"]
+    assert seen["investigation"] == seen["executor"] and len(made) == 2
+    assert all(access.closed.is_set() for access in made)  # the kept one when the run ended
 
 
 def test_a_retried_investigation_keeps_its_access_between_attempts(run_main: Any) -> None:

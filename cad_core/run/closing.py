@@ -15,16 +15,17 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from concurrent.futures import Future, wait
 from typing import TYPE_CHECKING
 
 from cad_core.run.shutdown import shielded
 
 if TYPE_CHECKING:
-    from cad_core.run.context import _Cache
+    from cad_core.run.context import Resources, _Cache
 
 Built = tuple[str, object]  # a resource's name and its value
+Key = tuple[str, str]  # a resource's name and its investigation (the cache's key)
 
 
 def close_values(values: Iterable[Built], log: logging.Logger) -> None:
@@ -85,10 +86,23 @@ class ScopeClosing:
         close_values(self._take(), self.log)
 
 
-def close_scope(cache: _Cache, scope: str, log: logging.Logger) -> None:
-    """Take the investigation ``scope``'s resources out of ``cache`` and close them in the
-    background, once the reads ahead still in flight for it have finished (none starts
-    any more). A failure kept for an asker goes too: a later ask builds afresh."""
+def with_needs(view: Resources, names: Iterable[str]) -> set[str]:
+    """``names`` and everything they need, as far as they are provided."""
+    found: set[str] = set()
+    todo = [name for name in names if view.has(name)]
+    while todo:
+        name = todo.pop()
+        if name not in found:
+            found.add(name)
+            todo.extend(view.needs_of(name))
+    return found
+
+
+def close_scope(cache: _Cache, scope: str, log: logging.Logger, kept: Collection[Key] = ()) -> None:
+    """Take the investigation ``scope``'s resources (but ``kept``) out of ``cache`` and
+    close them in the background, once the reads ahead still in flight for it have
+    finished (none starts any more). A failure kept for an asker goes too: a later ask
+    builds afresh."""
     closing = ScopeClosing(scope, log)
     with shielded():  # a SIGTERM waits: a value taken out of the cache must reach closing
         with cache.guard:
@@ -96,7 +110,7 @@ def close_scope(cache: _Cache, scope: str, log: logging.Logger) -> None:
             prefetcher = cache.prefetcher
         in_flight = prefetcher.end_scope(scope) if prefetcher is not None else []
         with cache.guard:  # list(): builds in other threads may add entries meanwhile
-            keys = [key for key in list(cache.built) if key[1] == scope]
+            keys = [key for key in list(cache.built) if key[1] == scope and key not in kept]
             closing.add([(key[0], cache.built.pop(key)) for key in reversed(keys)], in_flight)
             for key in [key for key in list(cache.held) if key[1] == scope]:
                 cache.held.pop(key, None)

@@ -15,7 +15,7 @@ import attrs
 from cad_core.errors import BadInputError, ResourceError
 from cad_core.plan.notes import Notes
 from cad_core.plan.view import PlanView
-from cad_core.run.closing import ScopeClosing, close_all, close_scope
+from cad_core.run.closing import ScopeClosing, close_all, close_scope, with_needs
 from cad_core.run.overlap import DEFAULT_WORKERS, Prefetcher, concurrently
 
 if TYPE_CHECKING:
@@ -295,13 +295,15 @@ class Resources:
             self._cache.built[key] = value
             return value
 
-    def close_scope(self) -> None:
+    def close_scope(self, keep: Iterable[str] = ()) -> None:
         """Close this view's investigation-scoped resources in the background, beside its
         plan (:func:`cad_core.run.closing.close_scope`); :meth:`close` waits for that.
 
-        They leave the cache at once, so a later ask builds afresh."""
+        They leave the cache at once, so a later ask builds afresh; ``keep`` (what the
+        plan's executors declare) and what it needs stay until the run ends."""
         if self.run.investigation:
-            close_scope(self._cache, self.run.investigation, self.log)
+            kept = {self._key(name) for name in with_needs(self, keep)}
+            close_scope(self._cache, self.run.investigation, self.log, kept)
 
     def close(self) -> None:
         """Close every built resource that can be closed; errors are logged, not raised.

@@ -173,12 +173,24 @@ class Run:
     def investigate(self, entry: ChainEntry, rec: InvestigationRecord) -> InvestigationResult:
         """Run the investigation, retrying transient failures; once it is over, its own
         resources (its remediation) close in the background, beside its plan or CAD's
-        escalation, never between two attempts."""
+        escalation, never between two attempts; those its plan's executors declare stay."""
         inv = self.registry.investigation(entry.name)
+        result: InvestigationResult | None = None
         try:
-            return self._attempts(inv, rec)
+            result = self._attempts(inv, rec)
+            return result
         finally:
-            self.resources.scoped(inv.name).close_scope()
+            keep = self._executor_resources(result.actions) if result else ()
+            self.resources.scoped(inv.name).close_scope(keep)
+
+    def _executor_resources(self, actions: Sequence[Action]) -> set[str]:
+        """The resources the plan's executors declare they ask for (``resources=``)."""
+        names: set[str] = set()
+        for action in actions:
+            with contextlib.suppress(CadError):  # a plan checked already: none is unknown
+                executor = self.registry.executor(action.type_id, self.engine.selection)
+                names.update(executor.resources)
+        return names
 
     def _attempts(self, inv: Investigation, rec: InvestigationRecord) -> InvestigationResult:
         self.notebooks.append(Notes(inv.name))
