@@ -24,9 +24,10 @@ fall into phases, and each phase's levels come from a declaration, not from coun
 * **closing**: an investigation that opened an investigation-scoped resource (``kube``:
   a backplane remediation) closes it once it has returned, beside its plan
   (cad_core/run/closing.py), so it ends at max(its plan's end, its own reads' end + 1).
-  A phase of its own (one level at the end of the run) only when such a resource was
-  opened again after its investigation returned (an executor asked for it), since that
-  one is closed when the run ends.
+  A phase of its own (one level at the end of the run) only when such a resource is
+  kept for the plan (an executor declares it, ``ActionExecutor.resources``) or was opened
+  again after its investigation returned (an executor asked without declaring it), since
+  those close when the run ends.
 """
 
 from __future__ import annotations
@@ -189,7 +190,7 @@ def dependency_bound(
 
     end = parts["alert"]
     first_end: int | None = None  # cluster-touching declarations start once the first ends
-    reopened = False
+    closes_last = False  # a scoped resource open until the run's end
     for name, start_ms, end_ms in _first_windows(ran):
         inside = [e for e in log if start_ms <= e["start_ms"] <= end_ms]
         # What it built on demand (no ran investigation declares it: a declared one being
@@ -201,7 +202,7 @@ def dependency_bound(
         used |= {n if providers[n].scope == "run" else f"{n}@{name}" for n in mine}
         used = {k for k in used if k in probe.requests and ("@" not in k or k.endswith(f"@{name}"))}
         scoped = [k for k in used if "@" in k]
-        reopened |= _opened_after(log, probe, scoped, end_ms)
+        closes_last |= _opened_after(log, probe, scoped, end_ms)
         own = critical_path([e for e in inside if identity(e) not in owner]).round_trips
         for key in sorted(used):  # a declared scoped one starts when the first entry ends
             early = first_end is not None and key.partition("@")[0] in mine
@@ -212,8 +213,10 @@ def dependency_bound(
             # The infrastructure guard reads its resource before the plan runs.
             ready = max(ready, built(INFRA, ready + own) - own)
         plan = plan_levels(outcomes, wrote)
+        kept = _kept_for_plan(outcomes, scoped)  # its executors declare them: open to the end
+        closes_last |= bool(kept)
         # Its own resources close beside its plan: one level after its reads at least.
-        closing = 1 if scoped and probe.closing else 0
+        closing = 1 if set(scoped) - kept and probe.closing else 0
         parts[name] = ready + own + max(plan, closing) - end
         parts[f"{name}: resources"], parts[f"{name}: reads"] = ready - end, own
         parts[f"{name}: plan"] = plan
@@ -224,9 +227,19 @@ def dependency_bound(
     escalation = plan_levels([o for o in record.actions if not o.investigation], wrote)
     if escalation:
         parts["escalation"] = escalation
-    if reopened and probe.closing:  # opened again by an executor: closed as the run ends
+    if closes_last and probe.closing:  # kept for, or opened again by, an executor
         parts["closing"] = 1
     return Bound(end + escalation + parts.get("closing", 0), parts)
+
+
+def _kept_for_plan(outcomes: Sequence[Any], scoped: Sequence[str]) -> set[str]:
+    """The scoped keys the plan's executors declare they ask for (``resources=``): the
+    runner keeps those open for the plan, so they close when the run ends."""
+    executors = {e.name: e for e in get_registry().executors()}
+    declared = {
+        n for o in outcomes if o.executor in executors for n in executors[o.executor].resources
+    }
+    return {key for key in scoped if key.partition("@")[0] in declared}
 
 
 def _opened_after(

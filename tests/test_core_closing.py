@@ -11,6 +11,7 @@ import json
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -66,6 +67,7 @@ def _plugin(
     note: Callable[[Any], None],
     resources: list[Resource],
     note_uses: tuple[str, ...] = (),
+    prefetch: tuple[str, ...] = (),
 ) -> Any:
     return inline_plugin(
         "closing-world",
@@ -84,7 +86,7 @@ def _plugin(
             ),
         ],
         cad_resources=lambda: resources,
-        cad_investigations=lambda: [Investigation("main", main, prefetch=("pull",))],
+        cad_investigations=lambda: [Investigation("main", main, prefetch=prefetch)],
     )
 
 
@@ -202,7 +204,7 @@ def test_a_retried_investigation_keeps_its_access_between_attempts(run_main: Any
     assert trace == [f"closed {made[0].name}"]
 
 
-def test_a_read_ahead_still_in_flight_is_waited_for_before_its_access_closes(
+def test_a_read_ahead_still_in_flight_is_waited_for_and_never_handed_out(
     run_main: Any,
 ) -> None:
     trace: list[str] = []
@@ -214,26 +216,35 @@ def test_a_read_ahead_still_in_flight_is_waited_for_before_its_access_closes(
         made.append(Access(trace))
         return made[-1]
 
-    def pull(resources: Any) -> str:
+    def wrapper(resources: Any) -> SimpleNamespace:
         access = resources.get("kube")
-        reading.set()
-        release.wait(WAIT_S)  # still reading when the investigation returns
-        seen["open while read"] = not access.closed.is_set()
-        return access.use()
+        if len(made) == 1:  # the read ahead: still reading when the investigation returns
+            reading.set()
+            release.wait(WAIT_S)
+            seen["open while read"] = not access.closed.is_set()
+        return SimpleNamespace(use=access.use)  # holds the access, as a client on kube would
 
     def main(ctx: Any) -> InvestigationResult:
         assert reading.wait(WAIT_S)  # its read ahead holds the access; main never asks
         return InvestigationResult([IncidentNote(content="found")])
 
-    def note(_ctx: Any) -> None:
+    def note(ctx: Any) -> None:
         seen["closed before the read ended"] = made[0].closed.is_set()
         release.set()
+        # The read ahead finishes after its investigation's resources were taken: what it
+        # built may hold the closed access, so an ask gets one built afresh.
+        seen["executor"] = ctx.resource("wrapper").use()
 
     resources = [
         Resource("kube", kube, scope="investigation"),
-        Resource("pull", pull, scope="investigation", needs=("kube",)),
+        Resource("wrapper", wrapper, scope="investigation", needs=("kube",)),
     ]
-    record = run_main(_plugin(main, note, resources))
+    record = run_main(_plugin(main, note, resources, prefetch=("wrapper",)))
     assert record.outcome == "succeeded", record.errors
-    assert seen == {"closed before the read ended": False, "open while read": True}
-    assert len(made) == 1 and made[0].closed.is_set()
+    assert seen == {
+        "closed before the read ended": False,
+        "open while read": True,
+        "executor": made[1].name,
+    }
+    assert len(made) == 2 and all(access.closed.is_set() for access in made)
+    assert trace.count(f"closed {made[0].name}") == 1

@@ -110,11 +110,24 @@ def close_scope(cache: _Cache, scope: str, log: logging.Logger, kept: Collection
             prefetcher = cache.prefetcher
         in_flight = prefetcher.end_scope(scope) if prefetcher is not None else []
         with cache.guard:  # list(): builds in other threads may add entries meanwhile
+            cache.generations[scope] = cache.generations.get(scope, 0) + 1  # see keep_built
             keys = [key for key in list(cache.built) if key[1] == scope and key not in kept]
             closing.add([(key[0], cache.built.pop(key)) for key in reversed(keys)], in_flight)
             for key in [key for key in list(cache.held) if key[1] == scope]:
                 cache.held.pop(key, None)
         closing.start()
+
+
+def keep_built(cache: _Cache, key: Key, value: object, generation: int) -> None:
+    """Cache a finished build, unless its investigation's resources were taken while it
+    was under way (a read ahead): it may hold one of them, so it is closed with them
+    instead, never handed out again."""
+    with cache.guard:
+        if not key[1] or cache.generations.get(key[1], 0) == generation:
+            cache.built[key] = value
+            return
+        closing = next(c for c in reversed(cache.closings) if c.scope == key[1])
+    closing.add([(key[0], value)], [])
 
 
 def close_all(cache: _Cache, log: logging.Logger) -> None:

@@ -15,7 +15,7 @@ import attrs
 from cad_core.errors import BadInputError, ResourceError
 from cad_core.plan.notes import Notes
 from cad_core.plan.view import PlanView
-from cad_core.run.closing import ScopeClosing, close_all, close_scope, with_needs
+from cad_core.run.closing import ScopeClosing, close_all, close_scope, keep_built, with_needs
 from cad_core.run.overlap import DEFAULT_WORKERS, Prefetcher, concurrently
 
 if TYPE_CHECKING:
@@ -91,6 +91,7 @@ class _Cache:
         self.workers = workers
         self.prefetcher: Prefetcher | None = None
         self.closings: list[ScopeClosing] = []  # investigations' resources closed early
+        self.generations: dict[str, int] = {}  # per investigation: times its resources went
 
 
 _MISSING = object()
@@ -273,26 +274,28 @@ class Resources:
         if name in stack:
             raise BadInputError(f"resources depend on each other in a loop: {' -> '.join(stack)}")
         with self._lock_for(key):
-            if key in self._cache.built:
-                return self._cache.built[key]
+            value = self._cache.built.get(key, _MISSING)
+            if value is not _MISSING:
+                return value
             held = self._cache.held.pop(key, None)
             if held is not None:
                 if ahead:  # not this builder's to take
                     self._cache.held[key] = held
                 raise held
             stack.append(name)
+            generation = self._cache.generations.get(key[1], 0)
             try:
                 value = provider.factory(self)
             except Exception as error:
                 failure = error if isinstance(error, ResourceError) else ResourceError(name, error)
-                if ahead:
+                if ahead and generation == self._cache.generations.get(key[1], 0):
                     self._cache.held[key] = failure
                 if failure is error:
                     raise
                 raise failure from error
             finally:
                 stack.pop()
-            self._cache.built[key] = value
+            keep_built(self._cache, key, value, generation)
             return value
 
     def close_scope(self, keep: Iterable[str] = ()) -> None:
