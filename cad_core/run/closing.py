@@ -4,11 +4,12 @@ A ``scope="investigation"`` resource (``kube``: a backplane remediation, a servi
 account with RBAC on the customer's cluster) is the investigation's alone. Once the
 investigation has returned (after its retries) nothing of it needs the resource any
 more, so its deletion need not wait for the plan: it runs in a background thread while
-the plan is carried out, as upstream deletes the remediation when the investigation
-returns. The entries leave the run's cache before the plan starts, so an executor that
-asks for one afterwards builds it afresh (closed at the end of the run) and no request
-ever goes out through a closed one. The run's end waits for every such close
-(:meth:`ScopeClosing.finish`), also after SIGTERM.
+the plan is carried out (upstream deletes it after the plan: docs/upstream.md). The
+entries leave the run's cache before the plan starts, so an executor that asks for one
+afterwards builds it afresh (closed at the end of the run), unless it declares it
+(``ActionExecutor.resources``: then it stays), and no request ever goes out through a
+closed one. The run's end waits for every such close (:meth:`ScopeClosing.finish`),
+also after SIGTERM.
 """
 
 from __future__ import annotations
