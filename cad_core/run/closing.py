@@ -124,10 +124,11 @@ def keep_built(cache: _Cache, key: Key, value: object, generation: int) -> None:
     was under way (a read ahead): it may hold one of them, so it is closed with them
     instead, never handed out again."""
     with cache.guard:
-        if not key[1] or cache.generations.get(key[1], 0) == generation:
+        taken = bool(key[1]) and cache.generations.get(key[1], 0) != generation
+        closing = next((c for c in reversed(cache.closings) if c.scope == key[1]), None)
+        if not taken or closing is None:  # (none: the run's end closes what is cached)
             cache.built[key] = value
             return
-        closing = next(c for c in reversed(cache.closings) if c.scope == key[1])
     closing.add([(key[0], value)], [])
 
 

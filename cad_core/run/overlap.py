@@ -120,8 +120,8 @@ class Prefetcher:
         with self._lock:
             self._closed_scopes.add(scope)
             for key in [k for k in self._waiting if k[1] == scope]:
-                del self._waiting[key]
-                self._state[key] = "failed"  # left for an asker to build, as after a failure
+                if self._waiting.pop(key, None) is not None:  # (a recursion may settle it)
+                    self._settle(key, False)  # left for an asker, as after a failure
             return [f for k, f in self._futures.items() if k[1] == scope and not f.done()]
 
     def close(self) -> None:

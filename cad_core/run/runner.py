@@ -180,7 +180,7 @@ class Run:
             result = self._attempts(inv, rec)
             return result
         finally:
-            keep = self._executor_resources(result.actions) if result else ()
+            keep = self._executor_resources(result.actions) if result is not None else ()
             self.resources.scoped(inv.name).close_scope(keep)
 
     def _executor_resources(self, actions: Sequence[Action]) -> set[str]:
