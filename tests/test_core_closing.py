@@ -248,3 +248,39 @@ def test_a_read_ahead_still_in_flight_is_waited_for_and_never_handed_out(
     }
     assert len(made) == 2 and all(access.closed.is_set() for access in made)
     assert trace.count(f"closed {made[0].name}") == 1
+
+
+def test_an_ended_investigation_starts_no_more_reads_ahead_and_its_run_ones_stay() -> None:
+    from cad_core.run.context import Resources, RunInfo
+
+    trace: list[str] = []
+    started, release = threading.Event(), threading.Event()
+    built: list[str] = []
+
+    def slow(resources: Resources) -> Access:
+        started.set()
+        release.wait(WAIT_S)
+        built.append("slow")
+        return Access(trace)
+
+    def after(resources: Resources) -> str:
+        built.append("after")  # waits for slow; must never start once main is over
+        return str(resources.get("slow").use())
+
+    providers = {
+        "slow": Resource("slow", slow, scope="investigation"),
+        "after": Resource("after", after, scope="investigation", needs=("slow",)),
+        "shared": Resource("shared", lambda _r: Access(trace)),
+    }
+    run = Resources(providers, run=RunInfo("incident", cluster_id="c1"), workers=2)
+    shared = run.get("shared")
+    main = run.scoped("main")
+    main.prefetch(["after"])
+    assert started.wait(WAIT_S)
+    main.close_scope()  # "slow" is still being read ahead; "after" waits for it
+    release.set()
+    run.close()
+    assert built == ["slow"]  # its build ended, then nothing more started for main
+    assert not main.is_built("after") and not main.is_built("slow")
+    assert len(trace) == 2 and len(set(trace)) == 2  # slow's (built late) and shared's, once
+    assert shared.closed.is_set()
