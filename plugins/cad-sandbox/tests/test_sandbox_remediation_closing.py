@@ -59,6 +59,17 @@ def test_the_remediation_is_deleted_beside_the_plan_not_after_it() -> None:
 
 
 @pytest.mark.usefixtures("fast_scenario_runs")
+def test_a_dry_run_closes_the_remediation_beside_its_plan_too() -> None:
+    bundled(CERTIFICATES)
+    result = run_scenario(CERTIFICATES, dry_run=True, latency_ms=20)
+    assert result.exit_code == 0
+    log = result.requests
+    [_opened], [deleted] = remediation_calls(log, "POST"), remediation_calls(log, "DELETE")
+    assert all(e["end_ms"] <= deleted["start_ms"] for e in through_a_remediation(log))
+    assert log[-1]["path"] != REMEDIATION  # the plan's checks read on beside the close
+
+
+@pytest.mark.usefixtures("fast_scenario_runs")
 def test_an_executor_that_declares_the_resource_keeps_the_remediation_for_the_plan() -> None:
     # restartcontrolplane's executor updates the HostedCluster through the management
     # cluster (ActionExecutor(resources=("management_cluster",))): its investigation's
