@@ -21,8 +21,13 @@ fall into phases, and each phase's levels come from a declaration, not from coun
   idempotency check (``already_applied``) one level before each attempt, except the first
   when the executor's ``warm_up`` reads that state as the plan starts (then the check's
   read is a level beside the plan's other first reads).
-* **closing**: one level when an investigation-scoped resource was opened (deleting the
-  backplane remediation at the end of the run).
+* **closing**: an investigation that opened an investigation-scoped resource (``kube``:
+  a backplane remediation) closes it once it has returned, beside its plan
+  (cad_core/run/closing.py), so it ends at max(its plan's end, its own reads' end + 1).
+  A phase of its own (one level at the end of the run) only when such a resource is
+  kept for the plan (an executor declares it, ``ActionExecutor.resources``) or was opened
+  again after its investigation returned (an executor asked without declaring it), since
+  those close when the run ends.
 """
 
 from __future__ import annotations
@@ -185,7 +190,7 @@ def dependency_bound(
 
     end = parts["alert"]
     first_end: int | None = None  # cluster-touching declarations start once the first ends
-    scoped_used = False
+    closes_last = False  # a scoped resource open until the run's end
     for name, start_ms, end_ms in _first_windows(ran):
         inside = [e for e in log if start_ms <= e["start_ms"] <= end_ms]
         # What it built on demand (no ran investigation declares it: a declared one being
@@ -196,7 +201,8 @@ def dependency_bound(
         mine = _closure(providers, _declared(name))
         used |= {n if providers[n].scope == "run" else f"{n}@{name}" for n in mine}
         used = {k for k in used if k in probe.requests and ("@" not in k or k.endswith(f"@{name}"))}
-        scoped_used |= any("@" in k for k in used)
+        scoped = [k for k in used if "@" in k]
+        closes_last |= _opened_after(log, probe, scoped, end_ms)
         own = critical_path([e for e in inside if identity(e) not in owner]).round_trips
         for key in sorted(used):  # a declared scoped one starts when the first entry ends
             early = first_end is not None and key.partition("@")[0] in mine
@@ -207,17 +213,42 @@ def dependency_bound(
             # The infrastructure guard reads its resource before the plan runs.
             ready = max(ready, built(INFRA, ready + own) - own)
         plan = plan_levels(outcomes, wrote)
-        parts[name] = ready + own + plan - end
+        kept = _kept_for_plan(outcomes, scoped)  # its executors declare them: open to the end
+        closes_last |= bool(kept)
+        # Its own resources close beside its plan: one level after its reads at least.
+        closing = 1 if set(scoped) - kept and probe.closing else 0
+        parts[name] = ready + own + max(plan, closing) - end
         parts[f"{name}: resources"], parts[f"{name}: reads"] = ready - end, own
         parts[f"{name}: plan"] = plan
+        if closing:
+            parts[f"{name}: closing"] = closing
         first_end = end + parts[name] if first_end is None else first_end
-        end = ready + own + plan
+        end += parts[name]
     escalation = plan_levels([o for o in record.actions if not o.investigation], wrote)
     if escalation:
         parts["escalation"] = escalation
-    if scoped_used and probe.closing:
+    if closes_last and probe.closing:  # kept for, or opened again by, an executor
         parts["closing"] = 1
     return Bound(end + escalation + parts.get("closing", 0), parts)
+
+
+def _kept_for_plan(outcomes: Sequence[Any], scoped: Sequence[str]) -> set[str]:
+    """The scoped keys the plan's executors declare they ask for (``resources=``): the
+    runner keeps those open for the plan, so they close when the run ends."""
+    executors = {e.name: e for e in get_registry().executors()}
+    declared = {
+        n for o in outcomes if o.executor in executors for n in executors[o.executor].resources
+    }
+    return {key for key in scoped if key.partition("@")[0] in declared}
+
+
+def _opened_after(
+    log: Sequence[Mapping[str, Any]], probe: Probe, keys: Sequence[str], after_ms: float
+) -> bool:
+    """Whether a build of ``keys`` (an investigation's own resources) was made again after
+    its investigation returned: an executor of its plan asked for one afresh."""
+    made = {request for key in keys for request in probe.requests.get(key, ())}
+    return any(e["start_ms"] > after_ms and identity(e) in made for e in log)
 
 
 def _owners(probe: Probe) -> dict[Identity, str]:

@@ -143,6 +143,8 @@ def phases(parts: dict[str, int]) -> str:
             continue
         split = [parts.get(f"{name}: {part}") for part in ("resources", "reads", "plan")]
         detail = "+".join(str(n) for n in split) if None not in split else ""
+        if f"{name}: closing" in parts:  # its remediation closes beside the plan
+            detail += f", closing {parts[f'{name}: closing']} beside the plan"
         shown.append(f"{name} {levels}" + (f" ({detail})" if detail else ""))
     return ", ".join(shown)
 

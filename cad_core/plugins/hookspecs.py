@@ -129,7 +129,8 @@ def cad_resources() -> Iterable[Resource]:  # type: ignore[empty-body]
 
     A factory receives the run's :class:`~cad_core.run.context.Resources` and may ask it for
     other resources; the result is cached for the run, a failure is not (a retry builds
-    it again). Objects with ``close()`` are closed when the run ends. ``needs`` names the
+    it again). Objects with ``close()`` are closed when the run ends, or beside the plan
+    once the investigation has returned for ``scope="investigation"``. ``needs`` names the
     resources a factory asks for, so reads ahead build them first (docs/resources.md).
 
     Example::

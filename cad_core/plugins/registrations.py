@@ -155,6 +155,9 @@ class ActionExecutor(Generic[ActionT]):
     plan when the plan starts, side by side, so the state ``already_applied`` will check
     is read while earlier actions run (cad-pagerduty reads the incident and its notes
     while limited support is being set); its errors are ignored, the check reads again.
+    ``resources`` names the resources its callables ask for (``ctx.resource``): one
+    scoped to the investigation (``management_cluster``) then stays open for the plan of
+    an investigation that plans one of its actions, instead of closing beside it.
     """
 
     name: str = attrs.field(converter=normalise_name)
@@ -170,6 +173,7 @@ class ActionExecutor(Generic[ActionT]):
     warm_up: Callable[[ActionT, ExecutionContext], object] | None = attrs.field(
         default=None, validator=_optional_callable
     )
+    resources: tuple[str, ...] = attrs.field(default=(), converter=_names)
 
     @action_types.validator
     def _at_least_one(self, _attribute: attrs.Attribute[Any], value: tuple[str, ...]) -> None:
@@ -238,7 +242,8 @@ class Resource:
     ``resources.run`` (a :class:`~cad_core.run.context.RunInfo`). If the built object has a
     ``close()`` method it is called when the run ends. ``scope="investigation"`` builds it
     once per investigation instead of once per run (``resources.run.investigation`` then
-    names the investigation that asked).
+    names the investigation that asked) and closes it once that investigation has returned,
+    beside its plan (docs/resources.md#when-resources-close).
 
     ``needs`` names the resources the factory asks for, so a prefetch builds those first
     and builds independent ones side by side. ``before_alert=True`` promises that the

@@ -15,6 +15,7 @@ import attrs
 from cad_core.errors import BadInputError, ResourceError
 from cad_core.plan.notes import Notes
 from cad_core.plan.view import PlanView
+from cad_core.run.closing import ScopeClosing, close_all, close_scope, keep_built, with_needs
 from cad_core.run.overlap import DEFAULT_WORKERS, Prefetcher, concurrently
 
 if TYPE_CHECKING:
@@ -89,6 +90,11 @@ class _Cache:
         self.building = threading.local()
         self.workers = workers
         self.prefetcher: Prefetcher | None = None
+        self.closings: list[ScopeClosing] = []  # investigations' resources closed early
+        self.generations: dict[str, int] = {}  # per investigation: times its resources went
+
+
+_MISSING = object()
 
 
 class Resources:
@@ -255,8 +261,9 @@ class Resources:
 
     def _get(self, name: str, *, ahead: bool) -> Any:
         key = self._key(name)
-        if key in self._cache.built:
-            return self._cache.built[key]
+        value = self._cache.built.get(key, _MISSING)  # one look: a scope may be closing
+        if value is not _MISSING:
+            return value
         provider = self._providers.get(name)
         if provider is None:
             available = ", ".join(self.names()) or "none"
@@ -267,44 +274,46 @@ class Resources:
         if name in stack:
             raise BadInputError(f"resources depend on each other in a loop: {' -> '.join(stack)}")
         with self._lock_for(key):
-            if key in self._cache.built:
-                return self._cache.built[key]
+            value = self._cache.built.get(key, _MISSING)
+            if value is not _MISSING:
+                return value
             held = self._cache.held.pop(key, None)
             if held is not None:
                 if ahead:  # not this builder's to take
                     self._cache.held[key] = held
                 raise held
             stack.append(name)
+            generation = self._cache.generations.get(key[1], 0)
             try:
                 value = provider.factory(self)
             except Exception as error:
                 failure = error if isinstance(error, ResourceError) else ResourceError(name, error)
-                if ahead:
+                if ahead and generation == self._cache.generations.get(key[1], 0):
                     self._cache.held[key] = failure
                 if failure is error:
                     raise
                 raise failure from error
             finally:
                 stack.pop()
-            self._cache.built[key] = value
+            keep_built(self._cache, key, value, generation)
             return value
+
+    def close_scope(self, keep: Iterable[str] = ()) -> None:
+        """Close this view's investigation-scoped resources in the background, beside its
+        plan (:func:`cad_core.run.closing.close_scope`); :meth:`close` waits for that.
+
+        They leave the cache at once, so a later ask builds afresh; ``keep`` (what the
+        plan's executors declare) and what it needs stay until the run ends."""
+        if self.run.investigation:
+            kept = {self._key(name) for name in with_needs(self, keep)}
+            close_scope(self._cache, self.run.investigation, self.log, kept)
 
     def close(self) -> None:
         """Close every built resource that can be closed; errors are logged, not raised.
 
-        Prefetches not yet started are cancelled and those in flight waited for first."""
-        prefetcher, self._cache.prefetcher = self._cache.prefetcher, None
-        if prefetcher is not None:
-            prefetcher.close()
-        self._cache.held.clear()
-        for (name, _scope), value in reversed(list(self._cache.built.items())):
-            closer = getattr(value, "close", None)
-            if callable(closer):
-                try:
-                    closer()
-                except Exception as error:  # a cleanup failure must not fail the run
-                    self.log.warning("closing resource %s failed: %s", name, error)
-        self._cache.built.clear()
+        Prefetches not yet started are cancelled and those in flight waited for first, then
+        the closes :meth:`close_scope` started (:func:`cad_core.run.closing.close_all`)."""
+        close_all(self._cache, self.log)
 
 
 @attrs.define

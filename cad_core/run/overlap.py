@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -58,7 +58,9 @@ class Prefetcher:
         self._lock = threading.Lock()
         self._state: dict[Key, str] = {}  # waiting | running | done | failed
         self._waiting: dict[Key, tuple[Resources, str, set[Key]]] = {}
+        self._futures: dict[Key, Future[None]] = {}
         self._closed = False
+        self._closed_scopes: set[str] = set()  # investigations whose resources are closed
 
     def start(self, view: Resources, names: Iterable[str]) -> None:
         """Start building ``names`` (and what they need) through ``view``; never raises."""
@@ -70,7 +72,7 @@ class Prefetcher:
 
     def _schedule(self, view: Resources, name: str) -> None:
         key = view.key_of(name)
-        if key in self._state or view.is_built(name):
+        if key in self._state or key[1] in self._closed_scopes or view.is_built(name):
             return
         # A need built since (on demand, even after a failed try ahead) is satisfied.
         needs = {view.key_of(n) for n in view.needs_of(name) if not view.is_built(n)}
@@ -86,12 +88,14 @@ class Prefetcher:
 
     def _submit(self, key: Key, view: Resources, name: str) -> None:
         self._state[key] = "running"
-        self._pool.submit(self._build, key, view, name)
+        self._futures[key] = self._pool.submit(self._build, key, view, name)
 
     def _build(self, key: Key, view: Resources, name: str) -> None:
         ok = False
         try:
-            ok = view.build_ahead(name)
+            # A build for an investigation already over would open what nobody uses (no
+            # lock: one that starts just before the scope ends is waited for, end_scope).
+            ok = False if key[1] in self._closed_scopes else view.build_ahead(name)
         finally:  # even on a surprise, dependents must not wait forever
             with self._lock:
                 self._settle(key, ok)
@@ -109,6 +113,16 @@ class Prefetcher:
                 del self._waiting[other]
                 if not self._closed:
                     self._submit(other, view, name)
+
+    def end_scope(self, scope: str) -> list[Future[None]]:
+        """Start nothing more for the investigation ``scope``; its builds still in flight
+        (which may hold its resources, to be waited for before they are closed)."""
+        with self._lock:
+            self._closed_scopes.add(scope)
+            for key in [k for k in self._waiting if k[1] == scope]:
+                if self._waiting.pop(key, None) is not None:  # (a recursion may settle it)
+                    self._settle(key, False)  # left for an asker, as after a failure
+            return [f for k, f in self._futures.items() if k[1] == scope and not f.done()]
 
     def close(self) -> None:
         """Cancel what has not started and wait for the builds in flight."""

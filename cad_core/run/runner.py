@@ -24,7 +24,7 @@ from cad_core.plan.engine.gates import OnFailure
 from cad_core.plan.engine.report import ActionOutcome, Status
 from cad_core.plan.engine.retry import Deadline
 from cad_core.plan.notes import Notes
-from cad_core.plugins.registrations import InvestigationResult
+from cad_core.plugins.registrations import Investigation, InvestigationResult
 from cad_core.plugins.registry import Registry
 from cad_core.run.context import ExecutionContext, InvestigationContext, Resources
 from cad_core.run.locks import Fence, LockError, RunLocks, lock_keys
@@ -171,7 +171,28 @@ class Run:
     # -- investigations --------------------------------------------------------
 
     def investigate(self, entry: ChainEntry, rec: InvestigationRecord) -> InvestigationResult:
+        """Run the investigation, retrying transient failures; once it is over, its own
+        resources (its remediation) close in the background, beside its plan or CAD's
+        escalation, never between two attempts; those its plan's executors declare stay."""
         inv = self.registry.investigation(entry.name)
+        result: InvestigationResult | None = None
+        try:
+            result = self._attempts(inv, rec)
+            return result
+        finally:
+            keep = self._executor_resources(result.actions) if result is not None else ()
+            self.resources.scoped(inv.name).close_scope(keep)
+
+    def _executor_resources(self, actions: Sequence[Action]) -> set[str]:
+        """The resources the plan's executors declare they ask for (``resources=``)."""
+        names: set[str] = set()
+        for action in actions:
+            with contextlib.suppress(CadError):  # a plan checked already: none is unknown
+                executor = self.registry.executor(action.type_id, self.engine.selection)
+                names.update(executor.resources)
+        return names
+
+    def _attempts(self, inv: Investigation, rec: InvestigationRecord) -> InvestigationResult:
         self.notebooks.append(Notes(inv.name))
         delay = self.settings.investigation_delay
         while True:

@@ -88,7 +88,17 @@ class KubeClient:
         return f"KubeClient(cluster={self.cluster_id!r}, remediation={self.remediation!r})"
 
     def get(self, path: str, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        self._check_open()
         return self._api.get("/" + path.lstrip("/"), params)
+
+    def _check_open(self) -> None:
+        """Nothing goes out through a deleted remediation: its 404 would read as "no such
+        object" (the core closes an investigation's remediation beside its plan)."""
+        if self._closed:
+            raise PermanentError(
+                f"the kube API access of remediation {self.remediation!r} was closed; "
+                'ask for ctx.resource("kube") again, or declare it in ActionExecutor.resources'
+            )
 
     def list_objects(
         self,
@@ -138,6 +148,7 @@ class KubeClient:
     ) -> dict[str, Any]:
         """POST a new object; the apiserver's 409 (already exists) is raised as is."""
         path = api_path(api_version, resource, namespace=namespace)
+        self._check_open()
         return json_body(self._api.request("POST", path, json=dict(body)), f"kube API POST {path}")
 
     def replace_object(
@@ -147,6 +158,7 @@ class KubeClient:
         a 409 instead of a lost write."""
         name = str((body.get("metadata") or {}).get("name") or "")
         path = api_path(api_version, resource, namespace=namespace, name=name)
+        self._check_open()
         return json_body(self._api.request("PUT", path, json=dict(body)), f"kube API PUT {path}")
 
     @staticmethod
@@ -159,6 +171,7 @@ class KubeClient:
 
     def get_text(self, path: str, params: Mapping[str, Any] | None = None) -> str:
         """A plain-text reply: a pod's ``log``, ``/healthz``."""
+        self._check_open()
         return self._api.request("GET", "/" + path.lstrip("/"), params=params).text
 
     def close(self) -> None:

@@ -298,6 +298,9 @@ def test_kube_through_a_named_remediation_closed_at_the_end(clusters, fake, run_
     [read] = fake.calls("GET", proxied)
     assert read.query == {"limit": "1"} and read.bearer == "token-1"
     resources.close()
+    with pytest.raises(PermanentError, match="was closed"):  # nothing through a deleted one
+        kube.get("api/v1/namespaces/openshift-monitoring")
+    assert len(fake.calls("GET", proxied)) == 1
     resources.close()
     [deleted] = fake.calls("DELETE", f"/backplane/remediation/{CLASSIC}")
     assert deleted.query == {"remediationInstanceId": "rem-1"}

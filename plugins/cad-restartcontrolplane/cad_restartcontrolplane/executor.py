@@ -98,4 +98,7 @@ def registrations() -> Iterator[ActionExecutor[RestartControlPlane]]:
         already_applied=restart_requested,
         describe=describe,
         settings=("BACKPLANE_URL",),
+        # The investigation's remediation on the management cluster stays for the plan,
+        # instead of closing beside it and being opened again here.
+        resources=("management_cluster",),
     )
