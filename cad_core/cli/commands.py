@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -199,6 +198,8 @@ def emit_record(record: Any, output: str, extra: dict[str, Any] | None = None) -
     if output == "text":
         echo(redact(render_text(record)))
         return
+    import json  # not at the top: `cad --help` needs no JSON
+
     body = {**record.to_record(), **(extra or {})}
     # Redact the values before encoding: JSON or HTML escaping would hide a secret.
     as_json = json.dumps(redact_values(body), indent=2, default=str)
@@ -224,6 +225,8 @@ def plugins(verbose: bool, output: str, as_json: bool) -> None:
 
     inventory = plugin_inventory()
     if as_json or output == "json":
+        import json
+
         click.echo(json.dumps(inventory, indent=2))
     else:
         from cad_core.cli.colour import echo
