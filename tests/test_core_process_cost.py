@@ -46,6 +46,7 @@ NOT_FOR_HELP = (
     "attrs",
     "pluggy",
     "logging",
+    "cad_core.errors",
 )
 # The modules are listed before anything else is imported: json only for the answer.
 PROBE = """
