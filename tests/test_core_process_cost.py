@@ -29,18 +29,37 @@ NOT_FOR_HELP = (
     "requests",
     "prometheus_client",
     "importlib.resources",
+    "importlib.metadata",
     "backoff",
     "yaml",
+    # Issue 26: `cad --help` costs at most 1.2x `python -c "import click"`, so it imports
+    # nothing click itself does not, beyond cad_core's few modules and what click's own
+    # help output loads (textwrap; locale, through gettext). The start-up cache is read
+    # with marshal and checked with the builtin behind importlib.util.source_hash.
+    "json",
+    "zlib",
+    "binascii",
+    "hashlib",
+    "tempfile",
+    "shutil",
+    "attr",
+    "attrs",
+    "pluggy",
+    "logging",
+    "cad_core.errors",
 )
+# The modules are listed before anything else is imported: json only for the answer.
 PROBE = """
-import json, os, sys
+import os, sys
 from cad_core.cli.commands import main
 try:
     main({args!r})
 except SystemExit:
     pass
 sys.stdout.flush()
-os.write(2, ("MODULES " + json.dumps(sorted(sys.modules)) + "\\n").encode())
+loaded = sorted(sys.modules)
+import json
+os.write(2, ("MODULES " + json.dumps(loaded) + "\\n").encode())
 """
 
 
@@ -77,6 +96,26 @@ def test_help_from_the_listing_cache_is_the_same_and_loads_no_plugin(tmp_path: P
     assert uncached == fresh
 
 
+def test_help_texts_the_cache_does_not_hold_as_a_scan_wrote_them_are_not_listed(
+    tmp_path: Path,
+) -> None:
+    from cad_core.plugins.startcache import _decode, _encode
+
+    env = {**os.environ, "CAD_CACHE_DIR": str(tmp_path), "COLUMNS": "100"}
+    env.pop("CAD_NO_ENTRY_POINT_CACHE", None)
+    fresh, _ = run_probe(["--help"], env)
+    [file] = tmp_path.glob("plugins-*.cache")
+    data = _decode(file.read_bytes())
+    commands = data["plugins"]["sandbox"]["commands"]
+    scanned = commands["sandbox"]
+    for doctored in ({"help": ["not", "text"]}, {"hidden": "yes"}, {"colour": "red"}):
+        commands["sandbox"] = {**scanned, **doctored}
+        file.write_bytes(_encode(data))  # the right format, contents no scan writes
+        shown, loaded = run_probe(["--help"], env)
+        assert shown == fresh, doctored  # from the registry, as a fresh start shows it
+        assert "cad_sandbox.plugin" in loaded
+
+
 def test_a_plugin_entry_is_dropped_when_a_plugin_file_changes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -103,6 +142,15 @@ def test_help_imports_no_client_library_and_no_sandbox_internals() -> None:
     modules_after(["--help"])  # the first may fill the entry-point cache (importlib.metadata)
     loaded = modules_after(["--help"])
     assert not {name for name in NOT_FOR_HELP if name in loaded}
+    # Beyond click's own, only cad_core's modules and what click's help output loads.
+    click_only = subprocess.run(
+        [sys.executable, "-c", "import sys, click; print(' '.join(sys.modules))"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    added = {name for name in loaded - set(click_only) if name.partition(".")[0] != "cad_core"}
+    assert added <= {"textwrap", "click._textwrap", "locale", "_locale"}, added
     sandbox = {name for name in loaded if name.split(".")[0] == "cad_sandbox"}
     assert sandbox <= {"cad_sandbox", "cad_sandbox.plugin"}
 

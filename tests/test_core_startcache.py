@@ -97,8 +97,21 @@ def cad(env: dict[str, str], *args: str) -> tuple[subprocess.CompletedProcess[st
 
 
 def cache_file(tmp_path: Path) -> Path:
-    [file] = (tmp_path / "cache").glob("plugins-*.json")
+    [file] = (tmp_path / "cache").glob("plugins-*.cache")
     return file
+
+
+def read_cache(file: Path) -> Any:
+    from cad_core.plugins.startcache import _decode
+
+    return _decode(file.read_bytes())
+
+
+def write_cache(file: Path, data: Any) -> None:
+    """What a person or tool that knows the format could write (a doctored cache)."""
+    from cad_core.plugins.startcache import _encode
+
+    file.write_bytes(_encode(data))
 
 
 def test_install_edit_and_uninstall_are_seen_and_an_unchanged_plugin_is_not_imported(
@@ -133,15 +146,50 @@ def test_a_corrupt_or_doctored_cache_is_scanned_again(tmp_path: Path) -> None:
     install(Path(env["PYTHONPATH"]), "lazytwo", PLUGIN.format(name="lazytwo", description="x"))
     assert cad(env, "investigations")[0].returncode == 0
     file = cache_file(tmp_path)
-    file.write_text('{"format": 2, "fingerprint": ')  # half a file
-    result, _ = cad(env, "investigations")
-    assert "lazytwo - x" in result.stdout
-    data = json.loads(file.read_text())  # written again, whole
+    whole = file.read_bytes()
+    written = read_cache(file)
+    for damaged in (
+        whole[: len(whole) // 2],  # half a file
+        whole[:-1] + bytes([whole[-1] ^ 1]),  # one bit flipped: never handed to marshal
+        b"[" + (2**31 - 1).to_bytes(4, "little"),  # marshal for "a list of 2**31 items"
+    ):
+        file.write_bytes(damaged)
+        result, loaded = cad(env, "investigations")
+        assert "lazytwo - x" in result.stdout and "cad_lazytwo" in loaded
+        assert read_cache(file) == written  # written again, whole
+    data = read_cache(file)
     [shadow] = data["plugins"]["lazytwo"]["registrations"]["cad_investigations"]
     shadow["class"] = "Path"  # not a registration class: never built from the cache
-    file.write_text(json.dumps(data))
+    write_cache(file, data)
     result, loaded = cad(env, "investigations")
     assert "lazytwo - x" in result.stdout and "cad_lazytwo" in loaded
+
+
+def test_a_json_cache_of_the_previous_format_is_replaced_without_a_word(tmp_path: Path) -> None:
+    from cad_core.plugins import startcache
+
+    env = environment(tmp_path)
+    install(Path(env["PYTHONPATH"]), "lazyold", PLUGIN.format(name="lazyold", description="x"))
+    (tmp_path / "cache").mkdir()
+    # Format 2's file for this interpreter, as it named it (CAD_CACHE_DIR is read there).
+    old = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from cad_core.plugins import startcache as s; print(s._json_cache_file())",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    ).stdout.strip()
+    Path(old).write_text(json.dumps({"format": 2, "fingerprint": "", "plugins": {}}))
+    result, loaded = cad(env, "investigations")
+    assert result.returncode == 0, result.stderr
+    assert all(line.startswith("MODULES ") for line in result.stderr.splitlines())
+    assert "lazyold - x" in result.stdout and "cad_lazyold" in loaded
+    assert not Path(old).exists()  # the new file replaced it
+    assert read_cache(cache_file(tmp_path))["format"] == startcache.FORMAT
 
 
 def test_conflicts_and_broken_plugins_are_reported_from_the_cache_too(tmp_path: Path) -> None:
@@ -200,7 +248,7 @@ def test_a_hook_that_answers_differently_is_caught_at_first_use(
         assert investigation.description == "calm" and "cad_moody" not in sys.modules
         with pytest.raises(PluginChanged, match="no longer registers what the start-up cache"):
             investigation.run(None)  # type: ignore[arg-type]
-    assert "moody" not in json.loads(cache_file(tmp_path).read_text())["plugins"]
+    assert "moody" not in read_cache(cache_file(tmp_path))["plugins"]
 
 
 def _bench() -> Any:

@@ -63,7 +63,7 @@ def test_an_unwritable_cache_folder_means_no_cache(
 def test_a_corrupt_cache_file_is_rebuilt(site: Path, tmp_path: Path) -> None:
     install(site, "first")
     names()
-    [cache] = list((tmp_path / "cache" / "cad").glob("*.json"))
+    [cache] = list((tmp_path / "cache" / "cad").glob("*.cache"))
     cache.write_text("{not json")
     assert "first" in names()
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -11,7 +10,6 @@ import click
 
 from cad_core import __version__
 from cad_core.cli.lazycli import LazyCommand, help_width
-from cad_core.errors import BadInputError, one_line
 
 if TYPE_CHECKING:  # imported inside the commands that use them: `cad --help` stays cheap
     from cad_core.plan.planword import SignedPlan
@@ -104,6 +102,8 @@ def cli() -> None:
 
 
 def _params(values: tuple[str, ...]) -> dict[str, str]:
+    from cad_core.errors import BadInputError  # not at the top: `cad --help` needs none
+
     params = {}
     for item in values:
         key, sep, value = item.partition("=")
@@ -147,6 +147,7 @@ def run(
     log_level: str | None,
 ) -> None:
     """Investigate one incident (--payload-path) or one cluster (-c CLUSTER -i NAME)."""
+    from cad_core.errors import BadInputError
     from cad_core.logs import setup_logging
     from cad_core.plugins.declared import check_settings
     from cad_core.plugins.registry import get_registry
@@ -193,12 +194,15 @@ def redact_values(value: Any) -> Any:
 
 def emit_record(record: Any, output: str, extra: dict[str, Any] | None = None) -> None:
     from cad_core.cli.colour import echo
+    from cad_core.errors import one_line
     from cad_core.logs import redact
     from cad_core.report.text import render_text
 
     if output == "text":
         echo(redact(render_text(record)))
         return
+    import json  # not at the top: `cad --help` needs no JSON
+
     body = {**record.to_record(), **(extra or {})}
     # Redact the values before encoding: JSON or HTML escaping would hide a secret.
     as_json = json.dumps(redact_values(body), indent=2, default=str)
@@ -224,6 +228,8 @@ def plugins(verbose: bool, output: str, as_json: bool) -> None:
 
     inventory = plugin_inventory()
     if as_json or output == "json":
+        import json
+
         click.echo(json.dumps(inventory, indent=2))
     else:
         from cad_core.cli.colour import echo
@@ -310,6 +316,7 @@ def apply_command(
     Only a plan CAD signed, for this cluster and incident, before it expires; the plan is
     shown in full and nothing is written until you agree.
     """
+    from cad_core.errors import one_line
     from cad_core.logs import setup_logging
     from cad_core.plan.planword import check_binding, required_keys, verify_plan
     from cad_core.plugins.declared import check_settings
@@ -331,6 +338,7 @@ def apply_command(
 
 def _confirm(plan: SignedPlan, alert: Alert | None, *, ask: bool) -> None:
     """Show the plan in full on stderr; unless told not to, wait for a person's yes."""
+    from cad_core.errors import BadInputError
     from cad_core.logs import redact
     from cad_core.plan.inform import plan_listing
     from cad_core.plan.planword import expiry_text
@@ -382,15 +390,20 @@ def main(argv: list[str] | None = None) -> None:
         click.echo("cad: aborted", err=True)
         sys.exit(130)
     except click.ClickException as error:
+        from cad_core.errors import one_line
+
         message = one_line(Exception(error.format_message()))
         click.echo(f"cad: error: {_redact_early(message)}", err=True)
-        sys.exit(2)
-    except BadInputError as error:
-        click.echo(f"cad: error: {_redact_early(one_line(error))}", err=True)
         sys.exit(2)
     except KeyboardInterrupt:
         sys.exit(130)
     except Exception as error:  # the last line of defence: no traceback reaches a user
+        # Imported here, not at the top: `cad --help` needs no error classes.
+        from cad_core.errors import BadInputError, one_line
+
+        if isinstance(error, BadInputError):  # input a person must fix
+            click.echo(f"cad: error: {_redact_early(one_line(error))}", err=True)
+            sys.exit(2)
         click.echo(
             f"cad: internal error: {_redact_early(one_line(error))} "
             "(run with LOG_LEVEL=debug and report this)",
