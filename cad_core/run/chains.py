@@ -6,8 +6,8 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 
-from cad_core.config import filters
-from cad_core.config.routing import AlertRoute, ChainEntry
+import cad_core.config.filters as filters
+from cad_core.config.routes import AlertRoute, ChainEntry
 from cad_core.errors import one_line
 from cad_core.plan.actions import IncidentTitle
 from cad_core.plan.inform import held_outcomes, inform_note

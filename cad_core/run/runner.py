@@ -13,9 +13,9 @@ from typing import Any
 
 import attrs
 
+import cad_core.config.filters as filters
 from cad_core import logcontext
-from cad_core.config import filters
-from cad_core.config.routing import ChainEntry, RoutingConfig
+from cad_core.config.routes import ChainEntry, RoutingConfig
 from cad_core.errors import ActionValidationError, CadError, one_line, retryable
 from cad_core.plan.actions import Action, EscalateIncident, IncidentNote
 from cad_core.plan.engine import EngineSettings, execute_plan
