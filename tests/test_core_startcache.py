@@ -224,7 +224,8 @@ OFF_THE_CHGM_CHAIN = (
 )
 # Loaded on first use (issue 26): a run routed by the plugins' default routes reads no
 # YAML, evaluates no `when`, holds and signs no plan, serves no sandbox, checks no webhook
-# signature, keeps no replay claims and imports no old module path (docs/architecture.md).
+# signature, keeps no replay claims, reads no hibernation history (chgm reads it only on its
+# egress path) and imports no old module path (docs/architecture.md).
 NOT_IN_A_PLAIN_RUN = (
     "yaml",
     "cad_core._moved",
@@ -236,6 +237,7 @@ NOT_IN_A_PLAIN_RUN = (
     "cad_core.plugins.simulation",
     "cad_core.run.claims",
     "cad_pagerduty.signature",
+    "cad_ocm.hibernation",
 )
 
 
