@@ -4,11 +4,27 @@ Import the names plugin authors need from here; heavier modules (the engine, the
 runner) are imported where they are used so that ``cad --help`` stays fast.
 """
 
+import sys
 from typing import TYPE_CHECKING, Any
 
-from cad_core import _moved
 
-_moved.install()  # old module paths (before 0.2) load with a DeprecationWarning
+class _OldPaths:
+    """Old module paths (before 0.2) load, with a DeprecationWarning (``cad_core._moved``).
+
+    Last on ``sys.meta_path``, so it is asked only about a module no other finder found:
+    the table of old paths is imported on the first such import, not by every process."""
+
+    @staticmethod
+    def find_spec(fullname: str, path: Any = None, target: Any = None) -> Any:
+        if not fullname.startswith("cad_core."):
+            return None
+        from cad_core import _moved
+
+        return _moved.install().find_spec(fullname, path, target)
+
+
+if not any(type(finder).__name__ == "_OldPaths" for finder in sys.meta_path):
+    sys.meta_path.append(_OldPaths())
 
 # Where each public name lives. Names load on first use (PEP 562), so importing
 # cad_core (as every plugin module does) costs almost nothing: `cad --help` stays fast.

@@ -112,6 +112,13 @@ def moved_name(package: str, module: str, name: str) -> Any:
     return value
 
 
-def install() -> None:
-    if not any(isinstance(finder, _Alias) for finder in sys.meta_path):
-        sys.meta_path.insert(0, _Alias())
+def install() -> _Alias:
+    """The finder of old paths, first on ``sys.meta_path`` from now on: a submodule of an
+    old package path (``cad_core.engine.execute``) must be found as the alias of the real
+    one before the path finder loads a second copy from the real package's folder."""
+    for finder in sys.meta_path:
+        if isinstance(finder, _Alias):
+            return finder
+    alias = _Alias()
+    sys.meta_path.insert(0, alias)
+    return alias

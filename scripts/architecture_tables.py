@@ -33,10 +33,11 @@ def module_table() -> str:
 
 
 def hook_table() -> str:
-    from cad_core.plugins.hookspecs import HOOKS
+    from cad_core.plugins.hookspecs import HOOKS, registration_class
 
     rows = ["| hook | yields | keyed by |", "|---|---|---|"]
-    for hook, (kind, key) in HOOKS.items():
+    for hook, (_kind, key) in HOOKS.items():
+        kind = registration_class(hook)
         fields = ", ".join(field.name for field in attrs.fields(kind))
         rows.append(f"| `{hook}()` | `{kind.__name__}({fields})` | `{key}` |")
     return "\n".join(rows)

@@ -118,9 +118,10 @@ def test_an_old_module_path_loads_the_new_module_with_a_warning(old: str) -> Non
     # A fresh interpreter: in this one the old path may already be imported (no warning).
     new = "cad_core." + MOVED[old]
     code = (
-        "import importlib, warnings\n"
+        "import importlib, sys, warnings\n"
         "warnings.simplefilter('error')\n"
         f"new = importlib.import_module({new!r})\n"
+        "assert 'cad_core._moved' not in sys.modules  # the table loads on an old path only\n"
         "warnings.simplefilter('always')\n"
         "with warnings.catch_warnings(record=True) as caught:\n"
         f"    old = importlib.import_module('cad_core.{old}')\n"

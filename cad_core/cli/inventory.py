@@ -119,7 +119,7 @@ def _warnings(registry: Registry, config: Any) -> list[str]:
 
 
 def explain_route(payload_path: str, config_flag: str | None) -> str:
-    from cad_core.config.routing import experimental_enabled
+    from cad_core.config.routes import experimental_enabled
     from cad_core.run.app import load_routing, parse_alert
     from cad_core.run.payload import read_payload
     from cad_core.settings import RunSettings

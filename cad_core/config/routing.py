@@ -1,10 +1,14 @@
-"""The routing config: which investigations run for which alert.
+"""The routing config file: its YAML, read strictly into the routes of `routes.py`.
 
 Upstream's schema is accepted unchanged (``alerts[]`` with ``alert_title``, ``name``,
 ``experimental``, ``when``, ``investigations``; ``ai_agent``, which is read and ignored),
 plus ``executors:`` to pick an executor when several claim one action type. Unknown keys
 are errors, so a typo never silently changes routing; every problem is reported at once
 with its line, in the format of :mod:`cad_core.config.strict_yaml`.
+
+The routes themselves (``RoutingConfig``, ``AlertRoute``, ``ChainEntry``, the plugins'
+default routes) live in :mod:`cad_core.config.routes` and are re-exported here: a run
+without a config file imports only that module, and no YAML library.
 """
 
 from __future__ import annotations
@@ -17,7 +21,16 @@ from typing import Any, ClassVar, Literal
 import attrs
 import yaml
 
-from cad_core.config import filters
+import cad_core.config.filters as filters
+from cad_core.config.routes import (
+    PLUGIN_ROUTES,
+    AlertRoute,
+    ChainEntry,
+    RoutingConfig,
+    config_path,
+    experimental_enabled,
+    routes_from_plugins,
+)
 from cad_core.config.strict_yaml import (
     Problem,
     compose,
@@ -27,93 +40,18 @@ from cad_core.config.strict_yaml import (
 )
 from cad_core.config.yamlschema import KEY_LINES, LINE, Check, Context, convert
 
-
-@attrs.frozen
-class ChainEntry:
-    name: str
-    when: Mapping[str, Any] | None = None
-
-
-@attrs.frozen
-class AlertRoute:
-    alert_title: str
-    name: str
-    investigations: tuple[ChainEntry, ...]
-    experimental: bool = False
-    when: Mapping[str, Any] | None = None
-    line: int = 0
-    on_failure: str = "continue"  # or "stop": nothing further starts after a failure
-    mode: str = "live"  # or "inform": hold customer-facing and silencing actions
-    origin: str = ""  # where the route came from: "" for a config file, else the plugin
-
-
-@attrs.frozen
-class RoutingConfig:
-    alerts: tuple[AlertRoute, ...] = ()
-    executors: Mapping[str, str] = attrs.field(factory=dict)
-    source: str = ""
-    chain_heads: tuple[str, ...] = ()  # investigations that run before every chain
-
-    def match(self, title: str, experimental: bool) -> AlertRoute | None:
-        """First alert (file order) whose title is a case-insensitive substring of ``title``."""
-        for route, verdict in self.explain(title, experimental):
-            if verdict == "matches":
-                return route
-        return None
-
-    def explain(self, title: str, experimental: bool) -> list[tuple[AlertRoute, str]]:
-        """Each alert entry up to the first match, with why it did or did not match."""
-        decisions = []
-        for route in self.alerts:
-            if route.alert_title.lower() not in title.lower():
-                decisions.append((route, "title does not contain alert_title"))
-                continue
-            if route.experimental and not experimental:
-                decisions.append((route, "experimental, and CAD_EXPERIMENTAL_ENABLED is off"))
-                continue
-            decisions.append((route, "matches"))
-            break
-        return decisions
-
-
-PLUGIN_ROUTES = "routes of the installed plugins"
-
-
-def routes_from_plugins(investigations: Sequence[tuple[Any, str]]) -> RoutingConfig:
-    """With no routing config, each installed investigation's ``default_route`` routes.
-
-    ``investigations`` pairs each :class:`~cad_core.plugins.registrations.Investigation` with the
-    label of the plugin that registered it. Longer titles come first, so the most specific
-    title wins when one contains another (a config file keeps its own order).
-    """
-    routes, heads = [], []
-    for inv, plugin in investigations:
-        if inv.chain_head:
-            heads.append(inv.name)
-        if inv.default_route is None:
-            continue
-        for title in inv.default_route.alert_titles:
-            chain = (ChainEntry(inv.name),)
-            experimental = inv.default_route.experimental
-            routes.append(AlertRoute(title, inv.name, chain, experimental, origin=plugin))
-    routes.sort(key=lambda route: -len(route.alert_title))
-    return RoutingConfig(tuple(routes), {}, PLUGIN_ROUTES, tuple(heads))
-
-
-def experimental_enabled() -> bool:
-    """Upstream's strconv.ParseBool truth values."""
-    from cad_core.settings import setting
-
-    value = setting("CAD_EXPERIMENTAL_ENABLED", strip=False)  # " true" is off, as upstream
-    return value in ("1", "t", "T", "TRUE", "true", "True")
-
-
-def config_path(flag: str | None) -> str | None:
-    from cad_core.settings import setting
-
-    return flag or setting("CAD_INVESTIGATION_CONFIG_PATH") or None
-
-
+__all__ = [
+    "PLUGIN_ROUTES",
+    "AlertRoute",
+    "ChainEntry",
+    "RoutingConfig",
+    "config_path",
+    "experimental_enabled",
+    "load_config",
+    "parse_config",
+    "parse_config_text",
+    "routes_from_plugins",
+]
 KIND = "routing config"
 
 

@@ -12,19 +12,17 @@ import json
 import logging
 import shlex
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cad_core.plan.actions import Action, to_dict
 from cad_core.plan.engine.report import ActionOutcome, Status
-from cad_core.plan.planword import (
-    KEY_SETTING,
-    PlanBinding,
-    expiry_text,
-    new_binding,
-    plan_keys,
-    sign_plan,
-)
 from cad_core.run.record import RunRecord
+
+if TYPE_CHECKING:
+    from cad_core.plan.planword import PlanBinding
+
+# Signing (cad_core.plan.planword, with hmac and base64) is imported only when a plan was
+# held: every run asks held_outcomes(), few runs hold anything (issue 26).
 
 log = logging.getLogger("cad.inform")
 INDENT = "     "
@@ -68,6 +66,8 @@ def apply_command(word: str, binding: PlanBinding) -> str:
 
 
 def plan_binding(held: Sequence[ActionOutcome], record: RunRecord) -> PlanBinding:
+    from cad_core.plan.planword import new_binding
+
     alert = record.alert
     return new_binding(
         record.cluster_id,
@@ -78,6 +78,8 @@ def plan_binding(held: Sequence[ActionOutcome], record: RunRecord) -> PlanBindin
 
 
 def inform_note(held: Sequence[ActionOutcome], record: RunRecord) -> str:
+    from cad_core.plan.planword import KEY_SETTING, expiry_text, plan_keys, sign_plan
+
     actions = [o.action for o in held]
     head = (
         "🤖 CAD ran in inform mode, so it held back these steps instead of taking them. "

@@ -6,9 +6,13 @@ The sinks are the log and the Prometheus Pushgateway; the settings are the table
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from cad_core.plugins.hookspecs import hookimpl
 from cad_core.plugins.registrations import LockProvider, MetricsSink, Setting
+
+if TYPE_CHECKING:
+    from cad_core.run.claims import ClaimStore
 
 
 @hookimpl
@@ -30,16 +34,22 @@ def cad_settings() -> Iterator[Setting]:
     yield from CORE_SETTINGS
 
 
+def _file_claims() -> ClaimStore | None:
+    """The file provider's claims; only ``cad interceptor`` asks, so only it imports them."""
+    from cad_core.run.claims import file_claims
+
+    return file_claims()
+
+
 @hookimpl
 def cad_lock_providers() -> Iterator[LockProvider]:
-    from cad_core.run.claims import file_claims
     from cad_core.run.locks import acquire_file_lock, acquire_nothing, check_file_locks
 
     yield LockProvider(
         name="file",
         acquire=acquire_file_lock,
         check=check_file_locks,
-        claims=file_claims,
+        claims=_file_claims,
         description="flock on files in CAD_LOCK_DIR: serialises runs on one machine",
     )
     yield LockProvider(

@@ -18,7 +18,7 @@ _busy = threading.local()
 
 def declared_settings(registry: object | None = None) -> list[Setting]:
     """Every installed plugin's declared settings (the built registry's, if none given)."""
-    from cad_core.plugins import registry as plugins
+    import cad_core.plugins.registry as plugins
 
     reg = registry if registry is not None else plugins.current_registry()
     if not isinstance(reg, plugins.Registry):

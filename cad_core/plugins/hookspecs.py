@@ -8,7 +8,9 @@ libraries inside the callables you register, not at module import time.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 import pluggy
 
@@ -25,7 +27,9 @@ from cad_core.plugins.registrations import (
     Resource,
     Setting,
 )
-from cad_core.plugins.simulation import SandboxSimulator
+
+if TYPE_CHECKING:
+    from cad_core.plugins.simulation import SandboxSimulator
 
 PROJECT = "cad"
 hookspec = pluggy.HookspecMarker(PROJECT)
@@ -320,8 +324,10 @@ def cad_alert_plans() -> Iterable[AlertPlan]:  # type: ignore[empty-body]
     """
 
 
-# The one table of hooks: what each yields, and the attribute that keys it.
-HOOKS: dict[str, tuple[type, str]] = {
+# The one table of hooks: what each yields, and the attribute that keys it. A class given
+# as "module:Class" is imported when its hook is first called (registration_class): only
+# `cad sandbox` calls cad_sandbox_simulators, so an alert's run never loads the sandbox's types.
+HOOKS: dict[str, tuple[type | str, str]] = {
     "cad_investigations": (Investigation, "name"),
     "cad_action_executors": (ActionExecutor, "action_types"),
     "cad_metrics_sinks": (MetricsSink, "name"),
@@ -332,7 +338,17 @@ HOOKS: dict[str, tuple[type, str]] = {
     "cad_filter_fields": (FilterField, "name"),
     "cad_settings": (Setting, "name"),
     "cad_lock_providers": (LockProvider, "name"),
-    "cad_sandbox_simulators": (SandboxSimulator, "name"),
+    "cad_sandbox_simulators": ("cad_core.plugins.simulation:SandboxSimulator", "name"),
     "cad_alert_plans": (AlertPlan, "name"),
 }
 HOOK_NAMES = tuple(HOOKS)
+
+
+def registration_class(hook: str) -> type:
+    """The class ``hook`` yields (imported now when the table names it by its path)."""
+    cls, _key = HOOKS[hook]
+    if isinstance(cls, str):
+        module, _, name = cls.partition(":")
+        cls = getattr(importlib.import_module(module), name)
+        assert isinstance(cls, type)
+    return cls

@@ -10,7 +10,7 @@ import importlib
 import sys
 from typing import TYPE_CHECKING, Any
 
-from cad_core.plugins.hookspecs import HOOKS
+from cad_core.plugins.hookspecs import HOOKS, registration_class
 from cad_core.plugins.lookups import COMMAND_ONLY_HOOKS
 from cad_core.plugins.shadows import Unrepresentable, decode, encode
 from cad_core.plugins.startcache import HELP_FIELDS, EntryPoint, StartCache, package_files
@@ -62,7 +62,7 @@ class CachedPlugins:
             for hook, shadows in dict(entry["registrations"]).items():
                 if hook not in hooks or hook in COMMAND_ONLY_HOOKS:
                     raise TypeError(f"hook {hook} in the wrong place")
-                cls, _attr = HOOKS[hook]
+                cls = registration_class(hook)
                 items = [
                     decode(shadow, Source(registry, info.name, hook, index))
                     for index, shadow in enumerate(shadows)

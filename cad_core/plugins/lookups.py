@@ -42,19 +42,13 @@ class Registered:
 
     item: Any
     plugin: PluginInfo
+    hook: str  # the hook that yielded it
 
     @property
     def keys(self) -> tuple[str, ...]:
         _cls, attr = HOOKS[self.hook]
         value = getattr(self.item, attr)
         return tuple(value) if isinstance(value, tuple) else (value,)
-
-    @property
-    def hook(self) -> str:
-        for hook, (cls, _attr) in HOOKS.items():
-            if isinstance(self.item, cls):
-                return hook
-        raise TypeError(type(self.item).__name__)
 
 
 class Lookups:

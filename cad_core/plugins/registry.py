@@ -20,8 +20,8 @@ from typing import Any
 import attrs
 import pluggy
 
+import cad_core.plugins.hookspecs as hookspecs
 from cad_core.errors import BadInputError, one_line
-from cad_core.plugins import hookspecs
 from cad_core.plugins.lazyload import CachedPlugins, Source
 from cad_core.plugins.lookups import Lookups, Registered
 from cad_core.plugins.shadows import PluginChanged, Unrepresentable, encode
@@ -40,7 +40,7 @@ __all__ = [
 BUILTIN_PLUGINS = ("cad_core.plugins.builtin",)
 ENTRY_POINT_GROUP = "cad"
 
-HOOK_KINDS = hookspecs.HOOKS  # hook name -> (registration class, the attribute that keys it)
+HOOK_KINDS = hookspecs.HOOKS  # hook name -> (registration class or its path, the key attribute)
 
 
 @attrs.define
@@ -163,7 +163,7 @@ class Registry(Lookups):
         keyed: dict[str, list[Registered]] = {}
         for info in list(self.plugins.values()):  # in registration order
             for item in self._items(info, hook):
-                reg = Registered(item, info)
+                reg = Registered(item, info, hook)
                 for key in reg.keys:
                     keyed.setdefault(key, []).append(reg)
         self._gathered[hook] = keyed
@@ -185,7 +185,7 @@ class Registry(Lookups):
         """Call one plugin's hook (importing it first if only the cache knew it)."""
         if info.name in self.lazy:
             self._import(info)
-        cls, _attr = HOOK_KINDS[hook]
+        cls = hookspecs.registration_class(hook)
         items = []
         for impl in getattr(self.pm.hook, hook).get_hookimpls():
             if impl.plugin_name == info.name:

@@ -22,8 +22,9 @@ from typing import Any
 
 import attrs
 
+import cad_core.plugins.checks as checks
+import cad_core.plugins.registrations as registrations
 from cad_core.errors import PermanentError
-from cad_core.plugins import checks, registrations
 
 # A field value that is none of these makes the plugin's hook "real": gathered by calling
 # the plugin, never from the cache.

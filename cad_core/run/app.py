@@ -9,12 +9,10 @@ from functools import partial
 import attrs
 
 from cad_core import logcontext
-from cad_core.config import filters
-from cad_core.config.routing import (
+from cad_core.config.routes import (
     RoutingConfig,
     config_path,
     experimental_enabled,
-    load_config,
     routes_from_plugins,
 )
 from cad_core.errors import BadInputError, CadError, one_line, retryable
@@ -60,6 +58,8 @@ def known_investigations(registry: Registry) -> tuple[list[str], dict[str, str]]
 
 def known_fields(registry: Registry) -> list[str]:
     """Filter fields a routing config may use: the alert's, and every plugin's."""
+    import cad_core.config.filters as filters
+
     return [*filters.ALERT_FIELDS, *registry.filter_fields()]
 
 
@@ -70,6 +70,8 @@ def load_routing(registry: Registry, flag: str | None, required: bool) -> Routin
         # `pip install cad-x` makes x reachable at once; manual mode needs no routes, but
         # runs the installed chain heads first, as upstream always runs precheck and ccam.
         return plugin_routes(registry) if required else plugin_heads(registry)
+    from cad_core.config.routing import load_config  # YAML: only for a config file
+
     names, aliases = known_investigations(registry)
     return load_config(path, names, aliases, known_fields(registry))
 

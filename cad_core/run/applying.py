@@ -14,7 +14,7 @@ from collections.abc import Callable
 from functools import partial
 
 from cad_core import logcontext
-from cad_core.config.routing import RoutingConfig
+from cad_core.config.routes import RoutingConfig
 from cad_core.errors import BadInputError, CadError, ResourceError, one_line
 from cad_core.plan.engine.gates import missing_settings
 from cad_core.plan.engine.policies import INFRA_RESOURCE

@@ -6,8 +6,7 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 
-from cad_core.config import filters
-from cad_core.config.routing import AlertRoute, ChainEntry
+from cad_core.config.routes import AlertRoute, ChainEntry
 from cad_core.errors import one_line
 from cad_core.plan.actions import IncidentTitle
 from cad_core.plan.inform import held_outcomes, inform_note
@@ -53,7 +52,9 @@ def filter_lookup(
 
     def lookup(field: str) -> str:
         if field not in own:
-            raise filters.FilterError(f"unknown filter field {field!r}")
+            from cad_core.config.filters import FilterError  # only a `when` asks for fields
+
+            raise FilterError(f"unknown filter field {field!r}")
         if field not in cache:
             cache[field] = _as_text(own[field]())
         return cache[field]

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from cad_core.config.routing import ChainEntry
+from cad_core.config.routes import ChainEntry
 from cad_core.errors import CadError
 from cad_core.plugins.registrations import Investigation
 from cad_core.plugins.registry import Registry

@@ -14,8 +14,7 @@ from typing import Any
 import attrs
 
 from cad_core import logcontext
-from cad_core.config import filters
-from cad_core.config.routing import ChainEntry, RoutingConfig
+from cad_core.config.routes import ChainEntry, RoutingConfig
 from cad_core.errors import ActionValidationError, CadError, one_line, retryable
 from cad_core.plan.actions import Action, EscalateIncident, IncidentNote
 from cad_core.plan.engine import EngineSettings, execute_plan
@@ -367,6 +366,8 @@ def _status_of(result: InvestigationResult) -> InvestigationStatus:
 
 
 def evaluate_filter(node: Mapping[str, Any], lookup: Callable[[str], str]) -> tuple[bool, str]:
+    import cad_core.config.filters as filters  # only routes with a `when` get here
+
     try:
         return filters.evaluate(node, lookup)
     except Exception as error:

@@ -23,7 +23,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 
 import attrs
-from cad_core.config.routing import RoutingConfig, experimental_enabled
+from cad_core.config.routes import RoutingConfig, experimental_enabled
 from cad_core.errors import BadInputError, CadError, TransientError, one_line
 from cad_core.logs import redact
 from cad_core.plan.actions import EscalateIncident

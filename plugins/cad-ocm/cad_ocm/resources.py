@@ -17,8 +17,6 @@ from cad_core.plugins.registrations import Resource
 from cad_core.run.context import Resources
 
 from cad_ocm.aws import session_from_reply
-from cad_ocm.hibernation import QUERY as HIBERNATION_QUERY
-from cad_ocm.hibernation import hibernation_periods
 from cad_ocm.paths import (
     ACCOUNTS,
     REGISTRIES,
@@ -97,7 +95,9 @@ class ServiceLogs:
 
 
 def build_hibernation_periods(resources: Resources) -> list[dict[str, Any]]:
-    return hibernation_periods(resources.get("service_logs").search(HIBERNATION_QUERY))
+    from cad_ocm.hibernation import QUERY, hibernation_periods  # chgm's egress path only
+
+    return hibernation_periods(resources.get("service_logs").search(QUERY))
 
 
 def build_infra_cluster(resources: Resources) -> bool:

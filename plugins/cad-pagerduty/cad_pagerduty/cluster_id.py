@@ -11,9 +11,6 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-import yaml
-
-from cad_core.config.strict_yaml import StrictLoader
 from cad_pagerduty.errors import ClusterIdNotFoundError
 
 # Start of text or whitespace before the key, so "hosted_cluster_id = x" does not match;
@@ -39,6 +36,11 @@ def _from_notes(details: Mapping[str, Any]) -> str:
     notes = details.get("notes")
     if not isinstance(notes, str):
         return ""
+    # The old format is rare: only an alert that has it pays for the YAML library.
+    import yaml
+
+    from cad_core.config.strict_yaml import StrictLoader
+
     try:
         # No aliases (like every YAML CAD reads), and odd values are just "not this format".
         parsed = yaml.load(notes, Loader=StrictLoader)  # noqa: S506 - a SafeLoader

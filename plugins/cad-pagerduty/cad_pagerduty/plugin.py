@@ -3,19 +3,31 @@ loading this plugin (for ``cad --help``) costs next to nothing."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from cad_core.plugins.hookspecs import hookimpl
-from cad_core.plugins.registrations import ActionExecutor, AlertPlan, AlertSource, Setting
+from cad_core.plugins.registrations import (
+    ActionExecutor,
+    AlertPlan,
+    AlertSource,
+    Setting,
+    Verdict,
+)
 
 if TYPE_CHECKING:
     from cad_core.plugins.simulation import SandboxSimulator
 
 
+def verify_request(headers: Mapping[str, Sequence[str]], body: bytes) -> Verdict:
+    """Only ``cad interceptor`` checks signatures: a run never imports the check."""
+    from cad_pagerduty import signature
+
+    return signature.verify_request(headers, body)
+
+
 @hookimpl
 def cad_alert_sources() -> Iterator[AlertSource]:
-    from cad_pagerduty.signature import verify_request
     from cad_pagerduty.source import SOURCE, parse, read
 
     yield AlertSource(
