@@ -2,7 +2,8 @@
 run's at its end (cad_core/run/closing.py, docs/resources.md#when-resources-close).
 
 The whole path against the sandbox (the remediation's DELETE in the request log, SIGTERM)
-is in plugins/cad-sandbox/tests/test_sandbox_remediation_closing.py.
+is in plugins/cad-ocm/tests/test_ocm_remediation_closing.py; an executor that declares
+its resource: cad-restartcontrolplane's tests/test_rcp_remediation_kept.py.
 """
 
 from __future__ import annotations

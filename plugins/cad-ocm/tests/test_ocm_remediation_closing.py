@@ -14,12 +14,10 @@ from typing import Any
 
 import pytest
 import yaml
-
 from cad_sandbox.commands import run_scenario
 from cad_sandbox.scenario import bundled_examples
 
 CERTIFICATES = "certs-expired-and-expiring"
-RESTART = Path(__file__).parents[2] / "cad-restartcontrolplane" / "tests" / "scenarios"
 CLUSTER = "2abc7d0e1f2g3h4i5j6k7l8m9n0o1p2q"
 REMEDIATION = f"/backplane/remediation/{CLUSTER}"
 WAIT_S = 120  # only reached when something is wrong: the test then fails, not hangs
@@ -67,22 +65,6 @@ def test_a_dry_run_closes_the_remediation_beside_its_plan_too() -> None:
     [_opened], [deleted] = remediation_calls(log, "POST"), remediation_calls(log, "DELETE")
     assert all(e["end_ms"] <= deleted["start_ms"] for e in through_a_remediation(log))
     assert log[-1]["path"] != REMEDIATION  # the plan's checks read on beside the close
-
-
-@pytest.mark.usefixtures("fast_scenario_runs")
-def test_an_executor_that_declares_the_resource_keeps_the_remediation_for_the_plan() -> None:
-    # restartcontrolplane's executor updates the HostedCluster through the management
-    # cluster (ActionExecutor(resources=("management_cluster",))): its investigation's
-    # remediation stays for the plan, instead of closing beside it and opening again.
-    # (An executor that asks without declaring gets a fresh one: tests/test_core_closing.py.)
-    result = run_scenario(str(RESTART / "rcp-hcp-restart-requested.yaml"), latency_ms=20)
-    assert result.check() == []
-    log = result.requests
-    [_opened], [_deleted] = remediation_calls(log, "POST"), remediation_calls(log, "DELETE")
-    management = through_a_remediation(log)
-    assert management and all(e["status"] in (200, 201) for e in management), management
-    assert ("management_kube", "PUT") in [(e["service"], e["method"]) for e in management]
-    assert log[-1]["path"] == REMEDIATION  # kept for the plan: closed as the run ends
 
 
 @pytest.mark.usefixtures("fast_scenario_runs")
