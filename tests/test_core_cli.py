@@ -218,6 +218,29 @@ def test_help_does_not_import_heavy_client_libraries(tmp_path: Path) -> None:
         assert f"\n  {command} " in help_text
 
 
+@pytest.mark.parametrize("command", [["--help"], ["plugins"]])
+def test_a_reader_that_goes_away_is_no_error(command: list[str], tmp_path: Path) -> None:
+    # `cad plugins | head -1`: the pipe's reading end is closed before cad writes a line.
+    # click stops quietly with exit code 1; what must never show is an error or traceback.
+    reading, writing = os.pipe()
+    os.close(reading)
+    cad = Path(sys.executable).parent / "cad"
+    try:
+        done = subprocess.run(
+            [str(cad), *command],
+            stdout=writing,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=tmp_path,
+            timeout=120,
+            check=False,
+        )
+    finally:
+        os.close(writing)
+    assert done.returncode == 1, done.stderr
+    assert done.stderr == ""
+
+
 def test_version(capsys) -> None:
     assert cli(capsys, "--version") == (0, f"cad, version {__version__}\n", "")
 
