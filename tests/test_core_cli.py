@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import gc
 import itertools
 import json
 import logging
@@ -54,8 +55,11 @@ class World:
         self.params: list[dict[str, str]] = []
         self.executed: list[str] = []
 
+        self.collector_on: list[bool] = []
+
         def seen_params(ctx: Any) -> InvestigationResult:
             self.params.append(dict(ctx.params))
+            self.collector_on.append(gc.isenabled())
             return InvestigationResult()
 
         def investigations() -> Iterator[Investigation]:
@@ -487,6 +491,20 @@ def test_text_output_summarises_the_run(world: World, files: dict[str, Path], ca
     assert "  alert: 'cluster-a has gone missing' (incident Q7, cluster 2abc)" in lines
     assert "  chain: chgm" in lines
     assert "  [done] prefix the incident title with [CAD Investigated] via note-writer" in lines
+
+
+def test_a_run_pauses_the_cycle_collector_and_turns_it_back_on(
+    world: World, files: dict[str, Path], capsys
+) -> None:
+    # One alert's process exits after its run (cad_core.run.shutdown.collector_paused);
+    # a caller that stays alive gets its collector back.
+    assert gc.isenabled()
+    code, _out, _err = cli(
+        capsys, "run", "-P", str(files["payload"]), "--config", str(files["config"])
+    )
+    assert code == 0
+    assert world.collector_on and not any(world.collector_on)
+    assert gc.isenabled()
 
 
 # -- config check and route -----------------------------------------------------------

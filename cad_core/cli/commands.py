@@ -171,9 +171,10 @@ def run(
         inform=inform,
         chain_heads=not no_prechecks,
     )
-    from cad_core.run.shutdown import clean_exit_on_sigterm
+    from cad_core.run.shutdown import clean_exit_on_sigterm, collector_paused
 
-    with clean_exit_on_sigterm():  # a pod stopped mid-run still removes what it opened
+    # A pod stopped mid-run still removes what it opened.
+    with clean_exit_on_sigterm(), collector_paused():
         record = execute(request)
     emit_record(record, output)
     sys.exit(record.exit_code)
