@@ -47,6 +47,9 @@ def test_a_sandbox_run_logs_one_object_a_line_naming_run_incident_and_work() -> 
     assert ("chgm", "limited_support") in about  # an executor's lines name the action
     [cluster] = {line["cluster"] for line in lines if line["cluster"]}
     assert cluster == "2abc7d0e1f2g3h4i5j6k7l8m9n0o1p2q"
+    # The line announcing the alert already names it (it was logged before the run knew).
+    [announced] = [line for line in lines if line["message"].startswith("alert ")]
+    assert announced["incident"] and announced["cluster"] == cluster
 
 
 def test_the_pipeline_name_is_a_field_of_its_own() -> None:

@@ -158,9 +158,6 @@ def parse_alert(registry: Registry, payload: bytes, settings: RunSettings) -> Al
             partial(source.parse, payload), settings.alert_read, deadline, f"alert source {name}"
         )
         if alert is not None:
-            log.info(
-                "alert %s from %s: %r (cluster %s)", alert.id, name, alert.title, alert.cluster_id
-            )
             return alert
     tried = ", ".join(sources) or "none installed (install an alert source plugin)"
     raise BadInputError(f"no alert source recognises the payload; formats tried: {tried}")
@@ -223,7 +220,7 @@ def _read_alert(
     that turns out resolved or unrouted leaves that unused: the price of not waiting."""
     prefetch_before_alert(resources, registry, heads)
     try:
-        record.alert = parse_alert(registry, payload, settings)
+        record.alert = alert = parse_alert(registry, payload, settings)
     except BadInputError:
         raise
     except CadError as error:
@@ -239,7 +236,11 @@ def _read_alert(
     except Exception as error:  # a broken alert source is recorded, never a traceback
         record.errors.append(f"reading the alert failed: {one_line(error)}")
         return False
-    record.cluster_id = record.alert.cluster_id
+    record.cluster_id = alert.cluster_id
+    # Logged once the record holds the alert, so this line names its incident too.
+    log.info(
+        "alert %s from %s: %r (cluster %s)", alert.id, alert.source, alert.title, alert.cluster_id
+    )
     return True
 
 
