@@ -8,6 +8,10 @@ CAD retries in one layer only, the core's engine, so that every retry is visible
 and bounded by the run's deadline. The ``pagerduty`` package has retry loops of its own;
 :func:`_bound_retries` turns them off so that a failure reaches the engine after exactly
 one request.
+
+Writes check the run's lock fence (:func:`cad_core.run.locks.fence_write`) last thing
+before their bytes leave, as cad-ocm's transport does: a run that lost its lock (stalled
+past its Lease) sends no write.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from cad_pagerduty import errors, settings
 if TYPE_CHECKING:
     import ssl
 
+    import httpx2
     import pagerduty
 
 TIMEOUT_SECONDS = 30
@@ -97,7 +102,27 @@ def _build(
     client.timeout = TIMEOUT_SECONDS
     client.log = _client_log
     _bound_retries(client)
+    hooks = client.event_hooks
+    client.event_hooks = {**hooks, "request": [*hooks.get("request", []), _fence_at_the_wire]}
     return client
+
+
+def _fence_at_the_wire(request: httpx2.Request) -> None:
+    """A write's request carries a trace hook that checks the fence when its headers are
+    about to be sent: after the connection (and its TLS handshake, which waits on the
+    server) is up, so the check is the last thing before the bytes leave. A check here,
+    before the connection, would leave the handshake inside the window a stall slips
+    through (``bench/race.py --stall``)."""
+    if request.method in ("GET", "HEAD"):
+        return
+    request.extensions = {**request.extensions, "trace": _fence_before_sending}
+
+
+def _fence_before_sending(event: str, _info: dict[str, Any]) -> None:
+    if event.endswith(".send_request_headers.started"):
+        from cad_core.run.locks import fence_write
+
+        fence_write()
 
 
 def rest_client() -> pagerduty.RestApiV2Client:
@@ -137,8 +162,12 @@ def call(
         settings.require_sender()
     client = rest_client()
     what = f"{method} {path}"
+    from cad_core.run.locks import LockLost
+
     try:
         response = client.request(method, path, json=json, params=params)
+    except LockLost:
+        raise  # the fence stopped the write before it was sent: the engine reports it
     except Exception as error:
         mapped = errors.from_exception(error, what, incident_id)
         raise mapped from (None if _is_auth_failure(error) else error)

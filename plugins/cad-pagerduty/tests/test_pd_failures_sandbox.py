@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import attrs
 import pytest
 
 from cad_core.plan.actions import EscalateIncident, IncidentNote, IncidentTitle, SilenceIncident
@@ -173,3 +174,23 @@ def test_writes_need_a_sender_and_are_rejected_before_any_request(
     assert (outcome.status, outcome.attempts) == ("not_run", 0)
     assert "CAD_PD_FROM (needed by pagerduty-" in outcome.error
     assert requests_of(box) == []
+
+
+def test_a_write_checks_the_lock_fence_at_the_wire(run, pd_sandbox, requests_of):
+    # The engine's own check before `execute` passes; by the time the note's bytes would
+    # leave, the run has lost its lock (a Lease taken over after a stall).
+    from cad_core.run.locks import LockLost
+
+    box = pd_sandbox()
+    checks: list[str] = []
+
+    def fence() -> None:
+        checks.append("checked")
+        if len(checks) > 1:
+            raise LockLost(f"incident:{INCIDENT}", "taken over by another run")
+
+    outcome = run(IncidentNote(content="hello"), settings=attrs.evolve(fast(), fence=fence))
+    assert outcome.status == "not_run", outcome
+    assert "no longer holds" in (outcome.error or outcome.reason or "")
+    assert [e for e in requests_of(box) if e[0] != "GET"] == []  # the read went; no write
+    assert box.world.to_json()["pagerduty"]["incidents"][INCIDENT]["notes"] == []
