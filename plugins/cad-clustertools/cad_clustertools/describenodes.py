@@ -20,7 +20,6 @@ from cad_clustertools.kubeview import (
     labels_of,
     name_of,
     namespace_of,
-    quantity,
     report,
     roles,
     start,
@@ -53,7 +52,8 @@ def run(ctx: InvestigationContext) -> InvestigationResult:
             f"listing nodes, pods or events failed: {one_line(error)}", context="describenodes"
         ) from error
     texts = [
-        describe(node, pods.get(name_of(node), []), events.get(name_of(node), [])) for node in nodes
+        describe(node, pods.get(name_of(node), []), events.get(name_of(node), []), kube)
+        for node in nodes
     ]
     ctx.notes.success(f"Described {len(nodes)}/{len(nodes)} nodes")
     ctx.notes.automation("Node descriptions:\n\n" + "\n---\n\n".join(texts))
@@ -109,7 +109,8 @@ def _node_events(kube: Any) -> dict[str, list[dict[str, Any]]]:
     return grouped
 
 
-def describe(node: Obj, pods: list[dict[str, Any]], events: list[dict[str, Any]]) -> str:
+def describe(node: Obj, pods: list[dict[str, Any]], events: list[dict[str, Any]], kube: Any) -> str:
+    """The node as ``oc describe node`` shows it; ``kube`` reads its quantities and times."""
     spec, status = node.get("spec") or {}, node.get("status") or {}
     meta = node.get("metadata") or {}
     info = status.get("nodeInfo") or {}
@@ -152,45 +153,45 @@ def describe(node: Obj, pods: list[dict[str, Any]], events: list[dict[str, Any]]
         f"  Kubelet Version:            {info.get('kubeletVersion', '')}",
         f"ProviderID:         {spec.get('providerID', '')}",
     ]
-    lines += _pods(pods, status.get("allocatable") or {})
+    lines += _pods(pods, status.get("allocatable") or {}, kube)
     lines.append("Events:" if events else "Events:             <none>")
     for event in sorted(events, key=lambda e: str(e.get("lastTimestamp") or "")):
         lines.append(
             f"  {event.get('type')}  {event.get('reason')}  "
-            f"{age(event.get('lastTimestamp'))}  {event.get('message', '')}"
+            f"{age(kube.timestamp(event.get('lastTimestamp')))}  {event.get('message', '')}"
         )
     return "\n".join(lines)
 
 
-def _requests(pod: Obj) -> tuple[float, float]:
+def _requests(pod: Obj, kube: Any) -> tuple[float, float]:
     cpu = memory = 0.0
     for container in (pod.get("spec") or {}).get("containers") or []:
         wanted = (container.get("resources") or {}).get("requests") or {}
-        cpu += quantity(wanted.get("cpu")) or 0.0
-        memory += quantity(wanted.get("memory")) or 0.0
+        cpu += kube.quantity(wanted.get("cpu")) or 0.0
+        memory += kube.quantity(wanted.get("memory")) or 0.0
     return cpu, memory
 
 
-def _pods(pods: list[dict[str, Any]], allocatable: Obj) -> list[str]:
+def _pods(pods: list[dict[str, Any]], allocatable: Obj, kube: Any) -> list[str]:
     lines = [
         f"Non-terminated Pods: ({len(pods)} in total)",
         "  Namespace  Name  CPU Requests  Memory Requests  Age",
     ]
     total_cpu = total_memory = 0.0
     for pod in sorted(pods, key=lambda p: (namespace_of(p), name_of(p))):
-        cpu, memory = _requests(pod)
+        cpu, memory = _requests(pod, kube)
         total_cpu, total_memory = total_cpu + cpu, total_memory + memory
         created = (pod.get("metadata") or {}).get("creationTimestamp")
         lines.append(
             f"  {namespace_of(pod)}  {name_of(pod)}  {int(cpu * 1000)}m  "
-            f"{int(memory // 2**20)}Mi  {age(created)}"
+            f"{int(memory // 2**20)}Mi  {age(kube.timestamp(created))}"
         )
     lines.append("Allocated resources:")
     for label, used, key, unit in (
         ("cpu", total_cpu, "cpu", 1000),
         ("memory", total_memory, "memory", 2**-20),
     ):
-        limit = quantity(allocatable.get(key)) or 0.0
+        limit = kube.quantity(allocatable.get(key)) or 0.0
         share = f" ({int(round(used * 100 / limit))}%)" if limit else ""
         shown = f"{int(used * unit)}m" if label == "cpu" else f"{int(used * unit)}Mi"
         lines.append(f"  {label}: {shown}{share}")

@@ -197,7 +197,7 @@ def pending_csrs(kube: Any, notes: Notes, hcp: bool) -> None:
         return
     pending = [
         f"{name_of(c)} (requester: {(c.get('spec') or {}).get('username', '-')}, age: "
-        f"{age((c.get('metadata') or {}).get('creationTimestamp'))})"
+        f"{age(kube.timestamp((c.get('metadata') or {}).get('creationTimestamp')))})"
         for c in csrs
         if not any(
             x.get("type") in ("Approved", "Denied")

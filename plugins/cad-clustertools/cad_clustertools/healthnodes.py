@@ -3,12 +3,13 @@ upstream's Alertmanager query."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from cad_core.errors import CadError, one_line
 from cad_core.plan.notes import Notes
 
-from cad_clustertools.kubeview import joined, name_of, quantity, size
+from cad_clustertools.kubeview import joined, name_of, size
 
 THRESHOLD = 80  # percent: pre-allocation or use at or above it is worth a look
 PRESSURE = ("MemoryPressure", "DiskPressure", "PIDPressure")
@@ -60,6 +61,11 @@ def _share(used: float, total: float) -> int:
     return int(round(used * 100 / total)) if total > 0 else 0
 
 
+def _amount(kube: Any, amounts: Mapping[str, Any], key: str) -> float:
+    """One quantity of a node's capacity, allocatable or usage; 0 when unreadable."""
+    return float(kube.quantity(amounts.get(key)) or 0.0)
+
+
 def capacity(kube: Any, notes: Notes, hcp: bool) -> None:
     """Pre-allocation as upstream counts it: what the node keeps from pods (capacity minus
     allocatable); then live use from the metrics API."""
@@ -70,9 +76,8 @@ def capacity(kube: Any, notes: Notes, hcp: bool) -> None:
     for node in nodes:
         status = node.get("status") or {}
         cap, alloc = status.get("capacity") or {}, status.get("allocatable") or {}
-        cpu_cap, cpu_alloc = quantity(cap.get("cpu")) or 0.0, quantity(alloc.get("cpu")) or 0.0
-        mem_cap = quantity(cap.get("memory")) or 0.0
-        mem_alloc = quantity(alloc.get("memory")) or 0.0
+        cpu_cap, cpu_alloc = _amount(kube, cap, "cpu"), _amount(kube, alloc, "cpu")
+        mem_cap, mem_alloc = _amount(kube, cap, "memory"), _amount(kube, alloc, "memory")
         capacities[name_of(node)] = (cpu_cap, mem_cap)
         cpu, mem = _share(cpu_cap - cpu_alloc, cpu_cap), _share(mem_cap - mem_alloc, mem_cap)
         line = f"{name_of(node)}: CPU {cpu}%, Memory {mem}% ({size(mem_alloc)}/{size(mem_cap)})"
@@ -102,8 +107,8 @@ def _utilization(kube: Any, notes: Notes, capacities: dict[str, tuple[float, flo
         if name not in capacities:
             continue
         cpu_cap, mem_cap = capacities[name]
-        used_mem = quantity(usage.get("memory")) or 0.0
-        cpu = _share(quantity(usage.get("cpu")) or 0.0, cpu_cap)
+        used_mem = _amount(kube, usage, "memory")
+        cpu = _share(_amount(kube, usage, "cpu"), cpu_cap)
         mem = _share(used_mem, mem_cap)
         line = f"{name}: CPU {cpu}%, Memory {mem}% ({size(used_mem)}/{size(mem_cap)})"
         per_node.append(line)

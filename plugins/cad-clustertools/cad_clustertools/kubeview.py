@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -15,25 +14,6 @@ from cad_core.plan.helpers import report_and_note
 Obj = Mapping[str, Any]
 ROLE_PREFIX = "node-role.kubernetes.io/"
 SHOWN = 50  # items one finding lists by name; the rest are counted
-_QUANTITY = re.compile(r"^([0-9.]+)([a-zA-Z]*)$")
-_FACTORS = {
-    "": 1.0,
-    "n": 1e-9,
-    "u": 1e-6,
-    "m": 1e-3,
-    "k": 1e3,
-    "M": 1e6,
-    "G": 1e9,
-    "T": 1e12,
-    "P": 1e15,
-    "E": 1e18,
-    "Ki": 2.0**10,
-    "Mi": 2.0**20,
-    "Gi": 2.0**30,
-    "Ti": 2.0**40,
-    "Pi": 2.0**50,
-    "Ei": 2.0**60,
-}
 
 
 def name_of(obj: Obj) -> str:
@@ -65,17 +45,6 @@ def roles(node: Obj) -> list[str]:
     return sorted(k[len(ROLE_PREFIX) :] for k in labels_of(node) if k.startswith(ROLE_PREFIX))
 
 
-def quantity(value: Any) -> float | None:
-    """A kube quantity (``500m``, ``16Gi``, ``4``) as a number of units, or None."""
-    match = _QUANTITY.match(str(value or "").strip())
-    if not match or match.group(2) not in _FACTORS:
-        return None
-    try:
-        return float(match.group(1)) * _FACTORS[match.group(2)]
-    except ValueError:
-        return None
-
-
 def size(units: float) -> str:
     """Bytes as upstream prints them: whole Gi, Mi or Ki."""
     for suffix, factor in (("Gi", 2**30), ("Mi", 2**20)):
@@ -84,10 +53,10 @@ def size(units: float) -> str:
     return f"{int(units // 1024)}Ki"
 
 
-def age(created: Any, now: datetime | None = None) -> str:
-    try:
-        moment = datetime.fromisoformat(str(created).replace("Z", "+00:00"))
-    except ValueError:
+def age(moment: datetime | None, now: datetime | None = None) -> str:
+    """How long ago ``moment`` was (``kube.timestamp`` of an object's time), as upstream
+    prints it: ``3d4h``, ``2h5m``, ``7m``; ``unknown`` when it could not be read."""
+    if moment is None:
         return "unknown"
     seconds = int(((now or datetime.now(UTC)) - moment).total_seconds())
     days, hours, minutes = seconds // 86400, seconds // 3600 % 24, seconds // 60 % 60

@@ -156,7 +156,7 @@ def _warning_events(
         involved = event.get("involvedObject") or {}
         if event.get("type") == "Normal" or involved.get("kind") != "Pod":
             continue
-        when = _time(
+        when = kube.timestamp(
             event.get("lastTimestamp") or (event.get("metadata") or {}).get("creationTimestamp")
         )
         if involved.get("name") not in names or when is None or when < cutoff:
@@ -245,12 +245,3 @@ def _get(
 
 def _name(obj: Mapping[str, Any]) -> str:
     return str((obj.get("metadata") or {}).get("name") or "")
-
-
-def _time(value: Any) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None

@@ -3,7 +3,6 @@ each node's ``status.capacity``), as upstream reports it: 80% or more is a warni
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -13,36 +12,6 @@ from cad_core.errors import one_line
 from cad_consoleerrorbudgetburn import messages
 
 THRESHOLD = 80  # percent, upstream's
-QUANTITY = re.compile(r"^([0-9.]+)([a-zA-Z]*)$")
-SUFFIXES = {
-    "": 1.0,
-    "n": 1e-9,
-    "u": 1e-6,
-    "m": 1e-3,
-    "k": 1e3,
-    "M": 1e6,
-    "G": 1e9,
-    "T": 1e12,
-    "P": 1e15,
-    "E": 1e18,
-    "Ki": 2.0**10,
-    "Mi": 2.0**20,
-    "Gi": 2.0**30,
-    "Ti": 2.0**40,
-    "Pi": 2.0**50,
-    "Ei": 2.0**60,
-}
-
-
-def quantity(text: Any) -> float | None:
-    """A Kubernetes quantity (``250m``, ``4``, ``16Gi``, ``16374624Ki``) as a number."""
-    match = QUANTITY.match(str(text or "").strip())
-    if not match or match.group(2) not in SUFFIXES:
-        return None
-    try:
-        return float(match.group(1)) * SUFFIXES[match.group(2)]
-    except ValueError:
-        return None
 
 
 def note_utilization(
@@ -59,7 +28,7 @@ def note_utilization(
         node = nodes.get(name)
         if node is not None:
             usage = _percentages(
-                item.get("usage") or {}, (node.get("status") or {}).get("capacity") or {}
+                kube, item.get("usage") or {}, (node.get("status") or {}).get("capacity") or {}
             )
             if usage is not None:
                 rows.append((name, *usage))
@@ -74,11 +43,13 @@ def note_utilization(
     ctx.notes.success(messages.node_usage(rows))
 
 
-def _percentages(usage: Mapping[str, Any], capacity: Mapping[str, Any]) -> tuple[int, int] | None:
-    """(CPU %, memory %), or None when a value cannot be read."""
+def _percentages(
+    kube: Any, usage: Mapping[str, Any], capacity: Mapping[str, Any]
+) -> tuple[int, int] | None:
+    """(CPU %, memory %), or None when a value cannot be read (``kube.quantity``)."""
     percents = []
     for resource in ("cpu", "memory"):
-        used, limit = quantity(usage.get(resource)), quantity(capacity.get(resource))
+        used, limit = kube.quantity(usage.get(resource)), kube.quantity(capacity.get(resource))
         if used is None or limit is None:
             return None
         percents.append(round(used * 100 / limit) if limit else 0)

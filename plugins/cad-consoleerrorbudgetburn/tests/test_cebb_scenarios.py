@@ -109,8 +109,10 @@ def test_cebb_a_failing_route53_read_is_noted_not_acted_on() -> None:
     [("250m", 0.25), ("4", 4.0), ("16Gi", 16 * 2.0**30), ("16374624Ki", 16374624 * 1024.0)],
 )
 def test_cebb_kubernetes_quantities_are_read(text: str, value: float) -> None:
-    from cad_consoleerrorbudgetburn.nodeusage import quantity
+    """The node usage reads quantities with the kube client's parser (cad-ocm's)."""
+    from cad_ocm.kube import KubeClient
 
+    quantity = KubeClient.quantity
     assert quantity(text) == pytest.approx(value)
     assert quantity("lots") is None and quantity("") is None
 

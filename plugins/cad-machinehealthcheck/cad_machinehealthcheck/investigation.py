@@ -43,7 +43,7 @@ def run(ctx: InvestigationContext) -> InvestigationResult:
     healthy = []
     for machine in targets:
         if machines.is_deleting(machine):
-            machines.judge_deleting(machine, nodes.get(), now, advice)
+            machines.judge_deleting(machine, nodes.get(), now, kube.timestamp, advice)
         elif machines.is_failed(machine):
             machines.judge_failed(machine, advice)
         else:
@@ -51,7 +51,7 @@ def run(ctx: InvestigationContext) -> InvestigationResult:
     if len(healthy) == len(targets):
         ctx.notes.success(messages.NOTHING_BROKEN)
     if healthy:
-        _judge_nodes(ctx, healthy, nodes.get(), now, advice)
+        _judge_nodes(ctx, healthy, nodes.get(), now, kube.timestamp, advice)
     if advice:
         ctx.notes.warning(messages.recommendations(advice.summary()))
     else:
@@ -122,6 +122,7 @@ def _judge_nodes(
     healthy: list[dict[str, Any]],
     nodes: Mapping[str, Any] | None,
     now: datetime,
+    timestamp: machines.Timestamp,
     advice: Recommendations,
 ) -> None:
     if nodes is None:
@@ -132,7 +133,7 @@ def _judge_nodes(
         if node is None:
             without_node.append(machines.name_of(machine))
             continue
-        machines.judge_node(node, now, advice)
+        machines.judge_node(node, now, timestamp, advice)
     if without_node:
         ctx.notes.line(messages.machines_without_node(without_node))
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -12,6 +12,8 @@ Obj = Mapping[str, Any]
 ROLE_LABEL = "machine.openshift.io/cluster-api-machine-role"
 NODE_ROLE_PREFIX = "node-role.kubernetes.io"
 DRAIN_STUCK_AFTER = timedelta(minutes=10)
+# kube.timestamp: a kube time (RFC 3339) as an aware datetime, None when unreadable
+Timestamp = Callable[[Any], datetime | None]
 
 
 def name_of(obj: Obj) -> str:
@@ -20,15 +22,6 @@ def name_of(obj: Obj) -> str:
 
 def labels_of(obj: Obj) -> Mapping[str, str]:
     return (obj.get("metadata") or {}).get("labels") or {}
-
-
-def parse_time(value: Any) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
 
 
 def remediation_allowed(check: Obj) -> bool:
@@ -52,10 +45,10 @@ def node_name_of(machine: Obj) -> str:
     return str(((machine.get("status") or {}).get("nodeRef") or {}).get("name") or "")
 
 
-def stuck_draining_for(node: Obj, now: datetime) -> timedelta | None:
+def stuck_draining_for(node: Obj, now: datetime, timestamp: Timestamp) -> timedelta | None:
     """How long a NoSchedule taint has been on the node, if longer than ten minutes."""
     for taint in (node.get("spec") or {}).get("taints") or []:
-        added = parse_time(taint.get("timeAdded"))
+        added = timestamp(taint.get("timeAdded"))
         if taint.get("effect") != "NoSchedule" or added is None:
             continue
         if now - added > DRAIN_STUCK_AFTER:
@@ -73,7 +66,11 @@ def whole_seconds(delta: timedelta) -> str:
 
 
 def judge_deleting(
-    machine: Obj, nodes: Mapping[str, Obj] | None, now: datetime, advice: Recommendations
+    machine: Obj,
+    nodes: Mapping[str, Obj] | None,
+    now: datetime,
+    timestamp: Timestamp,
+    advice: Recommendations,
 ) -> None:
     name, node_name = name_of(machine), node_name_of(machine)
     if not node_name:
@@ -84,7 +81,7 @@ def judge_deleting(
         why = f"it is stuck deleting and its node {node_name} could not be read"
         advice.add(Advice.INVESTIGATE_MACHINE, name, why)
         return
-    stuck = stuck_draining_for(node, now)
+    stuck = stuck_draining_for(node, now, timestamp)
     if stuck is not None:
         why = f"it has been draining for {whole_seconds(stuck)} (machine {name} is being deleted)"
         advice.add(Advice.INVESTIGATE_NODE, node_name, why)
@@ -138,7 +135,7 @@ def judge_failed(machine: Obj, advice: Recommendations) -> None:
     advice.add(kind, name, f"{why} ({reason or 'no errorReason'}: {message})")
 
 
-def judge_node(node: Obj, now: datetime, advice: Recommendations) -> None:
+def judge_node(node: Obj, now: datetime, timestamp: Timestamp, advice: Recommendations) -> None:
     name = name_of(node)
     roles = [key for key in labels_of(node) if key.startswith(NODE_ROLE_PREFIX)]
     if not roles:
@@ -155,6 +152,6 @@ def judge_node(node: Obj, now: datetime, advice: Recommendations) -> None:
     if ready.get("status") == "True":
         return
     state = "NotReady" if ready.get("status") == "False" else "in an Unknown state"
-    heartbeat = parse_time(ready.get("lastHeartbeatTime"))
+    heartbeat = timestamp(ready.get("lastHeartbeatTime"))
     since = f" for {whole_seconds(now - heartbeat)}" if heartbeat else ""
     advice.add(Advice.INVESTIGATE_NODE, name, f"it has been {state}{since}")

@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from cad_ocm.kube import KubeClient
 
 from cad_machinehealthcheck import machines
 from cad_machinehealthcheck.recommendations import Advice, Recommendations
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+TIMESTAMP = KubeClient.timestamp  # what the investigation passes: its kube's parser
 
 
 def stamp(delta: timedelta) -> str:
@@ -65,16 +67,20 @@ def test_failed_machines_without_role_or_not_workers_need_a_human() -> None:
 
 def test_deleting_machines() -> None:
     deleting = {**machine(), "metadata": {"name": "m", "deletionTimestamp": stamp(-timedelta(1))}}
-    assert "has no node" in advice_of(machines.judge_deleting, deleting, {}, NOW)[2]
+    assert "has no node" in advice_of(machines.judge_deleting, deleting, {}, NOW, TIMESTAMP)[2]
     deleting["status"] = {"nodeRef": {"name": "n"}}
-    assert "could not be read" in advice_of(machines.judge_deleting, deleting, None, NOW)[2]
+    assert (
+        "could not be read" in advice_of(machines.judge_deleting, deleting, None, NOW, TIMESTAMP)[2]
+    )
     stuck = {"n": node(taint_age=timedelta(minutes=11))}
-    assert advice_of(machines.judge_deleting, deleting, stuck, NOW)[:2] == (
+    assert advice_of(machines.judge_deleting, deleting, stuck, NOW, TIMESTAMP)[:2] == (
         Advice.INVESTIGATE_NODE,
         "n",
     )
     fresh = {"n": node(taint_age=timedelta(minutes=9))}
-    assert "cannot tell why" in advice_of(machines.judge_deleting, deleting, fresh, NOW)[2]
+    assert (
+        "cannot tell why" in advice_of(machines.judge_deleting, deleting, fresh, NOW, TIMESTAMP)[2]
+    )
 
 
 @pytest.mark.parametrize(
@@ -88,12 +94,12 @@ def test_deleting_machines() -> None:
     ],
 )
 def test_nodes_needing_a_human(the_node, why) -> None:
-    assert why in advice_of(machines.judge_node, the_node, NOW)[2]
+    assert why in advice_of(machines.judge_node, the_node, NOW, TIMESTAMP)[2]
 
 
 def test_a_ready_worker_node_needs_nothing() -> None:
     found = Recommendations()
-    machines.judge_node(node(), NOW, found)
+    machines.judge_node(node(), NOW, TIMESTAMP, found)
     assert not found
 
 

@@ -10,6 +10,8 @@ Typed helpers address objects by group/version/resource, as the apiserver does::
                       field_selector="type=kubernetes.io/tls")
     kube.get_object("config.openshift.io/v1", "apiservers", "cluster")
     kube.selector_matches(pdb["spec"]["selector"], pod["metadata"]["labels"])
+    kube.quantity(node["status"]["capacity"]["memory"])  # "16374624Ki" -> 16767614976.0
+    kube.timestamp(node["metadata"]["creationTimestamp"])  # an aware datetime, or None
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ from cad_ocm.http import ApiClient, json_body
 from cad_ocm.settings import number
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from cad_ocm.backplane import BackplaneClient
 
 PAGE_SIZE = 500  # the page size kubectl and client-go use
@@ -168,6 +172,22 @@ class KubeClient:
         from cad_ocm.label_selectors import matches
 
         return matches(selector, labels)
+
+    @staticmethod
+    def quantity(value: Any) -> float | None:
+        """A resource quantity as the apiserver writes it (``250m``, ``16Gi``, ``1e3``) in
+        base units (cores, bytes); None for anything else, never an exception."""
+        from cad_ocm.kube_values import quantity
+
+        return quantity(value)
+
+    @staticmethod
+    def timestamp(value: Any) -> datetime | None:
+        """An RFC 3339 time as the apiserver writes it (``2026-01-01T00:00:00Z``) as an
+        aware datetime; None for anything else, never an exception."""
+        from cad_ocm.kube_values import timestamp
+
+        return timestamp(value)
 
     def get_text(self, path: str, params: Mapping[str, Any] | None = None) -> str:
         """A plain-text reply: a pod's ``log``, ``/healthz``."""

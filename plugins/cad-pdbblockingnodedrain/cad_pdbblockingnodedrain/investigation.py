@@ -29,11 +29,11 @@ def run(ctx: InvestigationContext) -> InvestigationResult:
             ]
         )
     every_node = _all_nodes(kube)
-    stalled = _stalled_drains(ctx, every_node)
+    stalled = _stalled_drains(ctx, every_node, kube.timestamp)
     if not stalled:
         return _plan(ctx, messages.ESCALATE_NO_STALL)
     blocking = _blocking_budgets(ctx, kube, stalled)
-    unhealthy = _node_health(ctx, every_node)
+    unhealthy = _node_health(ctx, every_node, kube.timestamp)
     _scaling(ctx, blocking, unhealthy)
     return _plan(ctx, messages.ESCALATE_DONE)
 
@@ -49,10 +49,11 @@ def _all_nodes(kube: Any) -> list[dict[str, Any]]:
 
 
 def _stalled_drains(
-    ctx: InvestigationContext, every_node: list[dict[str, Any]]
+    ctx: InvestigationContext, every_node: list[dict[str, Any]], timestamp: nodes.Timestamp
 ) -> list[nodes.Draining]:
     now = datetime.now(UTC)
-    drains = [d for d in (nodes.draining(node, now) for node in every_node) if d is not None]
+    found = (nodes.draining(node, now, timestamp) for node in every_node)
+    drains = [drain for drain in found if drain is not None]
     if not drains:
         ctx.notes.success(messages.NO_DRAINING)
         return []
@@ -98,11 +99,13 @@ def _blocking_budgets(
     return found
 
 
-def _node_health(ctx: InvestigationContext, every_node: list[dict[str, Any]]) -> int:
+def _node_health(
+    ctx: InvestigationContext, every_node: list[dict[str, Any]], timestamp: nodes.Timestamp
+) -> int:
     now = datetime.now(UTC)
     lines = []
     for node in every_node:
-        if nodes.draining(node, now) is not None:
+        if nodes.draining(node, now, timestamp) is not None:
             continue
         problems = nodes.health_problems(node)
         if problems:

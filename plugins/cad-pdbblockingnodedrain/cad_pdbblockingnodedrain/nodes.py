@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -12,19 +12,12 @@ Obj = Mapping[str, Any]
 UNSCHEDULABLE = "node.kubernetes.io/unschedulable"
 STALLED_AFTER = timedelta(minutes=10)
 PRESSURES = ("DiskPressure", "MemoryPressure", "PIDPressure")
+# kube.timestamp: a kube time (RFC 3339) as an aware datetime, None when unreadable
+Timestamp = Callable[[Any], datetime | None]
 
 
 def name_of(obj: Obj) -> str:
     return str((obj.get("metadata") or {}).get("name", ""))
-
-
-def parse_time(value: Any) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
 
 
 def duration(delta: timedelta) -> str:
@@ -50,13 +43,13 @@ class Draining:
         return f"{self.name}: draining for {duration(self.for_)}"
 
 
-def draining(node: Obj, now: datetime) -> Draining | None:
+def draining(node: Obj, now: datetime, timestamp: Timestamp) -> Draining | None:
     """The node's drain, from the unschedulable NoSchedule taint the drain puts on it."""
     for taint in (node.get("spec") or {}).get("taints") or []:
         if taint.get("key") == UNSCHEDULABLE and taint.get("effect") == "NoSchedule":
             # No timeAdded: the node's age is the best lower bound there is.
             created = (node.get("metadata") or {}).get("creationTimestamp")
-            since = parse_time(taint.get("timeAdded")) or parse_time(created) or now
+            since = timestamp(taint.get("timeAdded")) or timestamp(created) or now
             return Draining(name_of(node), since, now - since)
     return None
 

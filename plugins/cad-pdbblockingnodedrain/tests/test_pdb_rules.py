@@ -29,16 +29,21 @@ def node(taint=None, created=None, conditions=()):
 UNSCHEDULABLE = {"key": nodes.UNSCHEDULABLE, "effect": "NoSchedule"}
 
 
+def drain(the_node):
+    """The drain as the investigation judges it: at NOW, with its kube's time parser."""
+    return nodes.draining(the_node, NOW, KubeClient.timestamp)
+
+
 def test_drains_start_at_the_taint_else_at_the_node_creation() -> None:
-    assert nodes.draining(node(), NOW) is None
-    assert nodes.draining(node({"key": "other", "effect": "NoSchedule"}), NOW) is None
-    timed = nodes.draining(node({**UNSCHEDULABLE, "timeAdded": stamp(timedelta(minutes=10))}), NOW)
+    assert drain(node()) is None
+    assert drain(node({"key": "other", "effect": "NoSchedule"})) is None
+    timed = drain(node({**UNSCHEDULABLE, "timeAdded": stamp(timedelta(minutes=10))}))
     assert timed is not None and timed.stalled and timed.describe() == "n: draining for 10 min"
-    recent = nodes.draining(node({**UNSCHEDULABLE, "timeAdded": stamp(timedelta(minutes=9))}), NOW)
+    recent = drain(node({**UNSCHEDULABLE, "timeAdded": stamp(timedelta(minutes=9))}))
     assert recent is not None and not recent.stalled
-    old = nodes.draining(node(UNSCHEDULABLE, created=stamp(timedelta(days=2))), NOW)
+    old = drain(node(UNSCHEDULABLE, created=stamp(timedelta(days=2))))
     assert old is not None and old.for_ == timedelta(days=2)
-    unknown = nodes.draining(node(UNSCHEDULABLE), NOW)
+    unknown = drain(node(UNSCHEDULABLE))
     assert unknown is not None and unknown.for_ == timedelta(0)
 
 

@@ -21,7 +21,7 @@ def _not_blank(instance: Any, attribute: attrs.Attribute[Any], value: object) ->
 def _rfc3339(instance: Any, attribute: attrs.Attribute[Any], value: object) -> None:
     _not_blank(instance, attribute, value)
     try:
-        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        moment = datetime.fromisoformat(str(value))  # Python 3.11 reads a "Z" itself
     except ValueError:
         moment = None
     if moment is None or moment.tzinfo is None:

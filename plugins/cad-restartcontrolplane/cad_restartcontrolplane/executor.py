@@ -10,7 +10,7 @@ run) and asking again would only roll the control plane twice.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from cad_core.errors import CadError, PermanentError, TransientError
@@ -22,16 +22,6 @@ from cad_restartcontrolplane.actions import RESTART_ANNOTATION, RestartControlPl
 INVESTIGATION = "restartcontrolplane"
 HOSTED_CLUSTERS = ("hypershift.openshift.io/v1beta1", "hostedclusters")
 RECENT = timedelta(minutes=15)  # a restart rolls every control-plane pod within minutes
-
-
-def _parse(value: object) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else None
 
 
 def _management_kube(ctx: ExecutionContext) -> Any:
@@ -60,7 +50,10 @@ def _hosted_cluster(action: RestartControlPlane, ctx: ExecutionContext) -> dict[
 def restart_requested(action: RestartControlPlane, ctx: ExecutionContext) -> str | None:
     annotations = _hosted_cluster(action, ctx).get("metadata", {}).get("annotations") or {}
     current = annotations.get(RESTART_ANNOTATION)
-    stamped, wanted = _parse(current), _parse(action.restart_date)
+    if current == action.restart_date:  # this very request, whatever form its time has
+        return f"a control-plane restart was already requested at {current}"
+    kube = _management_kube(ctx)
+    stamped, wanted = kube.timestamp(current), kube.timestamp(action.restart_date)
     if stamped is None or wanted is None or stamped < wanted - RECENT:
         return None
     return f"a control-plane restart was already requested at {current}"
