@@ -1,6 +1,7 @@
 """A management-cluster remediation (an HCP cluster's, opened with managingCluster=management
 on the hosted cluster's id) takes the grant ledger's safe path, as the cluster's own does:
-written down and forgotten on close; after a SIGKILL, deleted with managingCluster=management
+written down and forgotten on close; a SIGTERM between backplane's answer and the ledger
+entry waits, then deletes it; after a SIGKILL, deleted with managingCluster=management
 by the next run that opens either kind for that cluster. Entries of the format before
 management grants existed still verify; doctored ones are left alone. Against the sandbox
 over real HTTPS; the killed runs are real processes, SIGKILLed while holding a grant."""
@@ -12,8 +13,11 @@ import hmac
 import json
 import logging
 import os
+import signal
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -172,3 +176,30 @@ def test_a_doctored_management_entry_is_left_alone(
     assert "managingCluster" not in own
     assert f"leaving remediation {instance} on cluster {CLUSTER} alone" in caplog.text
     assert "ignoring the unreadable grant entry" in caplog.text and "hub" in caplog.text
+
+
+def test_sigterm_while_the_management_post_is_in_flight_deletes_what_it_opened(
+    sandbox: Any, sandbox_env: Any, ocm_registry: Any
+) -> None:
+    from cad_core.run.shutdown import Terminated, clean_exit_on_sigterm
+
+    # Backplane holds the POST's answer a while (then creates the remediation and answers):
+    # the SIGTERM lands between the request and the ledger entry.
+    held = {"service": "backplane", "path": REMEDIATIONS, "method": "POST", "kind": "timeout"}
+    box = sandbox({**WORLD, "faults": [{**held, "times": 1}]}, timeout_sleep_s=1)
+    sandbox_env(box)
+
+    def terminate_once_held() -> None:
+        for _ in range(2400):
+            if any(r["status"] == "timeout" for r in box.requests):
+                os.kill(os.getpid(), signal.SIGTERM)
+                return
+            time.sleep(0.005)
+
+    threading.Thread(target=terminate_once_held, daemon=True).start()
+    with pytest.raises(Terminated), clean_exit_on_sigterm():
+        open_in_this_run(ocm_registry, "management_cluster")
+    assert box.world.remediations == {}  # opened, then deleted on the way out
+    [deleted] = deletes(box)
+    assert deleted.startswith("managingCluster=management&remediationInstanceId=")
+    assert entries() == {}
