@@ -17,6 +17,13 @@ list remediations), so that figure is "forever", printed as such.
 
     .venv/bin/python bench/kill.py [--trials 30] [--signals KILL TERM] [--seed 1]
 
+An HCP cluster's management-cluster remediation (``managingCluster=management``; the
+simulated management kube API answers with kube's latency) is measured the same way with
+restartcontrolplane's scenario, which reads and updates the HostedCluster through one:
+
+    .venv/bin/python bench/kill.py --investigation restartcontrolplane \
+        --scenario plugins/cad-restartcontrolplane/tests/scenarios/rcp-hcp-restart-requested.yaml
+
 Bounded: about 5 s a trial on 2 cores (two runs of a fresh process each).
 """
 
@@ -35,28 +42,28 @@ from typing import Any
 
 from _common import progress
 
+from cad_core.errors import CadError
 from cad_sandbox.harness import Sandbox
 from cad_sandbox.race import with_latency
 
 SCENARIO = "cmbb-monitoring-healthy"
 CLUSTER = "2abc7d0e1f2g3h4i5j6k7l8m9n0o1p2q"
 INVESTIGATION = "clustermonitoringerrorbudgetburn"
-COMMAND = [sys.executable, "-c", "from cad_core.cli.commands import main; main()", "run"]
-COMMAND += ["-c", CLUSTER, "-i", INVESTIGATION]
+CAD = [sys.executable, "-c", "from cad_core.cli.commands import main; main()", "run"]
 KUBE_MS = 300
 
 
-def world() -> Any:
+def world(name: str) -> Any:
     """The scenario with 300 ms on every kube call: a run holds its remediation for a good
     part of its length, as a real one reading a real cluster does."""
-    scenario = with_latency(SCENARIO, 0)
+    scenario = with_latency(name, 0)
     # The installed simulators' latency keys make the scenario's latency type.
     return dataclasses.replace(scenario, latency_ms=type(scenario.latency_ms)(kube=KUBE_MS))
 
 
-def one_run(env: dict[str, str]) -> float:
+def one_run(env: dict[str, str], command: list[str]) -> float:
     started = time.monotonic()
-    subprocess.run(COMMAND, env=env, capture_output=True, timeout=300, check=False)
+    subprocess.run(command, env=env, capture_output=True, timeout=300, check=False)
     return time.monotonic() - started
 
 
@@ -64,12 +71,13 @@ def campaign(
     box: Any, env: dict[str, str], signum: int, args: argparse.Namespace
 ) -> dict[str, Any]:
     rng = random.Random(args.seed)
-    length = sorted(one_run(env) for _ in range(3))[1]
+    command = [*CAD, "-c", CLUSTER, "-i", args.investigation]
+    length = sorted(one_run(env, command) for _ in range(3))[1]
     killed_open = after_next = killed_holding = 0
     codes: dict[int, int] = {}
     for number in range(args.trials):
         process = subprocess.Popen(
-            COMMAND, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
         if number % 2:  # any moment of the run
             time.sleep(rng.uniform(0, length))
@@ -86,7 +94,7 @@ def campaign(
         killed_holding += holding
         killed_open += left
         if left:
-            one_run(env)  # the next run for this cluster
+            one_run(env, command)  # the next run for this cluster
             after_next += len(box.world.remediations)
         if (number + 1) % 10 == 0:
             progress(f"SIG{signal.Signals(signum).name[3:]}: {number + 1}/{args.trials}")
@@ -104,9 +112,16 @@ def main() -> int:
     parser.add_argument("--trials", type=int, default=30)
     parser.add_argument("--signals", nargs="+", default=["KILL", "TERM"])
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--scenario", default=SCENARIO, help="a bundled example or a path")
+    parser.add_argument("--investigation", default=INVESTIGATION, help="what cad run runs")
     args = parser.parse_args()
     ok = True
-    with tempfile.TemporaryDirectory() as state, Sandbox(world()) as box:
+    try:
+        scenario = world(args.scenario)
+    except CadError as error:  # a scenario that is not there, or not valid: one line
+        print(f"kill.py: {error}", file=sys.stderr)
+        return 2
+    with tempfile.TemporaryDirectory() as state, Sandbox(scenario) as box:
         env = {**os.environ, **box.env(), "CAD_STATE_DIR": state}
         for name in args.signals:
             signum = signal.Signals[f"SIG{name}"]

@@ -79,62 +79,92 @@ class BackplaneClient(ApiClient):
     # -- kube API through a remediation ----------------------------------------------
 
     def open_remediation(
-        self, cluster_id: str, remediation: str, page_size: int = PAGE_SIZE
+        self,
+        cluster_id: str,
+        remediation: str,
+        page_size: int = PAGE_SIZE,
+        *,
+        managing_cluster: str = "",
     ) -> KubeClient:
+        """Open a remediation and a kube client through it, after removing what killed runs
+        left for this cluster (both kinds). ``managing_cluster="management"`` opens it on
+        the management cluster of an HCP cluster instead (``cluster_id`` is the hosted
+        cluster's id)."""
         self.remove_abandoned_remediations(cluster_id)
         path = f"/backplane/remediation/{cluster_id}"
+        params = {"remediationName": remediation, **_managing(managing_cluster)}
         opened: list[str] = []
         try:
             # A SIGTERM waits until the grant is written down: cut short between the POST
             # and the ledger, the run would leave a grant nobody can find.
             with shielded():
-                response = self.request("POST", path, params={"remediationName": remediation})
+                response = self.request("POST", path, params=params)
                 body = json_body(response, f"backplane POST {path}")
                 opened.append(str(body.get("remediationInstanceId") or ""))
                 if opened[0]:  # written down first: a run killed from here on leaves a trace
-                    self._write_down(cluster_id, opened[0], remediation)
+                    self._write_down(cluster_id, opened[0], remediation, managing_cluster)
         except Terminated:
             if opened and opened[0]:
-                self.delete_remediation(cluster_id, opened[0])
+                self.delete_remediation(cluster_id, opened[0], managing_cluster)
             raise
         instance, proxy_uri = opened[0], body.get("proxy_uri")
         if not isinstance(proxy_uri, str) or not proxy_uri:
             if instance:
-                self.delete_remediation(cluster_id, instance)
-            raise PermanentError(f"backplane POST {path} returned no proxy_uri")
-        return KubeClient(self, cluster_id, remediation, proxy_uri, instance, page_size)
+                self.delete_remediation(cluster_id, instance, managing_cluster)
+            where = f" ({managing_cluster})" if managing_cluster else ""
+            raise PermanentError(f"backplane POST {path}{where} returned no proxy_uri")
+        return KubeClient(
+            self, cluster_id, remediation, proxy_uri, instance, page_size, managing_cluster
+        )
 
-    def _write_down(self, cluster_id: str, instance: str, remediation: str) -> None:
+    def _write_down(
+        self, cluster_id: str, instance: str, remediation: str, managing_cluster: str
+    ) -> None:
         now = self.grants.clock()
-        grant = Grant(cluster_id, instance, remediation, now + ttl_seconds(), created=now)
+        grant = Grant(
+            cluster_id,
+            instance,
+            remediation,
+            now + ttl_seconds(),
+            created=now,
+            managing_cluster=managing_cluster,
+        )
         self.grants.record(grant)
         self._heartbeats[instance] = self.grants.keep_alive(grant)
 
-    def delete_remediation(self, cluster_id: str, instance_id: str) -> None:
-        """Delete a remediation (already gone is fine) and its ledger entry."""
+    def delete_remediation(
+        self, cluster_id: str, instance_id: str, managing_cluster: str = ""
+    ) -> None:
+        """Delete a remediation (already gone is fine) and its ledger entry; one on the
+        management cluster needs ``managing_cluster`` on the delete too."""
+        params = {"remediationInstanceId": instance_id, **_managing(managing_cluster)}
         with contextlib.suppress(NotFoundError):
-            self.delete(
-                f"/backplane/remediation/{cluster_id}", {"remediationInstanceId": instance_id}
-            )
+            self.delete(f"/backplane/remediation/{cluster_id}", params)
         stop_heartbeat = self._heartbeats.pop(instance_id, None)
         if stop_heartbeat is not None:
             stop_heartbeat()
-        self.grants.forget(cluster_id, instance_id)
+        self.grants.forget(cluster_id, instance_id, managing_cluster)
 
     def remove_abandoned_remediations(self, cluster_id: str) -> None:
-        """Delete what earlier, killed runs left on this cluster; failures are only logged."""
+        """Delete what earlier, killed runs left for this cluster, on it and on its management
+        cluster; failures are only logged."""
         for grant in self.grants.abandoned(cluster_id):
             log.warning(
-                "removing remediation %s (%s) left on cluster %s by run %s, which is gone",
+                "removing remediation %s (%s) left on %s by run %s, which is gone",
                 grant.instance_id,
                 grant.name,
-                cluster_id,
+                grant.place,
                 grant.owner,
             )
             try:
-                self.delete_remediation(cluster_id, grant.instance_id)
+                self.delete_remediation(cluster_id, grant.instance_id, grant.managing_cluster)
             except CadError as error:  # the next run tries again; this one goes on
                 log.warning("could not remove remediation %s: %s", grant.instance_id, error)
+
+
+def _managing(managing_cluster: str) -> dict[str, str]:
+    """Backplane's query parameter naming the cluster a remediation is on, if not its own."""
+    return {"managingCluster": managing_cluster} if managing_cluster else {}
 
 
 def _decode(data: object) -> str | None:

@@ -15,6 +15,11 @@ gone:
 * its process is gone: written on this host by a process id that no longer exists;
 * its ``CAD_GRANT_TTL_SECONDS`` passed (a backstop: longer than a run may last).
 
+A management-cluster remediation of an HCP cluster (opened with ``managingCluster=management``
+on the hosted cluster's id) is written down under the hosted cluster's id, with
+``managing_cluster`` saying so: it is deleted with the same parameter, and swept by the
+next run that opens either kind of remediation for that cluster.
+
 Entries are signed: an HMAC over every field with a key derived from CAD's OCM client
 secret, which only CAD holds. A file anyone else put in the folder (or edited) fails the
 check and is left alone, logged: a ledger entry never makes CAD delete a grant it cannot
@@ -52,6 +57,8 @@ HEARTBEAT_GRACE_SECONDS = 60.0  # four missed heartbeats: the run is gone
 _SAFE = re.compile(r"[^A-Za-z0-9_.-]")
 _KEY_PURPOSE = b"cad-ocm grant ledger v1"
 RUN_ID = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+MANAGEMENT = "management"  # backplane's managingCluster value: an HCP cluster's management cluster
+_MANAGING_CLUSTERS = ("", MANAGEMENT)  # "": the cluster's own
 
 
 def state_dir() -> Path:
@@ -98,6 +105,26 @@ class Grant:
     pid: int = attrs.field(factory=os.getpid, converter=_pid)
     created: float = attrs.field(factory=time.time, converter=_seconds)
     heartbeat: float = attrs.field(factory=time.time, converter=_seconds)
+    # Which cluster holds the grant: "" the cluster's own, MANAGEMENT its management cluster.
+    # Left out of the entry when "", so entries written before it existed verify unchanged.
+    managing_cluster: str = attrs.field(
+        default="", validator=attrs.validators.in_(_MANAGING_CLUSTERS)
+    )
+
+    @property
+    def place(self) -> str:
+        """Where the grant is, for logs."""
+        if self.managing_cluster:
+            return f"the {self.managing_cluster} cluster of cluster {self.cluster_id}"
+        return f"cluster {self.cluster_id}"
+
+
+def _signed_fields(grant: Grant) -> dict[str, Any]:
+    """The entry's fields; ``managing_cluster`` only when set (the previous format had none)."""
+    fields = attrs.asdict(grant)
+    if not fields["managing_cluster"]:
+        del fields["managing_cluster"]
+    return fields
 
 
 class GrantLedger:
@@ -113,16 +140,19 @@ class GrantLedger:
         self.clock = clock
         self.key = key  # empty: entries can be written, but none is trusted for deleting
 
-    def _file(self, cluster_id: str, instance_id: str) -> Path:
-        return self.root / _SAFE.sub("_", cluster_id) / f"{_SAFE.sub('_', instance_id)}.json"
+    def _file(self, cluster_id: str, instance_id: str, managing_cluster: str = "") -> Path:
+        # "+" never survives _SAFE, so a management entry's name cannot be an instance id's.
+        kind = f"{managing_cluster}+" if managing_cluster else ""
+        name = f"{kind}{_SAFE.sub('_', instance_id)}.json"
+        return self.root / _SAFE.sub("_", cluster_id) / name
 
     def _mac(self, fields: dict[str, Any]) -> str:
         text = json.dumps(fields, sort_keys=True, separators=(",", ":"))
         return hmac.new(self.key, text.encode(), hashlib.sha256).hexdigest()
 
     def record(self, grant: Grant) -> None:
-        path = self._file(grant.cluster_id, grant.instance_id)
-        fields = attrs.asdict(grant)
+        path = self._file(grant.cluster_id, grant.instance_id, grant.managing_cluster)
+        fields = _signed_fields(grant)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".grant-")
@@ -132,9 +162,9 @@ class GrantLedger:
         except OSError as error:
             log.warning("cannot write down remediation %s: %s", grant.instance_id, error)
 
-    def forget(self, cluster_id: str, instance_id: str) -> None:
+    def forget(self, cluster_id: str, instance_id: str, managing_cluster: str = "") -> None:
         try:
-            self._file(cluster_id, instance_id).unlink(missing_ok=True)
+            self._file(cluster_id, instance_id, managing_cluster).unlink(missing_ok=True)
         except OSError as error:
             log.warning("cannot remove the entry of remediation %s: %s", instance_id, error)
 
@@ -150,7 +180,8 @@ class GrantLedger:
         return stop.set
 
     def abandoned(self, cluster_id: str) -> list[Grant]:
-        """This cluster's grants that CAD provably opened and whose run is provably gone."""
+        """This cluster's grants that CAD provably opened and whose run is provably gone:
+        on the cluster itself and, for an HCP cluster, on its management cluster."""
         folder = self.root / _SAFE.sub("_", cluster_id)
         found = []
         for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
@@ -181,16 +212,17 @@ class GrantLedger:
                 pid=int(data["pid"]),
                 created=float(data["created"]),
                 heartbeat=float(data["heartbeat"]),
+                managing_cluster=str(data.get("managing_cluster", "")),
             )
         except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
             log.warning("ignoring the unreadable grant entry %s: %s", path, error)
             return None
-        if not self.key or not hmac.compare_digest(mac, self._mac(attrs.asdict(grant))):
+        if not self.key or not hmac.compare_digest(mac, self._mac(_signed_fields(grant))):
             log.warning(
-                "leaving remediation %s on cluster %s alone: its ledger entry %s is not signed "
+                "leaving remediation %s on %s alone: its ledger entry %s is not signed "
                 "by CAD (planted or edited, or written before the OCM client secret rotated)",
                 grant.instance_id,
-                grant.cluster_id,
+                grant.place,
                 path,
             )
             return None

@@ -60,7 +60,8 @@ def page_size_setting() -> int:
 class KubeClient:
     """The cluster's kube API as one remediation's service account.
 
-    ``close()`` deletes the remediation (its service account and RBAC on the cluster).
+    ``close()`` deletes the remediation (its service account and RBAC on the cluster, or on
+    its management cluster when ``managing_cluster`` is set) and its ledger entry.
     """
 
     def __init__(
@@ -71,8 +72,10 @@ class KubeClient:
         proxy_uri: str,
         instance_id: str,
         page_size: int = PAGE_SIZE,
+        managing_cluster: str = "",
     ) -> None:
-        credential = f"backplane remediation {remediation!r} (RBAC from its metadata)"
+        on = f" on the {managing_cluster} cluster" if managing_cluster else ""
+        credential = f"backplane remediation {remediation!r}{on} (RBAC from its metadata)"
         self._api = ApiClient(
             backplane.base_url + proxy_uri.rstrip("/"),
             backplane.tokens,
@@ -85,11 +88,15 @@ class KubeClient:
         self.remediation = remediation
         self.instance_id = instance_id
         self.page_size = page_size
+        self.managing_cluster = managing_cluster  # "": the cluster's own kube API
         self._closed = False
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
-        return f"KubeClient(cluster={self.cluster_id!r}, remediation={self.remediation!r})"
+        managing = f", managing_cluster={self.managing_cluster!r}" if self.managing_cluster else ""
+        return (
+            f"KubeClient(cluster={self.cluster_id!r}, remediation={self.remediation!r}{managing})"
+        )
 
     def get(self, path: str, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
         self._check_open()
@@ -199,4 +206,4 @@ class KubeClient:
             if self._closed or not self.instance_id:
                 return
             self._closed = True
-        self._backplane.delete_remediation(self.cluster_id, self.instance_id)
+        self._backplane.delete_remediation(self.cluster_id, self.instance_id, self.managing_cluster)

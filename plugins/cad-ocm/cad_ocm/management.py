@@ -9,12 +9,14 @@ cluster. Upstream CAD reaches it by opening the investigation's remediation with
   named after the domain prefix.
 
 The ``management_cluster`` resource is investigation-scoped, as ``kube`` is: the
-remediation (and so the RBAC of ``managementClusterRbac``) is the asker's own.
+remediation (and so the RBAC of ``managementClusterRbac``) is the asker's own. It takes
+the same safe path as the cluster's own remediation (``BackplaneClient.open_remediation``):
+written down in the grant ledger under the hosted cluster's id, kept alive, deleted with
+``managingCluster=management`` on close, and swept by the next run after a SIGKILL.
 """
 
 from __future__ import annotations
 
-import contextlib
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -22,28 +24,11 @@ from cad_core.errors import BadInputError, NotFoundError, PermanentError
 from cad_core.plugins.registrations import Resource
 from cad_core.run.context import Resources
 
-from cad_ocm.http import json_body
 from cad_ocm.kube import KubeClient, page_size_setting
 from cad_ocm.paths import cluster_path
 
 if TYPE_CHECKING:
     from cad_ocm.backplane import BackplaneClient
-
-MANAGING_CLUSTER = {"managingCluster": "management"}
-
-
-class ManagementKubeClient(KubeClient):
-    """A :class:`KubeClient` on the management cluster; closing deletes its remediation
-    there (backplane needs ``managingCluster`` on the delete too)."""
-
-    def close(self) -> None:
-        with self._lock:
-            if self._closed or not self.instance_id:
-                return
-            self._closed = True
-        params = {"remediationInstanceId": self.instance_id, **MANAGING_CLUSTER}
-        with contextlib.suppress(NotFoundError):
-            self._backplane.delete(f"/backplane/remediation/{self.cluster_id}", params)
 
 
 @attrs.frozen
@@ -82,19 +67,14 @@ def namespaces(cluster: dict[str, Any], config: dict[str, Any]) -> tuple[str, st
 
 def open_management_remediation(
     backplane: BackplaneClient, cluster_id: str, remediation: str, page_size: int
-) -> ManagementKubeClient:
-    path = f"/backplane/remediation/{cluster_id}"
-    params = {"remediationName": remediation, **MANAGING_CLUSTER}
-    body = json_body(backplane.request("POST", path, params=params), f"backplane POST {path}")
-    proxy_uri = body.get("proxy_uri")
-    instance = str(body.get("remediationInstanceId") or "")
-    client = ManagementKubeClient(
-        backplane, cluster_id, remediation, str(proxy_uri or ""), instance, page_size
+) -> KubeClient:
+    """The cluster's own remediation's safe path (shielded, written down in the grant
+    ledger, heartbeat, swept after a killed run), on the management cluster."""
+    from cad_ocm.grants import MANAGEMENT  # here: every run imports this module, few use it
+
+    return backplane.open_remediation(
+        cluster_id, remediation, page_size, managing_cluster=MANAGEMENT
     )
-    if not isinstance(proxy_uri, str) or not proxy_uri:
-        client.close()
-        raise PermanentError(f"backplane POST {path} (management) returned no proxy_uri")
-    return client
 
 
 def build_management_cluster(resources: Resources) -> ManagementCluster:

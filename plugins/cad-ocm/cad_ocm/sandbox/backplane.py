@@ -96,8 +96,14 @@ class BackplaneSimulator(StateSimulator):
         instance_id = request.param("remediationInstanceId")
         if not instance_id:
             raise HttpProblem(400, "remediationInstanceId is required")
+        management = request.param("managingCluster") == "management"
         with self.world.lock:
-            if self.state.remediations.get(instance_id) != cluster_id:
+            # Backplane looks on the cluster the parameter names: a management remediation
+            # deleted without it (or the cluster's own with it) is not found there.
+            if (
+                self.state.remediations.get(instance_id) != cluster_id
+                or (instance_id in self.state.management_remediations) != management
+            ):
                 raise HttpProblem(404, f"remediation instance {instance_id} not found")
             del self.state.remediations[instance_id]
             self.state.management_remediations.discard(instance_id)

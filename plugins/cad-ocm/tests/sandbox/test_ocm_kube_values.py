@@ -14,7 +14,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cad_ocm.kube import KubeClient
-from cad_ocm.management import ManagementKubeClient
 
 quantity, timestamp = KubeClient.quantity, KubeClient.timestamp
 KI, MI, GI = 2**10, 2**20, 2**30
@@ -109,11 +108,6 @@ def test_timestamps_as_the_apiserver_writes_them(text: str, expected: datetime) 
 @pytest.mark.parametrize("text", NOT_TIMESTAMPS)
 def test_anything_else_is_no_timestamp(text: Any) -> None:
     assert timestamp(text) is None
-
-
-def test_the_management_clusters_client_reads_values_alike() -> None:
-    assert ManagementKubeClient.quantity("16Gi") == 16.0 * GI
-    assert ManagementKubeClient.timestamp("2026-03-01T11:20:00Z") == TIMESTAMPS[0][1]
 
 
 JSON_VALUES = st.recursive(
