@@ -183,7 +183,7 @@ def _pods(pods: list[dict[str, Any]], allocatable: Obj, kube: Any) -> list[str]:
         total_cpu, total_memory = total_cpu + cpu, total_memory + memory
         created = (pod.get("metadata") or {}).get("creationTimestamp")
         lines.append(
-            f"  {namespace_of(pod)}  {name_of(pod)}  {int(cpu * 1000)}m  "
+            f"  {namespace_of(pod)}  {name_of(pod)}  {round(cpu * 1000)}m  "
             f"{int(memory // 2**20)}Mi  {age(kube.timestamp(created))}"
         )
     lines.append("Allocated resources:")
@@ -193,6 +193,7 @@ def _pods(pods: list[dict[str, Any]], allocatable: Obj, kube: Any) -> list[str]:
     ):
         limit = kube.quantity(allocatable.get(key)) or 0.0
         share = f" ({int(round(used * 100 / limit))}%)" if limit else ""
-        shown = f"{int(used * unit)}m" if label == "cpu" else f"{int(used * unit)}Mi"
+        # Millicores are whole numbers whose float sums may fall just short: rounded.
+        shown = f"{round(used * unit)}m" if label == "cpu" else f"{int(used * unit)}Mi"
         lines.append(f"  {label}: {shown}{share}")
     return lines

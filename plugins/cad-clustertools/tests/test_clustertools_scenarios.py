@@ -47,7 +47,8 @@ def test_every_node_is_described_with_its_pods(sandbox: Any) -> None:
     assert "Described 4/4 nodes" in report
     assert "Name:               worker-0" in report and "Roles:              worker" in report
     assert "shop  web-1  250m  512Mi" in report
-    assert "cpu: 250m (7%)" in report  # of 3500m allocatable
+    assert "shop  web-2  14m  0Mi" in report  # millicores rounded, not cut short
+    assert "cpu: 264m (8%)" in report  # of 3500m allocatable
 
 
 @pytest.mark.usefixtures("fast_scenario_runs")
