@@ -1,6 +1,7 @@
 """The test loop's two speeds: campaigns run only when asked (``--campaigns``), or in CI.
 
-A campaign is a long, repeated check (races between processes, fuzzing, load on a port):
+A campaign is a long, repeated check (races between processes, fuzzing, load on a port),
+or one that installs into fresh venvs or clones (pip's work: seconds of CPU each):
 valuable, but minutes long on a busy machine, and a loop that long is skipped before
 commits. Mark one with ``@pytest.mark.campaign`` (``trials=N``: how many rounds it does by
 default); the default run leaves it out and says how many it left out. ``--campaigns`` runs

@@ -17,6 +17,10 @@ from typing import Any
 
 import pytest
 
+# A campaign (a third party's plugins, installed into a fresh venv): pip's work costs seconds of CPU
+# per install, so the everyday loop leaves it out; CI and --campaigns run it.
+pytestmark = pytest.mark.campaign
+
 HERE = Path(__file__).resolve().parent
 PLUGINS = HERE / "data" / "contract"
 CAD = "from cad_core.cli.commands import main; main()"
@@ -274,6 +278,7 @@ def test_inform_mode_holds_public_and_undeclared_writes(venv: Path, tmp_path: Pa
 PLUGIN_TESTS = """
 from cad_core.testing import run_investigation
 from cad_sandbox.commands import run_scenario
+
 
 
 def test_resources_are_given(tmp_path, monkeypatch):

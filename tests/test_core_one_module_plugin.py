@@ -21,6 +21,10 @@ from typing import Any
 
 import pytest
 
+# A campaign (a one-module plugin installed into a fresh venv): pip's work costs seconds of CPU
+# per install, so the everyday loop leaves it out; CI and --campaigns run it.
+pytestmark = pytest.mark.campaign
+
 
 def _load_make_venv() -> Any:
     # The tests folder is no package (pytest's importlib mode): load the sibling by path.

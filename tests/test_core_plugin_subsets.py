@@ -16,6 +16,11 @@ from typing import Any
 
 import pytest
 
+# A campaign (plugin subsets installed into fresh venvs): pip's work costs seconds of CPU
+# per install, so the everyday loop leaves it out; CI and --campaigns run it.
+pytestmark = pytest.mark.campaign
+
+
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT.parent / "shared" / "scenarios"
 

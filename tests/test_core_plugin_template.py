@@ -13,6 +13,11 @@ from pathlib import Path
 
 import pytest
 
+# A campaign (the plugin template installed into a fresh venv): pip's work costs seconds of CPU
+# per install, so the everyday loop leaves it out; CI and --campaigns run it.
+pytestmark = pytest.mark.campaign
+
+
 TEMPLATE = Path(__file__).resolve().parents[1] / "contrib" / "plugin-template"
 OTHER_PLUGINS = "ocm,pagerduty,chgm,errorbudgetburn,sandbox"
 

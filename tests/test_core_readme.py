@@ -30,6 +30,11 @@ from pathlib import Path
 
 import pytest
 
+# A campaign (every README command, run in a fresh clone): pip's work costs seconds of CPU
+# per install, so the everyday loop leaves it out; CI and --campaigns run it.
+pytestmark = pytest.mark.campaign
+
+
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
 BLOCK = re.compile(r"^```sh\n(.*?)^```", re.MULTILINE | re.DOTALL)
